@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# phyr: the two commands a newcomer needs.
+#   make run    build the kernel with phyr, boot it in QEMU, run the demo
+#   make test   build, boot, run every suite; last line "N passed, N failed"
+# Both install their own Debian packages on first use.
+
+T := tools/testing/phyr
+
+.PHONY: run test deps kernel check clean help
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+run:
+	@$(T)/run.sh demo
+
+test:
+	@$(T)/run.sh test
+
+deps:
+	@$(T)/deps.sh
+
+kernel: deps
+	@$(T)/build-kernel.sh
+
+check:
+	@../shared/tools/kcheck
+
+clean:
+	@. $(T)/lib.sh && rm -rf "$$PHYR_CACHE/results" && echo "removed $$PHYR_CACHE/results"

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * phyr lists: chained storage, coalescing append, slicing.
+ */
+
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include <drm/drm_phyr.h>
+
+/*
+ * A chunk never exceeds one page, so growing a list only ever needs
+ * order-0 allocations. New chunks double in size from PHYR_CHUNK_MIN so
+ * that short lists stay small.
+ */
+#define PHYR_CHUNK_MIN	4u
+#define PHYR_CHUNK_MAX	((PAGE_SIZE - sizeof(struct phyr_chunk)) / sizeof(struct phyr))
+
+static struct phyr_chunk *phyr_chunk_alloc(unsigned long cap, gfp_t gfp)
+{
+	struct phyr_chunk *c;
+
+	cap = clamp_t(unsigned long, cap, PHYR_CHUNK_MIN, PHYR_CHUNK_MAX);
+	c = kmalloc(struct_size(c, ents, cap), gfp);
+	if (!c)
+		return NULL;
+	c->next = NULL;
+	c->nr = 0;
+	c->cap = cap;
+	return c;
+}
+
+/* Link a new empty chunk at the end of the chain. */
+static void phyr_list_link(struct phyr_list *l, struct phyr_chunk *c)
+{
+	if (l->tail)
+		l->tail->next = c;
+	else
+		l->head = c;
+	l->tail = c;
+	l->spare += c->cap;
+}
+
+/**
+ * phyr_list_reserve() - pre-allocate room for entries
+ * @l: the list
+ * @nr: number of entries the caller will append
+ * @gfp: allocation flags
+ *
+ * After success the next @nr calls to phyr_list_append() on @l do not
+ * allocate memory and cannot fail with -ENOMEM.
+ *
+ * Return: 0 on success, -ENOMEM if a chunk could not be allocated (the
+ * chunks allocated so far stay reserved).
+ */
+int phyr_list_reserve(struct phyr_list *l, unsigned long nr, gfp_t gfp)
+{
+	while (l->spare < nr) {
+		struct phyr_chunk *c = phyr_chunk_alloc(nr - l->spare, gfp);
+
+		if (!c)
+			return -ENOMEM;
+		phyr_list_link(l, c);
+	}
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(phyr_list_reserve, DRM_PHYR);
+
+/* The first chunk after @l->last with room for one more entry. */
+static struct phyr_chunk *phyr_list_room(struct phyr_list *l, gfp_t gfp)
+{
+	struct phyr_chunk *c = l->last ? l->last : l->head;
+
+	if (c && c->nr == c->cap)
+		c = c->next;
+	if (!c) {
+		unsigned long cap = l->tail ? l->tail->cap * 2ul : 0;
+
+		c = phyr_chunk_alloc(cap, gfp);
+		if (!c)
+			return NULL;
+		phyr_list_link(l, c);
+	}
+	return c;
+}
+
+/**
+ * phyr_list_append() - add a range at the end of a list
+ * @l: the list
+ * @addr: physical start address
+ * @len: length in bytes
+ * @flags: interconnect kind and attribute bits
+ * @gfp: allocation flags, used only when no room was reserved
+ *
+ * If the range starts where the last entry ends and has the same flags,
+ * the last entry grows instead (as long as it stays within %PHYR_MAX_LEN),
+ * so the list always holds the fewest entries for what was appended.
+ *
+ * Return: 0 on success, -EINVAL or -E2BIG for a range phyr_check()
+ * rejects, -E2BIG if the total length of the list would overflow,
+ * -ENOMEM if a chunk could not be allocated. The list is unchanged on
+ * error.
+ */
+int phyr_list_append(struct phyr_list *l, phys_addr_t addr, u64 len,
+		     unsigned int flags, gfp_t gfp)
+{
+	struct phyr_chunk *c;
+	u64 total;
+	int ret;
+
+	ret = phyr_check(addr, len, flags);
+	if (ret)
+		return ret;
+	if (check_add_overflow(l->len, len, &total))
+		return -E2BIG;
+
+	if (l->last) {
+		struct phyr *p = &l->last->ents[l->last->nr - 1];
+
+		if (phyr_end(p) == addr && phyr_flags(p) == flags &&
+		    phyr_len(p) + len <= PHYR_MAX_LEN) {
+			p->len_flags += len;
+			l->len = total;
+			return 0;
+		}
+	}
+
+	c = phyr_list_room(l, gfp);
+	if (!c)
+		return -ENOMEM;
+	phyr_set(&c->ents[c->nr++], addr, len, flags);
+	l->last = c;
+	l->spare--;
+	l->nents++;
+	l->len = total;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(phyr_list_append, DRM_PHYR);
+
+/**
+ * phyr_list_free() - release the storage of a list
+ * @l: the list
+ *
+ * Frees every chunk, reserved ones included, and leaves @l empty and
+ * ready for reuse. The memory the ranges describe is not touched.
+ */
+void phyr_list_free(struct phyr_list *l)
+{
+	struct phyr_chunk *c = l->head;
+
+	while (c) {
+		struct phyr_chunk *next = c->next;
+
+		kfree(c);
+		c = next;
+	}
+	phyr_list_init(l);
+}
+EXPORT_SYMBOL_NS_GPL(phyr_list_free, DRM_PHYR);
+
+/**
+ * phyr_iter_init_slice() - start iterating over a byte slice of a list
+ * @l: the list
+ * @offset: byte offset of the slice in the list
+ * @len: length of the slice in bytes, may be zero
+ * @it: the iterator to set up
+ *
+ * Seeking to @offset walks the entries before it.
+ *
+ * Return: 0 on success, -EINVAL if the slice does not lie within the list
+ * (@it is not modified then).
+ */
+int phyr_iter_init_slice(const struct phyr_list *l, u64 offset, u64 len,
+			 struct phyr_iter *it)
+{
+	struct phyr_iter pos;
+	u64 end;
+
+	if (check_add_overflow(offset, len, &end) || end > l->len)
+		return -EINVAL;
+
+	phyr_iter_init(l, &pos);
+	phyr_iter_advance(&pos, offset);
+	pos.size = len;
+	*it = pos;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(phyr_iter_init_slice, DRM_PHYR);
+
+/**
+ * phyr_list_slice() - copy a byte slice of a list into another list
+ * @dst: empty destination list
+ * @src: source list
+ * @offset: byte offset of the slice in @src
+ * @len: length of the slice in bytes, may be zero
+ * @gfp: allocation flags
+ *
+ * The first and last entries of @dst are clipped to the slice; flags are
+ * kept. Room for every entry is reserved before the first is copied.
+ *
+ * Return: 0 on success, -EINVAL if @dst is not empty or the slice does not
+ * lie within @src, -ENOMEM on allocation failure (@dst is left empty).
+ */
+int phyr_list_slice(struct phyr_list *dst, const struct phyr_list *src,
+		    u64 offset, u64 len, gfp_t gfp)
+{
+	struct phyr_iter it, count;
+	unsigned long n = 0;
+	struct phyr seg;
+	int ret;
+
+	if (!phyr_list_empty(dst))
+		return -EINVAL;
+	ret = phyr_iter_init_slice(src, offset, len, &it);
+	if (ret)
+		return ret;
+
+	count = it;
+	phyr_for_each(seg, &count)
+		n++;
+	ret = phyr_list_reserve(dst, n, gfp);
+	if (ret)
+		goto err_free;
+
+	phyr_for_each(seg, &it) {
+		ret = phyr_list_append(dst, phyr_addr(&seg), phyr_len(&seg),
+				       phyr_flags(&seg), gfp);
+		if (WARN_ON_ONCE(ret))
+			goto err_free;
+	}
+	return 0;
+
+err_free:
+	phyr_list_free(dst);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(phyr_list_slice, DRM_PHYR);
+
+MODULE_DESCRIPTION("phyr: physical address range lists for DRM and dma-buf");
+MODULE_LICENSE("GPL");

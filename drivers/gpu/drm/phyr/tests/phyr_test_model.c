@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Reference model and shared fixtures for the phyr KUnit suites.
+ */
+
+#include <linux/module.h>
+#include <linux/random.h>
+
+#include "phyr_test_model.h"
+
+unsigned int phyr_test_seed;
+module_param_named(seed, phyr_test_seed, uint, 0400);
+MODULE_PARM_DESC(seed, "seed of the random tests (0: pick one and print it)");
+
+void phyr_model_init(struct kunit *test, struct phyr_model *m,
+		     unsigned int cap)
+{
+	*m = (struct phyr_model){ .cap = cap };
+	m->e = kunit_kcalloc(test, cap ? cap : 1, sizeof(*m->e), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->e);
+}
+
+/* The documented rule: merge into the last range when adjacent, same flags
+ * and the result stays within PHYR_MAX_LEN. The caller sizes the model.
+ */
+void phyr_model_append(struct phyr_model *m, u64 addr, u64 len,
+		       unsigned int flags)
+{
+	struct phyr_model_ent *last = m->n ? &m->e[m->n - 1] : NULL;
+
+	m->len += len;
+	if (last && last->addr + last->len == addr && last->flags == flags &&
+	    last->len + len <= PHYR_MAX_LEN) {
+		last->len += len;
+		return;
+	}
+	if (WARN_ON(m->n == m->cap))
+		return;
+	m->e[m->n++] = (struct phyr_model_ent){ addr, len, flags };
+}
+
+/* Bytes [off, off + len) of @src, the way a byte slice is defined. */
+void phyr_model_slice(struct kunit *test, struct phyr_model *dst,
+		      const struct phyr_model *src, u64 off, u64 len)
+{
+	u64 pos = 0;
+	unsigned int i;
+
+	phyr_model_init(test, dst, src->n);
+	for (i = 0; i < src->n && len; i++) {
+		const struct phyr_model_ent *e = &src->e[i];
+		u64 skip, take;
+
+		if (pos + e->len <= off) {
+			pos += e->len;
+			continue;
+		}
+		skip = off > pos ? off - pos : 0;
+		take = min(e->len - skip, len);
+		dst->e[dst->n++] = (struct phyr_model_ent){
+			e->addr + skip, take, e->flags };
+		dst->len += take;
+		len -= take;
+		pos += e->len;
+	}
+}
+
+/* Consume @it and expect exactly the ranges of @m. */
+void phyr_model_expect_iter(struct kunit *test, const struct phyr_model *m,
+			    struct phyr_iter *it)
+{
+	unsigned int i = 0;
+	struct phyr seg;
+
+	phyr_for_each(seg, it) {
+		KUNIT_ASSERT_LT_MSG(test, i, m->n, "more ranges than the model");
+		KUNIT_EXPECT_EQ_MSG(test, phyr_addr(&seg), m->e[i].addr, "range %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, phyr_len(&seg), m->e[i].len, "range %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, phyr_flags(&seg), m->e[i].flags, "range %u", i);
+		i++;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, i, m->n, "fewer ranges than the model");
+}
+
+void phyr_model_expect_list(struct kunit *test, const struct phyr_model *m,
+			    const struct phyr_list *l)
+{
+	struct phyr_iter it;
+
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), (unsigned long)m->n);
+	KUNIT_EXPECT_EQ(test, phyr_list_length(l), m->len);
+	phyr_iter_init(l, &it);
+	phyr_model_expect_iter(test, m, &it);
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(phyr_list_free_action, phyr_list_free,
+			    struct phyr_list *);
+
+/* An empty list freed automatically when the test ends. */
+void phyr_test_list_init(struct kunit *test, struct phyr_list *l)
+{
+	phyr_list_init(l);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, phyr_list_free_action, l));
+}
+
+void phyr_test_rnd_init(struct kunit *test, struct rnd_state *rnd)
+{
+	if (!phyr_test_seed)
+		phyr_test_seed = get_random_u32() ?: 1;
+	kunit_info(test, "random seed %u (repeat with drm_phyr_test.seed=%u)\n",
+		   phyr_test_seed, phyr_test_seed);
+	prandom_seed_state(rnd, phyr_test_seed);
+}
+
+/*
+ * Append @appends random ranges to both @l and @m: a third of them adjacent
+ * to the previous one (with the same flags half of the time), lengths
+ * from 1 byte to beyond 4 GiB, addresses and lengths multiples of
+ * 2^@align_shift.
+ */
+void phyr_test_random_fill(struct kunit *test, struct rnd_state *rnd,
+			   struct phyr_list *l, struct phyr_model *m,
+			   unsigned int appends, unsigned int align_shift)
+{
+	u64 prev_end = 0;
+	unsigned int prev_flags = 0, i;
+
+	for (i = 0; i < appends; i++) {
+		u32 r = prandom_u32_state(rnd);
+		unsigned int flags = prandom_u32_state(rnd) & PHYR_F_VALID_MASK;
+		u64 addr, len;
+
+		switch (r % 16) {
+		case 0:		/* beyond 4 GiB */
+			len = SZ_4G + (prandom_u32_state(rnd) % SZ_16M);
+			break;
+		case 1 ... 5:	/* up to a few pages */
+			len = 1 + prandom_u32_state(rnd) % (4 * SZ_4K);
+			break;
+		default:	/* up to 4 MiB */
+			len = 1 + prandom_u32_state(rnd) % SZ_4M;
+			break;
+		}
+		addr = ((u64)prandom_u32_state(rnd) << 16) ^ prandom_u32_state(rnd);
+		if (i && (r >> 8) % 3 == 0) {
+			addr = prev_end;
+			if ((r >> 12) & 1)
+				flags = prev_flags;
+		}
+		addr = round_down(addr, 1ull << align_shift);
+		len = round_up(len, 1ull << align_shift);
+
+		KUNIT_ASSERT_EQ(test, 0,
+				phyr_list_append(l, addr, len, flags, GFP_KERNEL));
+		phyr_model_append(m, addr, len, flags);
+		prev_end = addr + len;
+		prev_flags = flags;
+	}
+}
+
+MODULE_DESCRIPTION("KUnit tests for the phyr core");
+MODULE_IMPORT_NS(DRM_PHYR);
+MODULE_LICENSE("GPL");

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * phyr: lists of physical address ranges for DRM, dma-buf and RDMA.
+ */
+#ifndef __DRM_PHYR_H__
+#define __DRM_PHYR_H__
+
+#include <linux/bits.h>
+#include <linux/bug.h>
+#include <linux/errno.h>
+#include <linux/gfp_types.h>
+#include <linux/minmax.h>
+#include <linux/overflow.h>
+#include <linux/types.h>
+
+/**
+ * DOC: phyr entries
+ *
+ * A &struct phyr describes one physically contiguous range of memory that
+ * the CPU and devices can address: a CPU physical address, a length in
+ * bytes and a few flags. The memory does not need a &struct page: GPU VRAM
+ * and other PCI BARs are described the same way as system RAM.
+ *
+ * An entry is 16 bytes on 64-bit: the address is a full &phys_addr_t and
+ * the second word holds the length in bits 0..55 and the flags in bits
+ * 56..63. The flags live in the length word, not in the address word,
+ * because physical addresses are byte granular (no free low bits) and the
+ * number of implemented high address bits is an architecture property,
+ * whereas a single range of 2^56 bytes (64 PiB) is beyond any memory a
+ * device can expose. A length of 4 GiB or more is therefore representable,
+ * unlike in a bio_vec or a scatterlist. Only phyr_len(), phyr_flags() and
+ * phyr_set() know this layout.
+ *
+ * The flags are an interconnect kind in bits 0..1 (how the memory is
+ * reached: %PHYR_IC_HOST, %PHYR_IC_DEVICE, %PHYR_IC_P2P or %PHYR_IC_LINK)
+ * and attribute bits (%PHYR_F_MMIO, %PHYR_F_PINNED). Bits above
+ * %PHYR_F_VALID_MASK are reserved and rejected with -EINVAL.
+ *
+ * A range is valid when its length is not zero, not above %PHYR_MAX_LEN
+ * and its exclusive end (address + length) does not wrap around the
+ * physical address space.
+ */
+
+/* Interconnect kinds, stored in bits 0..1 of the entry flags. */
+#define PHYR_IC_HOST		0x0u	/* system memory behind the host bridge */
+#define PHYR_IC_DEVICE		0x1u	/* memory local to the exporting device */
+#define PHYR_IC_P2P		0x2u	/* another device's memory over PCI P2P */
+#define PHYR_IC_LINK		0x3u	/* memory reached over a GPU-to-GPU link */
+#define PHYR_IC_MASK		0x3u
+
+/* Attribute bits. */
+#define PHYR_F_MMIO		BIT(2)	/* memory-mapped I/O, no struct page */
+#define PHYR_F_PINNED		BIT(3)	/* pinned for the lifetime of the list */
+#define PHYR_F_VALID_MASK	(PHYR_IC_MASK | PHYR_F_MMIO | PHYR_F_PINNED)
+
+#define PHYR_LEN_BITS		56
+#define PHYR_MAX_LEN		(BIT_ULL(PHYR_LEN_BITS) - 1)
+
+/**
+ * struct phyr - one physically contiguous address range
+ * @addr: CPU physical address of the first byte
+ * @len_flags: length in bits 0..55, flags in bits 56..63; use phyr_len()
+ *	and phyr_flags(), never the raw field
+ */
+struct phyr {
+	phys_addr_t addr;
+	u64 len_flags;
+};
+
+/**
+ * phyr_check() - validate a range before it is stored
+ * @addr: physical start address
+ * @len: length in bytes
+ * @flags: interconnect kind and attribute bits
+ *
+ * Return: 0 if the range can be stored, -EINVAL for a zero length,
+ * reserved flag bits or a range whose end wraps, -E2BIG for a length
+ * above %PHYR_MAX_LEN.
+ */
+static inline int phyr_check(phys_addr_t addr, u64 len, unsigned int flags)
+{
+	phys_addr_t end;
+
+	if (!len || (flags & ~PHYR_F_VALID_MASK))
+		return -EINVAL;
+	if (len > PHYR_MAX_LEN)
+		return -E2BIG;
+	if (check_add_overflow(addr, (phys_addr_t)len, &end))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * phyr_set() - fill in an entry
+ * @p: entry to fill
+ * @addr: physical start address
+ * @len: length in bytes
+ * @flags: interconnect kind and attribute bits
+ *
+ * Return: 0 on success or the error of phyr_check(); @p is not modified
+ * on error.
+ */
+static inline int phyr_set(struct phyr *p, phys_addr_t addr, u64 len,
+			   unsigned int flags)
+{
+	int ret = phyr_check(addr, len, flags);
+
+	if (ret)
+		return ret;
+	p->addr = addr;
+	p->len_flags = len | ((u64)flags << PHYR_LEN_BITS);
+	return 0;
+}
+
+/**
+ * phyr_addr() - physical start address of a range
+ * @p: the range
+ *
+ * Return: the CPU physical address of the first byte.
+ */
+static inline phys_addr_t phyr_addr(const struct phyr *p)
+{
+	return p->addr;
+}
+
+/**
+ * phyr_len() - length of a range
+ * @p: the range
+ *
+ * Return: the length in bytes (up to %PHYR_MAX_LEN).
+ */
+static inline u64 phyr_len(const struct phyr *p)
+{
+	return p->len_flags & PHYR_MAX_LEN;
+}
+
+/**
+ * phyr_flags() - flags of a range
+ * @p: the range
+ *
+ * Return: the interconnect kind and attribute bits.
+ */
+static inline unsigned int phyr_flags(const struct phyr *p)
+{
+	return p->len_flags >> PHYR_LEN_BITS;
+}
+
+/**
+ * phyr_interconnect() - how the memory of a range is reached
+ * @p: the range
+ *
+ * Return: one of %PHYR_IC_HOST, %PHYR_IC_DEVICE, %PHYR_IC_P2P or
+ * %PHYR_IC_LINK.
+ */
+static inline unsigned int phyr_interconnect(const struct phyr *p)
+{
+	return phyr_flags(p) & PHYR_IC_MASK;
+}
+
+/**
+ * phyr_end() - exclusive end address of a range
+ * @p: the range
+ *
+ * Return: the physical address just past the last byte.
+ */
+static inline phys_addr_t phyr_end(const struct phyr *p)
+{
+	return p->addr + phyr_len(p);
+}
+
+/**
+ * DOC: phyr lists
+ *
+ * A &struct phyr_list holds any number of entries in a chain of chunks,
+ * each at most one page, so a list of 2^18 entries never needs vmalloc or
+ * a high-order allocation. phyr_list_append() coalesces a range into the
+ * last entry when it starts where that entry ends and has the same flags,
+ * also when the last entry sits at the end of a full chunk.
+ * phyr_list_reserve() pre-allocates room so that later appends do not
+ * allocate (for example under a lock).
+ *
+ * Lists are walked with a &struct phyr_iter, in the bio_vec/bvec_iter
+ * model: the entries are never modified by iteration; the iterator is a
+ * small value holding the position and the number of bytes left, which is
+ * copied and advanced by arithmetic. A byte slice of a list is just an
+ * iterator limited to that slice (phyr_iter_init_slice()); phyr_list_slice()
+ * copies one into a list of its own.
+ *
+ * A list is not locked internally: the owner serialises appends and frees
+ * against each other and against iteration.
+ */
+
+/**
+ * struct phyr_chunk - one link of the storage chain of a phyr list
+ * @next: next chunk, or NULL
+ * @nr: entries in use
+ * @cap: entries allocated
+ * @ents: the entries
+ *
+ * Internal to the list; iterators hold a pointer to the current chunk.
+ */
+struct phyr_chunk {
+	struct phyr_chunk *next;
+	u32 nr;
+	u32 cap;
+	struct phyr ents[] __counted_by(cap);
+};
+
+/**
+ * struct phyr_list - a list of physical address ranges
+ * @head: first chunk of the storage chain
+ * @last: chunk holding the last entry, NULL while the list is empty
+ * @tail: last chunk of the chain (pre-allocated chunks follow @last)
+ * @nents: number of entries
+ * @spare: entries that can be appended without allocating
+ * @len: total length in bytes
+ *
+ * Initialise with phyr_list_init() or %PHYR_LIST_INIT, release with
+ * phyr_list_free().
+ */
+struct phyr_list {
+	struct phyr_chunk *head;
+	struct phyr_chunk *last;
+	struct phyr_chunk *tail;
+	unsigned long nents;
+	unsigned long spare;
+	u64 len;
+};
+
+#define PHYR_LIST_INIT	((struct phyr_list){ })
+
+/**
+ * phyr_list_init() - initialise an empty list
+ * @l: the list
+ */
+static inline void phyr_list_init(struct phyr_list *l)
+{
+	*l = PHYR_LIST_INIT;
+}
+
+/**
+ * phyr_list_nents() - number of entries in a list
+ * @l: the list
+ *
+ * Return: the number of entries after coalescing.
+ */
+static inline unsigned long phyr_list_nents(const struct phyr_list *l)
+{
+	return l->nents;
+}
+
+/**
+ * phyr_list_length() - total length of a list
+ * @l: the list
+ *
+ * Return: the sum of the entry lengths in bytes.
+ */
+static inline u64 phyr_list_length(const struct phyr_list *l)
+{
+	return l->len;
+}
+
+/**
+ * phyr_list_empty() - test whether a list has no entries
+ * @l: the list
+ *
+ * Return: true if the list is empty.
+ */
+static inline bool phyr_list_empty(const struct phyr_list *l)
+{
+	return !l->nents;
+}
+
+int phyr_list_reserve(struct phyr_list *l, unsigned long nr, gfp_t gfp);
+int phyr_list_append(struct phyr_list *l, phys_addr_t addr, u64 len,
+		     unsigned int flags, gfp_t gfp);
+void phyr_list_free(struct phyr_list *l);
+
+/**
+ * struct phyr_iter - position in a phyr list
+ * @chunk: chunk of the current entry
+ * @idx: index of the current entry in @chunk
+ * @done: bytes of the current entry already consumed
+ * @size: bytes left to iterate
+ *
+ * A plain value: copy it to remember a position. The iteration is over
+ * when @size is zero; @chunk and @idx are only meaningful before that.
+ */
+struct phyr_iter {
+	const struct phyr_chunk *chunk;
+	u32 idx;
+	u64 done;
+	u64 size;
+};
+
+/**
+ * phyr_iter_init() - start iterating over a whole list
+ * @l: the list
+ * @it: the iterator to set up
+ */
+static inline void phyr_iter_init(const struct phyr_list *l,
+				  struct phyr_iter *it)
+{
+	*it = (struct phyr_iter){ .chunk = l->head, .size = l->len };
+}
+
+int phyr_iter_init_slice(const struct phyr_list *l, u64 offset, u64 len,
+			 struct phyr_iter *it);
+
+/**
+ * phyr_iter_cur() - the range at the iterator position
+ * @it: iterator with bytes left
+ *
+ * Return: the rest of the current entry, clipped to the bytes left in the
+ * iteration, with the entry's flags.
+ */
+static inline struct phyr phyr_iter_cur(const struct phyr_iter *it)
+{
+	const struct phyr *p = &it->chunk->ents[it->idx];
+	u64 len = min(phyr_len(p) - it->done, it->size);
+
+	return (struct phyr){
+		.addr = p->addr + it->done,
+		.len_flags = len | ((u64)phyr_flags(p) << PHYR_LEN_BITS),
+	};
+}
+
+/**
+ * phyr_iter_advance() - move an iterator forward
+ * @it: the iterator
+ * @bytes: number of bytes to skip
+ *
+ * Advancing past the end is a caller bug: it warns once and stops the
+ * iteration at the end.
+ */
+static inline void phyr_iter_advance(struct phyr_iter *it, u64 bytes)
+{
+	if (WARN_ONCE(bytes > it->size,
+		      "phyr: advancing %llu bytes with %llu left\n",
+		      bytes, it->size))
+		bytes = it->size;
+
+	it->size -= bytes;
+	while (bytes) {
+		u64 left = phyr_len(&it->chunk->ents[it->idx]) - it->done;
+
+		if (bytes < left) {
+			it->done += bytes;
+			return;
+		}
+		bytes -= left;
+		it->done = 0;
+		if (++it->idx == it->chunk->nr && it->size) {
+			it->chunk = it->chunk->next;
+			it->idx = 0;
+		}
+	}
+}
+
+/**
+ * phyr_iter_next() - take the next range of an iteration
+ * @it: the iterator
+ * @seg: receives the range (the rest of the current entry, clipped to the
+ *	bytes left)
+ *
+ * The iterator moves past @seg before this returns.
+ *
+ * Return: true if @seg was filled, false if no bytes were left.
+ */
+static inline bool phyr_iter_next(struct phyr_iter *it, struct phyr *seg)
+{
+	if (!it->size)
+		return false;
+	*seg = phyr_iter_cur(it);
+	phyr_iter_advance(it, phyr_len(seg));
+	return true;
+}
+
+/**
+ * phyr_for_each() - walk the ranges of an iteration
+ * @seg: &struct phyr receiving each range (clipped to the iteration)
+ * @it: pointer to a &struct phyr_iter set up with phyr_iter_init() or
+ *	phyr_iter_init_slice(); it is consumed
+ */
+#define phyr_for_each(seg, it)	for (; phyr_iter_next((it), &(seg));)
+
+int phyr_list_slice(struct phyr_list *dst, const struct phyr_list *src,
+		    u64 offset, u64 len, gfp_t gfp);
+
+/**
+ * struct phyr_block_iter - walk a list in aligned device-page blocks
+ * @it: position in the list
+ * @pgsz: block size, a power of two
+ * @addr: physical address of the current block, aligned to @pgsz
+ *
+ * Set up with phyr_block_iter_start() and advanced with
+ * phyr_block_iter_next(), usually through phyr_for_each_block().
+ */
+struct phyr_block_iter {
+	struct phyr_iter it;
+	u64 pgsz;
+	phys_addr_t addr;
+};
+
+struct phyr_block_iter *phyr_block_iter_start(struct phyr_block_iter *bi,
+					      const struct phyr_list *l,
+					      u64 pgsz);
+bool phyr_block_iter_next(struct phyr_block_iter *bi);
+
+/**
+ * phyr_block_addr() - address of the current block
+ * @bi: block iterator after a successful phyr_block_iter_next()
+ *
+ * Return: the @pgsz-aligned physical address of the block.
+ */
+static inline phys_addr_t phyr_block_addr(const struct phyr_block_iter *bi)
+{
+	return bi->addr;
+}
+
+/**
+ * phyr_for_each_block() - walk a list in aligned blocks of a device page size
+ * @l: the list
+ * @bi: &struct phyr_block_iter used as the cursor
+ * @pgsz: block size, a power of two, typically from phyr_list_best_pgsz()
+ */
+#define phyr_for_each_block(l, bi, pgsz)				\
+	for (struct phyr_block_iter *__bi =				\
+		phyr_block_iter_start((bi), (l), (pgsz));		\
+	     phyr_block_iter_next(__bi);)
+
+unsigned long phyr_list_best_pgsz(const struct phyr_list *l,
+				  unsigned long pgsz_bitmap, u64 iova);
+
+ssize_t phyr_compact_encode(const struct phyr_list *l, u64 *buf,
+			    size_t nwords);
+int phyr_compact_decode(struct phyr_list *l, const u64 *buf, size_t nwords,
+			gfp_t gfp);
+
+#endif /* __DRM_PHYR_H__ */

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Build the 6.12 kernel with the phyr overlay applied.
+#
+#  1. extract Debian's linux-source-6.12 once into $PHYR_CACHE/src-<version>
+#  2. copy the overlay (drivers/, include/, Kconfig) into that tree and hook
+#     it into the tree's Kconfig and drivers/gpu/drm/Makefile (idempotent)
+#  3. configure tinyconfig + kvm_guest.config + phyr.config in a build
+#     directory keyed by version and config, verify every requested option
+#  4. build out of tree (O=) with ccache, printing progress
+#
+# Prints the path of the build directory on its last line.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ver=$(phyr_kernel_version)
+src=$(phyr_srcdir)
+out=$(phyr_builddir)
+frag=$PHYR_ROOT/tools/testing/phyr/phyr.config
+
+# 1. source tree
+if [[ ! -f $src/.phyr-extracted ]]; then
+	log "extracting linux $ver into $src (once)"
+	rm -rf "$src" "$src.tmp"
+	mkdir -p "$src.tmp"
+	tar -xJf "$PHYR_TARBALL" -C "$src.tmp" --strip-components=1
+	touch "$src.tmp/.phyr-extracted"
+	mv "$src.tmp" "$src"
+fi
+
+# 2. overlay: rsync -c rewrites only files whose content changed, so an
+# unchanged overlay never triggers a rebuild.
+rsync -rc --delete "$PHYR_ROOT/drivers/gpu/drm/phyr/" "$src/drivers/gpu/drm/phyr/"
+rsync -rc --exclude='drivers/gpu/drm/phyr/' "$PHYR_ROOT/include/" "$src/include/"
+rsync -c "$PHYR_ROOT/Kconfig" "$src/Kconfig.phyr"
+grep -q '^source "Kconfig.phyr"' "$src/Kconfig" ||
+	printf '\nsource "Kconfig.phyr"\n' >>"$src/Kconfig"
+grep -q 'CONFIG_DRM_PHYR.*phyr/' "$src/drivers/gpu/drm/Makefile" ||
+	printf '\nobj-$(CONFIG_DRM_PHYR) += phyr/\n' >>"$src/drivers/gpu/drm/Makefile"
+
+# 3. configuration
+export CCACHE_DIR=${CCACHE_DIR:-$PHYR_CACHE/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
+export KBUILD_BUILD_USER=phyr KBUILD_BUILD_HOST=phyr
+mk=(make -C "$src" O="$out" -j"$PHYR_JOBS" CC="ccache gcc" HOSTCC="ccache gcc")
+
+mkdir -p "$out"
+if [[ ! -f $out/.config ]]; then
+	log "configuring $out (tinyconfig + kvm_guest.config + phyr.config)"
+	"${mk[@]}" -s tinyconfig >/dev/null
+	(cd "$out" && "$src/scripts/kconfig/merge_config.sh" -m -O "$out" .config \
+		"$src/kernel/configs/kvm_guest.config" "$frag" >/dev/null)
+	"${mk[@]}" -s olddefconfig >/dev/null
+fi
+"${mk[@]}" -s olddefconfig >/dev/null
+
+bad=0
+while IFS= read -r line; do
+	case $line in
+	CONFIG_*=n)
+		sym=${line%=n}
+		if grep -q "^$sym=" "$out/.config"; then
+			echo "[phyr] config: $sym should be off but is $(grep "^$sym=" "$out/.config")"
+			bad=1
+		fi ;;
+	CONFIG_*=*)
+		grep -qx "$line" "$out/.config" ||
+			{ echo "[phyr] config: $line requested but .config has: $(grep "^${line%%=*}[= ]" "$out/.config" || echo 'not set')"; bad=1; } ;;
+	esac
+done <"$frag"
+((bad == 0)) || die "config fragment not satisfied (missing dependency?)"
+
+# 4. build, with a progress line every 15 s so a long build never looks hung
+log "building linux $ver in $out (ccache: $CCACHE_DIR)"
+blog=$out/build.log
+start=$SECONDS
+"${mk[@]}" bzImage modules >"$blog" 2>&1 &
+pid=$!
+while kill -0 "$pid" 2>/dev/null; do
+	for _ in $(seq 15); do
+		sleep 1
+		kill -0 "$pid" 2>/dev/null || break
+	done
+	kill -0 "$pid" 2>/dev/null || break
+	n=$(grep -c '^  CC' "$blog" || true)
+	log "build: $((SECONDS - start))s, $n files compiled, last: $(tail -n 1 "$blog" | cut -c1-70)"
+done
+if ! wait "$pid"; then
+	grep -E 'error|Error' "$blog" | head -n 40 >&2 || true
+	tail -n 20 "$blog" >&2
+	die "kernel build failed (full log: $blog)"
+fi
+grep -E 'warning:' "$blog" | grep -E 'drivers/gpu/drm/phyr|include/drm/drm_phyr' &&
+	die "phyr code compiled with warnings (see above)"
+log "kernel built in $((SECONDS - start))s: $out/arch/x86/boot/bzImage"
+echo "$out"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Install what phyr's build, VM and tests need on Debian 12 (idempotent:
+# apt-get runs only when a package is missing).
+set -euo pipefail
+
+pkgs=(
+	linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev
+	cpio kmod rsync ccache python3 qemu-system-x86 busybox-static
+	util-linux procps
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+((${#missing[@]})) || exit 0
+
+sudo=
+[[ $(id -u) == 0 ]] || sudo=sudo
+echo "[phyr] installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+	"${missing[@]}" >/dev/null
+echo "[phyr] dependencies installed"

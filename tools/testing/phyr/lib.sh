@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared settings for the phyr build and VM scripts (sourced, not run).
+
+PHYR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+PHYR_CACHE=${PHYR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/phyr}
+PHYR_TARBALL=${PHYR_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+PHYR_JOBS=${PHYR_JOBS:-$(nproc)}
+
+log() { printf '[phyr %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+die() { printf '[phyr] error: %s\n' "$*" >&2; exit 1; }
+
+# Kernel version of the Debian linux-source tarball, e.g. 6.12.117.
+phyr_kernel_version() {
+	local v
+	v=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
+		die "linux-source-6.12 is not installed (run: make deps)"
+	echo "${v%%-*}"
+}
+
+phyr_srcdir() { echo "$PHYR_CACHE/src-$(phyr_kernel_version)"; }
+
+# The build directory is keyed by kernel version and by the config inputs.
+phyr_builddir() {
+	local key
+	key=$(cat "$PHYR_ROOT/tools/testing/phyr/phyr.config" \
+		"$(phyr_srcdir)/kernel/configs/kvm_guest.config" | sha1sum | cut -c1-10)
+	echo "$PHYR_CACHE/build-$(phyr_kernel_version)-$key"
+}
