@@ -350,7 +350,8 @@ static inline void phyr_iter_advance(struct phyr_iter *it, u64 bytes)
 		}
 		bytes -= left;
 		it->done = 0;
-		if (++it->idx == it->chunk->nr && it->size) {
+		/* step to the next chunk only if there is more to walk */
+		if (++it->idx == it->chunk->nr && (bytes || it->size)) {
 			it->chunk = it->chunk->next;
 			it->idx = 0;
 		}

@@ -38,15 +38,17 @@ static void phyr_block_case_desc(const struct phyr_block_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(phyr_block, phyr_block_cases, phyr_block_case_desc);
 
-static void phyr_block_build(struct kunit *test, struct phyr_list *l,
-			     const struct phyr_model_ent *ents, unsigned int n)
+static struct phyr_list *phyr_block_build(struct kunit *test,
+					  const struct phyr_model_ent *ents,
+					  unsigned int n)
 {
+	struct phyr_list *l = phyr_test_list(test);
 	unsigned int i;
 
-	phyr_test_list_init(test, l);
 	for (i = 0; i < n && ents[i].len; i++)
 		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, ents[i].addr, ents[i].len,
 							  ents[i].flags, GFP_KERNEL));
+	return l;
 }
 
 /* The iterator yields exactly the listed block addresses, in order. */
@@ -54,11 +56,11 @@ static void phyr_block_iterate(struct kunit *test)
 {
 	const struct phyr_block_case *c = test->param_value;
 	struct phyr_block_iter bi;
-	struct phyr_list l;
+	struct phyr_list *l;
 	unsigned int n = 0;
 
-	phyr_block_build(test, &l, c->ents, ARRAY_SIZE(c->ents));
-	phyr_for_each_block(&l, &bi, c->pgsz) {
+	l = phyr_block_build(test, c->ents, ARRAY_SIZE(c->ents));
+	phyr_for_each_block(l, &bi, c->pgsz) {
 		KUNIT_ASSERT_LT(test, n, c->nblocks);
 		KUNIT_EXPECT_EQ_MSG(test, phyr_block_addr(&bi), c->blocks[n], "block %u", n);
 		n++;
@@ -69,14 +71,14 @@ static void phyr_block_iterate(struct kunit *test)
 /* An empty list has no block. */
 static void phyr_block_empty(struct kunit *test)
 {
-	struct phyr_list l = PHYR_LIST_INIT;
+	struct phyr_list empty = PHYR_LIST_INIT, *l = &empty;
 	struct phyr_block_iter bi;
 	unsigned int n = 0;
 
-	phyr_for_each_block(&l, &bi, SZ_4K)
+	phyr_for_each_block(l, &bi, SZ_4K)
 		n++;
 	KUNIT_EXPECT_EQ(test, n, 0);
-	KUNIT_EXPECT_EQ(test, phyr_list_best_pgsz(&l, SZ_4K | SZ_2M, 0), 0);
+	KUNIT_EXPECT_EQ(test, phyr_list_best_pgsz(l, SZ_4K | SZ_2M, 0), 0);
 }
 
 struct phyr_pgsz_case {
@@ -123,10 +125,10 @@ KUNIT_ARRAY_PARAM(phyr_pgsz, phyr_pgsz_cases, phyr_pgsz_case_desc);
 static void phyr_block_best_pgsz(struct kunit *test)
 {
 	const struct phyr_pgsz_case *c = test->param_value;
-	struct phyr_list l;
+	struct phyr_list *l;
 
-	phyr_block_build(test, &l, c->ents, ARRAY_SIZE(c->ents));
-	KUNIT_EXPECT_EQ(test, phyr_list_best_pgsz(&l, c->bitmap, c->iova), c->pgsz);
+	l = phyr_block_build(test, c->ents, ARRAY_SIZE(c->ents));
+	KUNIT_EXPECT_EQ(test, phyr_list_best_pgsz(l, c->bitmap, c->iova), c->pgsz);
 }
 
 /* Brute force: does page size @p map @m at @iova? */
@@ -175,12 +177,12 @@ static void phyr_block_random_pgsz(struct kunit *test)
 		u64 prev = U64_MAX, nblocks = 0, bit;
 		struct phyr_block_iter bi;
 		struct phyr_model m;
-		struct phyr_list l;
+		struct phyr_list *l;
 		unsigned long got;
 
-		phyr_test_list_init(test, &l);
+		l = phyr_test_list(test);
 		phyr_model_init(test, &m, 8);
-		phyr_test_random_fill(test, &rnd, &l, &m, 1 + round % 8, align);
+		phyr_test_random_fill(test, &rnd, l, &m, 1 + round % 8, align);
 
 		cover = BIT_ULL(fls64((iova + m.len - 1) ^ iova));
 		for (bit = 12; bit < 44; bit++) {
@@ -192,20 +194,20 @@ static void phyr_block_random_pgsz(struct kunit *test)
 			if (p >= cover)
 				break;
 		}
-		got = phyr_list_best_pgsz(&l, bitmap, iova);
+		got = phyr_list_best_pgsz(l, bitmap, iova);
 		KUNIT_ASSERT_EQ_MSG(test, got, want, "round %u", round);
 		if (!got)
 			continue;
 		good++;
 
-		phyr_for_each_block(&l, &bi, got) {
+		phyr_for_each_block(l, &bi, got) {
 			KUNIT_ASSERT_TRUE(test, IS_ALIGNED(phyr_block_addr(&bi), got));
 			KUNIT_ASSERT_NE(test, phyr_block_addr(&bi), prev);
 			prev = phyr_block_addr(&bi);
 			nblocks++;
 		}
 		KUNIT_EXPECT_EQ(test, nblocks, phyr_model_blocks(&m, got));
-		phyr_list_free(&l);
+		phyr_list_free(l);
 	}
 	kunit_info(test, "%u of 300 random lists had a working page size\n", good);
 	KUNIT_EXPECT_GT(test, good, 0);

@@ -46,7 +46,7 @@ KUNIT_ARRAY_PARAM(phyr_cm, phyr_cm_cases, phyr_cm_case_desc);
 static ssize_t phyr_cm_round_trip(struct kunit *test, const struct phyr_list *l,
 				  const struct phyr_model *m)
 {
-	struct phyr_list back;
+	struct phyr_list *back;
 	ssize_t n;
 	u64 *buf;
 
@@ -56,10 +56,10 @@ static ssize_t phyr_cm_round_trip(struct kunit *test, const struct phyr_list *l,
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	KUNIT_ASSERT_EQ(test, phyr_compact_encode(l, buf, n), n);
 
-	phyr_test_list_init(test, &back);
-	KUNIT_ASSERT_EQ(test, 0, phyr_compact_decode(&back, buf, n, GFP_KERNEL));
-	phyr_model_expect_list(test, m, &back);
-	phyr_list_free(&back);
+	back = phyr_test_list(test);
+	KUNIT_ASSERT_EQ(test, 0, phyr_compact_decode(back, buf, n, GFP_KERNEL));
+	phyr_model_expect_list(test, m, back);
+	phyr_list_free(back);
 	kunit_kfree(test, buf);
 	return n;
 }
@@ -76,16 +76,16 @@ static void phyr_compact_sizes(struct kunit *test)
 
 	for (flags = 0; flags <= PHYR_F_VALID_MASK; flags++) {
 		struct phyr_model m;
-		struct phyr_list l;
+		struct phyr_list *l;
 
-		phyr_test_list_init(test, &l);
+		l = phyr_test_list(test);
 		phyr_model_init(test, &m, 1);
-		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, c->addr, c->len, flags,
+		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, c->addr, c->len, flags,
 							  GFP_KERNEL));
 		phyr_model_append(&m, c->addr, c->len, flags);
-		KUNIT_EXPECT_EQ_MSG(test, phyr_cm_round_trip(test, &l, &m), c->words,
+		KUNIT_EXPECT_EQ_MSG(test, phyr_cm_round_trip(test, l, &m), c->words,
 				    "flags %#x", flags);
-		phyr_list_free(&l);
+		phyr_list_free(l);
 	}
 }
 
@@ -101,16 +101,16 @@ static void phyr_compact_random_round_trip(struct kunit *test)
 	phyr_test_rnd_init(test, &rnd);
 	for (round = 0; round < 16; round++) {
 		struct phyr_model m;
-		struct phyr_list l;
+		struct phyr_list *l;
 		ssize_t n;
 
-		phyr_test_list_init(test, &l);
+		l = phyr_test_list(test);
 		phyr_model_init(test, &m, 500);
-		phyr_test_random_fill(test, &rnd, &l, &m, 500, round % 2 ? PAGE_SHIFT : 0);
-		n = phyr_cm_round_trip(test, &l, &m);
-		KUNIT_EXPECT_GE(test, n, (ssize_t)phyr_list_nents(&l));
-		KUNIT_EXPECT_LE(test, n, 2 * (ssize_t)phyr_list_nents(&l));
-		phyr_list_free(&l);
+		phyr_test_random_fill(test, &rnd, l, &m, 500, round % 2 ? PAGE_SHIFT : 0);
+		n = phyr_cm_round_trip(test, l, &m);
+		KUNIT_EXPECT_GE(test, n, (ssize_t)phyr_list_nents(l));
+		KUNIT_EXPECT_LE(test, n, 2 * (ssize_t)phyr_list_nents(l));
+		phyr_list_free(l);
 	}
 }
 
@@ -121,30 +121,30 @@ static void phyr_compact_random_round_trip(struct kunit *test)
 static void phyr_compact_fragmented_gib(struct kunit *test)
 {
 	const unsigned long n = 1ul << 18;
-	struct phyr_list l;
+	struct phyr_list *l;
 	unsigned long i;
 
-	phyr_test_list_init(test, &l);
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_reserve(&l, n, GFP_KERNEL));
+	l = phyr_test_list(test);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_reserve(l, n, GFP_KERNEL));
 	for (i = 0; i < n; i++)
-		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, (u64)i * SZ_8K, SZ_4K, 0,
+		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, (u64)i * SZ_8K, SZ_4K, 0,
 							  GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, phyr_compact_encode(&l, NULL, 0), (ssize_t)n);
+	KUNIT_EXPECT_EQ(test, phyr_compact_encode(l, NULL, 0), (ssize_t)n);
 }
 
 /* A short buffer is -ENOSPC; a NULL buffer only sizes. */
 static void phyr_compact_enospc(struct kunit *test)
 {
-	struct phyr_list l;
+	struct phyr_list *l;
 	u64 buf[3];
 
-	phyr_test_list_init(test, &l);
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, SZ_4K, SZ_4K, 0, GFP_KERNEL));
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, SZ_1M + 1, 5, 0, GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, phyr_compact_encode(&l, NULL, 0), 3);
-	KUNIT_EXPECT_EQ(test, phyr_compact_encode(&l, buf, 2), -ENOSPC);
-	KUNIT_EXPECT_EQ(test, phyr_compact_encode(&l, buf, 0), -ENOSPC);
-	KUNIT_EXPECT_EQ(test, phyr_compact_encode(&l, buf, 3), 3);
+	l = phyr_test_list(test);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, SZ_4K, SZ_4K, 0, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, SZ_1M + 1, 5, 0, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, phyr_compact_encode(l, NULL, 0), 3);
+	KUNIT_EXPECT_EQ(test, phyr_compact_encode(l, buf, 2), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, phyr_compact_encode(l, buf, 0), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, phyr_compact_encode(l, buf, 3), 3);
 }
 
 struct phyr_cm_bad_case {
@@ -179,23 +179,23 @@ KUNIT_ARRAY_PARAM(phyr_cm_bad, phyr_cm_bad_cases, phyr_cm_bad_case_desc);
 static void phyr_compact_decode_malformed(struct kunit *test)
 {
 	const struct phyr_cm_bad_case *c = test->param_value;
-	struct phyr_list l;
+	struct phyr_list *l;
 	u64 buf[3];
 
-	phyr_test_list_init(test, &l);
+	l = phyr_test_list(test);
 	buf[0] = 1ull;		/* mode 0, one page at pfn 1 */
 	buf[1] = c->words[0];
 	buf[2] = c->words[1];
-	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_compact_decode(&l, buf, 1 + c->nwords,
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_compact_decode(l, buf, 1 + c->nwords,
 							   GFP_KERNEL));
-	KUNIT_EXPECT_TRUE(test, phyr_list_empty(&l));
-	KUNIT_EXPECT_NULL(test, l.head);
+	KUNIT_EXPECT_TRUE(test, phyr_list_empty(l));
+	KUNIT_EXPECT_NULL(test, l->head);
 
-	KUNIT_ASSERT_EQ(test, 0, phyr_compact_decode(&l, buf, 1, GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, phyr_list_length(&l), PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, 0, phyr_compact_decode(l, buf, 1, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, phyr_list_length(l), PAGE_SIZE);
 	/* decoding into a list that is not empty is refused */
-	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_compact_decode(&l, buf, 1, GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, phyr_list_nents(&l), 1);
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_compact_decode(l, buf, 1, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), 1);
 }
 
 static struct kunit_case phyr_compact_tests[] = {

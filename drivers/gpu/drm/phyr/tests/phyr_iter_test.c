@@ -17,12 +17,12 @@ static const struct phyr_model_ent phyr_iter_ents[] = {
 	{ 0x50000, SZ_8K, PHYR_IC_DEVICE },
 };
 
-static void phyr_iter_build(struct kunit *test, struct phyr_list *l,
-			    struct phyr_model *m)
+static struct phyr_list *phyr_iter_build(struct kunit *test,
+					 struct phyr_model *m)
 {
+	struct phyr_list *l = phyr_test_list(test);
 	unsigned int i;
 
-	phyr_test_list_init(test, l);
 	phyr_model_init(test, m, ARRAY_SIZE(phyr_iter_ents));
 	for (i = 0; i < ARRAY_SIZE(phyr_iter_ents); i++) {
 		const struct phyr_model_ent *e = &phyr_iter_ents[i];
@@ -32,18 +32,19 @@ static void phyr_iter_build(struct kunit *test, struct phyr_list *l,
 		phyr_model_append(m, e->addr, e->len, e->flags);
 	}
 	KUNIT_ASSERT_EQ(test, phyr_list_nents(l), ARRAY_SIZE(phyr_iter_ents));
+	return l;
 }
 
 /* Iterating the whole list yields each entry once, unclipped. */
 static void phyr_iter_whole_list(struct kunit *test)
 {
 	struct phyr_model m;
-	struct phyr_list l;
+	struct phyr_list *l;
 	struct phyr_iter it;
 
-	phyr_iter_build(test, &l, &m);
-	phyr_iter_init(&l, &it);
-	KUNIT_EXPECT_EQ(test, it.size, phyr_list_length(&l));
+	l = phyr_iter_build(test, &m);
+	phyr_iter_init(l, &it);
+	KUNIT_EXPECT_EQ(test, it.size, phyr_list_length(l));
 	phyr_model_expect_iter(test, &m, &it);
 	KUNIT_EXPECT_EQ(test, it.size, 0);
 }
@@ -57,10 +58,10 @@ static void phyr_iter_slice_every_boundary(struct kunit *test)
 	u64 cuts[3 * ARRAY_SIZE(phyr_iter_ents) + 3];
 	unsigned int ncuts = 0, i, j;
 	struct phyr_model m, want;
-	struct phyr_list l;
+	struct phyr_list *l;
 	u64 pos = 0;
 
-	phyr_iter_build(test, &l, &m);
+	l = phyr_iter_build(test, &m);
 	for (i = 0; i <= m.n; i++) {
 		if (pos)
 			cuts[ncuts++] = pos - 1;
@@ -78,7 +79,7 @@ static void phyr_iter_slice_every_boundary(struct kunit *test)
 
 			if (cuts[j] < cuts[i])
 				continue;
-			KUNIT_ASSERT_EQ(test, 0, phyr_iter_init_slice(&l, off, len, &it));
+			KUNIT_ASSERT_EQ(test, 0, phyr_iter_init_slice(l, off, len, &it));
 			KUNIT_EXPECT_EQ(test, it.size, len);
 			phyr_model_slice(test, &want, &m, off, len);
 			phyr_model_expect_iter(test, &want, &it);
@@ -95,7 +96,7 @@ struct phyr_slice_err_case {
 static const struct phyr_slice_err_case phyr_slice_err_cases[] = {
 	{ "offset-past-end", SZ_8G, 0 },
 	{ "end-past-end", 0, SZ_8G },
-	{ "one-byte-too-long", 1, SZ_4G + SZ_16K + 3 },
+	{ "one-byte-too-long", 1, SZ_4G + SZ_16K + 6 },
 	{ "offset-plus-length-wraps", U64_MAX, 2 },
 	{ "length-u64-max", 1, U64_MAX },
 };
@@ -110,22 +111,22 @@ KUNIT_ARRAY_PARAM(phyr_slice_err, phyr_slice_err_cases, phyr_slice_err_case_desc
 
 /*
  * A slice outside the list is -EINVAL and leaves both the iterator and
- * the destination list untouched. (The list is 4 GiB + 16 KiB + 3 bytes.)
+ * the destination list untouched. (The list is 4 GiB + 16 KiB + 6 bytes.)
  */
 static void phyr_iter_slice_errors(struct kunit *test)
 {
 	const struct phyr_slice_err_case *c = test->param_value;
 	struct phyr_iter it = { .size = 1234 };
-	struct phyr_list l, dst;
+	struct phyr_list *l, *dst;
 	struct phyr_model m;
 
-	phyr_iter_build(test, &l, &m);
-	phyr_test_list_init(test, &dst);
-	KUNIT_ASSERT_EQ(test, m.len, SZ_4G + SZ_16K + 3);
-	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_iter_init_slice(&l, c->off, c->len, &it));
+	l = phyr_iter_build(test, &m);
+	dst = phyr_test_list(test);
+	KUNIT_ASSERT_EQ(test, m.len, SZ_4G + SZ_16K + 6);
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_iter_init_slice(l, c->off, c->len, &it));
 	KUNIT_EXPECT_EQ(test, it.size, 1234);
-	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_list_slice(&dst, &l, c->off, c->len, GFP_KERNEL));
-	KUNIT_EXPECT_TRUE(test, phyr_list_empty(&dst));
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_list_slice(dst, l, c->off, c->len, GFP_KERNEL));
+	KUNIT_EXPECT_TRUE(test, phyr_list_empty(dst));
 }
 
 /*
@@ -135,20 +136,20 @@ static void phyr_iter_slice_errors(struct kunit *test)
 static void phyr_iter_list_slice(struct kunit *test)
 {
 	struct phyr_model m, want;
-	struct phyr_list l, dst;
+	struct phyr_list *l, *dst;
 	u64 off = 3, len = SZ_4G + SZ_4K;
 
-	phyr_iter_build(test, &l, &m);
-	phyr_test_list_init(test, &dst);
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_slice(&dst, &l, off, len, GFP_KERNEL));
+	l = phyr_iter_build(test, &m);
+	dst = phyr_test_list(test);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_slice(dst, l, off, len, GFP_KERNEL));
 	phyr_model_slice(test, &want, &m, off, len);
-	phyr_model_expect_list(test, &want, &dst);
-	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_list_slice(&dst, &l, 0, 1, GFP_KERNEL));
-	phyr_model_expect_list(test, &want, &dst);
+	phyr_model_expect_list(test, &want, dst);
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_list_slice(dst, l, 0, 1, GFP_KERNEL));
+	phyr_model_expect_list(test, &want, dst);
 
-	phyr_list_free(&dst);
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_slice(&dst, &l, 5, 0, GFP_KERNEL));
-	KUNIT_EXPECT_TRUE(test, phyr_list_empty(&dst));
+	phyr_list_free(dst);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_slice(dst, l, 5, 0, GFP_KERNEL));
+	KUNIT_EXPECT_TRUE(test, phyr_list_empty(dst));
 }
 
 /*
@@ -159,13 +160,13 @@ static void phyr_iter_value_and_steps(struct kunit *test)
 {
 	struct phyr_iter it, saved;
 	struct phyr_model m;
-	struct phyr_list l;
+	struct phyr_list *l;
 	struct phyr cur;
 	u64 expect_addr, total = 0;
 	unsigned int i = 0;
 
-	phyr_iter_build(test, &l, &m);
-	phyr_iter_init(&l, &it);
+	l = phyr_iter_build(test, &m);
+	phyr_iter_init(l, &it);
 	phyr_iter_advance(&it, 2);	/* 1 byte into the second entry */
 	saved = it;
 	phyr_iter_advance(&it, SZ_4K);
@@ -176,7 +177,7 @@ static void phyr_iter_value_and_steps(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, saved.size, m.len - 2);
 
 	/* steps of 1000 bytes: each step lies within one entry */
-	phyr_iter_init(&l, &it);
+	phyr_iter_init(l, &it);
 	expect_addr = m.e[0].addr;
 	while (it.size) {
 		u64 step;
@@ -200,13 +201,13 @@ static void phyr_iter_random_slices(struct kunit *test)
 {
 	struct phyr_model m, want;
 	struct rnd_state rnd;
-	struct phyr_list l;
+	struct phyr_list *l;
 	unsigned int i;
 
 	phyr_test_rnd_init(test, &rnd);
-	phyr_test_list_init(test, &l);
+	l = phyr_test_list(test);
 	phyr_model_init(test, &m, 600);
-	phyr_test_random_fill(test, &rnd, &l, &m, 600, 0);
+	phyr_test_random_fill(test, &rnd, l, &m, 600, 0);
 
 	for (i = 0; i < 200; i++) {
 		u64 a = ((u64)prandom_u32_state(&rnd) << 32 | prandom_u32_state(&rnd)) %
@@ -217,7 +218,7 @@ static void phyr_iter_random_slices(struct kunit *test)
 
 		if (a > b)
 			swap(a, b);
-		KUNIT_ASSERT_EQ(test, 0, phyr_iter_init_slice(&l, a, b - a, &it));
+		KUNIT_ASSERT_EQ(test, 0, phyr_iter_init_slice(l, a, b - a, &it));
 		phyr_model_slice(test, &want, &m, a, b - a);
 		phyr_model_expect_iter(test, &want, &it);
 	}

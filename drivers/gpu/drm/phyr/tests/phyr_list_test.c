@@ -22,36 +22,36 @@ static unsigned int phyr_test_chunks(const struct phyr_list *l)
 /* A new list is empty, iterates nothing and can be freed twice. */
 static void phyr_list_empty_list(struct kunit *test)
 {
-	struct phyr_list l = PHYR_LIST_INIT;
+	struct phyr_list empty = PHYR_LIST_INIT, *l = &empty;
 	struct phyr_iter it;
 	struct phyr seg;
 	unsigned int n = 0;
 
-	KUNIT_EXPECT_TRUE(test, phyr_list_empty(&l));
-	KUNIT_EXPECT_EQ(test, phyr_list_nents(&l), 0);
-	KUNIT_EXPECT_EQ(test, phyr_list_length(&l), 0);
-	phyr_iter_init(&l, &it);
+	KUNIT_EXPECT_TRUE(test, phyr_list_empty(l));
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), 0);
+	KUNIT_EXPECT_EQ(test, phyr_list_length(l), 0);
+	phyr_iter_init(l, &it);
 	phyr_for_each(seg, &it)
 		n++;
 	KUNIT_EXPECT_EQ(test, n, 0);
-	phyr_list_free(&l);
-	phyr_list_free(&l);
-	KUNIT_EXPECT_TRUE(test, phyr_list_empty(&l));
+	phyr_list_free(l);
+	phyr_list_free(l);
+	KUNIT_EXPECT_TRUE(test, phyr_list_empty(l));
 }
 
 /* Rejected ranges return the phyr_check() error and change nothing. */
 static void phyr_list_append_errors(struct kunit *test)
 {
-	struct phyr_list l;
+	struct phyr_list *l;
 
-	phyr_test_list_init(test, &l);
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, SZ_1M, SZ_4K, 0, GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_list_append(&l, SZ_1M + SZ_4K, 0, 0, GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_list_append(&l, SZ_2M, 1, BIT(5), GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_list_append(&l, U64_MAX, 1, 0, GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, -E2BIG, phyr_list_append(&l, 0, PHYR_MAX_LEN + 1, 0, GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, phyr_list_nents(&l), 1);
-	KUNIT_EXPECT_EQ(test, phyr_list_length(&l), SZ_4K);
+	l = phyr_test_list(test);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, SZ_1M, SZ_4K, 0, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_list_append(l, SZ_1M + SZ_4K, 0, 0, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_list_append(l, SZ_2M, 1, BIT(5), GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_list_append(l, U64_MAX, 1, 0, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, -E2BIG, phyr_list_append(l, 0, PHYR_MAX_LEN + 1, 0, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), 1);
+	KUNIT_EXPECT_EQ(test, phyr_list_length(l), SZ_4K);
 }
 
 struct phyr_coalesce_case {
@@ -91,31 +91,31 @@ static void phyr_list_coalesce(struct kunit *test)
 {
 	const struct phyr_coalesce_case *c = test->param_value;
 	struct phyr_model m;
-	struct phyr_list l;
+	struct phyr_list *l;
 
-	phyr_test_list_init(test, &l);
+	l = phyr_test_list(test);
 	phyr_model_init(test, &m, 2);
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, SZ_1M, SZ_4K, PHYR_IC_HOST, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, SZ_1M, SZ_4K, PHYR_IC_HOST, GFP_KERNEL));
 	phyr_model_append(&m, SZ_1M, SZ_4K, PHYR_IC_HOST);
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, c->addr2, c->len2, c->flags2, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, c->addr2, c->len2, c->flags2, GFP_KERNEL));
 	phyr_model_append(&m, c->addr2, c->len2, c->flags2);
 
-	KUNIT_EXPECT_EQ(test, phyr_list_nents(&l), c->nents);
-	phyr_model_expect_list(test, &m, &l);
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), c->nents);
+	phyr_model_expect_list(test, &m, l);
 }
 
 /* Coalescing stops where the merged entry would exceed PHYR_MAX_LEN. */
 static void phyr_list_coalesce_max_len(struct kunit *test)
 {
-	struct phyr_list l;
+	struct phyr_list *l;
 
-	phyr_test_list_init(test, &l);
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, 0, PHYR_MAX_LEN - 10, 0, GFP_KERNEL));
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, PHYR_MAX_LEN - 10, 10, 0, GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, phyr_list_nents(&l), 1);
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, PHYR_MAX_LEN, 1, 0, GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, phyr_list_nents(&l), 2);
-	KUNIT_EXPECT_EQ(test, phyr_list_length(&l), PHYR_MAX_LEN + 1);
+	l = phyr_test_list(test);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, 0, PHYR_MAX_LEN - 10, 0, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, PHYR_MAX_LEN - 10, 10, 0, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), 1);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, PHYR_MAX_LEN, 1, 0, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), 2);
+	KUNIT_EXPECT_EQ(test, phyr_list_length(l), PHYR_MAX_LEN + 1);
 }
 
 /*
@@ -125,31 +125,31 @@ static void phyr_list_coalesce_max_len(struct kunit *test)
  */
 static void phyr_list_coalesce_across_chunks(struct kunit *test)
 {
-	struct phyr_list l;
+	struct phyr_list *l;
 	unsigned int i, cap;
 	u64 addr = 0;
 
-	phyr_test_list_init(test, &l);
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, addr, SZ_4K, 0, GFP_KERNEL));
-	cap = l.head->cap;
+	l = phyr_test_list(test);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, addr, SZ_4K, 0, GFP_KERNEL));
+	cap = l->head->cap;
 	for (i = 1; i < cap; i++) {
 		addr += SZ_8K;
-		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, addr, SZ_4K, 0, GFP_KERNEL));
+		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, addr, SZ_4K, 0, GFP_KERNEL));
 	}
-	KUNIT_ASSERT_EQ(test, l.head->nr, cap);
-	KUNIT_ASSERT_EQ(test, phyr_test_chunks(&l), 1);
+	KUNIT_ASSERT_EQ(test, l->head->nr, cap);
+	KUNIT_ASSERT_EQ(test, phyr_test_chunks(l), 1);
 
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, addr + SZ_4K, SZ_4K, 0, GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, phyr_list_nents(&l), cap);
-	KUNIT_EXPECT_EQ(test, phyr_test_chunks(&l), 1);
-	KUNIT_EXPECT_EQ(test, phyr_len(&l.head->ents[cap - 1]), SZ_8K);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, addr + SZ_4K, SZ_4K, 0, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), cap);
+	KUNIT_EXPECT_EQ(test, phyr_test_chunks(l), 1);
+	KUNIT_EXPECT_EQ(test, phyr_len(&l->head->ents[cap - 1]), SZ_8K);
 
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, addr + SZ_1M, SZ_4K, 0, GFP_KERNEL));
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, addr + SZ_1M + SZ_4K, 1, 0, GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, phyr_list_nents(&l), cap + 1);
-	KUNIT_EXPECT_EQ(test, phyr_test_chunks(&l), 2);
-	KUNIT_EXPECT_EQ(test, phyr_len(&l.head->next->ents[0]), SZ_4K + 1);
-	KUNIT_EXPECT_EQ(test, phyr_list_length(&l), (u64)cap * SZ_4K + SZ_8K + 1);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, addr + SZ_1M, SZ_4K, 0, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, addr + SZ_1M + SZ_4K, 1, 0, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), cap + 1);
+	KUNIT_EXPECT_EQ(test, phyr_test_chunks(l), 2);
+	KUNIT_EXPECT_EQ(test, phyr_len(&l->head->next->ents[0]), SZ_4K + 1);
+	KUNIT_EXPECT_EQ(test, phyr_list_length(l), (u64)cap * SZ_4K + SZ_8K + 1);
 }
 
 /*
@@ -160,45 +160,45 @@ static void phyr_list_reserve_no_alloc(struct kunit *test)
 {
 	const unsigned int n = 1000;
 	struct phyr_model m;
-	struct phyr_list l;
+	struct phyr_list *l;
 	unsigned int i, chunks;
 
-	phyr_test_list_init(test, &l);
+	l = phyr_test_list(test);
 	phyr_model_init(test, &m, n);
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_reserve(&l, n, GFP_KERNEL));
-	KUNIT_EXPECT_GE(test, l.spare, n);
-	KUNIT_EXPECT_TRUE(test, phyr_list_empty(&l));
-	chunks = phyr_test_chunks(&l);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_reserve(l, n, GFP_KERNEL));
+	KUNIT_EXPECT_GE(test, l->spare, n);
+	KUNIT_EXPECT_TRUE(test, phyr_list_empty(l));
+	chunks = phyr_test_chunks(l);
 
 	for (i = 0; i < n; i++) {
-		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, (u64)i * SZ_2M, SZ_4K,
+		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, (u64)i * SZ_2M, SZ_4K,
 							  i & 1, GFP_KERNEL));
 		phyr_model_append(&m, (u64)i * SZ_2M, SZ_4K, i & 1);
 	}
-	KUNIT_EXPECT_EQ(test, phyr_test_chunks(&l), chunks);
-	phyr_model_expect_list(test, &m, &l);
+	KUNIT_EXPECT_EQ(test, phyr_test_chunks(l), chunks);
+	phyr_model_expect_list(test, &m, l);
 
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_reserve(&l, l.spare, GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, phyr_test_chunks(&l), chunks);
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_reserve(&l, l.spare + 1, GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, phyr_test_chunks(&l), chunks + 1);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_reserve(l, l->spare, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, phyr_test_chunks(l), chunks);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_reserve(l, l->spare + 1, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, phyr_test_chunks(l), chunks + 1);
 }
 
 /* The total length never wraps: the append that would overflow it fails. */
 static void phyr_list_total_overflow(struct kunit *test)
 {
-	struct phyr_list l;
+	struct phyr_list *l;
 	unsigned int i;
 	int ret = 0;
 
-	phyr_test_list_init(test, &l);
+	l = phyr_test_list(test);
 	for (i = 0; i < 300 && !ret; i++)
-		ret = phyr_list_append(&l, 0, PHYR_MAX_LEN, 0, GFP_KERNEL);
+		ret = phyr_list_append(l, 0, PHYR_MAX_LEN, 0, GFP_KERNEL);
 	KUNIT_EXPECT_EQ(test, ret, -E2BIG);
 	/* 256 * (2^56 - 1) fits in 64 bits, 257 times does not */
 	KUNIT_EXPECT_EQ(test, i, 257);
-	KUNIT_EXPECT_EQ(test, phyr_list_nents(&l), 256);
-	KUNIT_EXPECT_EQ(test, phyr_list_length(&l), 256 * PHYR_MAX_LEN);
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), 256);
+	KUNIT_EXPECT_EQ(test, phyr_list_length(l), 256 * PHYR_MAX_LEN);
 }
 
 /*
@@ -209,25 +209,25 @@ static void phyr_list_large(struct kunit *test)
 {
 	const unsigned long n = 1ul << 18;
 	const struct phyr_chunk *c;
-	struct phyr_list l;
+	struct phyr_list *l;
 	struct phyr_iter it;
 	struct phyr seg;
 	unsigned long i = 0;
 	bool ok = true;
 
-	phyr_test_list_init(test, &l);
+	l = phyr_test_list(test);
 	for (i = 0; i < n; i++)
-		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, (u64)i * SZ_8K, SZ_4K,
+		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, (u64)i * SZ_8K, SZ_4K,
 							  PHYR_IC_HOST, GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, phyr_list_nents(&l), n);
-	KUNIT_EXPECT_EQ(test, phyr_list_length(&l), (u64)SZ_1G);
-	for (c = l.head; c; c = c->next) {
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), n);
+	KUNIT_EXPECT_EQ(test, phyr_list_length(l), (u64)SZ_1G);
+	for (c = l->head; c; c = c->next) {
 		KUNIT_EXPECT_LE(test, struct_size(c, ents, c->cap), PAGE_SIZE);
 		KUNIT_EXPECT_FALSE(test, is_vmalloc_addr(c));
 	}
 
 	i = 0;
-	phyr_iter_init(&l, &it);
+	phyr_iter_init(l, &it);
 	phyr_for_each(seg, &it) {
 		ok &= phyr_addr(&seg) == (u64)i * SZ_8K && phyr_len(&seg) == SZ_4K;
 		i++;
@@ -242,34 +242,34 @@ static void phyr_list_random_vs_model(struct kunit *test)
 	const unsigned int n = 4000;
 	struct rnd_state rnd;
 	struct phyr_model m;
-	struct phyr_list l;
+	struct phyr_list *l;
 	unsigned int round;
 
 	phyr_test_rnd_init(test, &rnd);
 	for (round = 0; round < 8; round++) {
-		phyr_test_list_init(test, &l);
+		l = phyr_test_list(test);
 		phyr_model_init(test, &m, n);
-		phyr_test_random_fill(test, &rnd, &l, &m, n, round % 2 ? PAGE_SHIFT : 0);
-		phyr_model_expect_list(test, &m, &l);
-		phyr_list_free(&l);
+		phyr_test_random_fill(test, &rnd, l, &m, n, round % 2 ? PAGE_SHIFT : 0);
+		phyr_model_expect_list(test, &m, l);
+		phyr_list_free(l);
 	}
 }
 
 /* A freed list is empty and can be filled again. */
 static void phyr_list_free_reuse(struct kunit *test)
 {
-	struct phyr_list l;
+	struct phyr_list *l;
 
-	phyr_test_list_init(test, &l);
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_reserve(&l, 600, GFP_KERNEL));
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, SZ_1G, SZ_1G, 0, GFP_KERNEL));
-	phyr_list_free(&l);
-	KUNIT_EXPECT_TRUE(test, phyr_list_empty(&l));
-	KUNIT_EXPECT_NULL(test, l.head);
-	KUNIT_EXPECT_EQ(test, l.spare, 0);
-	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(&l, SZ_4K, 1, 0, GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, phyr_list_nents(&l), 1);
-	KUNIT_EXPECT_EQ(test, phyr_list_length(&l), 1);
+	l = phyr_test_list(test);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_reserve(l, 600, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, SZ_1G, SZ_1G, 0, GFP_KERNEL));
+	phyr_list_free(l);
+	KUNIT_EXPECT_TRUE(test, phyr_list_empty(l));
+	KUNIT_EXPECT_NULL(test, l->head);
+	KUNIT_EXPECT_EQ(test, l->spare, 0);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, SZ_4K, 1, 0, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), 1);
+	KUNIT_EXPECT_EQ(test, phyr_list_length(l), 1);
 }
 
 static struct kunit_case phyr_list_tests[] = {

@@ -96,12 +96,15 @@ void phyr_model_expect_list(struct kunit *test, const struct phyr_model *m,
 KUNIT_DEFINE_ACTION_WRAPPER(phyr_list_free_action, phyr_list_free,
 			    struct phyr_list *);
 
-/* An empty list freed automatically when the test ends. */
-void phyr_test_list_init(struct kunit *test, struct phyr_list *l)
+/* An empty list, itself and its chunks freed when the test ends. */
+struct phyr_list *phyr_test_list(struct kunit *test)
 {
-	phyr_list_init(l);
+	struct phyr_list *l = kunit_kzalloc(test, sizeof(*l), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, l);
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, phyr_list_free_action, l));
+	return l;
 }
 
 void phyr_test_rnd_init(struct kunit *test, struct rnd_state *rnd)
