@@ -33,7 +33,12 @@ demo)
 	echo "=== phyr demo: lists built in the guest kernel (/sys/kernel/debug/phyr/demo) ==="
 	cat "$out/demo.txt"
 	echo "=== kernel checks (KASAN, lockdep, kmemleak, DMA-API debug, UBSAN) ==="
-	python3 "$T/results.py" --no-cases "$out" | tail -n 4
+	if report=$(python3 "$T/results.py" "$out"); then
+		echo "clean: no WARNING, BUG, KASAN, lockdep, UBSAN, DMA-API or kmemleak report in the guest"
+	else
+		echo "$report"
+		exit 1
+	fi
 	;;
 *)
 	die "usage: run.sh test|demo"

@@ -177,6 +177,9 @@ static int phyr_demo_bars(struct seq_file *m)
 		return 0;
 	}
 	phyr_demo_print(m, "ivshmem BARs as device-local MMIO", &l);
+	if (phyr_list_nents(&l) < found)
+		seq_printf(m, "  (%u BARs, %lu entries: physically adjacent BARs with equal flags coalesce)\n",
+			   found, phyr_list_nents(&l));
 
 	ret = phyr_list_slice(&half, &l, phyr_list_length(&l) / 4,
 			      phyr_list_length(&l) / 2, GFP_KERNEL);

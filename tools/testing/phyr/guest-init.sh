@@ -1,0 +1,170 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# PID 1 of the phyr test VM (started by vm.sh via init=).
+#
+# The guest root is the host's / shared read-only over virtio-9p; results
+# go to a second, writable 9p share (mount tag "phyrout").  The mode comes
+# from the kernel command line (phyr_mode=test|demo), which the kernel
+# hands to init as an environment variable.
+#
+#   test: KUnit debugfs results -> kunit/<suite>.ktap, guest.d/*.sh hooks
+#   demo: /sys/kernel/debug/phyr/demo -> demo.txt
+#   both: kmemleak.txt, dmesg.txt, uname, cmdline, and finally "done"
+#
+# As PID 1 this script must never exit: it always ends by powering off,
+# with a sleep loop as the last resort.
+
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+umask 022
+
+PHYR_TAG=phyrout
+OUT=/run/out
+DBG=/sys/kernel/debug
+PHYR_DIR=$(dirname "$0")
+BB=/bin/busybox
+
+log() { echo "phyr-init: $*"; }
+
+is_mounted() { grep -q " $1 " /proc/mounts 2>/dev/null; }
+
+mnt() {
+	# mnt TYPE SOURCE TARGET [OPTIONS]
+	is_mounted "$3" && return 0
+	if [ -n "$4" ]; then
+		mount -t "$1" -o "$4" "$2" "$3"
+	else
+		mount -t "$1" "$2" "$3"
+	fi || { log "mount $1 on $3 failed"; return 1; }
+}
+
+setup() {
+	# /proc is needed before is_mounted() can work.
+	[ -r /proc/mounts ] || mount -t proc proc /proc || log "mount proc failed"
+	mnt sysfs sysfs /sys
+	mnt devtmpfs devtmpfs /dev
+	mnt debugfs debugfs "$DBG"
+	mnt tmpfs tmpfs /tmp mode=1777
+	mnt tmpfs tmpfs /run mode=0755
+	mkdir -p "$OUT"
+	if ! mnt 9p "$PHYR_TAG" "$OUT" trans=virtio,version=9p2000.L,msize=512000; then
+		log "results share unavailable, results stay in the guest"
+	fi
+}
+
+get_mode() {
+	mode=${phyr_mode:-}
+	if [ -z "$mode" ]; then
+		read -r cmdline </proc/cmdline
+		for arg in $cmdline; do
+			case $arg in phyr_mode=*) mode=${arg#phyr_mode=} ;; esac
+		done
+	fi
+	echo "${mode:-test}"
+}
+
+collect_kunit() {
+	mkdir -p "$OUT/kunit"
+	n=0
+	for res in "$DBG"/kunit/*/results; do
+		[ -r "$res" ] || continue
+		suite=$(basename "$(dirname "$res")")
+		cat "$res" >"$OUT/kunit/$suite.ktap"
+		n=$((n + 1))
+	done
+	log "collected $n KUnit suite result(s)"
+}
+
+run_hooks() {
+	hookdir=$PHYR_DIR/guest.d
+	[ -d "$hookdir" ] || return 0
+	: >"$OUT/guest.d.status"
+	for hook in "$hookdir"/*.sh; do
+		if [ ! -f "$hook" ] || [ ! -x "$hook" ]; then
+			continue
+		fi
+		name=$(basename "$hook")
+		log "running hook $name"
+		if command -v timeout >/dev/null 2>&1; then
+			timeout -k 10 "${phyr_hook_timeout:-300}" "$hook" "$OUT"
+		else
+			"$hook" "$OUT"
+		fi
+		rc=$?
+		echo "$name $rc" >>"$OUT/guest.d.status"
+		log "hook $name exited with $rc"
+	done
+}
+
+collect_demo() {
+	if [ -r "$DBG/phyr/demo" ]; then
+		cat "$DBG/phyr/demo" >"$OUT/demo.txt"
+		log "demo report written ($(wc -l <"$OUT/demo.txt") lines)"
+	else
+		echo "phyr demo: $DBG/phyr/demo is missing" >"$OUT/demo.txt"
+		log "$DBG/phyr/demo is missing"
+	fi
+}
+
+collect_kmemleak() {
+	kml=$DBG/kmemleak
+	if [ ! -e "$kml" ]; then
+		echo "kmemleak: $kml is missing" >"$OUT/kmemleak.txt"
+		log "kmemleak not available"
+		return 0
+	fi
+	# An object is only reported once its checksum is stable across two
+	# scans, so scan twice.
+	log "kmemleak scan (1/2)"
+	echo scan >"$kml" || log "kmemleak scan failed"
+	sleep 5
+	log "kmemleak scan (2/2)"
+	echo scan >"$kml" || log "kmemleak scan failed"
+	cat "$kml" >"$OUT/kmemleak.txt"
+	log "kmemleak: $(grep -c '^unreferenced object' "$OUT/kmemleak.txt") unreferenced object(s)"
+}
+
+collect_common() {
+	if [ -x /bin/dmesg ]; then
+		/bin/dmesg >"$OUT/dmesg.txt"
+	else
+		$BB dmesg >"$OUT/dmesg.txt"
+	fi
+	uname -r >"$OUT/uname"
+	cat /proc/cmdline >"$OUT/cmdline"
+}
+
+main() {
+	setup
+	mode=$(get_mode)
+	log "mode $mode, kernel $(uname -r), results in $OUT"
+	case $mode in
+	test)
+		collect_kunit
+		run_hooks
+		;;
+	demo)
+		collect_demo
+		;;
+	*)
+		log "unknown mode '$mode'"
+		echo "unknown mode '$mode'" >"$OUT/error"
+		;;
+	esac
+	collect_kmemleak
+	collect_common
+	touch "$OUT/done"
+	log "done"
+}
+
+# Run the work in a subshell: whatever goes wrong there, PID 1 itself
+# carries on to power off.
+(main)
+sync
+umount "$OUT" 2>/dev/null
+log "powering off"
+$BB poweroff -f 2>/dev/null || poweroff -f 2>/dev/null
+echo o >/proc/sysrq-trigger 2>/dev/null
+while :; do
+	sleep 60
+done

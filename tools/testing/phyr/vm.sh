@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Boot the phyr kernel in a TCG QEMU guest and collect results.
+#
+# The guest's root is the host's / (virtio-9p, read-only) and its init is
+# guest-init.sh; results come back through a second, writable 9p share
+# into the output directory.  This script only runs the VM; results.py
+# interprets what it leaves behind.
+#
+# Exit status: 0 when the guest finished (wrote its "done" marker) without
+# a panic, nonzero when the VM hung, panicked or stopped early.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat <<EOF
+usage: $(basename "$0") [--iommu] [--ivshmem N] [--mode test|demo] [--out DIR]
+                        [--timeout SECS] [--name NAME]
+
+  --iommu         q35 with an emulated Intel IOMMU (intel_iommu=on)
+  --ivshmem N     number of 64 MiB ivshmem-plain devices (default 2)
+  --mode MODE     test: KUnit results and guest.d hooks (default)
+                  demo: read /sys/kernel/debug/phyr/demo
+  --out DIR       results directory (default \$PHYR_CACHE/results/NAME)
+  --timeout SECS  kill the VM after SECS seconds (default 600)
+  --name NAME     run name (default MODE, plus -iommu with --iommu)
+
+Extra kernel command line arguments can be given in \$PHYR_VM_APPEND.
+EOF
+}
+
+iommu=0
+nshm=2
+mode="test"
+out=
+timeout_s=600
+name=
+
+while (($#)); do
+	case $1 in
+	--iommu) iommu=1 ;;
+	--ivshmem) nshm=${2-}; shift ;;
+	--mode) mode=${2-}; shift ;;
+	--out) out=${2-}; shift ;;
+	--timeout) timeout_s=${2-}; shift ;;
+	--name) name=${2-}; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; die "unknown argument: $1" ;;
+	esac
+	shift
+done
+
+[[ $nshm =~ ^[0-9]+$ ]] || die "--ivshmem wants a number, got '$nshm'"
+[[ $timeout_s =~ ^[1-9][0-9]*$ ]] || die "--timeout wants seconds, got '$timeout_s'"
+case $mode in test | demo) ;; *) die "--mode must be test or demo, got '$mode'" ;; esac
+if [[ -z $name ]]; then
+	name=$mode
+	((iommu)) && name+=-iommu
+fi
+[[ $name =~ ^[A-Za-z0-9._-]+$ ]] || die "--name may only use letters, digits, '.', '_' and '-'"
+out=${out:-$PHYR_CACHE/results/$name}
+
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (run make deps)"
+kernel=$(phyr_builddir)/arch/x86/boot/bzImage
+[[ -f $kernel ]] || die "no kernel at $kernel: run make kernel"
+init=$PHYR_ROOT/tools/testing/phyr/guest-init.sh
+[[ -x $init ]] || die "$init is missing or not executable"
+
+# Start from an empty results directory.  Refuse to wipe a non-empty
+# directory that does not look like an earlier run's results.
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+if [[ -n $(ls -A "$out") && ! -e $out/console.log ]]; then
+	die "$out is not empty and holds no console.log; not cleaning it"
+fi
+find "$out" -mindepth 1 -delete
+console=$out/console.log
+: >"$console"
+echo "$mode" >"$out/mode"
+
+# QEMU option values escape ',' by doubling it.
+qesc() { printf '%s' "${1//,/,,}"; }
+
+shm_files=()
+qemu_pid=
+cleanup() {
+	if [[ -n $qemu_pid ]] && kill -0 "$qemu_pid" 2>/dev/null; then
+		kill "$qemu_pid" 2>/dev/null || true
+		wait "$qemu_pid" 2>/dev/null || true
+	fi
+	((${#shm_files[@]})) && rm -f "${shm_files[@]}"
+	return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+append="console=ttyS0 panic=-1 log_buf_len=4M"
+append+=" root=/dev/root rootfstype=9p ro"
+append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000"
+append+=" init=$init phyr_mode=$mode"
+# The demo does not need the boot-time KUnit run.
+[[ $mode == demo ]] && append+=" kunit.enable=0"
+append+=${PHYR_VM_APPEND:+ $PHYR_VM_APPEND}
+
+qemu=(qemu-system-x86_64
+	-machine q35 -accel tcg -cpu max -smp 2 -m 2G
+	-nographic -no-reboot -nic none -monitor none
+	-serial "file:$(qesc "$console")")
+if ((iommu)); then
+	# intel-iommu has to come before the other devices.
+	qemu+=(-device intel-iommu)
+	append+=" intel_iommu=on"
+fi
+# shellcheck disable=SC2054 # commas belong to QEMU option values
+qemu+=(-kernel "$kernel" -append "$append"
+	-fsdev local,id=rootfs,path=/,security_model=none,readonly=on,multidevs=remap
+	-device virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root
+	-fsdev "local,id=outfs,path=$(qesc "$out"),security_model=none"
+	-device virtio-9p-pci,fsdev=outfs,mount_tag=phyrout)
+for ((i = 0; i < nshm; i++)); do
+	f=/dev/shm/phyr-$name-$$-$i
+	shm_files+=("$f")
+	qemu+=(-object "memory-backend-file,id=ivshmem$i,size=64M,share=on,mem-path=$(qesc "$f")"
+		-device "ivshmem-plain,memdev=ivshmem$i")
+done
+
+log "vm: booting $name (mode $mode, iommu $iommu, ivshmem $nshm, timeout ${timeout_s}s)"
+log "vm: console: $console"
+printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
+echo >>"$out/qemu.cmd"
+
+start=$SECONDS
+timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
+qemu_pid=$!
+next=15
+while kill -0 "$qemu_pid" 2>/dev/null; do
+	sleep 1
+	el=$((SECONDS - start))
+	if ((el >= next)); then
+		last=$(tail -n 1 "$console" 2>/dev/null | tr -cd '[:print:]' | cut -c1-70)
+		log "vm: ${el}s, ${last:-(no console output yet)}"
+		next=$((next + 15))
+	fi
+done
+rc=0
+wait "$qemu_pid" || rc=$?
+qemu_pid=
+el=$((SECONDS - start))
+
+show() { sed 's/\r$//; s/^/    /' | tr -cd '[:print:]\n\t'; }
+
+if ((rc == 124 || rc == 137)); then
+	log "vm: FAILED: VM hung: no exit after ${timeout_s}s; last 30 console lines:"
+	tail -n 30 "$console" | show
+	exit 1
+fi
+if grep -q 'Kernel panic' "$console"; then
+	log "vm: FAILED: guest panicked after ${el}s:"
+	grep -B 20 -A 5 'Kernel panic' "$console" | head -n 80 | show
+	exit 1
+fi
+if ((rc != 0)); then
+	log "vm: FAILED: qemu exited with status $rc:"
+	show <"$out/qemu.log"
+	tail -n 30 "$console" | show
+	exit 1
+fi
+if [[ ! -e $out/done ]]; then
+	log "vm: FAILED: guest did not finish (no done marker); last 30 console lines:"
+	tail -n 30 "$console" | show
+	exit 1
+fi
+log "vm: finished in ${el}s, results in $out"
