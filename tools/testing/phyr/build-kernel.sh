@@ -50,7 +50,8 @@ if [[ ! -f $out/.config ]]; then
 	log "configuring $out (tinyconfig + kvm_guest.config + phyr.config)"
 	"${mk[@]}" -s tinyconfig >/dev/null
 	(cd "$out" && "$src/scripts/kconfig/merge_config.sh" -m -O "$out" .config \
-		"$src/kernel/configs/kvm_guest.config" "$frag" >/dev/null)
+		"$src/kernel/configs/kvm_guest.config" "$frag" \
+		${PHYR_EXTRA_CONFIG:+"$PHYR_EXTRA_CONFIG"} >/dev/null)
 	"${mk[@]}" -s olddefconfig >/dev/null
 fi
 "${mk[@]}" -s olddefconfig >/dev/null
@@ -68,7 +69,8 @@ while IFS= read -r line; do
 		grep -qx "$line" "$out/.config" ||
 			{ echo "[phyr] config: $line requested but .config has: $(grep "^${line%%=*}[= ]" "$out/.config" || echo 'not set')"; bad=1; } ;;
 	esac
-done <"$frag"
+done < <(cat "$frag" ${PHYR_EXTRA_CONFIG:+"$PHYR_EXTRA_CONFIG"} |
+	awk -F= '/^CONFIG_/ { v[$1] = $0 } END { for (k in v) print v[k] }')
 ((bad == 0)) || die "config fragment not satisfied (missing dependency?)"
 
 # 4. build, with a progress line every 15 s so a long build never looks hung

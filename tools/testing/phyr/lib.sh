@@ -19,10 +19,13 @@ phyr_kernel_version() {
 
 phyr_srcdir() { echo "$PHYR_CACHE/src-$(phyr_kernel_version)"; }
 
-# The build directory is keyed by kernel version and by the config inputs.
+# The build directory is keyed by kernel version (which fixes tinyconfig and
+# kvm_guest.config) and by the phyr config fragments.
+# PHYR_EXTRA_CONFIG names an optional fragment merged last (used to measure
+# what the debug options cost, see variants/).
 phyr_builddir() {
 	local key
 	key=$(cat "$PHYR_ROOT/tools/testing/phyr/phyr.config" \
-		"$(phyr_srcdir)/kernel/configs/kvm_guest.config" | sha1sum | cut -c1-10)
+		${PHYR_EXTRA_CONFIG:+"$PHYR_EXTRA_CONFIG"} | sha1sum | cut -c1-10)
 	echo "$PHYR_CACHE/build-$(phyr_kernel_version)-$key"
 }
