@@ -65,7 +65,7 @@ void phyr_model_slice(struct kunit *test, struct phyr_model *dst,
 	}
 }
 
-/* Consume @it and expect exactly the ranges of @m. */
+/* Consume @it and expect exactly the ranges of @m; stop at the first mismatch. */
 void phyr_model_expect_iter(struct kunit *test, const struct phyr_model *m,
 			    struct phyr_iter *it)
 {
@@ -74,9 +74,9 @@ void phyr_model_expect_iter(struct kunit *test, const struct phyr_model *m,
 
 	phyr_for_each(seg, it) {
 		KUNIT_ASSERT_LT_MSG(test, i, m->n, "more ranges than the model");
-		KUNIT_EXPECT_EQ_MSG(test, phyr_addr(&seg), m->e[i].addr, "range %u", i);
-		KUNIT_EXPECT_EQ_MSG(test, phyr_len(&seg), m->e[i].len, "range %u", i);
-		KUNIT_EXPECT_EQ_MSG(test, phyr_flags(&seg), m->e[i].flags, "range %u", i);
+		KUNIT_ASSERT_EQ_MSG(test, phyr_addr(&seg), m->e[i].addr, "range %u", i);
+		KUNIT_ASSERT_EQ_MSG(test, phyr_len(&seg), m->e[i].len, "range %u", i);
+		KUNIT_ASSERT_EQ_MSG(test, phyr_flags(&seg), m->e[i].flags, "range %u", i);
 		i++;
 	}
 	KUNIT_EXPECT_EQ_MSG(test, i, m->n, "fewer ranges than the model");
