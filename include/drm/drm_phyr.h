@@ -7,6 +7,7 @@
 
 #include <linux/bits.h>
 #include <linux/bug.h>
+#include <linux/dma-direction.h>
 #include <linux/errno.h>
 #include <linux/gfp_types.h>
 #include <linux/minmax.h>
@@ -406,6 +407,9 @@ struct phyr_block_iter {
 struct phyr_block_iter *phyr_block_iter_start(struct phyr_block_iter *bi,
 					      const struct phyr_list *l,
 					      u64 pgsz);
+struct phyr_block_iter *phyr_block_iter_start_at(struct phyr_block_iter *bi,
+						 const struct phyr_iter *it,
+						 u64 pgsz);
 bool phyr_block_iter_next(struct phyr_block_iter *bi);
 
 /**
@@ -430,6 +434,8 @@ static inline phys_addr_t phyr_block_addr(const struct phyr_block_iter *bi)
 		phyr_block_iter_start((bi), (l), (pgsz));		\
 	     phyr_block_iter_next(__bi);)
 
+unsigned long phyr_iter_best_pgsz(const struct phyr_iter *it,
+				  unsigned long pgsz_bitmap, u64 iova);
 unsigned long phyr_list_best_pgsz(const struct phyr_list *l,
 				  unsigned long pgsz_bitmap, u64 iova);
 
@@ -437,5 +443,219 @@ ssize_t phyr_compact_encode(const struct phyr_list *l, u64 *buf,
 			    size_t nwords);
 int phyr_compact_decode(struct phyr_list *l, const u64 *buf, size_t nwords,
 			gfp_t gfp);
+
+/**
+ * DOC: DMA range tables
+ *
+ * Mapping a phyr list for a device gives a &struct dma_range_table: the
+ * ranges as the device must address them. A &struct dma_range is a type of
+ * its own (a DMA address is not a CPU physical address) but has the layout
+ * of &struct phyr, so a table stores its ranges in a &struct phyr_list and
+ * shares all of its machinery: chained chunks, iterators, slicing, block
+ * iteration and page-size selection. Its flags keep the source entry's
+ * interconnect and attribute bits and add, in bits 4..6, how the range was
+ * mapped (``DMA_RANGE_VIA_*``).
+ *
+ * phyr_dma_map() picks the mapping per device and per entry:
+ *
+ * * Passthrough: the device uses dma-direct (no IOMMU translation, no
+ *   &struct dma_map_ops), has no bus offset (&device.dma_range_map), is
+ *   cache coherent and not forced to bounce through swiotlb; every range
+ *   is system memory within the DMA mask and no longer than the device's
+ *   maximum segment size. Then every DMA address equals its physical
+ *   address and the table aliases the input list: nothing is allocated and
+ *   no per-page work is done. The input list must stay unchanged and alive
+ *   until phyr_dma_unmap().
+ * * Otherwise each system-memory range is mapped with dma_map_page_attrs()
+ *   in pieces of at most the maximum segment size (an IOVA each when an
+ *   IOMMU translates, a bounce buffer or a bus offset without one): one
+ *   table entry per piece, so unmapping repeats exactly what was mapped.
+ * * Ranges flagged %PHYR_IC_P2P, %PHYR_IC_DEVICE or %PHYR_F_MMIO that lie in
+ *   a PCI BAR are peer-to-peer: pci_p2pdma_distance() between the BAR's
+ *   device and the mapping device decides. A shared upstream bridge gives
+ *   the PCI bus address (%DMA_RANGE_VIA_BUS, no mapping call); a path
+ *   through the host bridge maps with dma_map_resource()
+ *   (%DMA_RANGE_VIA_HOST_BRIDGE); no path fails the map with -EOPNOTSUPP.
+ *
+ * The lengths of a table's entries never exceed dma_get_max_seg_size() of
+ * the device, which is at most 4 GiB - 1: longer ranges are split.
+ */
+
+#define DMA_RANGE_VIA_SHIFT		4
+#define DMA_RANGE_VIA_MASK		(0x7u << DMA_RANGE_VIA_SHIFT)
+/* identity mapping: the DMA address is the physical address */
+#define DMA_RANGE_VIA_DIRECT		(0x0u << DMA_RANGE_VIA_SHIFT)
+/* dma_map_page_attrs(): IOVA, bounce buffer or bus offset */
+#define DMA_RANGE_VIA_PAGE		(0x1u << DMA_RANGE_VIA_SHIFT)
+/* peer-to-peer by PCI bus address, through a shared switch */
+#define DMA_RANGE_VIA_BUS		(0x2u << DMA_RANGE_VIA_SHIFT)
+/* peer-to-peer through the host bridge: dma_map_resource() */
+#define DMA_RANGE_VIA_HOST_BRIDGE	(0x3u << DMA_RANGE_VIA_SHIFT)
+
+/**
+ * struct dma_range - one range of a DMA mapping
+ * @addr: DMA address as the device uses it
+ * @len_flags: length in bits 0..55, flags in bits 56..63, as in
+ *	&struct phyr; use dma_range_len() and dma_range_flags()
+ */
+struct dma_range {
+	dma_addr_t addr;
+	u64 len_flags;
+};
+
+/**
+ * dma_range_len() - length of a DMA range
+ * @r: the range
+ *
+ * Return: the length in bytes.
+ */
+static inline u64 dma_range_len(const struct dma_range *r)
+{
+	return r->len_flags & PHYR_MAX_LEN;
+}
+
+/**
+ * dma_range_flags() - flags of a DMA range
+ * @r: the range
+ *
+ * Return: the source entry's interconnect and attribute bits and the
+ * ``DMA_RANGE_VIA_*`` value.
+ */
+static inline unsigned int dma_range_flags(const struct dma_range *r)
+{
+	return r->len_flags >> PHYR_LEN_BITS;
+}
+
+/**
+ * dma_range_via() - how a DMA range was mapped
+ * @r: the range
+ *
+ * Return: one of the ``DMA_RANGE_VIA_*`` values.
+ */
+static inline unsigned int dma_range_via(const struct dma_range *r)
+{
+	return dma_range_flags(r) & DMA_RANGE_VIA_MASK;
+}
+
+struct device;
+
+/**
+ * struct dma_range_table - a phyr list mapped for a device
+ * @ranges: the DMA ranges, unless @alias is set
+ * @alias: passthrough: the mapped list, whose ranges are the DMA ranges
+ * @offset: byte offset of the mapped slice in @alias
+ * @len: number of bytes mapped
+ * @dev: the device the table was mapped for
+ * @dir: DMA direction of the mapping
+ * @attrs: DMA attributes of the mapping
+ *
+ * Filled by phyr_dma_map(), released by phyr_dma_unmap().
+ */
+struct dma_range_table {
+	struct phyr_list ranges;
+	const struct phyr_list *alias;
+	u64 offset;
+	u64 len;
+	struct device *dev;
+	enum dma_data_direction dir;
+	unsigned long attrs;
+};
+
+/**
+ * struct dma_range_iter - position in a DMA range table
+ * @it: position in the underlying storage
+ */
+struct dma_range_iter {
+	struct phyr_iter it;
+};
+
+/**
+ * dma_range_table_is_alias() - test whether a table aliases its input
+ * @t: the table
+ *
+ * Return: true if @t was mapped by passthrough and owns no storage.
+ */
+static inline bool dma_range_table_is_alias(const struct dma_range_table *t)
+{
+	return t->alias;
+}
+
+/**
+ * dma_range_table_length() - total length of a table
+ * @t: the table
+ *
+ * Return: the number of bytes mapped.
+ */
+static inline u64 dma_range_table_length(const struct dma_range_table *t)
+{
+	return t->len;
+}
+
+/**
+ * dma_range_iter_init() - start iterating over a table
+ * @t: the table
+ * @it: the iterator to set up
+ */
+static inline void dma_range_iter_init(const struct dma_range_table *t,
+				       struct dma_range_iter *it)
+{
+	if (t->alias)
+		WARN_ON_ONCE(phyr_iter_init_slice(t->alias, t->offset, t->len,
+						  &it->it));
+	else
+		phyr_iter_init(&t->ranges, &it->it);
+}
+
+/**
+ * dma_range_iter_next() - take the next range of a table
+ * @it: the iterator
+ * @r: receives the range
+ *
+ * Return: true if @r was filled, false at the end of the table.
+ */
+static inline bool dma_range_iter_next(struct dma_range_iter *it,
+				       struct dma_range *r)
+{
+	struct phyr seg;
+
+	if (!phyr_iter_next(&it->it, &seg))
+		return false;
+	/* same layout; an aliased entry's flags say DMA_RANGE_VIA_DIRECT */
+	*r = (struct dma_range){ .addr = seg.addr, .len_flags = seg.len_flags };
+	return true;
+}
+
+/**
+ * dma_range_for_each() - walk the ranges of a table
+ * @r: &struct dma_range receiving each range
+ * @it: pointer to a &struct dma_range_iter set up by dma_range_iter_init()
+ */
+#define dma_range_for_each(r, it)	for (; dma_range_iter_next((it), &(r));)
+
+unsigned long dma_range_table_nents(const struct dma_range_table *t);
+unsigned long dma_range_table_best_pgsz(const struct dma_range_table *t,
+					unsigned long pgsz_bitmap, u64 iova);
+struct phyr_block_iter *dma_range_block_start(struct phyr_block_iter *bi,
+					      const struct dma_range_table *t,
+					      u64 pgsz);
+
+/**
+ * dma_range_for_each_block() - walk a table in aligned device-page blocks
+ * @t: the table
+ * @bi: &struct phyr_block_iter used as the cursor; phyr_block_addr() gives
+ *	the DMA address of each block
+ * @pgsz: block size, a power of two, e.g. from dma_range_table_best_pgsz()
+ */
+#define dma_range_for_each_block(t, bi, pgsz)				\
+	for (struct phyr_block_iter *__bi =				\
+		dma_range_block_start((bi), (t), (pgsz));		\
+	     phyr_block_iter_next(__bi);)
+
+int phyr_dma_map(struct device *dev, const struct phyr_list *l, u64 offset,
+		 u64 len, enum dma_data_direction dir, unsigned long attrs,
+		 struct dma_range_table *t);
+void phyr_dma_unmap(struct dma_range_table *t);
+void phyr_dma_sync_for_cpu(const struct dma_range_table *t);
+void phyr_dma_sync_for_device(const struct dma_range_table *t);
 
 #endif /* __DRM_PHYR_H__ */

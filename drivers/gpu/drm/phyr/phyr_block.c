@@ -27,9 +27,9 @@
  */
 
 /**
- * phyr_block_iter_start() - set up a block iterator
+ * phyr_block_iter_start_at() - set up a block iterator over an iteration
  * @bi: the block iterator
- * @l: the list to walk
+ * @it: where to walk, e.g. from phyr_iter_init_slice(); copied
  * @pgsz: block size, a power of two
  *
  * A @pgsz that is not a power of two is a caller bug: it warns once and
@@ -37,17 +37,36 @@
  *
  * Return: @bi, for use in a loop header.
  */
-struct phyr_block_iter *phyr_block_iter_start(struct phyr_block_iter *bi,
-					      const struct phyr_list *l,
-					      u64 pgsz)
+struct phyr_block_iter *phyr_block_iter_start_at(struct phyr_block_iter *bi,
+						 const struct phyr_iter *it,
+						 u64 pgsz)
 {
-	phyr_iter_init(l, &bi->it);
+	bi->it = *it;
 	bi->pgsz = pgsz;
 	bi->addr = 0;
 	if (WARN_ONCE(!pgsz || !is_power_of_2(pgsz),
 		      "phyr: block size %#llx is not a power of two\n", pgsz))
 		bi->it.size = 0;
 	return bi;
+}
+EXPORT_SYMBOL_NS_GPL(phyr_block_iter_start_at, DRM_PHYR);
+
+/**
+ * phyr_block_iter_start() - set up a block iterator over a whole list
+ * @bi: the block iterator
+ * @l: the list to walk
+ * @pgsz: block size, a power of two
+ *
+ * Return: @bi, for use in a loop header.
+ */
+struct phyr_block_iter *phyr_block_iter_start(struct phyr_block_iter *bi,
+					      const struct phyr_list *l,
+					      u64 pgsz)
+{
+	struct phyr_iter it;
+
+	phyr_iter_init(l, &it);
+	return phyr_block_iter_start_at(bi, &it, pgsz);
 }
 EXPORT_SYMBOL_NS_GPL(phyr_block_iter_start, DRM_PHYR);
 
@@ -78,17 +97,66 @@ bool phyr_block_iter_next(struct phyr_block_iter *bi)
 EXPORT_SYMBOL_NS_GPL(phyr_block_iter_next, DRM_PHYR);
 
 /**
+ * phyr_iter_best_pgsz() - best device page size to map the ranges of an iteration
+ * @it: the ranges, e.g. a slice from phyr_iter_init_slice(); not consumed
+ * @pgsz_bitmap: page sizes the device supports, bit n meaning 2^n bytes
+ * @iova: device virtual address the first byte will have
+ *
+ * A page size works when the first byte's offset inside a page is the same
+ * in @iova and in the ranges, and every interior boundary is aligned to
+ * it. Among those, the largest is returned, but never one above the
+ * smallest supported size that already covers all ranges in a single
+ * page: larger pages would only map memory that is not there. This is the
+ * rule RDMA drivers know from ib_umem_find_best_pgsz().
+ *
+ * Return: the chosen page size in bytes, or 0 if there are no bytes or no
+ * size in @pgsz_bitmap works.
+ */
+unsigned long phyr_iter_best_pgsz(const struct phyr_iter *it,
+				  unsigned long pgsz_bitmap, u64 iova)
+{
+	struct phyr_iter pos = *it;
+	unsigned long mask = 0;
+	u64 total = it->size;
+	unsigned int cover;
+	struct phyr seg;
+	u64 done = 0;
+
+	if (!total || !pgsz_bitmap)
+		return 0;
+
+	/*
+	 * @mask collects address bits that must be zero in a page offset:
+	 * any page size above its lowest set bit does not work. Seed it with
+	 * the supported sizes that cover the ranges in one page.
+	 */
+	cover = fls64((iova + total - 1) ^ iova);
+	if (cover < BITS_PER_LONG)
+		mask = pgsz_bitmap & ~(BIT(cover) - 1);
+
+	phyr_for_each(seg, &pos) {
+		if (!done)
+			mask |= phyr_addr(&seg) ^ iova;
+		else
+			mask |= phyr_addr(&seg);
+		done += phyr_len(&seg);
+		if (done != total)
+			mask |= phyr_end(&seg);
+	}
+
+	if (mask)
+		pgsz_bitmap &= GENMASK(__ffs(mask), 0);
+	return pgsz_bitmap ? rounddown_pow_of_two(pgsz_bitmap) : 0;
+}
+EXPORT_SYMBOL_NS_GPL(phyr_iter_best_pgsz, DRM_PHYR);
+
+/**
  * phyr_list_best_pgsz() - best device page size to map a list
  * @l: the list
  * @pgsz_bitmap: page sizes the device supports, bit n meaning 2^n bytes
  * @iova: device virtual address the first byte of the list will have
  *
- * A page size works when the first byte's offset inside a page is the same
- * in @iova and in the list, and every interior entry boundary is aligned
- * to it. Among those, the largest is returned, but never one above the
- * smallest supported size that already covers the whole list in a single
- * page: larger pages would only map memory that is not in the list. This
- * is the rule RDMA drivers know from ib_umem_find_best_pgsz().
+ * phyr_iter_best_pgsz() over the whole list.
  *
  * Return: the chosen page size in bytes, or 0 if the list is empty or no
  * size in @pgsz_bitmap works.
@@ -96,37 +164,9 @@ EXPORT_SYMBOL_NS_GPL(phyr_block_iter_next, DRM_PHYR);
 unsigned long phyr_list_best_pgsz(const struct phyr_list *l,
 				  unsigned long pgsz_bitmap, u64 iova)
 {
-	unsigned long mask = 0;
 	struct phyr_iter it;
-	unsigned int cover;
-	struct phyr seg;
-	u64 done = 0;
-
-	if (phyr_list_empty(l) || !pgsz_bitmap)
-		return 0;
-
-	/*
-	 * @mask collects address bits that must be zero in a page offset:
-	 * any page size above its lowest set bit does not work. Seed it with
-	 * the supported sizes that cover the list in one page.
-	 */
-	cover = fls64((iova + l->len - 1) ^ iova);
-	if (cover < BITS_PER_LONG)
-		mask = pgsz_bitmap & ~(BIT(cover) - 1);
 
 	phyr_iter_init(l, &it);
-	phyr_for_each(seg, &it) {
-		if (!done)
-			mask |= phyr_addr(&seg) ^ iova;
-		else
-			mask |= phyr_addr(&seg);
-		done += phyr_len(&seg);
-		if (done != l->len)
-			mask |= phyr_end(&seg);
-	}
-
-	if (mask)
-		pgsz_bitmap &= GENMASK(__ffs(mask), 0);
-	return pgsz_bitmap ? rounddown_pow_of_two(pgsz_bitmap) : 0;
+	return phyr_iter_best_pgsz(&it, pgsz_bitmap, iova);
 }
 EXPORT_SYMBOL_NS_GPL(phyr_list_best_pgsz, DRM_PHYR);

@@ -8,6 +8,8 @@
 
 #include <drm/drm_phyr.h>
 
+#include "phyr_internal.h"
+
 /*
  * A chunk never exceeds one page, so growing a list only ever needs
  * order-0 allocations. New chunks double in size from PHYR_CHUNK_MIN so
@@ -84,6 +86,49 @@ static struct phyr_chunk *phyr_list_room(struct phyr_list *l, gfp_t gfp)
 	return c;
 }
 
+/*
+ * Append without the public flag check: the DMA tables store mapping bits
+ * above PHYR_F_VALID_MASK. A range merges into the last entry only while
+ * the merged length stays within @merge_max (0: never merge).
+ */
+int phyr_list_add(struct phyr_list *l, u64 addr, u64 len, unsigned int flags,
+		  u64 merge_max, gfp_t gfp)
+{
+	struct phyr_chunk *c;
+	u64 total, end;
+
+	if (!len || flags > U8_MAX || check_add_overflow(addr, len, &end))
+		return -EINVAL;
+	if (len > PHYR_MAX_LEN)
+		return -E2BIG;
+	if (check_add_overflow(l->len, len, &total))
+		return -E2BIG;
+
+	if (l->last) {
+		struct phyr *p = &l->last->ents[l->last->nr - 1];
+
+		if (phyr_end(p) == addr && phyr_flags(p) == flags &&
+		    phyr_len(p) + len <= min(merge_max, PHYR_MAX_LEN)) {
+			p->len_flags += len;
+			l->len = total;
+			return 0;
+		}
+	}
+
+	c = phyr_list_room(l, gfp);
+	if (!c)
+		return -ENOMEM;
+	c->ents[c->nr++] = (struct phyr){
+		.addr = addr,
+		.len_flags = len | ((u64)flags << PHYR_LEN_BITS),
+	};
+	l->last = c;
+	l->spare--;
+	l->nents++;
+	l->len = total;
+	return 0;
+}
+
 /**
  * phyr_list_append() - add a range at the end of a list
  * @l: the list
@@ -104,36 +149,9 @@ static struct phyr_chunk *phyr_list_room(struct phyr_list *l, gfp_t gfp)
 int phyr_list_append(struct phyr_list *l, phys_addr_t addr, u64 len,
 		     unsigned int flags, gfp_t gfp)
 {
-	struct phyr_chunk *c;
-	u64 total;
-	int ret;
+	int ret = phyr_check(addr, len, flags);
 
-	ret = phyr_check(addr, len, flags);
-	if (ret)
-		return ret;
-	if (check_add_overflow(l->len, len, &total))
-		return -E2BIG;
-
-	if (l->last) {
-		struct phyr *p = &l->last->ents[l->last->nr - 1];
-
-		if (phyr_end(p) == addr && phyr_flags(p) == flags &&
-		    phyr_len(p) + len <= PHYR_MAX_LEN) {
-			p->len_flags += len;
-			l->len = total;
-			return 0;
-		}
-	}
-
-	c = phyr_list_room(l, gfp);
-	if (!c)
-		return -ENOMEM;
-	phyr_set(&c->ents[c->nr++], addr, len, flags);
-	l->last = c;
-	l->spare--;
-	l->nents++;
-	l->len = total;
-	return 0;
+	return ret ? ret : phyr_list_add(l, addr, len, flags, PHYR_MAX_LEN, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(phyr_list_append, DRM_PHYR);
 

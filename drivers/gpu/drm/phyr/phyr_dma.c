@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Mapping phyr lists for DMA: phyr lists in, DMA range tables out.
+ */
+
+#include <linux/dma-map-ops.h>
+#include <linux/dma-mapping.h>
+#include <linux/iommu-dma.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
+#include <linux/pfn.h>
+#include <linux/swiotlb.h>
+
+#include <drm/drm_phyr.h>
+
+#include "phyr_internal.h"
+
+/* Entries that are another device's memory rather than system RAM. */
+static bool phyr_dma_is_peer(unsigned int flags)
+{
+	return (flags & PHYR_F_MMIO) ||
+	       (flags & PHYR_IC_MASK) != PHYR_IC_HOST;
+}
+
+/* System memory is mapped through its struct pages: they must exist. */
+static bool phyr_dma_has_pages(const struct phyr *p)
+{
+	return pfn_valid(PHYS_PFN(phyr_addr(p))) &&
+	       pfn_valid(PHYS_PFN(phyr_end(p) - 1));
+}
+
+/*
+ * Whether DMA for @dev is an identity mapping: dma-direct (no dma_map_ops,
+ * no dma-iommu), no bus offset, coherent, no forced bouncing. On 6.12 this
+ * is what dma_go_direct() and phys_to_dma() decide inside the DMA core.
+ */
+static bool phyr_dma_dev_is_identity(struct device *dev)
+{
+	return !get_dma_ops(dev) && !use_dma_iommu(dev) &&
+	       !dev->dma_range_map && dev_is_dma_coherent(dev) &&
+	       !is_swiotlb_force_bounce(dev);
+}
+
+/* Whether every range of @it can be used as its own DMA address. */
+static bool phyr_dma_can_alias(struct device *dev, const struct phyr_iter *it)
+{
+	u64 limit = min_not_zero(*dev->dma_mask, dev->bus_dma_limit);
+	u64 max_seg = dma_get_max_seg_size(dev);
+	struct phyr_iter pos = *it;
+	struct phyr seg;
+
+	if (!phyr_dma_dev_is_identity(dev))
+		return false;
+	phyr_for_each(seg, &pos) {
+		if (phyr_dma_is_peer(phyr_flags(&seg)) ||
+		    phyr_len(&seg) > max_seg || phyr_end(&seg) - 1 > limit ||
+		    !phyr_dma_has_pages(&seg))
+			return false;
+	}
+	return true;
+}
+
+/* The PCI device whose memory BAR holds [addr, addr + len), referenced. */
+static struct pci_dev *phyr_dma_provider(phys_addr_t addr, u64 len, int *bar)
+{
+	struct pci_dev *pdev = NULL;
+	int i;
+
+	for_each_pci_dev(pdev) {
+		for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+			struct resource *r = &pdev->resource[i];
+
+			if (resource_type(r) == IORESOURCE_MEM && r->start <= addr &&
+			    addr + len - 1 <= r->end) {
+				*bar = i;
+				return pdev;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Whether @a and @b sit below one common PCI bridge (a shared switch). */
+static bool phyr_dma_share_bridge(struct pci_dev *a, struct pci_dev *b)
+{
+	struct pci_dev *ua, *ub;
+
+	if (a == b)
+		return true;
+	for (ua = pci_upstream_bridge(a); ua; ua = pci_upstream_bridge(ua))
+		for (ub = pci_upstream_bridge(b); ub; ub = pci_upstream_bridge(ub))
+			if (ua == ub)
+				return true;
+	return false;
+}
+
+struct phyr_dma_peer {
+	unsigned int via;
+	s64 bus_offset;		/* bus address - CPU physical address */
+};
+
+/* Decide how @dev reaches the peer memory [addr, addr + len). */
+static int phyr_dma_peer_path(struct device *dev, phys_addr_t addr, u64 len,
+			      unsigned int flags, struct phyr_dma_peer *peer)
+{
+	struct pci_dev *provider;
+	int bar, dist, ret = 0;
+
+	/* A GPU-to-GPU link needs a link address no device declared yet. */
+	if ((flags & PHYR_IC_MASK) == PHYR_IC_LINK || !dev_is_pci(dev))
+		return -EOPNOTSUPP;
+
+	provider = phyr_dma_provider(addr, len, &bar);
+	if (!provider)
+		return -EINVAL;
+
+	dist = pci_p2pdma_distance(provider, dev, false);
+	if (dist < 0) {
+		ret = -EOPNOTSUPP;
+	} else if (phyr_dma_share_bridge(provider, to_pci_dev(dev))) {
+		peer->via = DMA_RANGE_VIA_BUS;
+		peer->bus_offset = pci_bus_address(provider, bar) -
+				   pci_resource_start(provider, bar);
+	} else {
+		peer->via = DMA_RANGE_VIA_HOST_BRIDGE;
+	}
+	pci_dev_put(provider);
+	return ret;
+}
+
+static void phyr_dma_unmap_range(struct dma_range_table *t,
+				 const struct dma_range *r)
+{
+	switch (dma_range_via(r)) {
+	case DMA_RANGE_VIA_PAGE:
+		dma_unmap_page_attrs(t->dev, r->addr, dma_range_len(r), t->dir,
+				     t->attrs);
+		break;
+	case DMA_RANGE_VIA_HOST_BRIDGE:
+		dma_unmap_resource(t->dev, r->addr, dma_range_len(r), t->dir,
+				   t->attrs);
+		break;
+	}
+}
+
+/* Map one piece of at most the maximum segment size. */
+static int phyr_dma_map_piece(struct dma_range_table *t, phys_addr_t addr,
+			      u64 len, unsigned int flags,
+			      const struct phyr_dma_peer *peer)
+{
+	unsigned int via = DMA_RANGE_VIA_PAGE;
+	struct dma_range r;
+	dma_addr_t dma;
+	int ret;
+
+	if (!phyr_dma_is_peer(flags)) {
+		dma = dma_map_page_attrs(t->dev, pfn_to_page(PHYS_PFN(addr)),
+					 offset_in_page(addr), len, t->dir,
+					 t->attrs);
+	} else if (peer->via == DMA_RANGE_VIA_BUS) {
+		dma = addr + peer->bus_offset;
+		via = DMA_RANGE_VIA_BUS;
+	} else {
+		dma = dma_map_resource(t->dev, addr, len, t->dir, t->attrs);
+		via = DMA_RANGE_VIA_HOST_BRIDGE;
+	}
+	if (via != DMA_RANGE_VIA_BUS && dma_mapping_error(t->dev, dma))
+		return -EIO;
+
+	ret = phyr_list_add(&t->ranges, dma, len, flags | via, 0, GFP_KERNEL);
+	if (ret) {
+		r = (struct dma_range){ dma, len | ((u64)(flags | via) << PHYR_LEN_BITS) };
+		phyr_dma_unmap_range(t, &r);
+	}
+	return ret;
+}
+
+/* Map range by range, in pieces the device accepts, one entry per piece. */
+static int phyr_dma_map_ranges(struct dma_range_table *t, struct phyr_iter *it)
+{
+	u64 max = min_t(u64, dma_get_max_seg_size(t->dev),
+			dma_max_mapping_size(t->dev));
+	struct phyr seg;
+	int ret;
+
+	phyr_for_each(seg, it) {
+		unsigned int flags = phyr_flags(&seg);
+		phys_addr_t addr = phyr_addr(&seg);
+		u64 left = phyr_len(&seg);
+		struct phyr_dma_peer peer = { };
+
+		if (phyr_dma_is_peer(flags)) {
+			ret = phyr_dma_peer_path(t->dev, addr, left, flags, &peer);
+			if (ret)
+				return ret;
+		} else if (!phyr_dma_has_pages(&seg)) {
+			return -EINVAL;
+		}
+
+		while (left) {
+			u64 n = min(left, max);
+
+			ret = phyr_dma_map_piece(t, addr, n, flags, &peer);
+			if (ret)
+				return ret;
+			addr += n;
+			left -= n;
+		}
+	}
+	return 0;
+}
+
+/**
+ * phyr_dma_map() - map a byte slice of a phyr list for DMA by a device
+ * @dev: the device that will do the DMA
+ * @l: the list
+ * @offset: byte offset of the slice to map
+ * @len: length of the slice, not zero
+ * @dir: DMA direction
+ * @attrs: DMA attributes (``DMA_ATTR_*``), passed to the DMA API
+ * @t: the table to fill
+ *
+ * Chooses passthrough, per-range mapping or peer-to-peer per the rules in
+ * "DMA range tables" above. A passthrough table aliases @l: keep @l
+ * unchanged and alive until phyr_dma_unmap(). Other tables own their
+ * storage and do not refer to @l.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 on success; -EINVAL for a bad slice, direction or device
+ * without a DMA mask, for system memory without struct pages or peer
+ * memory outside any PCI BAR; -EOPNOTSUPP when @dev cannot reach peer
+ * memory (no P2P path, not a PCI device, or a GPU-to-GPU link range);
+ * -EIO if the DMA API failed; -ENOMEM. Nothing stays mapped on error.
+ */
+int phyr_dma_map(struct device *dev, const struct phyr_list *l, u64 offset,
+		 u64 len, enum dma_data_direction dir, unsigned long attrs,
+		 struct dma_range_table *t)
+{
+	struct phyr_iter it;
+	int ret;
+
+	*t = (struct dma_range_table){
+		.dev = dev, .dir = dir, .attrs = attrs, .len = len,
+		.offset = offset,
+	};
+	if (!len || !valid_dma_direction(dir) || !dev->dma_mask)
+		return -EINVAL;
+	ret = phyr_iter_init_slice(l, offset, len, &it);
+	if (ret)
+		return ret;
+
+	if (phyr_dma_can_alias(dev, &it)) {
+		t->alias = l;
+		return 0;
+	}
+
+	ret = phyr_dma_map_ranges(t, &it);
+	if (ret)
+		phyr_dma_unmap(t);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(phyr_dma_map, DRM_PHYR);
+
+/**
+ * phyr_dma_unmap() - undo phyr_dma_map()
+ * @t: the table phyr_dma_map() filled
+ *
+ * Unmaps every range exactly as it was mapped and frees the table's
+ * storage; @t is empty afterwards.
+ *
+ * Context: process context, may sleep.
+ */
+void phyr_dma_unmap(struct dma_range_table *t)
+{
+	struct dma_range_iter it;
+	struct dma_range r;
+
+	if (!t->alias) {
+		dma_range_iter_init(t, &it);
+		dma_range_for_each(r, &it)
+			phyr_dma_unmap_range(t, &r);
+		phyr_list_free(&t->ranges);
+	}
+	t->alias = NULL;
+	t->len = 0;
+}
+EXPORT_SYMBOL_NS_GPL(phyr_dma_unmap, DRM_PHYR);
+
+static void phyr_dma_sync(const struct dma_range_table *t, bool for_cpu)
+{
+	struct dma_range_iter it;
+	struct dma_range r;
+
+	/* passthrough tables are coherent and never bounce: nothing to do */
+	dma_range_iter_init(t, &it);
+	dma_range_for_each(r, &it) {
+		if (dma_range_via(&r) != DMA_RANGE_VIA_PAGE)
+			continue;
+		if (for_cpu)
+			dma_sync_single_for_cpu(t->dev, r.addr, dma_range_len(&r),
+						t->dir);
+		else
+			dma_sync_single_for_device(t->dev, r.addr,
+						   dma_range_len(&r), t->dir);
+	}
+}
+
+/**
+ * phyr_dma_sync_for_cpu() - give the CPU access to mapped memory
+ * @t: a mapped table
+ *
+ * Copies bounce buffers back and does cache maintenance where the mapping
+ * needs it, like dma_sync_single_for_cpu() for each range.
+ */
+void phyr_dma_sync_for_cpu(const struct dma_range_table *t)
+{
+	phyr_dma_sync(t, true);
+}
+EXPORT_SYMBOL_NS_GPL(phyr_dma_sync_for_cpu, DRM_PHYR);
+
+/**
+ * phyr_dma_sync_for_device() - give the device access to mapped memory
+ * @t: a mapped table
+ *
+ * The inverse of phyr_dma_sync_for_cpu().
+ */
+void phyr_dma_sync_for_device(const struct dma_range_table *t)
+{
+	phyr_dma_sync(t, false);
+}
+EXPORT_SYMBOL_NS_GPL(phyr_dma_sync_for_device, DRM_PHYR);
+
+/**
+ * dma_range_table_nents() - number of ranges in a table
+ * @t: the table
+ *
+ * Walks the ranges of a passthrough table.
+ *
+ * Return: the number of &struct dma_range a walk yields.
+ */
+unsigned long dma_range_table_nents(const struct dma_range_table *t)
+{
+	struct dma_range_iter it;
+	unsigned long n = 0;
+	struct dma_range r;
+
+	if (!t->alias)
+		return phyr_list_nents(&t->ranges);
+	dma_range_iter_init(t, &it);
+	dma_range_for_each(r, &it)
+		n++;
+	return n;
+}
+EXPORT_SYMBOL_NS_GPL(dma_range_table_nents, DRM_PHYR);
+
+/**
+ * dma_range_table_best_pgsz() - best device page size for a table
+ * @t: the table
+ * @pgsz_bitmap: page sizes the device supports, bit n meaning 2^n bytes
+ * @iova: device virtual address of the first byte
+ *
+ * phyr_iter_best_pgsz() on the DMA addresses of @t.
+ *
+ * Return: the chosen page size, or 0 if none works.
+ */
+unsigned long dma_range_table_best_pgsz(const struct dma_range_table *t,
+					unsigned long pgsz_bitmap, u64 iova)
+{
+	struct dma_range_iter it;
+
+	dma_range_iter_init(t, &it);
+	return phyr_iter_best_pgsz(&it.it, pgsz_bitmap, iova);
+}
+EXPORT_SYMBOL_NS_GPL(dma_range_table_best_pgsz, DRM_PHYR);
+
+/**
+ * dma_range_block_start() - set up a block iterator over a table
+ * @bi: the block iterator
+ * @t: the table
+ * @pgsz: block size, a power of two
+ *
+ * Return: @bi, for dma_range_for_each_block().
+ */
+struct phyr_block_iter *dma_range_block_start(struct phyr_block_iter *bi,
+					      const struct dma_range_table *t,
+					      u64 pgsz)
+{
+	struct dma_range_iter it;
+
+	dma_range_iter_init(t, &it);
+	return phyr_block_iter_start_at(bi, &it.it, pgsz);
+}
+EXPORT_SYMBOL_NS_GPL(dma_range_block_start, DRM_PHYR);

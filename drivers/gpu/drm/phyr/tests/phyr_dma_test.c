@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for mapping phyr lists for DMA.
+ *
+ * A KUnit device stands for a DMA master behind dma-direct (no IOMMU);
+ * the QEMU ivshmem PCI devices, when present, provide PCI BARs for the
+ * peer-to-peer cases.
+ */
+
+#include <linux/dma-mapping.h>
+#include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
+#include <kunit/device.h>
+#include <kunit/test.h>
+
+#include "phyr_test_model.h"
+
+#define PHYR_TEST_IVSHMEM	0x1110
+
+static void phyr_dma_free_pages(void *page)
+{
+	__free_page(page);
+}
+
+static void phyr_dma_free_block(void *page)
+{
+	__free_pages(page, 9);
+}
+
+/* A DMA-capable device with a 64-bit mask and @max_seg as segment limit. */
+static struct device *phyr_dma_device(struct kunit *test, unsigned int max_seg)
+{
+	struct device *dev = kunit_device_register(test, "phyr-dma");
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	KUNIT_ASSERT_EQ(test, 0, dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64)));
+	if (max_seg) {
+		dev->dma_parms = kunit_kzalloc(test, sizeof(*dev->dma_parms), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, dev->dma_parms);
+		dma_set_max_seg_size(dev, max_seg);
+	}
+	return dev;
+}
+
+/* @n separately allocated pages, in a list and in the model. */
+static struct phyr_list *phyr_dma_pages(struct kunit *test, unsigned int n,
+					struct phyr_model *m)
+{
+	struct phyr_list *l = phyr_test_list(test);
+	unsigned int i;
+
+	phyr_model_init(test, m, n);
+	for (i = 0; i < n; i++) {
+		struct page *p = alloc_page(GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_free_pages, p));
+		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, page_to_phys(p), PAGE_SIZE,
+							  PHYR_IC_HOST, GFP_KERNEL));
+		phyr_model_append(m, page_to_phys(p), PAGE_SIZE, PHYR_IC_HOST);
+	}
+	return l;
+}
+
+/* Expect @t to hold exactly the ranges of @m, each with @via. */
+static void phyr_dma_expect(struct kunit *test, const struct dma_range_table *t,
+			    const struct phyr_model *m, unsigned int via)
+{
+	struct dma_range_iter it;
+	struct dma_range r;
+	unsigned int i = 0;
+
+	dma_range_iter_init(t, &it);
+	dma_range_for_each(r, &it) {
+		KUNIT_ASSERT_LT(test, i, m->n);
+		KUNIT_ASSERT_EQ_MSG(test, r.addr, m->e[i].addr, "range %u", i);
+		KUNIT_ASSERT_EQ_MSG(test, dma_range_len(&r), m->e[i].len, "range %u", i);
+		KUNIT_ASSERT_EQ_MSG(test, dma_range_flags(&r), m->e[i].flags | via,
+				    "range %u", i);
+		i++;
+	}
+	KUNIT_EXPECT_EQ(test, i, m->n);
+	KUNIT_EXPECT_EQ(test, dma_range_table_nents(t), (unsigned long)m->n);
+	KUNIT_EXPECT_EQ(test, dma_range_table_length(t), m->len);
+}
+
+/*
+ * 2^10 separate pages on a dma-direct device without bus offset: the table
+ * aliases the list (no storage of its own) and every DMA address is the
+ * physical address; a slice aliases too.
+ */
+static void phyr_dma_passthrough(struct kunit *test)
+{
+	struct device *dev = phyr_dma_device(test, UINT_MAX);
+	struct dma_range_table t;
+	struct phyr_model m, want;
+	struct phyr_list *l;
+
+	l = phyr_dma_pages(test, 1024, &m);
+	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(dev, l, 0, phyr_list_length(l),
+					      DMA_BIDIRECTIONAL, 0, &t));
+	KUNIT_EXPECT_TRUE(test, dma_range_table_is_alias(&t));
+	KUNIT_EXPECT_NULL(test, t.ranges.head);
+	phyr_dma_expect(test, &t, &m, DMA_RANGE_VIA_DIRECT);
+	phyr_dma_sync_for_cpu(&t);
+	phyr_dma_sync_for_device(&t);
+	phyr_dma_unmap(&t);
+	KUNIT_EXPECT_FALSE(test, dma_range_table_is_alias(&t));
+
+	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(dev, l, 100, 3 * PAGE_SIZE,
+					      DMA_TO_DEVICE, 0, &t));
+	KUNIT_EXPECT_TRUE(test, dma_range_table_is_alias(&t));
+	phyr_model_slice(test, &want, &m, 100, 3 * PAGE_SIZE);
+	phyr_dma_expect(test, &t, &want, DMA_RANGE_VIA_DIRECT);
+	phyr_dma_unmap(&t);
+}
+
+/*
+ * A 2 MiB block on a device with the default 64 KiB segment limit cannot
+ * be aliased: it is mapped in 32 pieces of 64 KiB, one entry each, the
+ * page-size helper and block iterator see 64 KiB boundaries, and unmap and
+ * sync go through the DMA API (CONFIG_DMA_API_DEBUG checks them).
+ */
+static void phyr_dma_split_at_max_segment(struct kunit *test)
+{
+	struct device *dev = phyr_dma_device(test, 0);
+	struct phyr_block_iter bi;
+	struct dma_range_table t;
+	unsigned int n = 0, i;
+	struct phyr_list *l;
+	struct phyr_model m;
+	struct page *block;
+	phys_addr_t pa;
+
+	block = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 9);
+	if (!block)
+		kunit_skip(test, "no free 2 MiB block");
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_free_block, block));
+	pa = page_to_phys(block);
+	KUNIT_ASSERT_EQ(test, dma_get_max_seg_size(dev), SZ_64K);
+
+	l = phyr_test_list(test);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, pa, SZ_2M, PHYR_F_PINNED, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(dev, l, 0, SZ_2M, DMA_FROM_DEVICE, 0, &t));
+	KUNIT_EXPECT_FALSE(test, dma_range_table_is_alias(&t));
+
+	phyr_model_init(test, &m, 32);
+	for (i = 0; i < 32; i++) {
+		/* no merging: each entry is what one mapping call returned */
+		m.e[m.n++] = (struct phyr_model_ent){ pa + i * SZ_64K, SZ_64K, PHYR_F_PINNED };
+		m.len += SZ_64K;
+	}
+	phyr_dma_expect(test, &t, &m, DMA_RANGE_VIA_PAGE);
+
+	KUNIT_EXPECT_EQ(test, dma_range_table_best_pgsz(&t, SZ_4K | SZ_64K | SZ_2M, pa),
+			SZ_64K);
+	dma_range_for_each_block(&t, &bi, SZ_64K) {
+		KUNIT_EXPECT_EQ(test, phyr_block_addr(&bi), pa + n * SZ_64K);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, 32);
+
+	phyr_dma_sync_for_cpu(&t);
+	phyr_dma_sync_for_device(&t);
+	phyr_dma_unmap(&t);
+	KUNIT_EXPECT_EQ(test, dma_range_table_nents(&t), 0);
+}
+
+/* Bad requests fail with the documented errno and leave nothing mapped. */
+static void phyr_dma_errors(struct kunit *test)
+{
+	struct device *dev = phyr_dma_device(test, UINT_MAX);
+	struct device *nomask = kunit_device_register(test, "phyr-nomask");
+	struct dma_range_table t;
+	struct phyr_list *l, *peer;
+	struct phyr_model m;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(nomask));
+	nomask->dma_mask = NULL;
+	l = phyr_dma_pages(test, 2, &m);
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(dev, l, 0, 0, DMA_TO_DEVICE, 0, &t));
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(dev, l, 1, m.len, DMA_TO_DEVICE, 0, &t));
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(dev, l, 0, m.len, DMA_NONE, 0, &t));
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(nomask, l, 0, m.len, DMA_TO_DEVICE, 0, &t));
+
+	/* system memory without struct pages */
+	peer = phyr_test_list(test);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(peer, BIT_ULL(50), SZ_4K, PHYR_IC_HOST,
+						  GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(dev, peer, 0, SZ_4K, DMA_TO_DEVICE, 0, &t));
+
+	/* peer memory for a device that is not on PCI, or over a link */
+	phyr_list_free(peer);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(peer, BIT_ULL(40), SZ_4K,
+						  PHYR_IC_P2P | PHYR_F_MMIO, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, -EOPNOTSUPP, phyr_dma_map(dev, peer, 0, SZ_4K, DMA_TO_DEVICE,
+							0, &t));
+	phyr_list_free(peer);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(peer, BIT_ULL(40), SZ_4K, PHYR_IC_LINK,
+						  GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, -EOPNOTSUPP, phyr_dma_map(dev, peer, 0, SZ_4K, DMA_TO_DEVICE,
+							0, &t));
+	KUNIT_EXPECT_EQ(test, dma_range_table_nents(&t), 0);
+}
+
+static void phyr_dma_put_pci(void *pdev)
+{
+	pci_dev_put(pdev);
+}
+
+/*
+ * Peer-to-peer over the VM's ivshmem BARs (skipped without them). A device
+ * reaching its own BAR uses the PCI bus address; for another device the
+ * P2P distance decides: refused (-EOPNOTSUPP), bus address through a
+ * shared switch, or dma_map_resource() through the host bridge. Memory in
+ * no BAR is -EINVAL.
+ */
+static void phyr_dma_p2p(struct kunit *test)
+{
+	struct pci_dev *a, *b;
+	struct dma_range_table t;
+	struct dma_range_iter it;
+	struct phyr_list *l;
+	struct dma_range r;
+	int dist, ret;
+	u64 len;
+
+	a = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET, PHYR_TEST_IVSHMEM, NULL);
+	if (!a)
+		kunit_skip(test, "no ivshmem PCI device");
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_put_pci, a));
+	len = pci_resource_len(a, 2);
+	KUNIT_ASSERT_GT(test, len, 0);
+
+	l = phyr_test_list(test);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, pci_resource_start(a, 2), len,
+						  PHYR_IC_P2P | PHYR_F_MMIO, GFP_KERNEL));
+
+	/* its own BAR: distance 0, bus address, split at the segment limit */
+	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(&a->dev, l, 0, len, DMA_BIDIRECTIONAL, 0, &t));
+	KUNIT_EXPECT_EQ(test, dma_range_table_nents(&t),
+			DIV_ROUND_UP(len, dma_get_max_seg_size(&a->dev)));
+	dma_range_iter_init(&t, &it);
+	KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
+	KUNIT_EXPECT_EQ(test, r.addr, pci_bus_address(a, 2));
+	KUNIT_EXPECT_EQ(test, dma_range_via(&r), DMA_RANGE_VIA_BUS);
+	KUNIT_EXPECT_EQ(test, dma_range_flags(&r) & ~DMA_RANGE_VIA_MASK,
+			PHYR_IC_P2P | PHYR_F_MMIO);
+	phyr_dma_unmap(&t);
+
+	b = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET, PHYR_TEST_IVSHMEM, a);
+	if (!b)
+		kunit_skip(test, "only one ivshmem PCI device");
+	pci_dev_get(a);	/* pci_get_device() dropped the reference on a */
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_put_pci, b));
+
+	dist = pci_p2pdma_distance(a, &b->dev, false);
+	ret = phyr_dma_map(&b->dev, l, 0, len, DMA_TO_DEVICE, 0, &t);
+	kunit_info(test, "%s BAR2 for %s: distance %d, map %d\n", pci_name(a),
+		   pci_name(b), dist, ret);
+	if (dist < 0) {
+		KUNIT_EXPECT_EQ(test, ret, -EOPNOTSUPP);
+	} else {
+		KUNIT_ASSERT_EQ(test, ret, 0);
+		dma_range_iter_init(&t, &it);
+		KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
+		KUNIT_EXPECT_NE(test, dma_range_via(&r), DMA_RANGE_VIA_DIRECT);
+		phyr_dma_unmap(&t);
+	}
+
+	/* peer memory that lies in no BAR */
+	phyr_list_free(l);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, BIT_ULL(45), SZ_4K,
+						  PHYR_IC_P2P | PHYR_F_MMIO, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(&b->dev, l, 0, SZ_4K, DMA_TO_DEVICE, 0, &t));
+}
+
+static struct kunit_case phyr_dma_tests[] = {
+	KUNIT_CASE(phyr_dma_passthrough),
+	KUNIT_CASE(phyr_dma_split_at_max_segment),
+	KUNIT_CASE(phyr_dma_errors),
+	KUNIT_CASE(phyr_dma_p2p),
+	{}
+};
+
+static struct kunit_suite phyr_dma_suite = {
+	.name = "phyr_dma",
+	.test_cases = phyr_dma_tests,
+};
+
+kunit_test_suite(phyr_dma_suite);
