@@ -466,10 +466,19 @@ int phyr_compact_decode(struct phyr_list *l, const u64 *buf, size_t nwords,
  *   address and the table aliases the input list: nothing is allocated and
  *   no per-page work is done. The input list must stay unchanged and alive
  *   until phyr_dma_unmap().
+ * * IOMMU: when dma-iommu translates for the device and every range is
+ *   system memory, the whole slice lands in one contiguous IOVA range and
+ *   the table holds one entry per contiguous IOVA run (one, normally).
+ *   6.12 has no dma_iova_* API, so this maps a scatterlist built for the
+ *   call (one entry per piece of at most the maximum segment size). That
+ *   scatterlist is kept until phyr_dma_unmap(): dma-iommu unmaps from it
+ *   and CONFIG_DMA_API_DEBUG checks every mapped segment against it. The
+ *   entries' flags are the flags all source ranges have in common.
  * * Otherwise each system-memory range is mapped with dma_map_page_attrs()
- *   in pieces of at most the maximum segment size (an IOVA each when an
- *   IOMMU translates, a bounce buffer or a bus offset without one): one
- *   table entry per piece, so unmapping repeats exactly what was mapped.
+ *   in pieces of at most the maximum segment size (an IOVA each under an
+ *   IOMMU when peer ranges are mixed in, a bounce buffer or a bus offset
+ *   without one): one table entry per piece, so unmapping repeats exactly
+ *   what was mapped.
  * * Ranges flagged %PHYR_IC_P2P, %PHYR_IC_DEVICE or %PHYR_F_MMIO that lie in
  *   a PCI BAR are peer-to-peer: pci_p2pdma_distance() between the BAR's
  *   device and the mapping device decides. A shared upstream bridge gives
@@ -477,8 +486,9 @@ int phyr_compact_decode(struct phyr_list *l, const u64 *buf, size_t nwords,
  *   through the host bridge maps with dma_map_resource()
  *   (%DMA_RANGE_VIA_HOST_BRIDGE); no path fails the map with -EOPNOTSUPP.
  *
- * The lengths of a table's entries never exceed dma_get_max_seg_size() of
- * the device, which is at most 4 GiB - 1: longer ranges are split.
+ * Outside the IOMMU path, the lengths of a table's entries never exceed
+ * dma_get_max_seg_size() of the device, which is at most 4 GiB - 1: longer
+ * ranges are split.
  */
 
 #define DMA_RANGE_VIA_SHIFT		4
@@ -491,6 +501,8 @@ int phyr_compact_decode(struct phyr_list *l, const u64 *buf, size_t nwords,
 #define DMA_RANGE_VIA_BUS		(0x2u << DMA_RANGE_VIA_SHIFT)
 /* peer-to-peer through the host bridge: dma_map_resource() */
 #define DMA_RANGE_VIA_HOST_BRIDGE	(0x3u << DMA_RANGE_VIA_SHIFT)
+/* one IOVA range for the whole list, through a compat scatterlist */
+#define DMA_RANGE_VIA_IOMMU		(0x4u << DMA_RANGE_VIA_SHIFT)
 
 /**
  * struct dma_range - one range of a DMA mapping
@@ -538,6 +550,7 @@ static inline unsigned int dma_range_via(const struct dma_range *r)
 }
 
 struct device;
+struct sg_table;
 
 /**
  * struct dma_range_table - a phyr list mapped for a device
@@ -548,6 +561,7 @@ struct device;
  * @dev: the device the table was mapped for
  * @dir: DMA direction of the mapping
  * @attrs: DMA attributes of the mapping
+ * @sgt: IOMMU path: the scatterlist that was mapped, kept for unmap
  *
  * Filled by phyr_dma_map(), released by phyr_dma_unmap().
  */
@@ -559,6 +573,7 @@ struct dma_range_table {
 	struct device *dev;
 	enum dma_data_direction dir;
 	unsigned long attrs;
+	struct sg_table *sgt;
 };
 
 /**

@@ -21,10 +21,18 @@ log "kernel ready after $((SECONDS - start))s"
 case $mode in
 test)
 	res=$PHYR_CACHE/results
+	# every suite without an IOMMU, then the DMA suite again under an
+	# emulated Intel IOMMU, translated and in identity (iommu=pt) mode
 	"$T/vm.sh" --mode test --name test --out "$res/test" ||
 		echo "[phyr] the test VM failed; its results are incomplete" >&2
+	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma ${PHYR_VM_APPEND:-}" \
+		"$T/vm.sh" --mode test --iommu --name test-iommu --out "$res/test-iommu" ||
+		echo "[phyr] the IOMMU VM failed; its results are incomplete" >&2
+	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma iommu=pt ${PHYR_VM_APPEND:-}" \
+		"$T/vm.sh" --mode test --iommu --name test-iommu-pt --out "$res/test-iommu-pt" ||
+		echo "[phyr] the iommu=pt VM failed; its results are incomplete" >&2
 	log "VM runs done after $((SECONDS - start))s"
-	python3 "$T/results.py" "$res/test"
+	python3 "$T/results.py" "$res/test" "$res/test-iommu" "$res/test-iommu-pt"
 	;;
 demo)
 	out=$PHYR_CACHE/results/demo

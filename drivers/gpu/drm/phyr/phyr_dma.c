@@ -10,6 +10,8 @@
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/pfn.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
 #include <linux/swiotlb.h>
 
 #include <drm/drm_phyr.h>
@@ -176,6 +178,88 @@ static int phyr_dma_map_piece(struct dma_range_table *t, phys_addr_t addr,
 	return ret;
 }
 
+/* Whether every range of @it is system memory with struct pages. */
+static bool phyr_dma_all_pages(const struct phyr_iter *it, unsigned int *common)
+{
+	struct phyr_iter pos = *it;
+	struct phyr seg;
+
+	*common = PHYR_F_VALID_MASK;
+	phyr_for_each(seg, &pos) {
+		if (phyr_dma_is_peer(phyr_flags(&seg)) || !phyr_dma_has_pages(&seg))
+			return false;
+		*common &= phyr_flags(&seg);
+	}
+	return true;
+}
+
+/* The number of pieces of at most @max bytes the ranges of @it split into. */
+static unsigned long phyr_dma_count_pieces(const struct phyr_iter *it, u64 max)
+{
+	struct phyr_iter pos = *it;
+	unsigned long n = 0;
+	struct phyr seg;
+
+	phyr_for_each(seg, &pos)
+		n += DIV_ROUND_UP_ULL(phyr_len(&seg), max);
+	return n;
+}
+
+/* One IOVA for everything: map a compat scatterlist, record its runs. */
+static int phyr_dma_map_iommu(struct dma_range_table *t, struct phyr_iter *it,
+			      unsigned int flags)
+{
+	u64 max = dma_get_max_seg_size(t->dev);
+	struct scatterlist *sg;
+	struct sg_table *sgt;
+	struct phyr seg;
+	unsigned int i;
+	int ret;
+
+	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
+	if (!sgt)
+		return -ENOMEM;
+	ret = sg_alloc_table(sgt, phyr_dma_count_pieces(it, max), GFP_KERNEL);
+	if (ret)
+		goto err_free;
+
+	sg = sgt->sgl;
+	phyr_for_each(seg, it) {
+		phys_addr_t addr = phyr_addr(&seg);
+		u64 left = phyr_len(&seg);
+
+		while (left) {
+			u64 n = min(left, max);
+
+			sg_set_page(sg, pfn_to_page(PHYS_PFN(addr)), n,
+				    offset_in_page(addr));
+			sg = sg_next(sg);
+			addr += n;
+			left -= n;
+		}
+	}
+
+	ret = dma_map_sgtable(t->dev, sgt, t->dir, t->attrs);
+	if (ret)
+		goto err_table;
+	t->sgt = sgt;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		ret = phyr_list_add(&t->ranges, sg_dma_address(sg),
+				    sg_dma_len(sg), flags | DMA_RANGE_VIA_IOMMU,
+				    PHYR_MAX_LEN, GFP_KERNEL);
+		if (ret)
+			return ret;	/* the caller unmaps */
+	}
+	return 0;
+
+err_table:
+	sg_free_table(sgt);
+err_free:
+	kfree(sgt);
+	return ret;
+}
+
 /* Map range by range, in pieces the device accepts, one entry per piece. */
 static int phyr_dma_map_ranges(struct dma_range_table *t, struct phyr_iter *it)
 {
@@ -238,6 +322,7 @@ int phyr_dma_map(struct device *dev, const struct phyr_list *l, u64 offset,
 		 struct dma_range_table *t)
 {
 	struct phyr_iter it;
+	unsigned int flags;
 	int ret;
 
 	*t = (struct dma_range_table){
@@ -255,7 +340,10 @@ int phyr_dma_map(struct device *dev, const struct phyr_list *l, u64 offset,
 		return 0;
 	}
 
-	ret = phyr_dma_map_ranges(t, &it);
+	if (use_dma_iommu(dev) && phyr_dma_all_pages(&it, &flags))
+		ret = phyr_dma_map_iommu(t, &it, flags);
+	else
+		ret = phyr_dma_map_ranges(t, &it);
 	if (ret)
 		phyr_dma_unmap(t);
 	return ret;
@@ -276,12 +364,17 @@ void phyr_dma_unmap(struct dma_range_table *t)
 	struct dma_range_iter it;
 	struct dma_range r;
 
-	if (!t->alias) {
+	if (t->sgt) {
+		dma_unmap_sgtable(t->dev, t->sgt, t->dir, t->attrs);
+		sg_free_table(t->sgt);
+		kfree(t->sgt);
+		t->sgt = NULL;
+	} else if (!t->alias) {
 		dma_range_iter_init(t, &it);
 		dma_range_for_each(r, &it)
 			phyr_dma_unmap_range(t, &r);
-		phyr_list_free(&t->ranges);
 	}
+	phyr_list_free(&t->ranges);
 	t->alias = NULL;
 	t->len = 0;
 }
@@ -291,6 +384,14 @@ static void phyr_dma_sync(const struct dma_range_table *t, bool for_cpu)
 {
 	struct dma_range_iter it;
 	struct dma_range r;
+
+	if (t->sgt) {
+		if (for_cpu)
+			dma_sync_sgtable_for_cpu(t->dev, t->sgt, t->dir);
+		else
+			dma_sync_sgtable_for_device(t->dev, t->sgt, t->dir);
+		return;
+	}
 
 	/* passthrough tables are coherent and never bounce: nothing to do */
 	dma_range_iter_init(t, &it);

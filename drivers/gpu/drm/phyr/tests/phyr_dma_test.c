@@ -8,6 +8,8 @@
  */
 
 #include <linux/dma-mapping.h>
+#include <linux/iommu.h>
+#include <linux/iommu-dma.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
 #include <kunit/device.h>
@@ -275,11 +277,116 @@ static void phyr_dma_p2p(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(&b->dev, l, 0, SZ_4K, DMA_TO_DEVICE, 0, &t));
 }
 
+/* The first ivshmem PCI device, referenced until the test ends. */
+static struct pci_dev *phyr_dma_pci_client(struct kunit *test)
+{
+	struct pci_dev *pdev;
+
+	pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET, PHYR_TEST_IVSHMEM, NULL);
+	if (!pdev)
+		kunit_skip(test, "no ivshmem PCI device");
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_put_pci, pdev));
+	return pdev;
+}
+
+/* Expect the IOMMU to translate every page of @r to the bytes of @m. */
+static void phyr_dma_expect_iova(struct kunit *test, struct iommu_domain *dom,
+				 const struct dma_range *r,
+				 const struct phyr_model *m)
+{
+	dma_addr_t iova = r->addr;
+	unsigned int i;
+
+	for (i = 0; i < m->n; i++) {
+		u64 off;
+
+		for (off = 0; off < m->e[i].len; off += PAGE_SIZE) {
+			u64 step = min_t(u64, 123, m->e[i].len - off - 1);
+
+			KUNIT_ASSERT_EQ_MSG(test, iommu_iova_to_phys(dom, iova + off + step),
+					    m->e[i].addr + off + step,
+					    "range %u offset %llu", i, off + step);
+		}
+		iova += m->e[i].len;
+	}
+	KUNIT_EXPECT_EQ(test, iova, r->addr + dma_range_len(r));
+}
+
+/*
+ * A PCI device that dma-iommu translates (the VM run with an emulated
+ * Intel IOMMU): 64 separate pages, and a slice of them starting mid-page,
+ * each land in one IOVA range, a single table entry, which the IOMMU
+ * translates back to the right physical byte for every page. Skipped when
+ * the device is not translated.
+ */
+static void phyr_dma_iommu_one_iova(struct kunit *test)
+{
+	struct pci_dev *pdev = phyr_dma_pci_client(test);
+	struct phyr_model m, want;
+	struct iommu_domain *dom;
+	struct dma_range_table t;
+	struct dma_range_iter it;
+	struct phyr_list *l;
+	struct dma_range r;
+
+	if (!use_dma_iommu(&pdev->dev))
+		kunit_skip(test, "%s: DMA not translated by an IOMMU", pci_name(pdev));
+	dom = iommu_get_domain_for_dev(&pdev->dev);
+	KUNIT_ASSERT_NOT_NULL(test, dom);
+
+	l = phyr_dma_pages(test, 64, &m);
+	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(&pdev->dev, l, 0, m.len, DMA_BIDIRECTIONAL,
+					      0, &t));
+	KUNIT_EXPECT_FALSE(test, dma_range_table_is_alias(&t));
+	KUNIT_EXPECT_EQ(test, dma_range_table_nents(&t), 1);
+	dma_range_iter_init(&t, &it);
+	KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
+	KUNIT_EXPECT_EQ(test, dma_range_len(&r), m.len);
+	KUNIT_EXPECT_EQ(test, dma_range_flags(&r), PHYR_IC_HOST | DMA_RANGE_VIA_IOMMU);
+	phyr_dma_expect_iova(test, dom, &r, &m);
+	phyr_dma_sync_for_cpu(&t);
+	phyr_dma_sync_for_device(&t);
+	phyr_dma_unmap(&t);
+
+	phyr_model_slice(test, &want, &m, 100, 5 * PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(&pdev->dev, l, 100, 5 * PAGE_SIZE,
+					      DMA_TO_DEVICE, 0, &t));
+	KUNIT_EXPECT_EQ(test, dma_range_table_nents(&t), 1);
+	dma_range_iter_init(&t, &it);
+	KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
+	KUNIT_EXPECT_EQ(test, dma_range_len(&r), 5 * PAGE_SIZE);
+	phyr_dma_expect_iova(test, dom, &r, &want);
+	phyr_dma_unmap(&t);
+}
+
+/*
+ * A PCI device without IOMMU translation (no IOMMU, or iommu=pt): the
+ * table aliases the list. Skipped when dma-iommu translates.
+ */
+static void phyr_dma_pci_passthrough(struct kunit *test)
+{
+	struct pci_dev *pdev = phyr_dma_pci_client(test);
+	struct dma_range_table t;
+	struct phyr_list *l;
+	struct phyr_model m;
+
+	if (use_dma_iommu(&pdev->dev))
+		kunit_skip(test, "%s: DMA translated by an IOMMU", pci_name(pdev));
+	l = phyr_dma_pages(test, 64, &m);
+	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(&pdev->dev, l, 0, m.len, DMA_BIDIRECTIONAL,
+					      0, &t));
+	KUNIT_EXPECT_TRUE(test, dma_range_table_is_alias(&t));
+	phyr_dma_expect(test, &t, &m, DMA_RANGE_VIA_DIRECT);
+	phyr_dma_unmap(&t);
+}
+
 static struct kunit_case phyr_dma_tests[] = {
 	KUNIT_CASE(phyr_dma_passthrough),
 	KUNIT_CASE(phyr_dma_split_at_max_segment),
 	KUNIT_CASE(phyr_dma_errors),
 	KUNIT_CASE(phyr_dma_p2p),
+	KUNIT_CASE(phyr_dma_iommu_one_iova),
+	KUNIT_CASE(phyr_dma_pci_passthrough),
 	{}
 };
 
