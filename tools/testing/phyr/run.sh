@@ -21,15 +21,23 @@ log "kernel ready after $((SECONDS - start))s"
 case $mode in
 test)
 	res=$PHYR_CACHE/results
-	# every suite without an IOMMU, then the DMA suite again under an
-	# emulated Intel IOMMU, translated and in identity (iommu=pt) mode
-	"$T/vm.sh" --mode test --name test --out "$res/test" ||
+	# 1. every suite; no IOMMU; ivshmem on the root bus with an Intel CPU
+	#    model, where P2P between them is refused
+	# 2. the DMA suite under an emulated Intel IOMMU (translated), with an
+	#    EPYC CPU model: P2P through the host bridge
+	# 3. the DMA suite with iommu=pt (identity), ivshmem behind one PCIe
+	#    switch: P2P by bus address
+	app=${PHYR_VM_APPEND:-}
+	PHYR_VM_APPEND="drm_phyr_test.p2p=none $app" \
+		"$T/vm.sh" --mode test --name test --out "$res/test" ||
 		echo "[phyr] the test VM failed; its results are incomplete" >&2
-	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma ${PHYR_VM_APPEND:-}" \
-		"$T/vm.sh" --mode test --iommu --name test-iommu --out "$res/test-iommu" ||
+	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma drm_phyr_test.p2p=host $app" \
+		"$T/vm.sh" --mode test --iommu --cpu EPYC --name test-iommu \
+		--out "$res/test-iommu" ||
 		echo "[phyr] the IOMMU VM failed; its results are incomplete" >&2
-	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma iommu=pt ${PHYR_VM_APPEND:-}" \
-		"$T/vm.sh" --mode test --iommu --name test-iommu-pt --out "$res/test-iommu-pt" ||
+	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma iommu=pt drm_phyr_test.p2p=bus $app" \
+		"$T/vm.sh" --mode test --iommu --switch --name test-iommu-pt \
+		--out "$res/test-iommu-pt" ||
 		echo "[phyr] the iommu=pt VM failed; its results are incomplete" >&2
 	log "VM runs done after $((SECONDS - start))s"
 	python3 "$T/results.py" "$res/test" "$res/test-iommu" "$res/test-iommu-pt"

@@ -25,6 +25,11 @@ usage: $(basename "$0") [--iommu] [--ivshmem N] [--mode test|demo] [--out DIR]
   --out DIR       results directory (default \$PHYR_CACHE/results/NAME)
   --timeout SECS  kill the VM after SECS seconds (default 600)
   --name NAME     run name (default MODE, plus -iommu with --iommu)
+  --cpu MODEL     QEMU CPU model (default max). It decides PCI P2P through
+                  the host bridge: max gives none, EPYC allows it
+  --switch        put the ivshmem devices behind one emulated PCIe switch
+                  (x3130 upstream + xio3130 downstream ports): P2P by
+                  PCI bus address
 
 Extra kernel command line arguments can be given in \$PHYR_VM_APPEND.
 EOF
@@ -32,6 +37,8 @@ EOF
 
 iommu=0
 nshm=2
+cpu=max
+switch=0
 mode="test"
 out=
 timeout_s=600
@@ -40,6 +47,8 @@ name=
 while (($#)); do
 	case $1 in
 	--iommu) iommu=1 ;;
+	--cpu) cpu=${2-}; shift ;;
+	--switch) switch=1 ;;
 	--ivshmem) nshm=${2-}; shift ;;
 	--mode) mode=${2-}; shift ;;
 	--out) out=${2-}; shift ;;
@@ -52,6 +61,7 @@ while (($#)); do
 done
 
 [[ $nshm =~ ^[0-9]+$ ]] || die "--ivshmem wants a number, got '$nshm'"
+[[ $cpu =~ ^[A-Za-z0-9_.-]+$ ]] || die "--cpu wants a QEMU CPU model, got '$cpu'"
 [[ $timeout_s =~ ^[1-9][0-9]*$ ]] || die "--timeout wants seconds, got '$timeout_s'"
 case $mode in test | demo) ;; *) die "--mode must be test or demo, got '$mode'" ;; esac
 if [[ -z $name ]]; then
@@ -105,7 +115,7 @@ append+=" init=$init phyr_mode=$mode"
 append+=${PHYR_VM_APPEND:+ $PHYR_VM_APPEND}
 
 qemu=(qemu-system-x86_64
-	-machine q35 -accel tcg -cpu max -smp 2 -m 2G
+	-machine q35 -accel tcg -cpu "$cpu" -smp 2 -m 2G
 	-nographic -no-reboot -nic none -monitor none
 	-serial "file:$(qesc "$console")")
 if ((iommu)); then
@@ -119,14 +129,24 @@ qemu+=(-kernel "$kernel" -append "$append"
 	-device virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root
 	-fsdev "local,id=outfs,path=$(qesc "$out"),security_model=none"
 	-device virtio-9p-pci,fsdev=outfs,mount_tag=phyrout)
+if ((switch)); then
+	# root port -> switch upstream port -> one downstream port per device
+	qemu+=(-device pcie-root-port,id=phyr_rp,chassis=1,slot=1
+		-device x3130-upstream,id=phyr_up,bus=phyr_rp)
+fi
 for ((i = 0; i < nshm; i++)); do
 	f=/dev/shm/phyr-$name-$$-$i
 	shm_files+=("$f")
+	bus=
+	if ((switch)); then
+		qemu+=(-device "xio3130-downstream,id=phyr_dn$i,bus=phyr_up,chassis=$((i + 2)),slot=0")
+		bus=",bus=phyr_dn$i"
+	fi
 	qemu+=(-object "memory-backend-file,id=ivshmem$i,size=64M,share=on,mem-path=$(qesc "$f")"
-		-device "ivshmem-plain,memdev=ivshmem$i")
+		-device "ivshmem-plain,memdev=ivshmem$i$bus")
 done
 
-log "vm: booting $name (mode $mode, iommu $iommu, ivshmem $nshm, timeout ${timeout_s}s)"
+log "vm: booting $name (mode $mode, cpu $cpu, iommu $iommu, ivshmem $nshm, switch $switch, timeout ${timeout_s}s)"
 log "vm: console: $console"
 printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
 echo >>"$out/qemu.cmd"

@@ -19,6 +19,11 @@
 
 #define PHYR_TEST_IVSHMEM	0x1110
 
+/* What the VM's PCI topology promises for P2P between two ivshmem BARs. */
+static char *p2p = "";
+module_param(p2p, charp, 0400);
+MODULE_PARM_DESC(p2p, "expected P2P path between ivshmem devices: none, bus or host");
+
 static void phyr_dma_free_pages(void *page)
 {
 	__free_page(page);
@@ -214,8 +219,10 @@ static void phyr_dma_put_pci(void *pdev)
  * Peer-to-peer over the VM's ivshmem BARs (skipped without them). A device
  * reaching its own BAR uses the PCI bus address; for another device the
  * P2P distance decides: refused (-EOPNOTSUPP), bus address through a
- * shared switch, or dma_map_resource() through the host bridge. Memory in
- * no BAR is -EINVAL.
+ * shared switch, or dma_map_resource() through the host bridge (an IOVA
+ * that translates to the BAR under an IOMMU). The VM run says which one
+ * its topology must give (drm_phyr_test.p2p=none|bus|host). Memory in no
+ * BAR is -EINVAL.
  */
 static void phyr_dma_p2p(struct kunit *test)
 {
@@ -260,13 +267,31 @@ static void phyr_dma_p2p(struct kunit *test)
 	ret = phyr_dma_map(&b->dev, l, 0, len, DMA_TO_DEVICE, 0, &t);
 	kunit_info(test, "%s BAR2 for %s: distance %d, map %d\n", pci_name(a),
 		   pci_name(b), dist, ret);
+	if (!strcmp(p2p, "none"))
+		KUNIT_EXPECT_LT(test, dist, 0);
+	else if (p2p[0])
+		KUNIT_EXPECT_GE(test, dist, 0);
 	if (dist < 0) {
 		KUNIT_EXPECT_EQ(test, ret, -EOPNOTSUPP);
 	} else {
 		KUNIT_ASSERT_EQ(test, ret, 0);
 		dma_range_iter_init(&t, &it);
 		KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
-		KUNIT_EXPECT_NE(test, dma_range_via(&r), DMA_RANGE_VIA_DIRECT);
+		if (!strcmp(p2p, "bus")) {
+			/* below one switch: the peer's PCI bus address */
+			KUNIT_EXPECT_EQ(test, dma_range_via(&r), DMA_RANGE_VIA_BUS);
+			KUNIT_EXPECT_EQ(test, r.addr, pci_bus_address(a, 2));
+		} else if (!strcmp(p2p, "host")) {
+			KUNIT_EXPECT_EQ(test, dma_range_via(&r), DMA_RANGE_VIA_HOST_BRIDGE);
+			struct iommu_domain *dom = iommu_get_domain_for_dev(&b->dev);
+
+			if (use_dma_iommu(&b->dev))
+				KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(dom, r.addr + 123),
+						pci_resource_start(a, 2) + 123);
+			else
+				KUNIT_EXPECT_EQ(test, r.addr, pci_resource_start(a, 2));
+		}
+		KUNIT_EXPECT_EQ(test, dma_range_table_length(&t), len);
 		phyr_dma_unmap(&t);
 	}
 
