@@ -3,11 +3,12 @@
 # phyr: the two commands a newcomer needs.
 #   make run    build the kernel with phyr, boot it in QEMU, run the demo
 #   make test   build, boot, run every suite; last line "N passed, N failed"
+#   make bench  phyr vs. scatterlist mapping benchmark (kernel without debug options)
 # Both install their own Debian packages on first use.
 
 T := tools/testing/phyr
 
-.PHONY: run test deps kernel check clean help
+.PHONY: run test bench deps kernel check clean help
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -17,6 +18,9 @@ run:
 
 test:
 	@$(T)/run.sh test
+
+bench:
+	@$(T)/run.sh bench
 
 deps:
 	@$(T)/deps.sh

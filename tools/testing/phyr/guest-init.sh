@@ -4,11 +4,12 @@
 #
 # The guest root is the host's / shared read-only over virtio-9p; results
 # go to a second, writable 9p share (mount tag "phyrout").  The mode comes
-# from the kernel command line (phyr_mode=test|demo), which the kernel
+# from the kernel command line (phyr_mode=test|demo|bench), which the kernel
 # hands to init as an environment variable.
 #
 #   test: KUnit debugfs results -> kunit/<suite>.ktap, guest.d/*.sh hooks
 #   demo: /sys/kernel/debug/phyr/demo -> demo.txt
+#   bench: /sys/kernel/debug/phyr/bench -> bench.txt
 #   both: kmemleak.txt, dmesg.txt, uname, cmdline, and finally "done"
 #
 # As PID 1 this script must never exit: it always ends by powering off,
@@ -106,6 +107,15 @@ collect_demo() {
 	fi
 }
 
+collect_bench() {
+	if [ -r "$DBG/phyr/bench" ]; then
+		log "running the benchmark"
+		cat "$DBG/phyr/bench" >"$OUT/bench.txt"
+	else
+		echo "phyr bench: $DBG/phyr/bench is missing" >"$OUT/bench.txt"
+	fi
+}
+
 collect_kmemleak() {
 	kml=$DBG/kmemleak
 	if [ ! -e "$kml" ]; then
@@ -145,6 +155,9 @@ main() {
 		;;
 	demo)
 		collect_demo
+		;;
+	bench)
+		collect_bench
 		;;
 	*)
 		log "unknown mode '$mode'"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# run.sh test|demo: install dependencies, build the kernel, boot the VM(s)
-# and report. For "test" the last line is always "N passed, N failed".
+# run.sh test|demo|bench: install dependencies, build the kernel, boot the
+# VM(s) and report. For "test" the last line is always "N passed, N failed".
+# "bench" uses the kernel without debug options (variants/nodebug.config),
+# whose timings are not distorted by KASAN, lockdep and DMA-API debug.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 mode=${1:-test}
@@ -15,6 +17,7 @@ fail() {
 }
 
 "$T/deps.sh" || fail "installing dependencies failed"
+[[ $mode == bench ]] && export PHYR_EXTRA_CONFIG=$T/variants/nodebug.config
 "$T/build-kernel.sh" || fail "kernel build failed"
 log "kernel ready after $((SECONDS - start))s"
 
@@ -56,7 +59,16 @@ demo)
 		exit 1
 	fi
 	;;
+bench)
+	for iommu in "" --iommu; do
+		out=$PHYR_CACHE/results/bench${iommu:+-iommu}
+		"$T/vm.sh" --mode bench $iommu --name "bench${iommu:+-iommu}" \
+			--out "$out" || exit 1
+		echo
+		cat "$out/bench.txt"
+	done
+	;;
 *)
-	die "usage: run.sh test|demo"
+	die "usage: run.sh test|demo|bench"
 	;;
 esac

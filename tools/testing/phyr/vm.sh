@@ -15,13 +15,14 @@ set -euo pipefail
 
 usage() {
 	cat <<EOF
-usage: $(basename "$0") [--iommu] [--ivshmem N] [--mode test|demo] [--out DIR]
+usage: $(basename "$0") [--iommu] [--ivshmem N] [--mode test|demo|bench] [--out DIR]
                         [--timeout SECS] [--name NAME]
 
   --iommu         q35 with an emulated Intel IOMMU (intel_iommu=on)
   --ivshmem N     number of 64 MiB ivshmem-plain devices (default 2)
   --mode MODE     test: KUnit results and guest.d hooks (default)
                   demo: read /sys/kernel/debug/phyr/demo
+                  bench: read /sys/kernel/debug/phyr/bench
   --out DIR       results directory (default \$PHYR_CACHE/results/NAME)
   --timeout SECS  kill the VM after SECS seconds (default 600)
   --name NAME     run name (default MODE, plus -iommu with --iommu)
@@ -63,7 +64,7 @@ done
 [[ $nshm =~ ^[0-9]+$ ]] || die "--ivshmem wants a number, got '$nshm'"
 [[ $cpu =~ ^[A-Za-z0-9_.-]+$ ]] || die "--cpu wants a QEMU CPU model, got '$cpu'"
 [[ $timeout_s =~ ^[1-9][0-9]*$ ]] || die "--timeout wants seconds, got '$timeout_s'"
-case $mode in test | demo) ;; *) die "--mode must be test or demo, got '$mode'" ;; esac
+case $mode in test | demo | bench) ;; *) die "--mode must be test, demo or bench, got '$mode'" ;; esac
 if [[ -z $name ]]; then
 	name=$mode
 	((iommu)) && name+=-iommu
@@ -110,8 +111,8 @@ append="console=ttyS0 panic=-1 log_buf_len=4M"
 append+=" root=/dev/root rootfstype=9p ro"
 append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000"
 append+=" init=$init phyr_mode=$mode"
-# The demo does not need the boot-time KUnit run.
-[[ $mode == demo ]] && append+=" kunit.enable=0"
+# The demo and the benchmark do not need the boot-time KUnit run.
+[[ $mode != test ]] && append+=" kunit.enable=0"
 append+=${PHYR_VM_APPEND:+ $PHYR_VM_APPEND}
 
 qemu=(qemu-system-x86_64

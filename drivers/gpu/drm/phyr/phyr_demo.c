@@ -14,6 +14,8 @@
 
 #include <drm/drm_phyr.h>
 
+#include "phyr_internal.h"
+
 #define PHYR_DEMO_PAGES		64
 #define PHYR_DEMO_ORDER		9	/* one 2 MiB block with 4 KiB pages */
 #define PHYR_DEMO_BITMAP	(SZ_4K | SZ_64K | SZ_2M | SZ_1G)
@@ -248,6 +250,7 @@ static int __init phyr_init(void)
 	phyr_debugfs_root = debugfs_create_dir("phyr", NULL);
 	debugfs_create_file("demo", 0444, phyr_debugfs_root, NULL,
 			    &phyr_demo_fops);
+	phyr_bench_register(phyr_debugfs_root);
 	return 0;
 }
 

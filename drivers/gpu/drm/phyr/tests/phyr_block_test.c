@@ -217,7 +217,7 @@ static struct kunit_case phyr_block_tests[] = {
 	KUNIT_CASE_PARAM(phyr_block_iterate, phyr_block_gen_params),
 	KUNIT_CASE(phyr_block_empty),
 	KUNIT_CASE_PARAM(phyr_block_best_pgsz, phyr_pgsz_gen_params),
-	KUNIT_CASE(phyr_block_random_pgsz),
+	KUNIT_CASE_SLOW(phyr_block_random_pgsz),
 	{}
 };
 
