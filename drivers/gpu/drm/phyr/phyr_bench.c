@@ -50,6 +50,10 @@ static int phyr_bench_phyr(struct device *dev, struct page **pages,
 
 	phyr_list_init(&l);
 	start = ktime_get_ns();
+	/* both sides know the page count: the sg side sizes its table too */
+	ret = phyr_list_reserve(&l, n, GFP_KERNEL);
+	if (ret)
+		goto out;
 	for (i = 0; i < n; i++) {
 		ret = phyr_list_append(&l, page_to_phys(pages[i]), PAGE_SIZE,
 				       PHYR_IC_HOST, GFP_KERNEL);
@@ -79,8 +83,10 @@ static int phyr_bench_sg(struct device *dev, struct page **pages,
 	int ret;
 
 	start = ktime_get_ns();
+	/* segments no longer than the device takes, as phyr_dma_map() does */
 	ret = sg_alloc_table_from_pages_segment(&sgt, pages, n, 0,
-						n << PAGE_SHIFT, UINT_MAX,
+						n << PAGE_SHIFT,
+						dma_get_max_seg_size(dev),
 						GFP_KERNEL);
 	if (ret)
 		return ret;

@@ -87,20 +87,15 @@ static struct phyr_chunk *phyr_list_room(struct phyr_list *l, gfp_t gfp)
 }
 
 /*
- * Append without the public flag check: the DMA tables store mapping bits
- * above PHYR_F_VALID_MASK. A range merges into the last entry only while
- * the merged length stays within @merge_max (0: never merge).
+ * Append a range the caller validated. It merges into the last entry only
+ * while the merged length stays within @merge_max (0: never merge).
  */
-int phyr_list_add(struct phyr_list *l, u64 addr, u64 len, unsigned int flags,
-		  u64 merge_max, gfp_t gfp)
+static int __phyr_list_add(struct phyr_list *l, u64 addr, u64 len,
+			   unsigned int flags, u64 merge_max, gfp_t gfp)
 {
 	struct phyr_chunk *c;
-	u64 total, end;
+	u64 total;
 
-	if (!len || flags > U8_MAX || check_add_overflow(addr, len, &end))
-		return -EINVAL;
-	if (len > PHYR_MAX_LEN)
-		return -E2BIG;
 	if (check_add_overflow(l->len, len, &total))
 		return -E2BIG;
 
@@ -129,6 +124,22 @@ int phyr_list_add(struct phyr_list *l, u64 addr, u64 len, unsigned int flags,
 	return 0;
 }
 
+/*
+ * Append without the public flag check: the DMA tables store mapping bits
+ * above PHYR_F_VALID_MASK.
+ */
+int phyr_list_add(struct phyr_list *l, u64 addr, u64 len, unsigned int flags,
+		  u64 merge_max, gfp_t gfp)
+{
+	u64 end;
+
+	if (!len || flags > U8_MAX || check_add_overflow(addr, len, &end))
+		return -EINVAL;
+	if (len > PHYR_MAX_LEN)
+		return -E2BIG;
+	return __phyr_list_add(l, addr, len, flags, merge_max, gfp);
+}
+
 /**
  * phyr_list_append() - add a range at the end of a list
  * @l: the list
@@ -151,7 +162,7 @@ int phyr_list_append(struct phyr_list *l, phys_addr_t addr, u64 len,
 {
 	int ret = phyr_check(addr, len, flags);
 
-	return ret ? ret : phyr_list_add(l, addr, len, flags, PHYR_MAX_LEN, gfp);
+	return ret ? ret : __phyr_list_add(l, addr, len, flags, PHYR_MAX_LEN, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(phyr_list_append, DRM_PHYR);
 
