@@ -42,8 +42,13 @@ test)
 		"$T/vm.sh" --mode test --iommu --switch --name test-iommu-pt \
 		--out "$res/test-iommu-pt" ||
 		echo "[phyr] the iommu=pt VM failed; its results are incomplete" >&2
+	# 4. bouncing through swiotlb, forced for every device
+	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma.phyr_dma_bounce swiotlb=force $app" \
+		"$T/vm.sh" --mode test --name test-swiotlb --out "$res/test-swiotlb" ||
+		echo "[phyr] the swiotlb VM failed; its results are incomplete" >&2
 	log "VM runs done after $((SECONDS - start))s"
-	python3 "$T/results.py" "$res/test" "$res/test-iommu" "$res/test-iommu-pt"
+	python3 "$T/results.py" "$res/test" "$res/test-iommu" "$res/test-iommu-pt" \
+		"$res/test-swiotlb"
 	;;
 demo)
 	out=$PHYR_CACHE/results/demo

@@ -12,6 +12,7 @@
 #include <linux/iommu-dma.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
+#include <linux/swiotlb.h>
 #include <kunit/device.h>
 #include <kunit/test.h>
 
@@ -32,6 +33,19 @@ static void phyr_dma_free_pages(void *page)
 static void phyr_dma_free_block(void *page)
 {
 	__free_pages(page, 9);
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(phyr_dma_unmap_action, phyr_dma_unmap,
+			    struct dma_range_table *);
+
+/* A table unmapped when the test ends, even if an assertion stops it. */
+static struct dma_range_table *phyr_dma_test_table(struct kunit *test)
+{
+	struct dma_range_table *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_unmap_action, t));
+	return t;
 }
 
 /* A DMA-capable device with a 64-bit mask and @max_seg as segment limit. */
@@ -99,27 +113,27 @@ static void phyr_dma_expect(struct kunit *test, const struct dma_range_table *t,
 static void phyr_dma_passthrough(struct kunit *test)
 {
 	struct device *dev = phyr_dma_device(test, UINT_MAX);
-	struct dma_range_table t;
+	struct dma_range_table *t = phyr_dma_test_table(test);
 	struct phyr_model m, want;
 	struct phyr_list *l;
 
 	l = phyr_dma_pages(test, 1024, &m);
 	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(dev, l, 0, phyr_list_length(l),
-					      DMA_BIDIRECTIONAL, 0, &t));
-	KUNIT_EXPECT_TRUE(test, dma_range_table_is_alias(&t));
-	KUNIT_EXPECT_NULL(test, t.ranges.head);
-	phyr_dma_expect(test, &t, &m, DMA_RANGE_VIA_DIRECT);
-	phyr_dma_sync_for_cpu(&t);
-	phyr_dma_sync_for_device(&t);
-	phyr_dma_unmap(&t);
-	KUNIT_EXPECT_FALSE(test, dma_range_table_is_alias(&t));
+					      DMA_BIDIRECTIONAL, 0, t));
+	KUNIT_EXPECT_TRUE(test, dma_range_table_is_alias(t));
+	KUNIT_EXPECT_NULL(test, t->ranges.head);
+	phyr_dma_expect(test, t, &m, DMA_RANGE_VIA_DIRECT);
+	phyr_dma_sync_for_cpu(t);
+	phyr_dma_sync_for_device(t);
+	phyr_dma_unmap(t);
+	KUNIT_EXPECT_FALSE(test, dma_range_table_is_alias(t));
 
 	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(dev, l, 100, 3 * PAGE_SIZE,
-					      DMA_TO_DEVICE, 0, &t));
-	KUNIT_EXPECT_TRUE(test, dma_range_table_is_alias(&t));
+					      DMA_TO_DEVICE, 0, t));
+	KUNIT_EXPECT_TRUE(test, dma_range_table_is_alias(t));
 	phyr_model_slice(test, &want, &m, 100, 3 * PAGE_SIZE);
-	phyr_dma_expect(test, &t, &want, DMA_RANGE_VIA_DIRECT);
-	phyr_dma_unmap(&t);
+	phyr_dma_expect(test, t, &want, DMA_RANGE_VIA_DIRECT);
+	phyr_dma_unmap(t);
 }
 
 /*
@@ -132,7 +146,7 @@ static void phyr_dma_split_at_max_segment(struct kunit *test)
 {
 	struct device *dev = phyr_dma_device(test, 0);
 	struct phyr_block_iter bi;
-	struct dma_range_table t;
+	struct dma_range_table *t = phyr_dma_test_table(test);
 	unsigned int n = 0, i;
 	struct phyr_list *l;
 	struct phyr_model m;
@@ -148,8 +162,8 @@ static void phyr_dma_split_at_max_segment(struct kunit *test)
 
 	l = phyr_test_list(test);
 	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, pa, SZ_2M, PHYR_F_PINNED, GFP_KERNEL));
-	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(dev, l, 0, SZ_2M, DMA_FROM_DEVICE, 0, &t));
-	KUNIT_EXPECT_FALSE(test, dma_range_table_is_alias(&t));
+	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(dev, l, 0, SZ_2M, DMA_FROM_DEVICE, 0, t));
+	KUNIT_EXPECT_FALSE(test, dma_range_table_is_alias(t));
 
 	phyr_model_init(test, &m, 32);
 	for (i = 0; i < 32; i++) {
@@ -157,20 +171,20 @@ static void phyr_dma_split_at_max_segment(struct kunit *test)
 		m.e[m.n++] = (struct phyr_model_ent){ pa + i * SZ_64K, SZ_64K, PHYR_F_PINNED };
 		m.len += SZ_64K;
 	}
-	phyr_dma_expect(test, &t, &m, DMA_RANGE_VIA_PAGE);
+	phyr_dma_expect(test, t, &m, DMA_RANGE_VIA_PAGE);
 
-	KUNIT_EXPECT_EQ(test, dma_range_table_best_pgsz(&t, SZ_4K | SZ_64K | SZ_2M, pa),
+	KUNIT_EXPECT_EQ(test, dma_range_table_best_pgsz(t, SZ_4K | SZ_64K | SZ_2M, pa),
 			SZ_64K);
-	dma_range_for_each_block(&t, &bi, SZ_64K) {
+	dma_range_for_each_block(t, &bi, SZ_64K) {
 		KUNIT_EXPECT_EQ(test, phyr_block_addr(&bi), pa + n * SZ_64K);
 		n++;
 	}
 	KUNIT_EXPECT_EQ(test, n, 32);
 
-	phyr_dma_sync_for_cpu(&t);
-	phyr_dma_sync_for_device(&t);
-	phyr_dma_unmap(&t);
-	KUNIT_EXPECT_EQ(test, dma_range_table_nents(&t), 0);
+	phyr_dma_sync_for_cpu(t);
+	phyr_dma_sync_for_device(t);
+	phyr_dma_unmap(t);
+	KUNIT_EXPECT_EQ(test, dma_range_table_nents(t), 0);
 }
 
 /* Bad requests fail with the documented errno and leave nothing mapped. */
@@ -178,36 +192,36 @@ static void phyr_dma_errors(struct kunit *test)
 {
 	struct device *dev = phyr_dma_device(test, UINT_MAX);
 	struct device *nomask = kunit_device_register(test, "phyr-nomask");
-	struct dma_range_table t;
+	struct dma_range_table *t = phyr_dma_test_table(test);
 	struct phyr_list *l, *peer;
 	struct phyr_model m;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(nomask));
 	nomask->dma_mask = NULL;
 	l = phyr_dma_pages(test, 2, &m);
-	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(dev, l, 0, 0, DMA_TO_DEVICE, 0, &t));
-	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(dev, l, 1, m.len, DMA_TO_DEVICE, 0, &t));
-	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(dev, l, 0, m.len, DMA_NONE, 0, &t));
-	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(nomask, l, 0, m.len, DMA_TO_DEVICE, 0, &t));
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(dev, l, 0, 0, DMA_TO_DEVICE, 0, t));
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(dev, l, 1, m.len, DMA_TO_DEVICE, 0, t));
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(dev, l, 0, m.len, DMA_NONE, 0, t));
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(nomask, l, 0, m.len, DMA_TO_DEVICE, 0, t));
 
 	/* system memory without struct pages */
 	peer = phyr_test_list(test);
 	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(peer, BIT_ULL(50), SZ_4K, PHYR_IC_HOST,
 						  GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(dev, peer, 0, SZ_4K, DMA_TO_DEVICE, 0, &t));
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(dev, peer, 0, SZ_4K, DMA_TO_DEVICE, 0, t));
 
 	/* peer memory for a device that is not on PCI, or over a link */
 	phyr_list_free(peer);
 	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(peer, BIT_ULL(40), SZ_4K,
 						  PHYR_IC_P2P | PHYR_F_MMIO, GFP_KERNEL));
 	KUNIT_EXPECT_EQ(test, -EOPNOTSUPP, phyr_dma_map(dev, peer, 0, SZ_4K, DMA_TO_DEVICE,
-							0, &t));
+							0, t));
 	phyr_list_free(peer);
 	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(peer, BIT_ULL(40), SZ_4K, PHYR_IC_LINK,
 						  GFP_KERNEL));
 	KUNIT_EXPECT_EQ(test, -EOPNOTSUPP, phyr_dma_map(dev, peer, 0, SZ_4K, DMA_TO_DEVICE,
-							0, &t));
-	KUNIT_EXPECT_EQ(test, dma_range_table_nents(&t), 0);
+							0, t));
+	KUNIT_EXPECT_EQ(test, dma_range_table_nents(t), 0);
 }
 
 static void phyr_dma_put_pci(void *pdev)
@@ -227,7 +241,7 @@ static void phyr_dma_put_pci(void *pdev)
 static void phyr_dma_p2p(struct kunit *test)
 {
 	struct pci_dev *a, *b;
-	struct dma_range_table t;
+	struct dma_range_table *t = phyr_dma_test_table(test);
 	struct dma_range_iter it;
 	struct phyr_list *l;
 	struct dma_range r;
@@ -246,16 +260,16 @@ static void phyr_dma_p2p(struct kunit *test)
 						  PHYR_IC_P2P | PHYR_F_MMIO, GFP_KERNEL));
 
 	/* its own BAR: distance 0, bus address, split at the segment limit */
-	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(&a->dev, l, 0, len, DMA_BIDIRECTIONAL, 0, &t));
-	KUNIT_EXPECT_EQ(test, dma_range_table_nents(&t),
+	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(&a->dev, l, 0, len, DMA_BIDIRECTIONAL, 0, t));
+	KUNIT_EXPECT_EQ(test, dma_range_table_nents(t),
 			DIV_ROUND_UP(len, dma_get_max_seg_size(&a->dev)));
-	dma_range_iter_init(&t, &it);
+	dma_range_iter_init(t, &it);
 	KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
 	KUNIT_EXPECT_EQ(test, r.addr, pci_bus_address(a, 2));
 	KUNIT_EXPECT_EQ(test, dma_range_via(&r), DMA_RANGE_VIA_BUS);
 	KUNIT_EXPECT_EQ(test, dma_range_flags(&r) & ~DMA_RANGE_VIA_MASK,
 			PHYR_IC_P2P | PHYR_F_MMIO);
-	phyr_dma_unmap(&t);
+	phyr_dma_unmap(t);
 
 	b = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET, PHYR_TEST_IVSHMEM, a);
 	if (!b)
@@ -264,7 +278,7 @@ static void phyr_dma_p2p(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_put_pci, b));
 
 	dist = pci_p2pdma_distance(a, &b->dev, false);
-	ret = phyr_dma_map(&b->dev, l, 0, len, DMA_TO_DEVICE, 0, &t);
+	ret = phyr_dma_map(&b->dev, l, 0, len, DMA_TO_DEVICE, 0, t);
 	kunit_info(test, "%s BAR2 for %s: distance %d, map %d\n", pci_name(a),
 		   pci_name(b), dist, ret);
 	if (!strcmp(p2p, "none"))
@@ -275,7 +289,7 @@ static void phyr_dma_p2p(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, ret, -EOPNOTSUPP);
 	} else {
 		KUNIT_ASSERT_EQ(test, ret, 0);
-		dma_range_iter_init(&t, &it);
+		dma_range_iter_init(t, &it);
 		KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
 		if (!strcmp(p2p, "bus")) {
 			/* below one switch: the peer's PCI bus address */
@@ -291,15 +305,15 @@ static void phyr_dma_p2p(struct kunit *test)
 			else
 				KUNIT_EXPECT_EQ(test, r.addr, pci_resource_start(a, 2));
 		}
-		KUNIT_EXPECT_EQ(test, dma_range_table_length(&t), len);
-		phyr_dma_unmap(&t);
+		KUNIT_EXPECT_EQ(test, dma_range_table_length(t), len);
+		phyr_dma_unmap(t);
 	}
 
 	/* peer memory that lies in no BAR */
 	phyr_list_free(l);
 	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, BIT_ULL(45), SZ_4K,
 						  PHYR_IC_P2P | PHYR_F_MMIO, GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(&b->dev, l, 0, SZ_4K, DMA_TO_DEVICE, 0, &t));
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(&b->dev, l, 0, SZ_4K, DMA_TO_DEVICE, 0, t));
 }
 
 /* The first ivshmem PCI device, referenced until the test ends. */
@@ -349,7 +363,7 @@ static void phyr_dma_iommu_one_iova(struct kunit *test)
 	struct pci_dev *pdev = phyr_dma_pci_client(test);
 	struct phyr_model m, want;
 	struct iommu_domain *dom;
-	struct dma_range_table t;
+	struct dma_range_table *t = phyr_dma_test_table(test);
 	struct dma_range_iter it;
 	struct phyr_list *l;
 	struct dma_range r;
@@ -361,27 +375,27 @@ static void phyr_dma_iommu_one_iova(struct kunit *test)
 
 	l = phyr_dma_pages(test, 64, &m);
 	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(&pdev->dev, l, 0, m.len, DMA_BIDIRECTIONAL,
-					      0, &t));
-	KUNIT_EXPECT_FALSE(test, dma_range_table_is_alias(&t));
-	KUNIT_EXPECT_EQ(test, dma_range_table_nents(&t), 1);
-	dma_range_iter_init(&t, &it);
+					      0, t));
+	KUNIT_EXPECT_FALSE(test, dma_range_table_is_alias(t));
+	KUNIT_EXPECT_EQ(test, dma_range_table_nents(t), 1);
+	dma_range_iter_init(t, &it);
 	KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
 	KUNIT_EXPECT_EQ(test, dma_range_len(&r), m.len);
 	KUNIT_EXPECT_EQ(test, dma_range_flags(&r), PHYR_IC_HOST | DMA_RANGE_VIA_IOMMU);
 	phyr_dma_expect_iova(test, dom, &r, &m);
-	phyr_dma_sync_for_cpu(&t);
-	phyr_dma_sync_for_device(&t);
-	phyr_dma_unmap(&t);
+	phyr_dma_sync_for_cpu(t);
+	phyr_dma_sync_for_device(t);
+	phyr_dma_unmap(t);
 
 	phyr_model_slice(test, &want, &m, 100, 5 * PAGE_SIZE);
 	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(&pdev->dev, l, 100, 5 * PAGE_SIZE,
-					      DMA_TO_DEVICE, 0, &t));
-	KUNIT_EXPECT_EQ(test, dma_range_table_nents(&t), 1);
-	dma_range_iter_init(&t, &it);
+					      DMA_TO_DEVICE, 0, t));
+	KUNIT_EXPECT_EQ(test, dma_range_table_nents(t), 1);
+	dma_range_iter_init(t, &it);
 	KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
 	KUNIT_EXPECT_EQ(test, dma_range_len(&r), 5 * PAGE_SIZE);
 	phyr_dma_expect_iova(test, dom, &r, &want);
-	phyr_dma_unmap(&t);
+	phyr_dma_unmap(t);
 }
 
 /*
@@ -391,7 +405,7 @@ static void phyr_dma_iommu_one_iova(struct kunit *test)
 static void phyr_dma_pci_passthrough(struct kunit *test)
 {
 	struct pci_dev *pdev = phyr_dma_pci_client(test);
-	struct dma_range_table t;
+	struct dma_range_table *t = phyr_dma_test_table(test);
 	struct phyr_list *l;
 	struct phyr_model m;
 
@@ -399,10 +413,98 @@ static void phyr_dma_pci_passthrough(struct kunit *test)
 		kunit_skip(test, "%s: DMA translated by an IOMMU", pci_name(pdev));
 	l = phyr_dma_pages(test, 64, &m);
 	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(&pdev->dev, l, 0, m.len, DMA_BIDIRECTIONAL,
-					      0, &t));
-	KUNIT_EXPECT_TRUE(test, dma_range_table_is_alias(&t));
-	phyr_dma_expect(test, &t, &m, DMA_RANGE_VIA_DIRECT);
-	phyr_dma_unmap(&t);
+					      0, t));
+	KUNIT_EXPECT_TRUE(test, dma_range_table_is_alias(t));
+	phyr_dma_expect(test, t, &m, DMA_RANGE_VIA_DIRECT);
+	phyr_dma_unmap(t);
+}
+
+static void phyr_dma_expect_bytes(struct kunit *test, const void *p, u8 v,
+				  size_t len, const char *what)
+{
+	const u8 *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i] != v)
+			break;
+	KUNIT_EXPECT_EQ_MSG(test, i, len, "%s: byte %zu is %#x, not %#x", what, i,
+			    i < len ? b[i] : 0, v);
+}
+
+/*
+ * With swiotlb forced (the VM run with swiotlb=force), nothing can be
+ * aliased: every page is mapped through a bounce buffer, and the data
+ * moves both ways at map, sync_for_cpu, sync_for_device and unmap.
+ * Skipped when the device does not bounce.
+ */
+static void phyr_dma_bounce(struct kunit *test)
+{
+	struct device *dev = phyr_dma_device(test, UINT_MAX);
+	const unsigned int n = 4;
+	struct dma_range_table *t = phyr_dma_test_table(test);
+	struct dma_range_iter it;
+	struct phyr_iter src;
+	struct page *pages[4];
+	struct phyr_list *l;
+	struct dma_range r;
+	struct phyr seg;
+	unsigned int i;
+
+	if (!is_swiotlb_force_bounce(dev))
+		kunit_skip(test, "swiotlb does not force bouncing (boot with swiotlb=force)");
+
+	l = phyr_test_list(test);
+	for (i = 0; i < n; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, pages[i]);
+		KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_free_pages,
+								   pages[i]));
+		memset(page_address(pages[i]), 0x11 * (i + 1), PAGE_SIZE);
+		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, page_to_phys(pages[i]), PAGE_SIZE,
+							  PHYR_IC_HOST, GFP_KERNEL));
+	}
+	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(dev, l, 0, phyr_list_length(l),
+					      DMA_BIDIRECTIONAL, 0, t));
+	KUNIT_EXPECT_FALSE(test, dma_range_table_is_alias(t));
+
+	/* map copied each range into its bounce buffer; the "device" writes */
+	i = 0;
+	phyr_iter_init(l, &src);
+	dma_range_iter_init(t, &it);
+	dma_range_for_each(r, &it) {
+		void *bounce = phys_to_virt(r.addr);
+
+		KUNIT_ASSERT_TRUE(test, phyr_iter_next(&src, &seg));
+		KUNIT_ASSERT_EQ(test, dma_range_len(&r), phyr_len(&seg));
+		KUNIT_ASSERT_EQ(test, dma_range_via(&r), DMA_RANGE_VIA_PAGE);
+		KUNIT_EXPECT_NE(test, r.addr, phyr_addr(&seg));
+		KUNIT_EXPECT_EQ_MSG(test, 0, memcmp(bounce, phys_to_virt(phyr_addr(&seg)),
+						    dma_range_len(&r)),
+				    "range %u: bounce buffer differs after map", i);
+		memset(bounce, 0xa5, dma_range_len(&r));
+		i++;
+	}
+	KUNIT_ASSERT_EQ(test, i, phyr_list_nents(l));
+
+	phyr_dma_sync_for_cpu(t);
+	for (i = 0; i < n; i++) {
+		phyr_dma_expect_bytes(test, page_address(pages[i]), 0xa5, PAGE_SIZE,
+				      "page after sync_for_cpu");
+		memset(page_address(pages[i]), 0x3c, PAGE_SIZE);
+	}
+	phyr_dma_sync_for_device(t);
+
+	dma_range_iter_init(t, &it);
+	dma_range_for_each(r, &it) {
+		phyr_dma_expect_bytes(test, phys_to_virt(r.addr), 0x3c, dma_range_len(&r),
+				      "bounce after sync_for_device");
+		memset(phys_to_virt(r.addr), 0x77, dma_range_len(&r));
+	}
+	phyr_dma_unmap(t);
+	for (i = 0; i < n; i++)
+		phyr_dma_expect_bytes(test, page_address(pages[i]), 0x77, PAGE_SIZE,
+				      "page after unmap");
 }
 
 static struct kunit_case phyr_dma_tests[] = {
@@ -412,6 +514,7 @@ static struct kunit_case phyr_dma_tests[] = {
 	KUNIT_CASE(phyr_dma_p2p),
 	KUNIT_CASE(phyr_dma_iommu_one_iova),
 	KUNIT_CASE(phyr_dma_pci_passthrough),
+	KUNIT_CASE(phyr_dma_bounce),
 	{}
 };
 
