@@ -12,6 +12,7 @@
 #include <linux/iommu-dma.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
+#include <linux/sort.h>
 #include <linux/swiotlb.h>
 #include <kunit/device.h>
 #include <kunit/test.h>
@@ -507,6 +508,84 @@ static void phyr_dma_bounce(struct kunit *test)
 				      "page after unmap");
 }
 
+static int phyr_dma_cmp_page(const void *a, const void *b)
+{
+	unsigned long pa = page_to_pfn(*(struct page * const *)a);
+	unsigned long pb = page_to_pfn(*(struct page * const *)b);
+
+	return pa < pb ? -1 : pa > pb;
+}
+
+/*
+ * 2^18 fragments: 1 GiB described page by page, cycling over every other
+ * page of a sorted pool so that no two neighbours coalesce. Mapped and
+ * unmapped repeatedly (kmemleak scans after the run): aliased on the
+ * dma-direct KUnit device, and, when an IOMMU translates for an ivshmem
+ * device, one 1 GiB IOVA range whose every page translates back.
+ */
+static void phyr_dma_fragments_2e18(struct kunit *test)
+{
+	struct device *dev = phyr_dma_device(test, UINT_MAX);
+	struct dma_range_table *t = phyr_dma_test_table(test);
+	const unsigned long n = 1ul << 18, pool = 1024;
+	struct iommu_domain *dom = NULL;
+	struct pci_dev *pdev;
+	struct page **pages;
+	struct dma_range_iter it;
+	struct phyr_list *l;
+	struct dma_range r;
+	unsigned long i;
+	unsigned int round;
+
+	pages = kunit_kcalloc(test, pool, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	for (i = 0; i < pool; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, pages[i]);
+		KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_free_pages,
+								   pages[i]));
+	}
+	sort(pages, pool, sizeof(*pages), phyr_dma_cmp_page, NULL);
+
+	l = phyr_test_list(test);
+	for (i = 0; i < n; i++) {
+		phys_addr_t pa = page_to_phys(pages[2 * (i % (pool / 2))]);
+
+		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, pa, PAGE_SIZE, PHYR_IC_HOST,
+							  GFP_KERNEL));
+	}
+	KUNIT_ASSERT_EQ(test, phyr_list_nents(l), n);
+
+	for (round = 0; round < 4; round++) {
+		KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(dev, l, 0, SZ_1G, DMA_TO_DEVICE, 0, t));
+		KUNIT_EXPECT_TRUE(test, dma_range_table_is_alias(t));
+		KUNIT_EXPECT_EQ(test, dma_range_table_nents(t), n);
+		phyr_dma_unmap(t);
+	}
+
+	pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET, PHYR_TEST_IVSHMEM, NULL);
+	if (!pdev)
+		return;
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_put_pci, pdev));
+	if (!use_dma_iommu(&pdev->dev))
+		return;
+	dom = iommu_get_domain_for_dev(&pdev->dev);
+	for (round = 0; round < 2; round++) {
+		KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(&pdev->dev, l, 0, SZ_1G, DMA_TO_DEVICE,
+						      0, t));
+		KUNIT_EXPECT_EQ(test, dma_range_table_nents(t), 1);
+		dma_range_iter_init(t, &it);
+		KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
+		KUNIT_ASSERT_EQ(test, dma_range_len(&r), SZ_1G);
+		for (i = 0; i < n; i++)
+			if (iommu_iova_to_phys(dom, r.addr + i * PAGE_SIZE) !=
+			    page_to_phys(pages[2 * (i % (pool / 2))]))
+				break;
+		KUNIT_EXPECT_EQ_MSG(test, i, n, "IOVA page %lu translates wrong", i);
+		phyr_dma_unmap(t);
+	}
+}
+
 static struct kunit_case phyr_dma_tests[] = {
 	KUNIT_CASE(phyr_dma_passthrough),
 	KUNIT_CASE(phyr_dma_split_at_max_segment),
@@ -515,6 +594,7 @@ static struct kunit_case phyr_dma_tests[] = {
 	KUNIT_CASE(phyr_dma_iommu_one_iova),
 	KUNIT_CASE(phyr_dma_pci_passthrough),
 	KUNIT_CASE(phyr_dma_bounce),
+	KUNIT_CASE_SLOW(phyr_dma_fragments_2e18),
 	{}
 };
 
