@@ -116,7 +116,7 @@ append+=" init=$init phyr_mode=$mode"
 append+=${PHYR_VM_APPEND:+ $PHYR_VM_APPEND}
 
 qemu=(qemu-system-x86_64
-	-machine q35 -accel tcg -cpu "$cpu" -smp 2 -m 1G
+	-machine q35 -accel tcg -cpu "$cpu" -smp 2 -m 2G
 	-nographic -no-reboot -nic none -monitor none
 	-serial "file:$(qesc "$console")")
 if ((iommu)); then

@@ -521,7 +521,9 @@ static int phyr_dma_cmp_page(const void *a, const void *b)
  * page of a sorted pool so that no two neighbours coalesce. Mapped and
  * unmapped repeatedly (kmemleak scans after the run): aliased on the
  * dma-direct KUnit device, and, when an IOMMU translates for an ivshmem
- * device, one 1 GiB IOVA range whose every page translates back.
+ * device, one 1 GiB IOVA range whose every page translates back. (The
+ * device has a 32-bit mask: with 2 GiB of guest RAM, [1 GiB, 2 GiB) is
+ * the aligned IOVA slot left below the PCI hole.)
  */
 static void phyr_dma_fragments_2e18(struct kunit *test)
 {
