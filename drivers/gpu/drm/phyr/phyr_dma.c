@@ -268,6 +268,12 @@ static int phyr_dma_map_ranges(struct dma_range_table *t, struct phyr_iter *it)
 	struct phyr seg;
 	int ret;
 
+	/* one entry per piece: reserve them all, no allocation per mapping */
+	ret = phyr_list_reserve(&t->ranges, phyr_dma_count_pieces(it, max),
+				GFP_KERNEL);
+	if (ret)
+		return ret;
+
 	phyr_for_each(seg, it) {
 		unsigned int flags = phyr_flags(&seg);
 		phys_addr_t addr = phyr_addr(&seg);

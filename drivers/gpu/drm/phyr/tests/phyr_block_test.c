@@ -8,8 +8,6 @@
 
 #include "phyr_test_model.h"
 
-#define PHYR_TEST_BLOCKS_MAX	64
-
 struct phyr_block_case {
 	const char *name;
 	struct phyr_model_ent ents[3];
