@@ -19,7 +19,9 @@ usage: $(basename "$0") [--iommu] [--ivshmem N] [--mode test|demo|bench] [--out 
                         [--timeout SECS] [--name NAME]
 
   --iommu         q35 with an emulated Intel IOMMU (intel_iommu=on)
-  --ivshmem N     number of 64 MiB ivshmem-plain devices (default 2)
+  --ivshmem LIST  ivshmem-plain devices: a count of 64 MiB devices, or a
+                  comma-separated list of BAR sizes (default 64M,1G; the
+                  memory is a sparse file in /dev/shm)
   --mode MODE     test: KUnit results and guest.d hooks (default)
                   demo: read /sys/kernel/debug/phyr/demo
                   bench: read /sys/kernel/debug/phyr/bench
@@ -37,7 +39,7 @@ EOF
 }
 
 iommu=0
-nshm=2
+nshm=64M,1G
 cpu=max
 switch=0
 mode="test"
@@ -61,7 +63,16 @@ while (($#)); do
 	shift
 done
 
-[[ $nshm =~ ^[0-9]+$ ]] || die "--ivshmem wants a number, got '$nshm'"
+if [[ $nshm =~ ^[0-9]+$ ]]; then
+	shm_sizes=()
+	for ((i = 0; i < nshm; i++)); do
+		shm_sizes+=(64M)
+	done
+elif [[ $nshm =~ ^[0-9]+[MG](,[0-9]+[MG])*$ ]]; then
+	IFS=, read -r -a shm_sizes <<<"$nshm"
+else
+	die "--ivshmem wants a count or sizes like 64M,1G, got '$nshm'"
+fi
 [[ $cpu =~ ^[A-Za-z0-9_.-]+$ ]] || die "--cpu wants a QEMU CPU model, got '$cpu'"
 [[ $timeout_s =~ ^[1-9][0-9]*$ ]] || die "--timeout wants seconds, got '$timeout_s'"
 case $mode in test | demo | bench) ;; *) die "--mode must be test, demo or bench, got '$mode'" ;; esac
@@ -135,7 +146,7 @@ if ((switch)); then
 	qemu+=(-device pcie-root-port,id=phyr_rp,chassis=1,slot=1
 		-device x3130-upstream,id=phyr_up,bus=phyr_rp)
 fi
-for ((i = 0; i < nshm; i++)); do
+for ((i = 0; i < ${#shm_sizes[@]}; i++)); do
 	f=/dev/shm/phyr-$name-$$-$i
 	shm_files+=("$f")
 	bus=
@@ -143,7 +154,7 @@ for ((i = 0; i < nshm; i++)); do
 		qemu+=(-device "xio3130-downstream,id=phyr_dn$i,bus=phyr_up,chassis=$((i + 2)),slot=0")
 		bus=",bus=phyr_dn$i"
 	fi
-	qemu+=(-object "memory-backend-file,id=ivshmem$i,size=64M,share=on,mem-path=$(qesc "$f")"
+	qemu+=(-object "memory-backend-file,id=ivshmem$i,size=${shm_sizes[i]},share=on,mem-path=$(qesc "$f")"
 		-device "ivshmem-plain,memdev=ivshmem$i$bus")
 done
 

@@ -99,6 +99,7 @@ static bool phyr_dma_share_bridge(struct pci_dev *a, struct pci_dev *b)
 
 struct phyr_dma_peer {
 	unsigned int via;
+	bool foreign;		/* the memory is not the mapping device's */
 	s64 bus_offset;		/* bus address - CPU physical address */
 };
 
@@ -117,6 +118,7 @@ static int phyr_dma_peer_path(struct device *dev, phys_addr_t addr, u64 len,
 	if (!provider)
 		return -EINVAL;
 
+	peer->foreign = &provider->dev != dev;
 	dist = pci_p2pdma_distance(provider, dev, false);
 	if (dist < 0) {
 		ret = -EOPNOTSUPP;
@@ -284,6 +286,10 @@ static int phyr_dma_map_ranges(struct dma_range_table *t, struct phyr_iter *it)
 			ret = phyr_dma_peer_path(t->dev, addr, left, flags, &peer);
 			if (ret)
 				return ret;
+			/* another device's local memory is P2P memory to us */
+			if (peer.foreign &&
+			    (flags & PHYR_IC_MASK) == PHYR_IC_DEVICE)
+				flags = (flags & ~PHYR_IC_MASK) | PHYR_IC_P2P;
 		} else if (!phyr_dma_has_pages(&seg)) {
 			return -EINVAL;
 		}
@@ -317,6 +323,10 @@ static int phyr_dma_map_ranges(struct dma_range_table *t, struct phyr_iter *it)
  * storage and do not refer to @l.
  *
  * Context: process context, may sleep.
+ * Entries keep the flags of their source range, except that a range
+ * flagged %PHYR_IC_DEVICE in another device's BAR becomes %PHYR_IC_P2P:
+ * the interconnect is the one the mapping device uses.
+ *
  * Return: 0 on success; -EINVAL for a bad slice, direction or device
  * without a DMA mask, for system memory without struct pages or peer
  * memory outside any PCI BAR; -EOPNOTSUPP when @dev cannot reach peer
@@ -355,6 +365,46 @@ int phyr_dma_map(struct device *dev, const struct phyr_list *l, u64 offset,
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(phyr_dma_map, DRM_PHYR);
+
+/*
+ * A table of link addresses for a slice of @l: what a device linked to
+ * the memory's owner uses instead of PCI addresses. @phys_base is the CPU
+ * address the link address @link_base stands for. No mapping call.
+ */
+int phyr_dma_map_link(struct device *dev, const struct phyr_list *l,
+		      u64 offset, u64 len, phys_addr_t phys_base, u64 link_base,
+		      struct dma_range_table *t)
+{
+	struct phyr_iter it;
+	struct phyr seg;
+	int ret;
+
+	*t = (struct dma_range_table){
+		.dev = dev, .dir = DMA_BIDIRECTIONAL, .len = len,
+		.offset = offset,
+	};
+	ret = phyr_iter_init_slice(l, offset, len, &it);
+	if (ret)
+		return ret;
+	phyr_for_each(seg, &it) {
+		unsigned int flags = (phyr_flags(&seg) & ~PHYR_IC_MASK) |
+				     PHYR_IC_LINK | DMA_RANGE_VIA_LINK;
+
+		if (phyr_addr(&seg) < phys_base) {
+			ret = -EINVAL;
+			break;
+		}
+		ret = phyr_list_add(&t->ranges,
+				    link_base + (phyr_addr(&seg) - phys_base),
+				    phyr_len(&seg), flags, PHYR_MAX_LEN,
+				    GFP_KERNEL);
+		if (ret)
+			break;
+	}
+	if (ret)
+		phyr_list_free(&t->ranges);
+	return ret;
+}
 
 /**
  * phyr_dma_unmap() - undo phyr_dma_map()

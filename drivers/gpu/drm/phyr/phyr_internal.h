@@ -5,6 +5,8 @@
 #ifndef __PHYR_INTERNAL_H__
 #define __PHYR_INTERNAL_H__
 
+#include <linux/kref.h>
+
 #include <drm/drm_phyr.h>
 
 struct dentry;
@@ -12,5 +14,35 @@ struct dentry;
 void phyr_bench_register(struct dentry *dir);
 int phyr_list_add(struct phyr_list *l, u64 addr, u64 len, unsigned int flags,
 		  u64 merge_max, gfp_t gfp);
+int phyr_dma_map_link(struct device *dev, const struct phyr_list *l,
+		      u64 offset, u64 len, phys_addr_t phys_base, u64 link_base,
+		      struct dma_range_table *t);
+
+/*
+ * The backing store of a phyr GEM object. Reference counted: mappings of
+ * it (DMA range tables handed to importers) keep it alive after the object
+ * moved, so that its memory is only reused once nobody can reach it.
+ */
+struct drm_phyr_backing {
+	struct kref ref;
+	enum drm_phyr_placement place;
+	struct drm_phyr_region_alloc vram;	/* DRM_PHYR_PLACE_VRAM */
+	struct phyr_list sys;			/* DRM_PHYR_PLACE_SYSTEM */
+};
+
+static inline const struct phyr_list *
+drm_phyr_backing_list(const struct drm_phyr_backing *b)
+{
+	return b->place == DRM_PHYR_PLACE_VRAM ? &b->vram.list : &b->sys;
+}
+
+struct drm_phyr_backing *drm_phyr_backing_get(struct drm_phyr_backing *b);
+void drm_phyr_backing_put(struct drm_phyr_backing *b);
+int drm_phyr_gem_reach(struct drm_phyr_gem_object *pobj,
+		       struct dma_buf_attachment *attach);
+int drm_phyr_gem_map(struct drm_phyr_gem_object *pobj,
+		     struct dma_buf_attachment *attach,
+		     enum dma_data_direction dir, struct dma_range_table *t,
+		     struct drm_phyr_backing **bp);
 
 #endif

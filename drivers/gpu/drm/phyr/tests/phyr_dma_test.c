@@ -244,7 +244,7 @@ static void phyr_dma_p2p(struct kunit *test)
 	struct pci_dev *a, *b;
 	struct dma_range_table *t = phyr_dma_test_table(test);
 	struct dma_range_iter it;
-	struct phyr_list *l;
+	struct phyr_list *l, *dl;
 	struct dma_range r;
 	int dist, ret;
 	u64 len;
@@ -270,6 +270,17 @@ static void phyr_dma_p2p(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dma_range_via(&r), DMA_RANGE_VIA_BUS);
 	KUNIT_EXPECT_EQ(test, dma_range_flags(&r) & ~DMA_RANGE_VIA_MASK,
 			PHYR_IC_P2P | PHYR_F_MMIO);
+	phyr_dma_unmap(t);
+
+	/* device-local memory stays device-local for its own device */
+	dl = phyr_test_list(test);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(dl, pci_resource_start(a, 2), len,
+						  PHYR_IC_DEVICE | PHYR_F_MMIO, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(&a->dev, dl, 0, len, DMA_BIDIRECTIONAL, 0, t));
+	dma_range_iter_init(t, &it);
+	KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
+	KUNIT_EXPECT_EQ(test, dma_range_flags(&r) & ~DMA_RANGE_VIA_MASK,
+			PHYR_IC_DEVICE | PHYR_F_MMIO);
 	phyr_dma_unmap(t);
 
 	b = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET, PHYR_TEST_IVSHMEM, a);
@@ -307,6 +318,14 @@ static void phyr_dma_p2p(struct kunit *test)
 				KUNIT_EXPECT_EQ(test, r.addr, pci_resource_start(a, 2));
 		}
 		KUNIT_EXPECT_EQ(test, dma_range_table_length(t), len);
+		phyr_dma_unmap(t);
+
+		/* a's device-local memory is peer-to-peer memory for b */
+		KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(&b->dev, dl, 0, len, DMA_TO_DEVICE, 0, t));
+		dma_range_iter_init(t, &it);
+		KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
+		KUNIT_EXPECT_EQ(test, dma_range_flags(&r) & PHYR_F_VALID_MASK,
+				PHYR_IC_P2P | PHYR_F_MMIO);
 		phyr_dma_unmap(t);
 	}
 

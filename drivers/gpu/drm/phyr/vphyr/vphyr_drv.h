@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vphyr: test driver for the phyr DRM helpers.
+ */
+#ifndef __VPHYR_DRV_H__
+#define __VPHYR_DRV_H__
+
+#include <drm/drm_device.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_phyr.h>
+
+struct drm_file;
+struct pci_dev;
+
+/**
+ * struct vphyr_device - one vphyr instance
+ * @drm: the DRM device
+ * @instance: 0 for the system-memory-only instance, then 1, 2, ...
+ * @pdev: the ivshmem device, NULL for instance 0
+ * @has_vram: @region is set up
+ * @region: VRAM: BAR 2 of @pdev
+ * @link_peer: the instance linked to this one (vphyr_lock)
+ * @node: in the list of instances (vphyr_lock)
+ */
+struct vphyr_device {
+	struct drm_device drm;
+	unsigned int instance;
+	struct pci_dev *pdev;
+	bool has_vram;
+	struct drm_phyr_region region;
+	struct vphyr_device *link_peer;
+	struct list_head node;
+};
+
+static inline struct vphyr_device *to_vphyr(struct drm_device *drm)
+{
+	return container_of(drm, struct vphyr_device, drm);
+}
+
+/* Link addresses: instance n sees linked VRAM at its peer's window. */
+#define VPHYR_LINK_WINDOW_SHIFT	40
+static inline u64 vphyr_link_base(const struct vphyr_device *v)
+{
+	return (u64)(v->instance + 1) << VPHYR_LINK_WINDOW_SHIFT;
+}
+
+/**
+ * struct vphyr_import - a dma-buf imported into a vphyr instance
+ * @base: the GEM object
+ * @pa: the dynamic attachment and its DMA range table
+ * @generation: move notifications received (reservation lock)
+ */
+struct vphyr_import {
+	struct drm_gem_object base;
+	struct drm_phyr_attachment pa;
+	u32 generation;
+};
+
+extern struct mutex vphyr_lock;
+
+struct vphyr_device *vphyr_from_file(struct file *f);
+bool vphyr_link_to_phys(struct vphyr_device *v, u64 addr, u64 len,
+			phys_addr_t *phys);
+
+struct drm_gem_object *vphyr_gem_prime_import(struct drm_device *drm,
+					      struct dma_buf *dmabuf);
+struct vphyr_import *vphyr_to_import(struct drm_gem_object *obj);
+
+int vphyr_dma_access(struct vphyr_device *v, const struct dma_range_table *t,
+		     u64 offset, void *buf, size_t len, bool write);
+
+int vphyr_ioctl_info(struct drm_device *drm, void *data,
+		     struct drm_file *file);
+int vphyr_ioctl_gem_create(struct drm_device *drm, void *data,
+			   struct drm_file *file);
+int vphyr_ioctl_gem_mmap(struct drm_device *drm, void *data,
+			 struct drm_file *file);
+int vphyr_ioctl_gem_ranges(struct drm_device *drm, void *data,
+			   struct drm_file *file);
+int vphyr_ioctl_gem_dma(struct drm_device *drm, void *data,
+			struct drm_file *file);
+int vphyr_ioctl_gem_evict(struct drm_device *drm, void *data,
+			  struct drm_file *file);
+int vphyr_ioctl_link(struct drm_device *drm, void *data,
+		     struct drm_file *file);
+
+#endif

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vphyr objects: creation, mapping, range readback, eviction, import.
+ */
+
+#include <linux/capability.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
+#include <linux/file.h>
+#include <linux/iommu.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_prime.h>
+#include <drm/drm_vma_manager.h>
+#include <drm/vphyr_drm.h>
+
+#include "vphyr_drv.h"
+
+static const struct drm_gem_object_funcs vphyr_import_funcs;
+
+/**
+ * vphyr_to_import() - the import behind a GEM object
+ * @obj: a GEM object of a vphyr device
+ *
+ * Return: the &struct vphyr_import, or NULL if @obj was not imported.
+ */
+struct vphyr_import *vphyr_to_import(struct drm_gem_object *obj)
+{
+	if (obj->funcs != &vphyr_import_funcs)
+		return NULL;
+	return container_of(obj, struct vphyr_import, base);
+}
+
+int vphyr_ioctl_info(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct vphyr_device *v = to_vphyr(drm);
+	struct drm_vphyr_info *args = data;
+	struct iommu_domain *dom = iommu_get_domain_for_dev(drm->dev);
+
+	*args = (struct drm_vphyr_info){
+		.instance = v->instance,
+		.link_peer = ~0u,
+	};
+	if (v->has_vram) {
+		args->flags |= VPHYR_INFO_VRAM;
+		args->vram_size = v->region.size;
+		if (capable(CAP_SYS_ADMIN))
+			args->vram_base = v->region.base;
+	}
+	if (dom && (dom->type & __IOMMU_DOMAIN_PAGING))
+		args->flags |= VPHYR_INFO_IOMMU;
+	mutex_lock(&vphyr_lock);
+	if (v->link_peer)
+		args->link_peer = v->link_peer->instance;
+	mutex_unlock(&vphyr_lock);
+	return 0;
+}
+
+int vphyr_ioctl_gem_create(struct drm_device *drm, void *data,
+			   struct drm_file *file)
+{
+	struct vphyr_device *v = to_vphyr(drm);
+	struct drm_vphyr_gem_create *args = data;
+	enum drm_phyr_placement place;
+	struct drm_phyr_gem_object *pobj;
+	int ret;
+
+	if (args->flags == VPHYR_GEM_VRAM)
+		place = DRM_PHYR_PLACE_VRAM;
+	else if (args->flags == VPHYR_GEM_SYSTEM)
+		place = DRM_PHYR_PLACE_SYSTEM;
+	else
+		return -EINVAL;
+	if (!args->size || !PAGE_ALIGNED(args->size) || args->size > SIZE_MAX)
+		return -EINVAL;
+
+	pobj = drm_phyr_gem_create(drm, v->has_vram ? &v->region : NULL,
+				   args->size, place);
+	if (IS_ERR(pobj))
+		return PTR_ERR(pobj);
+	ret = drm_gem_handle_create(file, &pobj->base, &args->handle);
+	drm_gem_object_put(&pobj->base);
+	return ret;
+}
+
+int vphyr_ioctl_gem_mmap(struct drm_device *drm, void *data,
+			 struct drm_file *file)
+{
+	struct drm_vphyr_gem_mmap *args = data;
+	struct drm_gem_object *obj;
+	int ret = 0;
+
+	if (args->pad)
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	if (drm_phyr_gem_is_phyr(obj) && obj->dev == drm)
+		args->offset = drm_vma_node_offset_addr(&obj->vma_node);
+	else
+		ret = -EINVAL;
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+/* Copy up to @max entries of @it into @out; returns the entry count. */
+static u32 vphyr_fill_ranges(struct phyr_iter *it, struct drm_vphyr_range *out,
+			     u32 max, bool hide, u64 *total)
+{
+	struct phyr seg;
+	u32 n = 0;
+
+	*total = 0;
+	phyr_for_each(seg, it) {
+		if (n < max)
+			out[n] = (struct drm_vphyr_range){
+				.addr = hide ? 0 : phyr_addr(&seg),
+				.len = phyr_len(&seg),
+				.flags = phyr_flags(&seg),
+			};
+		n++;
+		*total += phyr_len(&seg);
+	}
+	return n;
+}
+
+int vphyr_ioctl_gem_ranges(struct drm_device *drm, void *data,
+			   struct drm_file *file)
+{
+	struct drm_vphyr_gem_ranges *args = data;
+	struct drm_vphyr_range *out = NULL;
+	bool hide = !capable(CAP_SYS_ADMIN);
+	struct drm_gem_object *obj;
+	struct vphyr_import *imp;
+	struct dma_range_iter dit;
+	struct phyr_iter it;
+	u32 n, max;
+	int ret = 0;
+
+	if (args->flags)
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+
+	/* never more than the object can have: one entry per page */
+	max = min_t(u64, args->count, obj->size >> PAGE_SHIFT);
+	if (max) {
+		out = kvmalloc_array(max, sizeof(*out), GFP_KERNEL | __GFP_ZERO);
+		if (!out) {
+			ret = -ENOMEM;
+			goto out_put;
+		}
+	}
+
+	ret = dma_resv_lock_interruptible(obj->resv, NULL);
+	if (ret)
+		goto out_free;
+	imp = vphyr_to_import(obj);
+	if (imp) {
+		ret = drm_phyr_attachment_map(&imp->pa, DMA_BIDIRECTIONAL);
+		if (!ret) {
+			dma_range_iter_init(&imp->pa.table, &dit);
+			n = vphyr_fill_ranges(&dit.it, out, max, false,
+					      &args->total_len);
+			args->kind = VPHYR_RANGES_DMA;
+			args->placement = VPHYR_PLACE_IMPORTED;
+			args->generation = imp->generation;
+		}
+	} else if (drm_phyr_gem_is_phyr(obj)) {
+		struct drm_phyr_gem_object *pobj = to_drm_phyr_gem(obj);
+
+		phyr_iter_init(drm_phyr_gem_list(pobj), &it);
+		n = vphyr_fill_ranges(&it, out, max, hide, &args->total_len);
+		args->kind = VPHYR_RANGES_PHYS;
+		args->placement = drm_phyr_gem_placement(pobj) ==
+				  DRM_PHYR_PLACE_VRAM ? VPHYR_PLACE_VRAM :
+							VPHYR_PLACE_SYSTEM;
+		args->generation = pobj->generation;
+	} else {
+		ret = -EINVAL;
+	}
+	dma_resv_unlock(obj->resv);
+	if (ret)
+		goto out_free;
+
+	if (max && copy_to_user(u64_to_user_ptr(args->ranges_ptr), out,
+				array_size(min(n, max), sizeof(*out))))
+		ret = -EFAULT;
+	args->count = n;
+out_free:
+	kvfree(out);
+out_put:
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+int vphyr_ioctl_gem_evict(struct drm_device *drm, void *data,
+			  struct drm_file *file)
+{
+	struct drm_vphyr_gem_evict *args = data;
+	struct drm_gem_object *obj;
+	int ret;
+
+	if (args->flags)
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	if (!drm_phyr_gem_is_phyr(obj) || obj->dev != drm) {
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = dma_resv_lock_interruptible(obj->resv, NULL);
+	if (ret)
+		goto out;
+	ret = drm_phyr_gem_evict(to_drm_phyr_gem(obj));
+	dma_resv_unlock(obj->resv);
+out:
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+int vphyr_ioctl_link(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct vphyr_device *v = to_vphyr(drm), *peer;
+	struct drm_vphyr_link *args = data;
+	struct file *f;
+	int ret = 0;
+
+	if (args->flags & ~VPHYR_LINK_REMOVE)
+		return -EINVAL;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	f = fget(args->peer_fd);
+	if (!f)
+		return -EBADF;
+	peer = vphyr_from_file(f);
+	if (!peer || peer == v) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!v->has_vram || !peer->has_vram) {
+		ret = -ENODEV;
+		goto out;
+	}
+
+	mutex_lock(&vphyr_lock);
+	if (args->flags & VPHYR_LINK_REMOVE) {
+		if (v->link_peer != peer) {
+			ret = -ENOENT;
+		} else {
+			drm_phyr_region_unlink(&v->region);
+			drm_phyr_region_unlink(&peer->region);
+			v->link_peer = NULL;
+			peer->link_peer = NULL;
+		}
+	} else if (v->link_peer || peer->link_peer) {
+		ret = -EBUSY;
+	} else {
+		ret = drm_phyr_region_link(&v->region, peer->drm.dev,
+					   vphyr_link_base(v));
+		if (!ret) {
+			ret = drm_phyr_region_link(&peer->region, v->drm.dev,
+						   vphyr_link_base(peer));
+			if (ret)
+				drm_phyr_region_unlink(&v->region);
+		}
+		if (!ret) {
+			v->link_peer = peer;
+			peer->link_peer = v;
+		}
+	}
+	mutex_unlock(&vphyr_lock);
+out:
+	fput(f);
+	return ret;
+}
+
+static void vphyr_move_notify(struct dma_buf_attachment *attach)
+{
+	struct vphyr_import *imp = attach->importer_priv;
+
+	/* stop using the old addresses now; map again on next use */
+	drm_phyr_attachment_unmap(&imp->pa);
+	imp->generation++;
+}
+
+static const struct dma_buf_attach_ops vphyr_importer_ops = {
+	.allow_peer2peer = true,
+	.move_notify = vphyr_move_notify,
+};
+
+static void vphyr_import_free(struct drm_gem_object *obj)
+{
+	struct vphyr_import *imp = vphyr_to_import(obj);
+
+	dma_resv_lock(obj->resv, NULL);
+	drm_phyr_attachment_unmap(&imp->pa);
+	dma_resv_unlock(obj->resv);
+	drm_prime_gem_destroy(obj, NULL);
+	drm_gem_object_release(obj);
+	kfree(imp);
+}
+
+static const struct drm_gem_object_funcs vphyr_import_funcs = {
+	.free = vphyr_import_free,
+};
+
+/**
+ * vphyr_gem_prime_import() - import a dma-buf through the phyr importer
+ * @drm: the importing instance
+ * @dmabuf: the buffer
+ *
+ * Attaches dynamically (peer-to-peer allowed, move_notify handled) and
+ * maps once, so that an importer that cannot reach the memory fails here.
+ *
+ * Return: the GEM object or an ERR_PTR().
+ */
+struct drm_gem_object *vphyr_gem_prime_import(struct drm_device *drm,
+					      struct dma_buf *dmabuf)
+{
+	struct dma_buf_attachment *attach;
+	struct vphyr_import *imp;
+	int ret;
+
+	if (dmabuf->ops == &drm_phyr_gem_dmabuf_ops) {
+		struct drm_gem_object *obj = dmabuf->priv;
+
+		if (obj->dev == drm) {
+			drm_gem_object_get(obj);
+			return obj;
+		}
+	}
+
+	imp = kzalloc(sizeof(*imp), GFP_KERNEL);
+	if (!imp)
+		return ERR_PTR(-ENOMEM);
+	imp->base.funcs = &vphyr_import_funcs;
+	drm_gem_private_object_init(drm, &imp->base, dmabuf->size);
+
+	attach = dma_buf_dynamic_attach(dmabuf, drm->dev, &vphyr_importer_ops,
+					imp);
+	if (IS_ERR(attach)) {
+		ret = PTR_ERR(attach);
+		goto err_free;
+	}
+	drm_phyr_attachment_init(&imp->pa, attach);
+	get_dma_buf(dmabuf);
+	imp->base.import_attach = attach;
+	imp->base.resv = dmabuf->resv;
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	ret = drm_phyr_attachment_map(&imp->pa, DMA_BIDIRECTIONAL);
+	dma_resv_unlock(dmabuf->resv);
+	if (ret) {
+		drm_gem_object_put(&imp->base);
+		return ERR_PTR(ret);
+	}
+	return &imp->base;
+
+err_free:
+	drm_gem_object_release(&imp->base);
+	kfree(imp);
+	return ERR_PTR(ret);
+}
