@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(
 	linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev
 	cpio kmod rsync ccache python3 qemu-system-x86 busybox-static
-	util-linux procps
+	util-linux procps libdrm-dev pkg-config
 )
 
 missing=()

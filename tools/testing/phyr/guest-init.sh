@@ -40,8 +40,10 @@ mnt() {
 }
 
 setup() {
-	# /proc is needed before is_mounted() can work.
-	[ -r /proc/mounts ] || mount -t proc proc /proc || log "mount proc failed"
+	# The root is the host's / over 9p, so /proc, /sys and /dev first show
+	# the host's files: mount the guest's own proc before anything reads
+	# /proc (is_mounted() included).
+	mount -t proc proc /proc || log "mount proc failed"
 	mnt sysfs sysfs /sys
 	mnt devtmpfs devtmpfs /dev
 	mnt debugfs debugfs "$DBG"
@@ -104,6 +106,15 @@ collect_demo() {
 	else
 		echo "phyr demo: $DBG/phyr/demo is missing" >"$OUT/demo.txt"
 		log "$DBG/phyr/demo is missing"
+	fi
+	demo=$PHYR_DIR/../../../userspace/build/vphyr_demo
+	if [ -x "$demo" ]; then
+		log "running vphyr_demo"
+		{
+			echo
+			echo "=== vphyr: VRAM exported by one device, imported by another ==="
+			"$demo" 2>&1
+		} >>"$OUT/demo.txt"
 	fi
 }
 

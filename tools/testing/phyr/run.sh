@@ -20,6 +20,9 @@ fail() {
 [[ $mode == bench ]] && export PHYR_EXTRA_CONFIG=$T/variants/nodebug.config
 "$T/build-kernel.sh" || fail "kernel build failed"
 log "kernel ready after $((SECONDS - start))s"
+if [[ $mode != bench ]]; then
+	make -s -C "$PHYR_ROOT/userspace" || fail "building userspace failed"
+fi
 
 case $mode in
 test)
@@ -31,14 +34,14 @@ test)
 	# 3. the DMA suite with iommu=pt (identity), ivshmem behind one PCIe
 	#    switch: P2P by bus address
 	app=${PHYR_VM_APPEND:-}
-	PHYR_VM_APPEND="drm_phyr_test.p2p=none $app" \
+	PHYR_VM_APPEND="drm_phyr_test.p2p=none phyr_p2p=none $app" \
 		"$T/vm.sh" --mode test --name test --out "$res/test" ||
 		echo "[phyr] the test VM failed; its results are incomplete" >&2
-	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma drm_phyr_test.p2p=host $app" \
+	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma drm_phyr_test.p2p=host phyr_p2p=host $app" \
 		"$T/vm.sh" --mode test --iommu --cpu EPYC --name test-iommu \
 		--out "$res/test-iommu" ||
 		echo "[phyr] the IOMMU VM failed; its results are incomplete" >&2
-	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma iommu=pt drm_phyr_test.p2p=bus $app" \
+	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma iommu=pt drm_phyr_test.p2p=bus phyr_p2p=bus $app" \
 		"$T/vm.sh" --mode test --iommu --switch --name test-iommu-pt \
 		--out "$res/test-iommu-pt" ||
 		echo "[phyr] the iommu=pt VM failed; its results are incomplete" >&2

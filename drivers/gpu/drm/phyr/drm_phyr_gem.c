@@ -4,6 +4,7 @@
  */
 
 #include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -408,8 +409,13 @@ int drm_phyr_gem_map(struct drm_phyr_gem_object *pobj,
 		ret = phyr_dma_map_link(attach->dev, l, 0, pobj->base.size,
 					pobj->region->base, link_base, t);
 	else
-		ret = phyr_dma_map(attach->dev, l, 0, pobj->base.size, dir, 0,
-				   t);
+		/*
+		 * As dma-buf exporters do: importers sync through
+		 * begin/end_cpu_access or phyr_dma_sync_*(), and several
+		 * attachments of one device may map the same memory.
+		 */
+		ret = phyr_dma_map(attach->dev, l, 0, pobj->base.size, dir,
+				   DMA_ATTR_SKIP_CPU_SYNC, t);
 	if (ret)
 		return ret;
 	*bp = drm_phyr_backing_get(b);

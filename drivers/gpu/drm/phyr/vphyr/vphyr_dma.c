@@ -10,6 +10,7 @@
  */
 
 #include <linux/dma-direct.h>
+#include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/highmem.h>
 #include <linux/io.h>
@@ -157,12 +158,19 @@ static int vphyr_dma_chunk(struct vphyr_device *v, struct drm_gem_object *obj,
 			phyr_dma_sync_for_cpu(&imp->pa.table);
 		}
 	} else {
-		/* an own object: map just this chunk for the device */
+		/*
+		 * An own object: map just this chunk for the device. The
+		 * memory may be mapped for this device through an attachment
+		 * as well, so sync explicitly instead of at map and unmap.
+		 */
 		ret = phyr_dma_map(v->drm.dev,
 				   drm_phyr_gem_list(to_drm_phyr_gem(obj)),
-				   offset, len, DMA_BIDIRECTIONAL, 0, &t);
+				   offset, len, DMA_BIDIRECTIONAL,
+				   DMA_ATTR_SKIP_CPU_SYNC, &t);
 		if (!ret) {
+			phyr_dma_sync_for_device(&t);
 			ret = vphyr_dma_access(v, &t, 0, buf, len, write);
+			phyr_dma_sync_for_cpu(&t);
 			phyr_dma_unmap(&t);
 		}
 	}

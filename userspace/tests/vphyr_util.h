@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Shared helpers of the vphyr userspace tests: device discovery, ioctl
+ * wrappers, checks, and resources that are released after every case.
+ */
+#ifndef VPHYR_UTIL_H
+#define VPHYR_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xf86drm.h>
+
+#include "vphyr_drm.h"
+
+#define MAX_DEVS	16
+#define NO_PEER		(~0u)
+
+enum p2p_mode {
+	P2P_UNKNOWN,
+	P2P_NONE,
+	P2P_HOST,
+	P2P_BUS,
+};
+
+struct vdev {
+	char path[64];
+	struct drm_vphyr_info info;	/* as found at discovery */
+	int fd;				/* opened for the running case */
+};
+
+struct globals {
+	struct vdev dev[MAX_DEVS];	/* sorted by instance */
+	int ndev;
+	int sys;			/* index of the instance without VRAM */
+	int vram[MAX_DEVS];		/* indices of VRAM instances */
+	int nvram;
+	char vgem_path[64];		/* card node of vgem, "" if none */
+	int vgem_fd;
+	enum p2p_mode p2p;
+	bool p2p_from_cmdline;
+	uint64_t page;
+	const char *case_name;
+};
+
+extern struct globals g;
+
+/* ---- case state and checks ---- */
+
+void t_reset(const char *name);
+bool t_failed(void);
+const char *t_skip_reason(void);
+
+void t_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool t_check(bool ok, const char *file, int line, const char *expr,
+	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+bool t_expect_ret(const char *file, int line, int got, int want,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void t_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* CHECK(cond, fmt, ...): record a failure if cond is false; true if ok */
+#define CHECK(cond, ...) \
+	t_check(!!(cond), __FILE__, __LINE__, #cond, __VA_ARGS__)
+/* REQUIRE(cond, fmt, ...): as CHECK, and leave the case when false */
+#define REQUIRE(cond, ...) \
+	do { \
+		if (!CHECK(cond, __VA_ARGS__)) \
+			return; \
+	} while (0)
+/* EXPECT_RET(ret, -EINVAL, fmt, ...): ret is 0 or a negative errno */
+#define EXPECT_RET(got, want, ...) \
+	t_expect_ret(__FILE__, __LINE__, (got), (want), __VA_ARGS__)
+#define SKIP(...) \
+	do { \
+		t_skip(__VA_ARGS__); \
+		return; \
+	} while (0)
+
+const char *errname(int err);
+
+/* ---- resources released by t_cleanup() ---- */
+
+int t_track_fd(int fd);
+void t_close_fd(int fd);
+void t_track_handle(int fd, uint32_t handle);
+int t_close_handle(int fd, uint32_t handle);
+void t_track_map(void *addr, size_t len);
+void t_unmap(void *addr, size_t len);
+void t_track_link(int fd, int peer_fd);
+int t_unlink(int fd, int peer_fd);
+void *t_alloc(size_t len);
+void t_cleanup(void);
+
+/* ---- devices ---- */
+
+void discover(void);
+int open_devices(void);
+int vgem_fd(void);
+int dev_by_instance(uint32_t instance);
+const char *dev_name(int idx);
+bool has_vram(int idx);
+void reset_links(void);
+int count_open_fds(void);
+int count_maps(void);
+
+/* ---- ioctls: 0 or a negative errno ---- */
+
+int vp_info(int fd, struct drm_vphyr_info *info);
+int vp_create(int fd, uint64_t size, uint32_t flags, uint32_t *handle);
+int vp_mmap_offset(int fd, uint32_t handle, uint32_t pad, uint64_t *offset);
+int vp_ranges(int fd, struct drm_vphyr_gem_ranges *q);
+int vp_dma(int fd, uint32_t handle, uint32_t flags, uint64_t offset,
+	   uint64_t size, void *data);
+int vp_evict(int fd, uint32_t handle, uint32_t flags);
+int vp_link(int fd, int peer_fd, uint32_t flags);
+int gem_close(int fd, uint32_t handle);
+int prime_export(int fd, uint32_t handle, int *dmabuf_fd);
+int prime_import(int fd, int dmabuf_fd, uint32_t *handle);
+
+/* ---- objects (tracked) ---- */
+
+int obj_create(int dev, uint64_t size, uint32_t flags, uint32_t *handle);
+void *obj_map(int fd, uint32_t handle, uint64_t size);
+int obj_share(int exp_fd, uint32_t handle, int imp_fd, uint32_t *imp_handle);
+int stale_handle(int fd);
+void *unmapped_address(void);
+
+/* ---- range tables ---- */
+
+struct table {
+	struct drm_vphyr_gem_ranges q;
+	struct drm_vphyr_range *r;	/* q.count entries */
+};
+
+int get_table(int fd, uint32_t handle, struct table *t);
+
+#define VIA_BIT(via)	(1u << (((via) & VPHYR_RANGE_VIA_MASK) >> 4))
+#define VIA_HOSTMEM	(VIA_BIT(VPHYR_RANGE_VIA_DIRECT) | \
+			 VIA_BIT(VPHYR_RANGE_VIA_PAGE) | \
+			 VIA_BIT(VPHYR_RANGE_VIA_IOMMU))
+
+struct expect {
+	uint32_t kind;		/* VPHYR_RANGES_* */
+	uint32_t placement;	/* VPHYR_PLACE_* */
+	uint64_t total;		/* object size */
+	uint32_t ic;		/* VPHYR_RANGE_IC_* of every entry */
+	int mmio;		/* 1: set, 0: clear, -1: either */
+	uint32_t via;		/* VIA_BIT() set allowed for DMA tables */
+	int in_dev;		/* >= 0: addresses inside this device's VRAM */
+	bool out_vram;		/* addresses outside every VRAM region */
+	uint32_t max_ranges;	/* 0: no limit */
+};
+
+bool check_table(const char *what, const struct table *t,
+		 const struct expect *e);
+bool same_table(const struct table *a, const struct table *b);
+void expect_own(struct expect *e, int dev, uint32_t placement,
+		uint64_t size);
+void expect_dma(struct expect *e, uint32_t ic, int mmio, uint32_t via,
+		uint64_t size);
+
+/* ---- data ---- */
+
+void fill_pattern(void *buf, size_t len, uint32_t seed, uint64_t pos);
+bool check_pattern(const char *what, const void *buf, size_t len,
+		   uint32_t seed, uint64_t pos);
+bool write_obj_cpu(int fd, uint32_t handle, uint64_t size, uint32_t seed);
+bool check_obj_cpu(const char *what, int fd, uint32_t handle, uint64_t size,
+		   uint32_t seed);
+bool write_obj_dma(int fd, uint32_t handle, uint64_t off, uint64_t len,
+		   uint32_t seed);
+bool check_obj_dma(const char *what, int fd, uint32_t handle, uint64_t off,
+		   uint64_t len, uint32_t seed);
+
+#endif /* VPHYR_UTIL_H */
