@@ -16,15 +16,19 @@
  *
  * usage: vphyr_test [--list] [--run NAME]... [--p2p none|host|bus]
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/udmabuf.h>
 
 #include "vphyr_util.h"
 
@@ -1195,6 +1199,66 @@ static void case_prime_vgem_import(void)
 	}
 }
 
+/*
+ * udmabuf turns memfd pages into a dma-buf: another exporter that knows
+ * nothing of phyr, whose scatterlist the importer converts.
+ */
+static void case_prime_udmabuf_import(void)
+{
+	const uint64_t size = 1u << 20;
+	struct udmabuf_create create = {
+		.flags = UDMABUF_FLAGS_CLOEXEC, .offset = 0, .size = size,
+	};
+	struct table t;
+	struct expect e;
+	unsigned char *map;
+	int memfd, ub, buf, d;
+	uint32_t ih, seed = 41;
+
+	NEED_DEVICE();
+	ub = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (ub < 0)
+		SKIP("no /dev/udmabuf (%s)", errname(errno));
+	t_track_fd(ub);
+	memfd = memfd_create("phyr-udmabuf", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	REQUIRE(memfd >= 0, "memfd_create: %s", errname(errno));
+	t_track_fd(memfd);
+	REQUIRE(!ftruncate(memfd, size), "ftruncate: %s", errname(errno));
+	REQUIRE(!fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK), "F_SEAL_SHRINK: %s",
+		errname(errno));
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	REQUIRE(map != MAP_FAILED, "mmap memfd: %s", errname(errno));
+	t_track_map(map, size);
+	fill_pattern(map, size, seed, 0);
+
+	create.memfd = memfd;
+	buf = ioctl(ub, UDMABUF_CREATE, &create);
+	REQUIRE(buf >= 0, "UDMABUF_CREATE: %s", errname(errno));
+	t_track_fd(buf);
+
+	for (d = 0; d < g.ndev; d++) {
+		if (!EXPECT_RET(prime_import(g.dev[d].fd, buf, &ih), 0,
+				"import the udmabuf into %s", dev_name(d)))
+			continue;
+		t_track_handle(g.dev[d].fd, ih);
+		if (EXPECT_RET(get_table(g.dev[d].fd, ih, &t), 0,
+			       "GEM_RANGES of the udmabuf in %s", dev_name(d))) {
+			expect_dma(&e, VPHYR_RANGE_IC_HOST, 0,
+				   VIA_BIT(VPHYR_RANGE_VIA_SG), size);
+			check_table("udmabuf imported into vphyr", &t, &e);
+		}
+		if (!check_obj_dma("DMA read of a udmabuf", g.dev[d].fd, ih, 0,
+				   size, seed))
+			continue;
+		if (!write_obj_dma(g.dev[d].fd, ih, 0, size, seed + 1))
+			continue;
+		seed++;
+		check_pattern("the memfd's view of a DMA write", map, size,
+			      seed, 0);
+		t_close_handle(g.dev[d].fd, ih);
+	}
+}
+
 /* vgem may refuse to map an imported buffer: then only note it. */
 static void check_vgem_view(int vg, uint32_t vh, uint64_t size, uint32_t seed)
 {
@@ -1661,17 +1725,18 @@ static void case_large_object(void)
 		if (g.dev[g.vram[i]].info.vram_size > g.dev[d].info.vram_size)
 			d = g.vram[i];
 	fd = g.dev[d].fd;
-	size = (g.dev[d].info.vram_size / 2) & ~(g.page - 1);
+	/* all of it: as large as the BAR allows, in one or two ranges */
+	size = g.dev[d].info.vram_size & ~(g.page - 1);
 	last = size - g.page;
 	REQUIRE(size >= 2 * g.page, "VRAM of %s too small", dev_name(d));
 	if (!EXPECT_RET(obj_create(d, size, VPHYR_GEM_VRAM, &h), 0,
-			"create half the VRAM (0x%llx bytes) of %s",
+			"create all the VRAM (0x%llx bytes) of %s",
 			(unsigned long long)size, dev_name(d)))
 		return;
 	if (EXPECT_RET(get_table(fd, h, &t), 0, "GEM_RANGES")) {
 		expect_own(&e, d, VPHYR_PLACE_VRAM, size);
-		e.max_ranges = 4;
-		check_table("half the VRAM", &t, &e);
+		e.max_ranges = 2;
+		check_table("all the VRAM", &t, &e);
 	}
 	map = obj_map(fd, h, size);
 	buf = t_alloc(g.page);
@@ -1869,6 +1934,7 @@ static const struct test_case cases[] = {
 	CASE("prime-system-cross-instance", case_prime_system_cross_instance),
 	CASE("prime-vram-cross-instance", case_prime_vram_cross_instance),
 	CASE("prime-vgem-import", case_prime_vgem_import),
+	CASE("prime-udmabuf-import", case_prime_udmabuf_import),
 	CASE("prime-system-to-vgem", case_prime_system_to_vgem),
 	CASE("prime-vram-to-vgem", case_prime_vram_to_vgem),
 	CASE("evict-with-importer", case_evict_with_importer),

@@ -27,12 +27,16 @@ fi
 case $mode in
 test)
 	res=$PHYR_CACHE/results
-	# 1. every suite; no IOMMU; ivshmem on the root bus with an Intel CPU
-	#    model, where P2P between them is refused
+	# results of earlier runs must never be counted again
+	rm -rf "$res/test" "$res/test-iommu" "$res/test-iommu-pt" "$res/test-swiotlb"
+	# 1. every suite; no IOMMU; ivshmem on the root bus with QEMU's max
+	#    CPU model, where P2P between them is refused
 	# 2. the DMA suite under an emulated Intel IOMMU (translated), with an
 	#    EPYC CPU model: P2P through the host bridge
 	# 3. the DMA suite with iommu=pt (identity), ivshmem behind one PCIe
 	#    switch: P2P by bus address
+	# The vphyr userspace suite runs in all three (phyr_p2p= tells it what
+	# the topology allows).
 	app=${PHYR_VM_APPEND:-}
 	PHYR_VM_APPEND="drm_phyr_test.p2p=none phyr_p2p=none $app" \
 		"$T/vm.sh" --mode test --name test --out "$res/test" ||

@@ -30,6 +30,8 @@ usage: $(basename "$0") [--iommu] [--ivshmem N] [--mode test|demo|bench] [--out 
   --name NAME     run name (default MODE, plus -iommu with --iommu)
   --cpu MODEL     QEMU CPU model (default max). It decides PCI P2P through
                   the host bridge: max gives none, EPYC allows it
+  --cmb MB        size of the NVMe controller memory buffer, published by
+                  the guest's NVMe driver as p2pmem (default 16; 0: no NVMe)
   --switch        put the ivshmem devices behind one emulated PCIe switch
                   (x3130 upstream + xio3130 downstream ports): P2P by
                   PCI bus address
@@ -42,6 +44,7 @@ iommu=0
 nshm=64M,1G
 cpu=max
 switch=0
+cmb=16
 mode="test"
 out=
 timeout_s=600
@@ -52,6 +55,7 @@ while (($#)); do
 	--iommu) iommu=1 ;;
 	--cpu) cpu=${2-}; shift ;;
 	--switch) switch=1 ;;
+	--cmb) cmb=${2-}; shift ;;
 	--ivshmem) nshm=${2-}; shift ;;
 	--mode) mode=${2-}; shift ;;
 	--out) out=${2-}; shift ;;
@@ -73,6 +77,7 @@ elif [[ $nshm =~ ^[0-9]+[MG](,[0-9]+[MG])*$ ]]; then
 else
 	die "--ivshmem wants a count or sizes like 64M,1G, got '$nshm'"
 fi
+[[ $cmb =~ ^[0-9]+$ ]] || die "--cmb wants a size in MiB, got '$cmb'"
 [[ $cpu =~ ^[A-Za-z0-9_.-]+$ ]] || die "--cpu wants a QEMU CPU model, got '$cpu'"
 [[ $timeout_s =~ ^[1-9][0-9]*$ ]] || die "--timeout wants seconds, got '$timeout_s'"
 case $mode in test | demo | bench) ;; *) die "--mode must be test, demo or bench, got '$mode'" ;; esac
@@ -161,6 +166,11 @@ for ((i = 0; i < ${#shm_sizes[@]}; i++)); do
 	qemu+=(-object "memory-backend-file,id=ivshmem$i,size=${shm_sizes[i]},share=on,mem-path=$(qesc "$f")"
 		-device "ivshmem-plain,memdev=ivshmem$i$bus")
 done
+
+if ((cmb)); then
+	# a controller without namespaces: only its memory buffer matters
+	qemu+=(-device "nvme,serial=phyr-cmb,cmb_size_mb=$cmb")
+fi
 
 log "vm: booting $name (mode $mode, cpu $cpu, iommu $iommu, ivshmem $nshm, switch $switch, timeout ${timeout_s}s)"
 log "vm: console: $console"

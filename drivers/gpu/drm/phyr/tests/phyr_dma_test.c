@@ -336,6 +336,82 @@ static void phyr_dma_p2p(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(&b->dev, l, 0, SZ_4K, DMA_TO_DEVICE, 0, t));
 }
 
+/*
+ * The second kind of P2P memory: a provider's BAR published as p2pmem (an
+ * NVMe controller memory buffer), which has struct pages (ZONE_DEVICE).
+ * Mapped for the provider itself it is reached by PCI bus address; for an
+ * ivshmem device pci_p2pdma_distance() decides, as for BAR memory.
+ */
+static void phyr_dma_p2pmem(struct kunit *test)
+{
+	struct dma_range_table *t = phyr_dma_test_table(test);
+	struct pci_dev *prov = NULL, *client;
+	struct iommu_domain *dom;
+	struct dma_range_iter it;
+	struct phyr_list *l;
+	struct dma_range r;
+	phys_addr_t phys;
+	int dist, ret;
+	void *mem;
+
+	/* the NVMe driver probes asynchronously */
+	wait_for_device_probe();
+	while ((prov = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, prov)))
+		if (pci_has_p2pmem(prov))
+			break;
+	if (!prov)
+		kunit_skip(test, "no published p2pmem (boot with an NVMe CMB)");
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_put_pci, prov));
+
+	mem = pci_alloc_p2pmem(prov, SZ_64K);
+	KUNIT_ASSERT_NOT_NULL(test, mem);
+	phys = page_to_phys(virt_to_page(mem));
+	KUNIT_EXPECT_TRUE(test, pfn_valid(PHYS_PFN(phys)));
+	kunit_info(test, "%s p2pmem at %pa\n", pci_name(prov), &phys);
+
+	l = phyr_test_list(test);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, phys, SZ_64K, PHYR_IC_P2P,
+						  GFP_KERNEL));
+	ret = phyr_dma_map(&prov->dev, l, 0, SZ_64K, DMA_BIDIRECTIONAL, 0, t);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (!ret) {
+		KUNIT_EXPECT_EQ(test, dma_range_table_nents(t), 1);
+		dma_range_iter_init(t, &it);
+		KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
+		KUNIT_EXPECT_EQ(test, dma_range_via(&r), DMA_RANGE_VIA_BUS);
+		KUNIT_EXPECT_EQ(test, r.addr, pci_p2pmem_virt_to_bus(prov, mem));
+		KUNIT_EXPECT_EQ(test, dma_range_len(&r), SZ_64K);
+		phyr_dma_unmap(t);
+	}
+
+	client = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET, PHYR_TEST_IVSHMEM, NULL);
+	if (client) {
+		dist = pci_p2pdma_distance(prov, &client->dev, false);
+		ret = phyr_dma_map(&client->dev, l, 0, SZ_64K, DMA_TO_DEVICE, 0, t);
+		kunit_info(test, "p2pmem for %s: distance %d, map %d\n",
+			   pci_name(client), dist, ret);
+		if (dist < 0) {
+			KUNIT_EXPECT_EQ(test, ret, -EOPNOTSUPP);
+		} else {
+			KUNIT_EXPECT_EQ(test, ret, 0);
+			if (!ret) {
+				dma_range_iter_init(t, &it);
+				KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
+				KUNIT_EXPECT_NE(test, dma_range_via(&r), DMA_RANGE_VIA_PAGE);
+				dom = iommu_get_domain_for_dev(&client->dev);
+				if (dma_range_via(&r) == DMA_RANGE_VIA_HOST_BRIDGE &&
+				    use_dma_iommu(&client->dev))
+					KUNIT_EXPECT_EQ(test,
+							iommu_iova_to_phys(dom, r.addr + 100),
+							phys + 100);
+				phyr_dma_unmap(t);
+			}
+		}
+		pci_dev_put(client);
+	}
+	pci_free_p2pmem(prov, mem, SZ_64K);
+}
+
 /* The first ivshmem PCI device, referenced until the test ends. */
 static struct pci_dev *phyr_dma_pci_client(struct kunit *test)
 {
@@ -612,6 +688,7 @@ static struct kunit_case phyr_dma_tests[] = {
 	KUNIT_CASE(phyr_dma_split_at_max_segment),
 	KUNIT_CASE(phyr_dma_errors),
 	KUNIT_CASE(phyr_dma_p2p),
+	KUNIT_CASE(phyr_dma_p2pmem),
 	KUNIT_CASE(phyr_dma_iommu_one_iova),
 	KUNIT_CASE(phyr_dma_pci_passthrough),
 	KUNIT_CASE(phyr_dma_bounce),

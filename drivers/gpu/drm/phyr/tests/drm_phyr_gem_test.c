@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for phyr GEM objects on a mock DRM device.
+ *
+ * The "VRAM" region here is a block of system RAM flagged as device-local
+ * memory without %PHYR_F_MMIO, so the test can look at its contents through
+ * the direct map and the helpers access it the way they access RAM.
+ */
+
+#include <linux/dma-resv.h>
+#include <linux/iosys-map.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+#include <kunit/test.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_kunit_helpers.h>
+#include <drm/drm_phyr.h>
+
+#define VRAM_ORDER	8	/* 1 MiB */
+#define VRAM_SIZE	(PAGE_SIZE << VRAM_ORDER)
+
+struct gem_test {
+	struct drm_device *drm;
+	struct drm_phyr_region region;
+	struct page *pages;
+};
+
+static void gem_test_free_pages(void *page)
+{
+	__free_pages(page, VRAM_ORDER);
+}
+
+static void gem_test_region_fini(void *r)
+{
+	drm_phyr_region_fini(r);
+}
+
+static int gem_test_init(struct kunit *test)
+{
+	struct gem_test *g = kunit_kzalloc(test, sizeof(*g), GFP_KERNEL);
+	struct device *dev;
+
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	dev = drm_kunit_helper_alloc_device(test);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	g->drm = __drm_kunit_helper_alloc_drm_device(test, dev, sizeof(*g->drm),
+						     0, DRIVER_GEM);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(g->drm));
+
+	g->pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, VRAM_ORDER);
+	KUNIT_ASSERT_NOT_NULL(test, g->pages);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, gem_test_free_pages, g->pages));
+	KUNIT_ASSERT_EQ(test, 0,
+			drm_phyr_region_init(&g->region, dev, page_to_phys(g->pages),
+					     VRAM_SIZE, PHYR_IC_DEVICE));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, gem_test_region_fini, &g->region));
+	test->priv = g;
+	return 0;
+}
+
+static void gem_test_put(void *obj)
+{
+	drm_gem_object_put(obj);
+}
+
+static struct drm_phyr_gem_object *gem_test_create(struct kunit *test, size_t size,
+						   enum drm_phyr_placement place)
+{
+	struct gem_test *g = test->priv;
+	struct drm_phyr_gem_object *pobj;
+
+	pobj = drm_phyr_gem_create(g->drm, &g->region, size, place);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(pobj), "create: %ld", PTR_ERR(pobj));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, gem_test_put,
+							   &pobj->base));
+	return pobj;
+}
+
+/* Read or write @len bytes of an object through its list and the direct map. */
+static void gem_test_rw(struct kunit *test, const struct phyr_list *l,
+			u8 *buf, size_t len, bool write)
+{
+	struct phyr_iter it;
+	struct phyr seg;
+
+	phyr_iter_init(l, &it);
+	phyr_for_each(seg, &it) {
+		size_t n = min_t(u64, len, phyr_len(&seg));
+		void *v = phys_to_virt(phyr_addr(&seg));
+
+		KUNIT_ASSERT_TRUE(test, pfn_valid(PHYS_PFN(phyr_addr(&seg))));
+		if (write)
+			memcpy(v, buf, n);
+		else
+			memcpy(buf, v, n);
+		buf += n;
+		len -= n;
+		if (!len)
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, len, 0);
+}
+
+static void expect_list(struct kunit *test, const struct phyr_list *l,
+			unsigned int flags, u64 size, phys_addr_t lo, phys_addr_t hi)
+{
+	struct phyr_iter it;
+	struct phyr seg;
+
+	KUNIT_EXPECT_EQ(test, phyr_list_length(l), size);
+	phyr_iter_init(l, &it);
+	phyr_for_each(seg, &it) {
+		KUNIT_EXPECT_EQ(test, phyr_flags(&seg), flags);
+		if (hi) {
+			KUNIT_EXPECT_GE(test, phyr_addr(&seg), lo);
+			KUNIT_EXPECT_LE(test, phyr_end(&seg), hi);
+		}
+	}
+}
+
+static void drm_phyr_gem_vram_evict(struct kunit *test)
+{
+	struct gem_test *g = test->priv;
+	phys_addr_t base = g->region.base;
+	struct drm_phyr_gem_object *pobj = gem_test_create(test, SZ_256K,
+							   DRM_PHYR_PLACE_VRAM);
+	struct dma_resv *resv = pobj->base.resv;
+	u8 *pattern, *back;
+	size_t i;
+
+	pattern = kunit_kmalloc(test, SZ_256K, GFP_KERNEL);
+	back = kunit_kzalloc(test, SZ_256K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pattern);
+	KUNIT_ASSERT_NOT_NULL(test, back);
+	for (i = 0; i < SZ_256K; i++)
+		pattern[i] = i * 7 + (i >> 12);
+
+	dma_resv_lock(resv, NULL);
+	KUNIT_EXPECT_EQ(test, drm_phyr_gem_placement(pobj), DRM_PHYR_PLACE_VRAM);
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(drm_phyr_gem_list(pobj)), 1);
+	expect_list(test, drm_phyr_gem_list(pobj), PHYR_IC_DEVICE, SZ_256K,
+		    base, base + VRAM_SIZE);
+	KUNIT_EXPECT_EQ(test, g->region.mm.avail, VRAM_SIZE - SZ_256K);
+	/* new VRAM is cleared */
+	gem_test_rw(test, drm_phyr_gem_list(pobj), back, SZ_256K, false);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(back, 0, SZ_256K));
+	gem_test_rw(test, drm_phyr_gem_list(pobj), pattern, SZ_256K, true);
+
+	KUNIT_ASSERT_EQ(test, 0, drm_phyr_gem_evict(pobj));
+	KUNIT_EXPECT_EQ(test, drm_phyr_gem_placement(pobj), DRM_PHYR_PLACE_SYSTEM);
+	KUNIT_EXPECT_EQ(test, pobj->generation, 1);
+	expect_list(test, drm_phyr_gem_list(pobj), PHYR_IC_HOST, SZ_256K, 0, 0);
+	gem_test_rw(test, drm_phyr_gem_list(pobj), back, SZ_256K, false);
+	KUNIT_EXPECT_EQ(test, 0, memcmp(back, pattern, SZ_256K));
+	/* nothing maps the old VRAM: it went back to the region */
+	KUNIT_EXPECT_EQ(test, g->region.mm.avail, VRAM_SIZE);
+
+	/* system memory stays where it is */
+	KUNIT_EXPECT_EQ(test, 0, drm_phyr_gem_evict(pobj));
+	KUNIT_EXPECT_EQ(test, pobj->generation, 1);
+	dma_resv_unlock(resv);
+}
+
+static void drm_phyr_gem_vmap_pins(struct kunit *test)
+{
+	struct drm_phyr_gem_object *pobj = gem_test_create(test, SZ_64K,
+							   DRM_PHYR_PLACE_VRAM);
+	struct dma_resv *resv = pobj->base.resv;
+	struct iosys_map map, map2;
+	u8 *back;
+	size_t i;
+
+	back = kunit_kzalloc(test, SZ_64K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, back);
+
+	dma_resv_lock(resv, NULL);
+	KUNIT_ASSERT_EQ(test, 0, drm_gem_vmap(&pobj->base, &map));
+	KUNIT_ASSERT_EQ(test, 0, drm_gem_vmap(&pobj->base, &map2));
+	KUNIT_EXPECT_PTR_EQ(test, map.vaddr, map2.vaddr);
+	for (i = 0; i < SZ_64K; i++)
+		iosys_map_wr(&map, i, u8, i ^ 0x5a);
+	gem_test_rw(test, drm_phyr_gem_list(pobj), back, SZ_64K, false);
+	for (i = 0; i < SZ_64K; i++)
+		if (back[i] != (u8)(i ^ 0x5a))
+			break;
+	KUNIT_EXPECT_EQ(test, i, SZ_64K);
+
+	/* a kernel mapping pins the object */
+	KUNIT_EXPECT_EQ(test, -EBUSY, drm_phyr_gem_evict(pobj));
+	drm_gem_vunmap(&pobj->base, &map2);
+	KUNIT_EXPECT_EQ(test, -EBUSY, drm_phyr_gem_evict(pobj));
+	drm_gem_vunmap(&pobj->base, &map);
+	KUNIT_EXPECT_EQ(test, pobj->vmap_count, 0);
+	KUNIT_EXPECT_EQ(test, pobj->pin_count, 0);
+	KUNIT_EXPECT_EQ(test, 0, drm_phyr_gem_evict(pobj));
+
+	/* and a mapping of the moved object shows the same bytes */
+	KUNIT_ASSERT_EQ(test, 0, drm_gem_vmap(&pobj->base, &map));
+	for (i = 0; i < SZ_64K; i++)
+		if (iosys_map_rd(&map, i, u8) != (u8)(i ^ 0x5a))
+			break;
+	KUNIT_EXPECT_EQ(test, i, SZ_64K);
+	drm_gem_vunmap(&pobj->base, &map);
+	dma_resv_unlock(resv);
+}
+
+static void drm_phyr_gem_create_errors(struct kunit *test)
+{
+	struct gem_test *g = test->priv;
+	struct drm_phyr_region *r = &g->region;
+	struct drm_phyr_gem_object *pobj;
+	size_t huge = (totalram_pages() + 1) << PAGE_SHIFT;
+
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			PTR_ERR(drm_phyr_gem_create(g->drm, r, 0, DRM_PHYR_PLACE_VRAM)));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			PTR_ERR(drm_phyr_gem_create(g->drm, r, 100, DRM_PHYR_PLACE_SYSTEM)));
+	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(drm_phyr_gem_create(g->drm, r, SZ_4K, 0)));
+	KUNIT_EXPECT_EQ(test, -ENODEV,
+			PTR_ERR(drm_phyr_gem_create(g->drm, NULL, SZ_4K, DRM_PHYR_PLACE_VRAM)));
+	KUNIT_EXPECT_EQ(test, -E2BIG,
+			PTR_ERR(drm_phyr_gem_create(g->drm, r, 2 * VRAM_SIZE,
+						    DRM_PHYR_PLACE_VRAM)));
+	KUNIT_EXPECT_EQ(test, -E2BIG,
+			PTR_ERR(drm_phyr_gem_create(g->drm, NULL, huge, DRM_PHYR_PLACE_SYSTEM)));
+
+	pobj = gem_test_create(test, VRAM_SIZE - SZ_4K, DRM_PHYR_PLACE_VRAM);
+	KUNIT_EXPECT_EQ(test, -ENOSPC,
+			PTR_ERR(drm_phyr_gem_create(g->drm, r, SZ_8K, DRM_PHYR_PLACE_VRAM)));
+	/* a failed create leaves the region as it was */
+	KUNIT_EXPECT_EQ(test, r->mm.avail, SZ_4K);
+	KUNIT_EXPECT_TRUE(test, drm_phyr_gem_is_phyr(&pobj->base));
+}
+
+static struct kunit_case drm_phyr_gem_cases[] = {
+	KUNIT_CASE(drm_phyr_gem_vram_evict),
+	KUNIT_CASE(drm_phyr_gem_vmap_pins),
+	KUNIT_CASE(drm_phyr_gem_create_errors),
+	{ }
+};
+
+static struct kunit_suite drm_phyr_gem_suite = {
+	.name = "drm_phyr_gem",
+	.init = gem_test_init,
+	.test_cases = drm_phyr_gem_cases,
+};
+
+kunit_test_suite(drm_phyr_gem_suite);
