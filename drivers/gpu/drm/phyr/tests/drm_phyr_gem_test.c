@@ -169,7 +169,7 @@ static void drm_phyr_gem_vmap_pins(struct kunit *test)
 {
 	struct drm_phyr_gem_object *pobj = gem_test_create(test, SZ_64K,
 							   DRM_PHYR_PLACE_VRAM);
-	struct dma_resv *resv = pobj->base.resv;
+	struct drm_gem_object *obj = &pobj->base;
 	struct iosys_map map, map2;
 	u8 *back;
 	size_t i;
@@ -177,35 +177,41 @@ static void drm_phyr_gem_vmap_pins(struct kunit *test)
 	back = kunit_kzalloc(test, SZ_64K, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, back);
 
-	dma_resv_lock(resv, NULL);
-	KUNIT_ASSERT_EQ(test, 0, drm_gem_vmap(&pobj->base, &map));
-	KUNIT_ASSERT_EQ(test, 0, drm_gem_vmap(&pobj->base, &map2));
+	KUNIT_ASSERT_EQ(test, 0, drm_gem_vmap_unlocked(obj, &map));
+	KUNIT_ASSERT_EQ(test, 0, drm_gem_vmap_unlocked(obj, &map2));
 	KUNIT_EXPECT_PTR_EQ(test, map.vaddr, map2.vaddr);
 	for (i = 0; i < SZ_64K; i++)
 		iosys_map_wr(&map, i, u8, i ^ 0x5a);
+
+	dma_resv_lock(obj->resv, NULL);
 	gem_test_rw(test, drm_phyr_gem_list(pobj), back, SZ_64K, false);
 	for (i = 0; i < SZ_64K; i++)
 		if (back[i] != (u8)(i ^ 0x5a))
 			break;
 	KUNIT_EXPECT_EQ(test, i, SZ_64K);
-
 	/* a kernel mapping pins the object */
 	KUNIT_EXPECT_EQ(test, -EBUSY, drm_phyr_gem_evict(pobj));
-	drm_gem_vunmap(&pobj->base, &map2);
+	dma_resv_unlock(obj->resv);
+
+	drm_gem_vunmap_unlocked(obj, &map2);
+	dma_resv_lock(obj->resv, NULL);
 	KUNIT_EXPECT_EQ(test, -EBUSY, drm_phyr_gem_evict(pobj));
-	drm_gem_vunmap(&pobj->base, &map);
+	dma_resv_unlock(obj->resv);
+
+	drm_gem_vunmap_unlocked(obj, &map);
+	dma_resv_lock(obj->resv, NULL);
 	KUNIT_EXPECT_EQ(test, pobj->vmap_count, 0);
 	KUNIT_EXPECT_EQ(test, pobj->pin_count, 0);
 	KUNIT_EXPECT_EQ(test, 0, drm_phyr_gem_evict(pobj));
+	dma_resv_unlock(obj->resv);
 
 	/* and a mapping of the moved object shows the same bytes */
-	KUNIT_ASSERT_EQ(test, 0, drm_gem_vmap(&pobj->base, &map));
+	KUNIT_ASSERT_EQ(test, 0, drm_gem_vmap_unlocked(obj, &map));
 	for (i = 0; i < SZ_64K; i++)
 		if (iosys_map_rd(&map, i, u8) != (u8)(i ^ 0x5a))
 			break;
 	KUNIT_EXPECT_EQ(test, i, SZ_64K);
-	drm_gem_vunmap(&pobj->base, &map);
-	dma_resv_unlock(resv);
+	drm_gem_vunmap_unlocked(obj, &map);
 }
 
 static void drm_phyr_gem_create_errors(struct kunit *test)
