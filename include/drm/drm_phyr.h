@@ -800,6 +800,7 @@ struct drm_phyr_backing;
  *	a pinned object does not move
  * @vmap_count: users of @vaddr (reservation lock)
  * @vaddr: kernel mapping while @vmap_count is not zero
+ * @vmap_io: @vaddr maps I/O memory (no struct pages, write-combined)
  * @dmabuf: the dma-buf exported for the object while it exists
  *	(reservation lock); further exports return it again
  * @generation: number of moves so far (reservation lock)
@@ -811,6 +812,7 @@ struct drm_phyr_gem_object {
 	unsigned int pin_count;
 	unsigned int vmap_count;
 	void *vaddr;
+	bool vmap_io;
 	struct dma_buf *dmabuf;
 	u32 generation;
 };

@@ -47,8 +47,17 @@ setup() {
 	mnt sysfs sysfs /sys
 	mnt devtmpfs devtmpfs /dev
 	mnt debugfs debugfs "$DBG"
-	mnt tmpfs tmpfs /tmp mode=1777
 	mnt tmpfs tmpfs /run mode=0755
+	# The project may live under /tmp, which gets a tmpfs of its own next:
+	# keep reaching it (hooks, test programs) through a bind mount.
+	root=$(cd "$PHYR_DIR/../../.." && pwd -P)
+	mkdir -p /run/phyr
+	if mount --bind "$root" /run/phyr; then
+		PHYR_DIR=/run/phyr/tools/testing/phyr
+	else
+		log "bind mount of $root failed"
+	fi
+	mnt tmpfs tmpfs /tmp mode=1777
 	mkdir -p "$OUT"
 	if ! mnt 9p "$PHYR_TAG" "$OUT" trans=virtio,version=9p2000.L,msize=512000; then
 		log "results share unavailable, results stay in the guest"

@@ -481,38 +481,70 @@ static int drm_phyr_gem_mmap(struct drm_gem_object *obj,
 	return 0;
 }
 
+/*
+ * A kernel mapping of the backing store: vmap() of the struct pages for
+ * memory that has them (system memory, p2pmem), vmap_pfn() of the PFNs,
+ * write-combined, for memory that has none (a BAR). vmap_pfn() refuses
+ * PFNs with struct pages, so the two kinds cannot be mixed in one object.
+ */
+static void *drm_phyr_gem_vmap_list(const struct phyr_list *l, size_t npages,
+				    bool io)
+{
+	unsigned long *pfns, n = 0;
+	struct page **pages;
+	struct phyr_iter it;
+	struct phyr seg;
+	void *vaddr;
+
+	pfns = kvmalloc_array(npages, max(sizeof(*pfns), sizeof(*pages)),
+			      GFP_KERNEL);
+	if (!pfns)
+		return NULL;
+	pages = (struct page **)pfns;
+	phyr_iter_init(l, &it);
+	phyr_for_each(seg, &it) {
+		unsigned long pfn = PHYS_PFN(phyr_addr(&seg));
+		unsigned long end = pfn + PHYS_PFN(phyr_len(&seg));
+
+		for (; pfn < end && n < npages; pfn++, n++) {
+			if (pfn_valid(pfn) == io) {
+				kvfree(pfns);
+				return NULL;
+			}
+			if (io)
+				pfns[n] = pfn;
+			else
+				pages[n] = pfn_to_page(pfn);
+		}
+	}
+	if (io)
+		vaddr = vmap_pfn(pfns, n, pgprot_writecombine(PAGE_KERNEL));
+	else
+		vaddr = vmap(pages, n, VM_MAP, PAGE_KERNEL);
+	kvfree(pfns);
+	return vaddr;
+}
+
 static int drm_phyr_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map)
 {
 	struct drm_phyr_gem_object *pobj = to_drm_phyr_gem(obj);
 	const struct phyr_list *l = drm_phyr_backing_list(pobj->backing);
-	bool io = pobj->backing->place == DRM_PHYR_PLACE_VRAM;
-	unsigned long *pfns, n = 0;
 	struct phyr_iter it;
-	struct phyr seg;
+	bool io;
 
 	dma_resv_assert_held(obj->resv);
+	phyr_iter_init(l, &it);
+	io = !pfn_valid(PHYS_PFN(phyr_iter_cur(&it).addr));
 	if (!pobj->vmap_count) {
-		pfns = kvmalloc_array(obj->size >> PAGE_SHIFT, sizeof(*pfns),
-				      GFP_KERNEL);
-		if (!pfns)
-			return -ENOMEM;
-		phyr_iter_init(l, &it);
-		phyr_for_each(seg, &it) {
-			unsigned long pfn = PHYS_PFN(phyr_addr(&seg));
-			unsigned long end = pfn + PHYS_PFN(phyr_len(&seg));
-
-			while (pfn < end)
-				pfns[n++] = pfn++;
-		}
-		pobj->vaddr = vmap_pfn(pfns, n, io ? pgprot_writecombine(PAGE_KERNEL) :
-					      PAGE_KERNEL);
-		kvfree(pfns);
+		pobj->vaddr = drm_phyr_gem_vmap_list(l, obj->size >> PAGE_SHIFT,
+						     io);
 		if (!pobj->vaddr)
 			return -ENOMEM;
+		pobj->vmap_io = io;
 	}
 	pobj->vmap_count++;
 	pobj->pin_count++;
-	if (io)
+	if (pobj->vmap_io)
 		iosys_map_set_vaddr_iomem(map, (void __iomem *)pobj->vaddr);
 	else
 		iosys_map_set_vaddr(map, pobj->vaddr);

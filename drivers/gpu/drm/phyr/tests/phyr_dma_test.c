@@ -337,6 +337,54 @@ static void phyr_dma_p2p(struct kunit *test)
 }
 
 /*
+ * 1 GiB of contiguous device memory: the largest ivshmem BAR (the VM gives
+ * one of 1 GiB) mapped for its own device is one phyr entry and a table of
+ * contiguous bus-address pieces of at most the maximum segment size.
+ */
+static void phyr_dma_p2p_gib(struct kunit *test)
+{
+	struct dma_range_table *t = phyr_dma_test_table(test);
+	struct pci_dev *pdev = NULL, *big = NULL;
+	u64 max_seg, next, n = 0, total = 0;
+	struct dma_range_iter it;
+	struct phyr_list *l;
+	struct dma_range r;
+
+	while ((pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET,
+				      PHYR_TEST_IVSHMEM, pdev))) {
+		if (pci_resource_len(pdev, 2) >= SZ_1G) {
+			big = pdev;
+			break;
+		}
+	}
+	if (!big)
+		kunit_skip(test, "no ivshmem BAR of 1 GiB");
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_put_pci, big));
+
+	l = phyr_test_list(test);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, pci_resource_start(big, 2), SZ_1G,
+						  PHYR_IC_DEVICE | PHYR_F_MMIO, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), 1);
+	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(&big->dev, l, 0, SZ_1G, DMA_BIDIRECTIONAL,
+					      0, t));
+	max_seg = dma_get_max_seg_size(&big->dev);
+	next = pci_bus_address(big, 2);
+	dma_range_iter_init(t, &it);
+	dma_range_for_each(r, &it) {
+		if (r.addr != next || dma_range_len(&r) > max_seg ||
+		    dma_range_via(&r) != DMA_RANGE_VIA_BUS)
+			break;
+		next += dma_range_len(&r);
+		total += dma_range_len(&r);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, total, SZ_1G);
+	KUNIT_EXPECT_EQ(test, n, DIV_ROUND_UP_ULL(SZ_1G, max_seg));
+	KUNIT_EXPECT_EQ(test, dma_range_table_nents(t), n);
+	phyr_dma_unmap(t);
+}
+
+/*
  * The second kind of P2P memory: a provider's BAR published as p2pmem (an
  * NVMe controller memory buffer), which has struct pages (ZONE_DEVICE).
  * Mapped for the provider itself it is reached by PCI bus address; for an
@@ -689,6 +737,7 @@ static struct kunit_case phyr_dma_tests[] = {
 	KUNIT_CASE(phyr_dma_errors),
 	KUNIT_CASE(phyr_dma_p2p),
 	KUNIT_CASE(phyr_dma_p2pmem),
+	KUNIT_CASE(phyr_dma_p2p_gib),
 	KUNIT_CASE(phyr_dma_iommu_one_iova),
 	KUNIT_CASE(phyr_dma_pci_passthrough),
 	KUNIT_CASE(phyr_dma_bounce),
