@@ -125,6 +125,15 @@ collect_demo() {
 			"$demo" 2>&1
 		} >>"$OUT/demo.txt"
 	fi
+	phyrctl=$PHYR_DIR/../../../userspace/build/phyrctl
+	if [ -x "$phyrctl" ]; then
+		log "running phyrctl tour"
+		{
+			echo
+			echo "=== phyrctl tour ==="
+			"$phyrctl" tour 2>&1
+		} >>"$OUT/demo.txt"
+	fi
 }
 
 collect_bench() {

@@ -22,6 +22,7 @@ fail() {
 log "kernel ready after $((SECONDS - start))s"
 if [[ $mode != bench ]]; then
 	make -s -C "$PHYR_ROOT/userspace" || fail "building userspace failed"
+	make -s -C "$PHYR_ROOT/igt-tests" || fail "building the IGT tests failed"
 fi
 
 case $mode in
@@ -35,23 +36,24 @@ test)
 	#    EPYC CPU model: P2P through the host bridge
 	# 3. the DMA suite with iommu=pt (identity), ivshmem behind one PCIe
 	#    switch: P2P by bus address
-	# The vphyr userspace suite runs in all three (phyr_p2p= tells it what
-	# the topology allows).
+	# The vphyr userspace suite and the IGT tests run in all three
+	# (phyr_p2p= tells them what the topology allows); the phyrctl CLI
+	# suite, slow under TCG, in the third.
 	app=${PHYR_VM_APPEND:-}
 	PHYR_VM_APPEND="drm_phyr_test.p2p=none phyr_p2p=none $app" \
-		"$T/vm.sh" --mode test --name test --out "$res/test" ||
+		"$T/vm.sh" --mode test --timeout 1500 --name test --out "$res/test" ||
 		echo "[phyr] the test VM failed; its results are incomplete" >&2
 	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma drm_phyr_test.p2p=host phyr_p2p=host $app" \
-		"$T/vm.sh" --mode test --iommu --cpu EPYC --name test-iommu \
+		"$T/vm.sh" --mode test --timeout 1500 --iommu --cpu EPYC --name test-iommu \
 		--out "$res/test-iommu" ||
 		echo "[phyr] the IOMMU VM failed; its results are incomplete" >&2
-	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma iommu=pt drm_phyr_test.p2p=bus phyr_p2p=bus $app" \
-		"$T/vm.sh" --mode test --iommu --switch --name test-iommu-pt \
+	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma iommu=pt drm_phyr_test.p2p=bus phyr_p2p=bus phyr_phyrctl=1 phyr_hook_timeout=900 $app" \
+		"$T/vm.sh" --mode test --timeout 1500 --iommu --switch --name test-iommu-pt \
 		--out "$res/test-iommu-pt" ||
 		echo "[phyr] the iommu=pt VM failed; its results are incomplete" >&2
 	# 4. bouncing through swiotlb, forced for every device
 	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma.phyr_dma_bounce swiotlb=force $app" \
-		"$T/vm.sh" --mode test --name test-swiotlb --out "$res/test-swiotlb" ||
+		"$T/vm.sh" --mode test --timeout 1500 --name test-swiotlb --out "$res/test-swiotlb" ||
 		echo "[phyr] the swiotlb VM failed; its results are incomplete" >&2
 	log "VM runs done after $((SECONDS - start))s"
 	python3 "$T/results.py" "$res/test" "$res/test-iommu" "$res/test-iommu-pt" \

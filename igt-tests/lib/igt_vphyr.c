@@ -1,0 +1,839 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Code shared by the vphyr IGT tests.
+ *
+ * The vphyr render nodes are found by driver name (drmGetVersion()), one
+ * per instance; vgem is opened through IGT's own __drm_open_driver(). The
+ * P2P topology the VM was booted with comes from phyr_p2p=none|host|bus
+ * on the kernel command line (read from $PHYR_CMDLINE if set, else
+ * /proc/cmdline).
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <xf86drm.h>
+
+#include "igt_vphyr.h"
+
+#define VPHYR_SENTINEL	0xa5
+
+static const struct vphyr_env *exit_env;
+
+/* ---- environment ---- */
+
+const char *vphyr_p2p_name(enum vphyr_p2p p)
+{
+	switch (p) {
+	case VPHYR_P2P_NONE:
+		return "none";
+	case VPHYR_P2P_HOST:
+		return "host";
+	case VPHYR_P2P_BUS:
+		return "bus";
+	default:
+		return "unknown";
+	}
+}
+
+static void read_p2p_mode(struct vphyr_env *e)
+{
+	const char *path = getenv("PHYR_CMDLINE");
+	const char *key = "phyr_p2p=";
+	char buf[4096], *tok, *save;
+	size_t n;
+	FILE *f;
+
+	e->p2p = VPHYR_P2P_UNKNOWN;
+	e->in_vm = false;
+	if (!path || !*path)
+		path = "/proc/cmdline";
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (tok = strtok_r(buf, " \t\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\n", &save)) {
+		if (strncmp(tok, key, strlen(key)))
+			continue;
+		e->in_vm = true;
+		tok += strlen(key);
+		if (!strcmp(tok, "none"))
+			e->p2p = VPHYR_P2P_NONE;
+		else if (!strcmp(tok, "host"))
+			e->p2p = VPHYR_P2P_HOST;
+		else if (!strcmp(tok, "bus"))
+			e->p2p = VPHYR_P2P_BUS;
+		else
+			igt_info("unknown phyr_p2p=%s on the kernel command line\n",
+				 tok);
+	}
+}
+
+static bool is_vphyr(int fd)
+{
+	drmVersionPtr v = drmGetVersion(fd);
+	bool ret;
+
+	if (!v)
+		return false;
+	ret = v->name && !strcmp(v->name, "vphyr");
+	drmFreeVersion(v);
+	return ret;
+}
+
+static int cmp_dev(const void *a, const void *b)
+{
+	const struct vphyr_dev *x = a, *y = b;
+
+	return x->info.instance < y->info.instance ? -1 :
+	       x->info.instance > y->info.instance;
+}
+
+static void find_instances(struct vphyr_env *e)
+{
+	struct dirent **ents;
+	struct vphyr_dev *d;
+	char path[64];
+	int i, n, fd;
+
+	n = scandir("/dev/dri", &ents, NULL, alphasort);
+	if (n < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+
+		if (strncmp(name, "renderD", 7) || strlen(name) > 40 ||
+		    e->ndev >= VPHYR_MAX_DEVS)
+			continue;
+		snprintf(path, sizeof(path), "/dev/dri/%.40s", name);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!is_vphyr(fd)) {
+			close(fd);
+			continue;
+		}
+		d = &e->dev[e->ndev];
+		memset(d, 0, sizeof(*d));
+		snprintf(d->path, sizeof(d->path), "%s", path);
+		if (__vphyr_info(fd, &d->info)) {
+			igt_info("%s: VPHYR_INFO failed: %s\n", path,
+				 strerror(errno));
+			close(fd);
+			continue;
+		}
+		d->fd = fd;
+		snprintf(d->name, sizeof(d->name), "vphyr%u", d->info.instance);
+		e->ndev++;
+	}
+	for (i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+
+	qsort(e->dev, e->ndev, sizeof(e->dev[0]), cmp_dev);
+	for (i = 0; i < e->ndev; i++) {
+		if (e->dev[i].info.flags & VPHYR_INFO_VRAM)
+			e->vram[e->nvram++] = i;
+		else if (e->sys < 0)
+			e->sys = i;
+	}
+}
+
+static void exit_handler(int sig)
+{
+	(void)sig;
+	if (exit_env)
+		vphyr_reset_links(exit_env);
+}
+
+/*
+ * Open every vphyr instance and vgem, read the P2P mode. Finding nothing
+ * is not an error here: each subtest requires what it needs.
+ */
+void vphyr_env_open(struct vphyr_env *e)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	memset(e, 0, sizeof(*e));
+	e->sys = -1;
+	e->vgem = -1;
+	e->page = page > 0 ? (uint64_t)page : 4096;
+	e->root = geteuid() == 0;
+	read_p2p_mode(e);
+	find_instances(e);
+	e->vgem = __drm_open_driver(DRIVER_VGEM);
+
+	igt_info("%d vphyr instance(s), %d with VRAM, vgem %s, phyr_p2p=%s%s\n",
+		 e->ndev, e->nvram, e->vgem >= 0 ? "present" : "absent",
+		 vphyr_p2p_name(e->p2p), e->in_vm ? "" : " (not given)");
+
+	/* a link left behind by an earlier run would change what we see */
+	vphyr_reset_links(e);
+	exit_env = e;
+	igt_install_exit_handler(exit_handler);
+}
+
+void vphyr_env_close(struct vphyr_env *e)
+{
+	int i;
+
+	vphyr_reset_links(e);
+	exit_env = NULL;
+	for (i = 0; i < e->ndev; i++)
+		close(e->dev[i].fd);
+	if (e->vgem >= 0)
+		close(e->vgem);
+	e->ndev = 0;
+	e->nvram = 0;
+	e->sys = -1;
+	e->vgem = -1;
+}
+
+/* Another file of the same instance, for per-file state (handles). */
+int vphyr_open_again(const struct vphyr_env *e, int idx)
+{
+	int fd = open(e->dev[idx].path, O_RDWR | O_CLOEXEC);
+
+	igt_assert_f(fd >= 0, "open %s: %s\n", e->dev[idx].path,
+		     strerror(errno));
+	return fd;
+}
+
+bool vphyr_has_vram(const struct vphyr_env *e, int idx)
+{
+	return e->dev[idx].info.flags & VPHYR_INFO_VRAM;
+}
+
+/* The instance most single-device subtests use: one with VRAM if any. */
+int vphyr_primary(const struct vphyr_env *e)
+{
+	if (e->nvram)
+		return e->vram[0];
+	if (e->sys >= 0)
+		return e->sys;
+	return e->ndev ? 0 : -1;
+}
+
+int vphyr_by_instance(const struct vphyr_env *e, uint32_t instance)
+{
+	int i;
+
+	for (i = 0; i < e->ndev; i++)
+		if (e->dev[i].info.instance == instance)
+			return i;
+	return -1;
+}
+
+/* Remove every link between instances; safe from an exit handler. */
+void vphyr_reset_links(const struct vphyr_env *e)
+{
+	struct drm_vphyr_info info;
+	int i, p;
+
+	for (i = 0; i < e->ndev; i++) {
+		if (__vphyr_info(e->dev[i].fd, &info) ||
+		    info.link_peer == VPHYR_NO_PEER)
+			continue;
+		p = vphyr_by_instance(e, info.link_peer);
+		if (p >= 0)
+			__vphyr_link(e->dev[i].fd, e->dev[p].fd,
+				     VPHYR_LINK_REMOVE);
+	}
+}
+
+void vphyr_require_dev(const struct vphyr_env *e)
+{
+	igt_require_f(e->ndev > 0, "no vphyr device under /dev/dri\n");
+}
+
+void vphyr_require_vram(const struct vphyr_env *e, int n)
+{
+	igt_require_f(e->nvram >= n,
+		      "needs %d vphyr instance(s) with VRAM, found %d\n", n,
+		      e->nvram);
+}
+
+void vphyr_require_sys(const struct vphyr_env *e)
+{
+	igt_require_f(e->sys >= 0, "no vphyr instance without VRAM\n");
+}
+
+void vphyr_require_vgem(const struct vphyr_env *e)
+{
+	igt_require_f(e->vgem >= 0, "no vgem device\n");
+}
+
+void vphyr_require_p2p(const struct vphyr_env *e)
+{
+	igt_require_f(e->p2p != VPHYR_P2P_UNKNOWN,
+		      "P2P expectation unknown: no phyr_p2p=none|host|bus on the kernel command line\n");
+}
+
+void vphyr_require_root(const struct vphyr_env *e)
+{
+	igt_require_f(e->root, "needs CAP_SYS_ADMIN (run as root)\n");
+}
+
+/* ---- ioctls ---- */
+
+static int vphyr_ioctl(int fd, unsigned long request, void *arg)
+{
+	int ret = 0;
+
+	if (igt_ioctl(fd, request, arg))
+		ret = -errno;
+	errno = 0;
+	return ret;
+}
+
+int __vphyr_info(int fd, struct drm_vphyr_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return vphyr_ioctl(fd, DRM_IOCTL_VPHYR_INFO, info);
+}
+
+void vphyr_info(int fd, struct drm_vphyr_info *info)
+{
+	igt_assert_eq(__vphyr_info(fd, info), 0);
+}
+
+int __vphyr_gem_create(int fd, uint64_t size, uint32_t flags,
+		       uint32_t *handle)
+{
+	struct drm_vphyr_gem_create c = { .size = size, .flags = flags };
+	int ret = vphyr_ioctl(fd, DRM_IOCTL_VPHYR_GEM_CREATE, &c);
+
+	*handle = ret ? 0 : c.handle;
+	return ret;
+}
+
+uint32_t vphyr_gem_create(int fd, uint64_t size, uint32_t flags)
+{
+	uint32_t handle;
+
+	igt_assert_eq(__vphyr_gem_create(fd, size, flags, &handle), 0);
+	igt_assert_neq_u32(handle, 0);
+	return handle;
+}
+
+int __vphyr_gem_mmap_offset(int fd, uint32_t handle, uint32_t pad,
+			    uint64_t *offset)
+{
+	struct drm_vphyr_gem_mmap m = { .handle = handle, .pad = pad };
+	int ret = vphyr_ioctl(fd, DRM_IOCTL_VPHYR_GEM_MMAP, &m);
+
+	*offset = ret ? 0 : m.offset;
+	return ret;
+}
+
+void *vphyr_gem_mmap(int fd, uint32_t handle, uint64_t size)
+{
+	uint64_t off;
+	void *p;
+
+	igt_assert_eq(__vphyr_gem_mmap_offset(fd, handle, 0, &off), 0);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+	igt_assert_f(p != MAP_FAILED, "mmap of handle %u (0x%llx bytes at 0x%llx): %s\n",
+		     handle, (unsigned long long)size,
+		     (unsigned long long)off, strerror(errno));
+	return p;
+}
+
+int __vphyr_gem_ranges(int fd, struct drm_vphyr_gem_ranges *q)
+{
+	return vphyr_ioctl(fd, DRM_IOCTL_VPHYR_GEM_RANGES, q);
+}
+
+int __vphyr_gem_dma(int fd, uint32_t handle, uint32_t flags, uint64_t offset,
+		    uint64_t size, void *data)
+{
+	struct drm_vphyr_gem_dma d = {
+		.handle = handle,
+		.flags = flags,
+		.offset = offset,
+		.size = size,
+		.data_ptr = (uintptr_t)data,
+	};
+
+	return vphyr_ioctl(fd, DRM_IOCTL_VPHYR_GEM_DMA, &d);
+}
+
+int __vphyr_gem_evict(int fd, uint32_t handle, uint32_t flags)
+{
+	struct drm_vphyr_gem_evict ev = { .handle = handle, .flags = flags };
+
+	return vphyr_ioctl(fd, DRM_IOCTL_VPHYR_GEM_EVICT, &ev);
+}
+
+void vphyr_gem_evict(int fd, uint32_t handle)
+{
+	igt_assert_eq(__vphyr_gem_evict(fd, handle, 0), 0);
+}
+
+int __vphyr_link(int fd, int peer_fd, uint32_t flags)
+{
+	struct drm_vphyr_link l = { .peer_fd = peer_fd, .flags = flags };
+
+	return vphyr_ioctl(fd, DRM_IOCTL_VPHYR_LINK, &l);
+}
+
+void vphyr_link(int fd, int peer_fd)
+{
+	igt_assert_eq(__vphyr_link(fd, peer_fd, 0), 0);
+}
+
+void vphyr_unlink(int fd, int peer_fd)
+{
+	igt_assert_eq(__vphyr_link(fd, peer_fd, VPHYR_LINK_REMOVE), 0);
+}
+
+int __vphyr_gem_close(int fd, uint32_t handle)
+{
+	struct drm_gem_close c = { .handle = handle };
+
+	return vphyr_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &c);
+}
+
+int __vphyr_prime_export(int fd, uint32_t handle, int *dmabuf)
+{
+	struct drm_prime_handle p = {
+		.handle = handle, .flags = DRM_CLOEXEC | DRM_RDWR, .fd = -1,
+	};
+	int ret = vphyr_ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p);
+
+	*dmabuf = ret ? -1 : p.fd;
+	return ret;
+}
+
+int __vphyr_prime_import(int fd, int dmabuf, uint32_t *handle)
+{
+	struct drm_prime_handle p = { .fd = dmabuf };
+	int ret = vphyr_ioctl(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
+
+	*handle = ret ? 0 : p.handle;
+	return ret;
+}
+
+/* Export from one file and import into another (with IGT's PRIME functions). */
+uint32_t vphyr_share(int exp_fd, uint32_t handle, int imp_fd)
+{
+	int dmabuf = prime_handle_to_fd(exp_fd, handle);
+	uint32_t h;
+
+	h = prime_fd_to_handle(imp_fd, dmabuf);
+	close(dmabuf);
+	return h;
+}
+
+/* ---- range tables ---- */
+
+static bool all_sentinel(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (c[i] != VPHYR_SENTINEL)
+			return false;
+	return true;
+}
+
+/*
+ * Read the whole table: ask for the count, then read into an array one
+ * entry larger than needed and check the extra entry stayed untouched.
+ */
+void vphyr_get_table(int fd, uint32_t handle, struct vphyr_table *t)
+{
+	struct drm_vphyr_gem_ranges q = { .handle = handle };
+	uint32_t n;
+
+	memset(t, 0, sizeof(*t));
+	igt_assert_eq(__vphyr_gem_ranges(fd, &q), 0);
+	n = q.count;
+	igt_assert_f(n > 0 && n <= 1u << 20, "handle %u reports %u ranges\n",
+		     handle, n);
+	t->r = malloc((n + 1) * sizeof(*t->r));
+	igt_assert(t->r);
+	memset(t->r, VPHYR_SENTINEL, (n + 1) * sizeof(*t->r));
+	t->q.handle = handle;
+	t->q.count = n;
+	t->q.ranges_ptr = (uintptr_t)t->r;
+	igt_assert_eq(__vphyr_gem_ranges(fd, &t->q), 0);
+	igt_assert_f(t->q.count == n, "handle %u: %u ranges, then %u\n",
+		     handle, n, t->q.count);
+	igt_assert_f(all_sentinel(&t->r[n], sizeof(t->r[n])),
+		     "handle %u: entry %u written, beyond the room given\n",
+		     handle, n);
+	igt_assert_f(t->q.kind == q.kind && t->q.placement == q.placement &&
+		     t->q.total_len == q.total_len &&
+		     t->q.generation == q.generation,
+		     "handle %u: two reads disagree (kind %u/%u placement %u/%u generation %u/%u)\n",
+		     handle, q.kind, t->q.kind, q.placement, t->q.placement,
+		     q.generation, t->q.generation);
+}
+
+void vphyr_table_fini(struct vphyr_table *t)
+{
+	free(t->r);
+	t->r = NULL;
+}
+
+void vphyr_dump_table(const char *what, const struct vphyr_table *t)
+{
+	uint32_t i;
+
+	igt_debug("%s: kind %u placement %u generation %u count %u total 0x%llx\n",
+		  what, t->q.kind, t->q.placement, t->q.generation, t->q.count,
+		  (unsigned long long)t->q.total_len);
+	for (i = 0; i < t->q.count && i < 32; i++)
+		igt_debug("  [%u] addr 0x%llx len 0x%llx flags 0x%x pad %u\n", i,
+			  (unsigned long long)t->r[i].addr,
+			  (unsigned long long)t->r[i].len, t->r[i].flags,
+			  t->r[i].pad);
+	if (t->q.count > 32)
+		igt_debug("  ... %u more\n", t->q.count - 32);
+}
+
+static bool vram_window(const struct vphyr_env *e, int idx, uint64_t *lo,
+			uint64_t *hi)
+{
+	const struct drm_vphyr_info *i = &e->dev[idx].info;
+
+	if (!(i->flags & VPHYR_INFO_VRAM) || !i->vram_base)
+		return false;
+	*lo = i->vram_base;
+	*hi = i->vram_base + i->vram_size;
+	return true;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct drm_vphyr_range *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+#define KNOWN_RANGE_FLAGS (VPHYR_RANGE_IC_MASK | VPHYR_RANGE_MMIO | \
+			   VPHYR_RANGE_PINNED | VPHYR_RANGE_VIA_MASK)
+
+/*
+ * The checks every table gets: header, entry count bounds, lengths adding
+ * up to the total, flags (interconnect, MMIO, how each DMA range is
+ * reached), and for physical ranges read by root: alignment, placement
+ * inside or outside the VRAM windows, no overlaps.
+ */
+void vphyr_check_table(const struct vphyr_env *e, const char *what,
+		       const struct vphyr_table *t,
+		       const struct vphyr_expect *x)
+{
+	const struct drm_vphyr_gem_ranges *q = &t->q;
+	bool phys = x->kind == VPHYR_RANGES_PHYS;
+	uint32_t i, f, max = x->max_ranges;
+	struct drm_vphyr_range *s;
+	uint64_t sum = 0, lo, hi;
+	int d;
+
+	vphyr_dump_table(what, t);
+	if (!max)
+		max = x->total / e->page;
+
+	igt_assert_f(q->kind == x->kind, "%s: kind %u, expected %u\n", what,
+		     q->kind, x->kind);
+	igt_assert_f(q->placement == x->placement,
+		     "%s: placement %u, expected %u\n", what, q->placement,
+		     x->placement);
+	igt_assert_f(q->total_len == x->total,
+		     "%s: total_len 0x%llx, expected 0x%llx\n", what,
+		     (unsigned long long)q->total_len,
+		     (unsigned long long)x->total);
+	igt_assert_f(q->count >= 1 && q->count <= max,
+		     "%s: %u ranges, expected 1 to %u\n", what, q->count, max);
+
+	for (i = 0; i < q->count; i++) {
+		const struct drm_vphyr_range *r = &t->r[i];
+
+		f = r->flags;
+		igt_assert_f(r->len > 0, "%s: [%u] empty\n", what, i);
+		igt_assert_f(r->len <= UINT64_MAX - sum,
+			     "%s: [%u] lengths overflow\n", what, i);
+		sum += r->len;
+		igt_assert_f(!r->pad, "%s: [%u] pad %u\n", what, i, r->pad);
+		igt_assert_f(!(f & ~KNOWN_RANGE_FLAGS),
+			     "%s: [%u] unknown flags 0x%x\n", what, i,
+			     f & ~KNOWN_RANGE_FLAGS);
+		igt_assert_f((f & VPHYR_RANGE_IC_MASK) == x->ic,
+			     "%s: [%u] interconnect %u, expected %u\n", what, i,
+			     f & VPHYR_RANGE_IC_MASK, x->ic);
+		if (x->mmio >= 0)
+			igt_assert_f(!!(f & VPHYR_RANGE_MMIO) == x->mmio,
+				     "%s: [%u] MMIO %s, expected %s\n", what, i,
+				     f & VPHYR_RANGE_MMIO ? "set" : "clear",
+				     x->mmio ? "set" : "clear");
+		if (!phys) {
+			igt_assert_f(VPHYR_VIA_BIT(f) & x->via,
+				     "%s: [%u] via %u, expected one of mask 0x%x\n",
+				     what, i, VPHYR_VIA(f), x->via);
+			continue;
+		}
+		igt_assert_f(!(f & VPHYR_RANGE_VIA_MASK),
+			     "%s: [%u] via %u on a physical range\n", what, i,
+			     VPHYR_VIA(f));
+		igt_assert_f(!(r->len % e->page),
+			     "%s: [%u] length 0x%llx not page aligned\n", what,
+			     i, (unsigned long long)r->len);
+		if (!e->root) {
+			igt_assert_f(!r->addr,
+				     "%s: [%u] physical address shown to a user without CAP_SYS_ADMIN\n",
+				     what, i);
+			continue;
+		}
+		igt_assert_f(r->addr && !(r->addr % e->page),
+			     "%s: [%u] address 0x%llx\n", what, i,
+			     (unsigned long long)r->addr);
+		igt_assert_f(r->addr + r->len - 1 >= r->addr,
+			     "%s: [%u] wraps\n", what, i);
+		if (x->in_dev >= 0 && vram_window(e, x->in_dev, &lo, &hi))
+			igt_assert_f(r->addr >= lo && r->addr + r->len <= hi,
+				     "%s: [%u] 0x%llx+0x%llx outside the VRAM [0x%llx, 0x%llx) of %s\n",
+				     what, i, (unsigned long long)r->addr,
+				     (unsigned long long)r->len,
+				     (unsigned long long)lo,
+				     (unsigned long long)hi,
+				     e->dev[x->in_dev].name);
+		if (!x->out_vram)
+			continue;
+		for (d = 0; d < e->ndev; d++)
+			if (vram_window(e, d, &lo, &hi))
+				igt_assert_f(r->addr + r->len <= lo ||
+					     r->addr >= hi,
+					     "%s: [%u] 0x%llx+0x%llx inside the VRAM of %s\n",
+					     what, i,
+					     (unsigned long long)r->addr,
+					     (unsigned long long)r->len,
+					     e->dev[d].name);
+	}
+	igt_assert_f(sum == q->total_len,
+		     "%s: lengths add up to 0x%llx, total_len 0x%llx\n", what,
+		     (unsigned long long)sum,
+		     (unsigned long long)q->total_len);
+
+	if (!phys || !e->root || q->count < 2)
+		return;
+	/* the physical ranges of one object never overlap */
+	s = malloc(q->count * sizeof(*s));
+	igt_assert(s);
+	memcpy(s, t->r, q->count * sizeof(*s));
+	qsort(s, q->count, sizeof(*s), cmp_range);
+	for (i = 1; i < q->count; i++)
+		igt_assert_f(s[i - 1].addr + s[i - 1].len <= s[i].addr,
+			     "%s: ranges at 0x%llx and 0x%llx overlap\n", what,
+			     (unsigned long long)s[i - 1].addr,
+			     (unsigned long long)s[i].addr);
+	free(s);
+}
+
+bool vphyr_same_table(const struct vphyr_table *a,
+		      const struct vphyr_table *b)
+{
+	return a->q.count == b->q.count && a->q.kind == b->q.kind &&
+	       a->q.placement == b->q.placement &&
+	       a->q.total_len == b->q.total_len &&
+	       !memcmp(a->r, b->r, a->q.count * sizeof(*a->r));
+}
+
+/* An object of instance idx read back by its own instance. */
+void vphyr_expect_own(struct vphyr_expect *x, int idx, uint32_t placement,
+		      uint64_t size)
+{
+	bool vram = placement == VPHYR_PLACE_VRAM;
+
+	memset(x, 0, sizeof(*x));
+	x->kind = VPHYR_RANGES_PHYS;
+	x->placement = placement;
+	x->total = size;
+	x->ic = vram ? VPHYR_RANGE_IC_DEVICE : VPHYR_RANGE_IC_HOST;
+	x->mmio = vram;
+	x->in_dev = vram ? idx : -1;
+	x->out_vram = !vram;
+}
+
+/* An imported object: the importer's DMA range table. */
+void vphyr_expect_dma(struct vphyr_expect *x, uint32_t ic, int mmio,
+		      uint32_t via, uint64_t size)
+{
+	memset(x, 0, sizeof(*x));
+	x->kind = VPHYR_RANGES_DMA;
+	x->placement = VPHYR_PLACE_IMPORTED;
+	x->total = size;
+	x->ic = ic;
+	x->mmio = mmio;
+	x->via = via;
+	x->in_dev = -1;
+}
+
+/* ---- data ---- */
+
+/* Bytes that depend on the seed and on their offset in the object. */
+static uint64_t pattern_word(uint32_t seed, uint64_t word)
+{
+	uint64_t x = word * 0xd1342543de82ef95ull + seed * 0x2545f4914f6cdd1dull;
+
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 32;
+	return x;
+}
+
+static uint8_t pattern_byte(uint32_t seed, uint64_t pos)
+{
+	return pattern_word(seed, pos >> 3) >> ((pos & 7) * 8);
+}
+
+void vphyr_fill(void *buf, size_t len, uint32_t seed, uint64_t pos)
+{
+	unsigned char *c = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		c[i] = pattern_byte(seed, pos + i);
+}
+
+void vphyr_assert_pattern(const char *what, const void *buf, size_t len,
+			  uint32_t seed, uint64_t pos)
+{
+	const unsigned char *c = buf;
+	size_t i, bad = 0, first = 0;
+
+	for (i = 0; i < len; i++)
+		if (c[i] != pattern_byte(seed, pos + i) && !bad++)
+			first = i;
+	igt_assert_f(!bad,
+		     "%s: %zu of %zu bytes differ, first at object offset 0x%llx: expected 0x%02x, got 0x%02x\n",
+		     what, bad, len, (unsigned long long)(pos + first),
+		     pattern_byte(seed, pos + first), c[first]);
+}
+
+void vphyr_write_cpu(int fd, uint32_t handle, uint64_t size, uint32_t seed)
+{
+	void *map = vphyr_gem_mmap(fd, handle, size);
+
+	vphyr_fill(map, size, seed, 0);
+	munmap(map, size);
+}
+
+void vphyr_check_cpu(const char *what, int fd, uint32_t handle,
+		     uint64_t size, uint32_t seed)
+{
+	void *map = vphyr_gem_mmap(fd, handle, size);
+	void *buf = malloc(size);
+
+	igt_assert(buf);
+	memcpy(buf, map, size);
+	munmap(map, size);
+	vphyr_assert_pattern(what, buf, size, seed, 0);
+	free(buf);
+}
+
+void vphyr_write_dma(int fd, uint32_t handle, uint64_t offset, uint64_t len,
+		     uint32_t seed)
+{
+	void *buf = malloc(len);
+	int ret;
+
+	igt_assert(buf);
+	vphyr_fill(buf, len, seed, offset);
+	ret = __vphyr_gem_dma(fd, handle, VPHYR_DMA_WRITE, offset, len, buf);
+	free(buf);
+	igt_assert_f(ret == 0, "GEM_DMA write of handle %u at 0x%llx+0x%llx: %s\n",
+		     handle, (unsigned long long)offset,
+		     (unsigned long long)len, strerror(-ret));
+}
+
+void vphyr_check_dma(const char *what, int fd, uint32_t handle,
+		     uint64_t offset, uint64_t len, uint32_t seed)
+{
+	void *buf = malloc(len);
+	int ret;
+
+	igt_assert(buf);
+	memset(buf, VPHYR_SENTINEL, len);
+	ret = __vphyr_gem_dma(fd, handle, VPHYR_DMA_READ, offset, len, buf);
+	igt_assert_f(ret == 0, "%s: GEM_DMA read of handle %u at 0x%llx+0x%llx: %s\n",
+		     what, handle, (unsigned long long)offset,
+		     (unsigned long long)len, strerror(-ret));
+	vphyr_assert_pattern(what, buf, len, seed, offset);
+	free(buf);
+}
+
+/* ---- resources ---- */
+
+int vphyr_count_fds(void)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	igt_assert_f(d, "/proc/self/fd: %s\n", strerror(errno));
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own descriptor */
+}
+
+int vphyr_count_maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	int c, n = 0;
+
+	igt_assert_f(f, "/proc/self/maps: %s\n", strerror(errno));
+	while ((c = fgetc(f)) != EOF)
+		if (c == '\n')
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* How many of the handle numbers 1..max are open on fd. */
+int vphyr_count_handles(int fd, uint32_t max)
+{
+	struct drm_vphyr_gem_ranges q;
+	uint32_t h;
+	int n = 0, ret;
+
+	for (h = 1; h <= max; h++) {
+		memset(&q, 0, sizeof(q));
+		q.handle = h;
+		ret = __vphyr_gem_ranges(fd, &q);
+		igt_assert_f(ret == 0 || ret == -ENOENT,
+			     "GEM_RANGES probing handle %u: %s\n", h,
+			     strerror(-ret));
+		if (!ret)
+			n++;
+	}
+	return n;
+}
+
+/* A handle number that existed on fd and does not any more. */
+uint32_t vphyr_stale_handle(const struct vphyr_env *e, int fd)
+{
+	uint32_t h = vphyr_gem_create(fd, e->page, VPHYR_GEM_SYSTEM);
+
+	gem_close(fd, h);
+	return h;
+}
+
+/* An address with nothing mapped at it (right now). */
+void *vphyr_unmapped_address(const struct vphyr_env *e)
+{
+	void *p = mmap(NULL, e->page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	igt_assert(p != MAP_FAILED);
+	munmap(p, e->page);
+	return p;
+}

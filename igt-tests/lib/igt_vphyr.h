@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Code shared by the vphyr IGT tests: finding the instances, the
+ * vphyr ioctls (a __ variant returning 0 or -errno, a plain one asserting
+ * success), range tables with the checks every test applies, and data
+ * patterns compared through the CPU and through the device's DMA.
+ */
+#ifndef IGT_VPHYR_H
+#define IGT_VPHYR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "igt_decls.h"
+#include "vphyr_drm.h"
+
+#define VPHYR_MAX_DEVS		16
+#define VPHYR_NO_PEER		(~0u)
+#define VPHYR_BAD_HANDLE	0x7ffffff0u
+
+enum vphyr_p2p {
+	VPHYR_P2P_UNKNOWN,
+	VPHYR_P2P_NONE,		/* P2P refused: importing VRAM migrates it */
+	VPHYR_P2P_HOST,		/* through the host bridge */
+	VPHYR_P2P_BUS,		/* by PCI bus address below a switch */
+};
+
+struct vphyr_dev {
+	char path[64];
+	char name[24];		/* "vphyr<instance>", used in subtest names */
+	int fd;			/* open for the whole binary */
+	struct drm_vphyr_info info;
+};
+
+struct vphyr_env {
+	struct vphyr_dev dev[VPHYR_MAX_DEVS];	/* sorted by instance */
+	int ndev;
+	int sys;		/* index of the instance without VRAM, or -1 */
+	int vram[VPHYR_MAX_DEVS];	/* indices of the VRAM instances */
+	int nvram;
+	int vgem;		/* fd of vgem's card node, or -1 */
+	enum vphyr_p2p p2p;	/* from phyr_p2p= on the kernel command line */
+	bool in_vm;		/* phyr_p2p= was given at all */
+	bool root;
+	uint64_t page;
+};
+
+/* ---- environment ---- */
+
+void vphyr_env_open(struct vphyr_env *e);
+void vphyr_env_close(struct vphyr_env *e);
+const char *vphyr_p2p_name(enum vphyr_p2p p);
+int vphyr_open_again(const struct vphyr_env *e, int idx);
+bool vphyr_has_vram(const struct vphyr_env *e, int idx);
+int vphyr_primary(const struct vphyr_env *e);
+int vphyr_by_instance(const struct vphyr_env *e, uint32_t instance);
+void vphyr_reset_links(const struct vphyr_env *e);
+
+void vphyr_require_dev(const struct vphyr_env *e);
+void vphyr_require_vram(const struct vphyr_env *e, int n);
+void vphyr_require_sys(const struct vphyr_env *e);
+void vphyr_require_vgem(const struct vphyr_env *e);
+void vphyr_require_p2p(const struct vphyr_env *e);
+void vphyr_require_root(const struct vphyr_env *e);
+
+/* ---- ioctls ---- */
+
+int __vphyr_info(int fd, struct drm_vphyr_info *info);
+void vphyr_info(int fd, struct drm_vphyr_info *info);
+int __vphyr_gem_create(int fd, uint64_t size, uint32_t flags,
+		       uint32_t *handle);
+uint32_t vphyr_gem_create(int fd, uint64_t size, uint32_t flags);
+int __vphyr_gem_mmap_offset(int fd, uint32_t handle, uint32_t pad,
+			    uint64_t *offset);
+void *vphyr_gem_mmap(int fd, uint32_t handle, uint64_t size);
+int __vphyr_gem_ranges(int fd, struct drm_vphyr_gem_ranges *q);
+int __vphyr_gem_dma(int fd, uint32_t handle, uint32_t flags, uint64_t offset,
+		    uint64_t size, void *data);
+int __vphyr_gem_evict(int fd, uint32_t handle, uint32_t flags);
+void vphyr_gem_evict(int fd, uint32_t handle);
+int __vphyr_link(int fd, int peer_fd, uint32_t flags);
+void vphyr_link(int fd, int peer_fd);
+void vphyr_unlink(int fd, int peer_fd);
+int __vphyr_gem_close(int fd, uint32_t handle);
+int __vphyr_prime_export(int fd, uint32_t handle, int *dmabuf);
+int __vphyr_prime_import(int fd, int dmabuf, uint32_t *handle);
+uint32_t vphyr_share(int exp_fd, uint32_t handle, int imp_fd);
+
+/* ---- range tables ---- */
+
+struct vphyr_table {
+	struct drm_vphyr_gem_ranges q;
+	struct drm_vphyr_range *r;	/* q.count entries */
+};
+
+#define VPHYR_VIA(f)	(((f) & VPHYR_RANGE_VIA_MASK) >> 4)
+#define VPHYR_VIA_BIT(via)	(1u << VPHYR_VIA(via))
+#define VPHYR_VIA_HOSTMEM	(VPHYR_VIA_BIT(VPHYR_RANGE_VIA_DIRECT) | \
+				 VPHYR_VIA_BIT(VPHYR_RANGE_VIA_PAGE) | \
+				 VPHYR_VIA_BIT(VPHYR_RANGE_VIA_IOMMU))
+
+struct vphyr_expect {
+	uint32_t kind;		/* VPHYR_RANGES_* */
+	uint32_t placement;	/* VPHYR_PLACE_* */
+	uint64_t total;		/* object size */
+	uint32_t ic;		/* VPHYR_RANGE_IC_* of every entry */
+	int mmio;		/* 1: set, 0: clear, -1: either */
+	uint32_t via;		/* VPHYR_VIA_BIT() mask, DMA tables only */
+	int in_dev;		/* >= 0: inside this instance's VRAM */
+	bool out_vram;		/* outside every VRAM region */
+	uint32_t max_ranges;	/* 0: at most one per page */
+};
+
+void vphyr_get_table(int fd, uint32_t handle, struct vphyr_table *t);
+void vphyr_table_fini(struct vphyr_table *t);
+void vphyr_dump_table(const char *what, const struct vphyr_table *t);
+void vphyr_check_table(const struct vphyr_env *e, const char *what,
+		       const struct vphyr_table *t,
+		       const struct vphyr_expect *x);
+bool vphyr_same_table(const struct vphyr_table *a,
+		      const struct vphyr_table *b);
+void vphyr_expect_own(struct vphyr_expect *x, int idx, uint32_t placement,
+		      uint64_t size);
+void vphyr_expect_dma(struct vphyr_expect *x, uint32_t ic, int mmio,
+		      uint32_t via, uint64_t size);
+
+/* ---- data ---- */
+
+void vphyr_fill(void *buf, size_t len, uint32_t seed, uint64_t pos);
+void vphyr_assert_pattern(const char *what, const void *buf, size_t len,
+			  uint32_t seed, uint64_t pos);
+void vphyr_write_cpu(int fd, uint32_t handle, uint64_t size, uint32_t seed);
+void vphyr_check_cpu(const char *what, int fd, uint32_t handle,
+		     uint64_t size, uint32_t seed);
+void vphyr_write_dma(int fd, uint32_t handle, uint64_t offset, uint64_t len,
+		     uint32_t seed);
+void vphyr_check_dma(const char *what, int fd, uint32_t handle,
+		     uint64_t offset, uint64_t len, uint32_t seed);
+
+/* ---- resources ---- */
+
+int vphyr_count_fds(void);
+int vphyr_count_maps(void);
+int vphyr_count_handles(int fd, uint32_t max);
+uint32_t vphyr_stale_handle(const struct vphyr_env *e, int fd);
+void *vphyr_unmapped_address(const struct vphyr_env *e);
+
+#endif /* IGT_VPHYR_H */

@@ -1,0 +1,959 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libphyr: userspace access to vphyr over libdrm. See libphyr.h.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+#include <xf86drm.h>
+
+#include "vphyr_drm.h"
+#include "libphyr.h"
+
+#define MAX_NODES	64
+#define COPY_CHUNK	(1u << 20)
+#define MAX_RANGES	(1u << 24)
+
+struct phyr_dev {
+	int fd;
+	struct phyr_device_info info;
+	char name[96];
+};
+
+/* ---- errors ---- */
+
+static _Thread_local char last_error[512];
+
+const char *phyr_last_error(void)
+{
+	return last_error;
+}
+
+static const struct {
+	int err;
+	const char *name;
+} errnames[] = {
+	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" },
+	{ EINTR, "EINTR" }, { EIO, "EIO" }, { ENXIO, "ENXIO" },
+	{ E2BIG, "E2BIG" }, { EBADF, "EBADF" }, { EAGAIN, "EAGAIN" },
+	{ ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
+	{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
+	{ ENOTDIR, "ENOTDIR" }, { EINVAL, "EINVAL" }, { ENFILE, "ENFILE" },
+	{ EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" }, { EFBIG, "EFBIG" },
+	{ ENOSPC, "ENOSPC" }, { ESPIPE, "ESPIPE" }, { ERANGE, "ERANGE" },
+	{ ENOSYS, "ENOSYS" }, { EOVERFLOW, "EOVERFLOW" },
+	{ EOPNOTSUPP, "EOPNOTSUPP" }, { ETIMEDOUT, "ETIMEDOUT" },
+};
+
+const char *phyr_errname(int err)
+{
+	static _Thread_local char buf[32];
+	size_t i;
+
+	if (err < 0)
+		err = -err;
+	if (!err)
+		return "success";
+	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+		if (errnames[i].err == err)
+			return errnames[i].name;
+	snprintf(buf, sizeof(buf), "errno %d", err);
+	return buf;
+}
+
+/*
+ * Record "<what>: <strerror> (<ENAME>)" and return @err, a negative errno.
+ */
+static int __attribute__((format(printf, 2, 3)))
+fail(int err, const char *fmt, ...)
+{
+	char what[384];
+	va_list ap;
+
+	if (err >= 0)
+		err = -EIO;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(last_error, sizeof(last_error), "%s: %s (%s)", what,
+		 strerror(-err), phyr_errname(err));
+	return err;
+}
+
+/* errno after a failed call, never 0 */
+static int neg_errno(void)
+{
+	return errno ? -errno : -EIO;
+}
+
+static int ioc(int fd, unsigned long req, void *arg)
+{
+	return drmIoctl(fd, req, arg) ? neg_errno() : 0;
+}
+
+/* ---- sizes in messages ---- */
+
+static const char *size_str(uint64_t v, char *buf, size_t len)
+{
+	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB",
+					    "TiB" };
+	int u = 0;
+
+	while (u < 4 && v && !(v & 1023)) {
+		v >>= 10;
+		u++;
+	}
+	snprintf(buf, len, "%" PRIu64 " %s", v, unit[u]);
+	return buf;
+}
+
+/* ---- devices ---- */
+
+uint64_t phyr_page_size(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return page > 0 ? (uint64_t)page : 4096;
+}
+
+static bool driver_is(int fd, const char *name)
+{
+	drmVersionPtr v = drmGetVersion(fd);
+	bool ok;
+
+	if (!v)
+		return false;
+	ok = v->name && !strcmp(v->name, name);
+	drmFreeVersion(v);
+	return ok;
+}
+
+static int query_info(int fd, struct phyr_device_info *info)
+{
+	struct drm_vphyr_info vi;
+	int ret;
+
+	memset(&vi, 0, sizeof(vi));
+	ret = ioc(fd, DRM_IOCTL_VPHYR_INFO, &vi);
+	if (ret)
+		return ret;
+	info->instance = vi.instance;
+	info->flags = 0;
+	if (vi.flags & VPHYR_INFO_VRAM)
+		info->flags |= PHYR_DEV_VRAM;
+	if (vi.flags & VPHYR_INFO_IOMMU)
+		info->flags |= PHYR_DEV_IOMMU;
+	info->vram_size = vi.vram_size;
+	info->vram_base = vi.vram_base;
+	info->link_peer = vi.link_peer;
+	return 0;
+}
+
+/* A DRM node found by a scan: its path and where it sits. */
+struct node {
+	char path[64];
+	char bus[64];
+	dev_t rdev;
+};
+
+static void bus_string(drmDevicePtr d, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	switch (d->bustype) {
+	case DRM_BUS_PCI:
+		if (d->businfo.pci)
+			snprintf(buf, len, "pci:%04x:%02x:%02x.%u",
+				 d->businfo.pci->domain, d->businfo.pci->bus,
+				 d->businfo.pci->dev, d->businfo.pci->func);
+		break;
+	case DRM_BUS_PLATFORM:
+		if (d->businfo.platform)
+			snprintf(buf, len, "platform:%.50s",
+				 d->businfo.platform->fullname);
+		break;
+	default:
+		break;
+	}
+}
+
+static bool have_rdev(const struct node *nodes, int n, dev_t rdev)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (nodes[i].rdev == rdev)
+			return true;
+	return false;
+}
+
+static int add_node(struct node *nodes, int n, const char *path,
+		    const char *bus)
+{
+	struct stat st;
+
+	if (n >= MAX_NODES || strlen(path) >= sizeof(nodes[0].path))
+		return n;
+	if (stat(path, &st) || !S_ISCHR(st.st_mode) ||
+	    have_rdev(nodes, n, st.st_rdev))
+		return n;
+	snprintf(nodes[n].path, sizeof(nodes[n].path), "%s", path);
+	snprintf(nodes[n].bus, sizeof(nodes[n].bus), "%s", bus);
+	nodes[n].rdev = st.st_rdev;
+	return n + 1;
+}
+
+static int cmp_dirent(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/*
+ * The render (or primary) nodes of every DRM device: those drmGetDevices2()
+ * reports first, then any node of the right kind it left out (libdrm skips
+ * devices on buses it cannot parse).
+ */
+static int scan_nodes(bool primary, struct node *nodes)
+{
+	int type = primary ? DRM_NODE_PRIMARY : DRM_NODE_RENDER;
+	const char *prefix = primary ? "card" : "renderD";
+	drmDevicePtr devs[MAX_NODES];
+	struct dirent **ents;
+	char bus[64], path[64];
+	int n = 0, nd, i;
+
+	nd = drmGetDevices2(0, devs, MAX_NODES);
+	for (i = 0; i < nd; i++) {
+		if (devs[i]->available_nodes & (1 << type)) {
+			bus_string(devs[i], bus, sizeof(bus));
+			n = add_node(nodes, n, devs[i]->nodes[type], bus);
+		}
+	}
+	if (nd > 0)
+		drmFreeDevices(devs, nd);
+
+	nd = scandir("/dev/dri", &ents, NULL, cmp_dirent);
+	for (i = 0; i < nd; i++) {
+		const char *name = ents[i]->d_name;
+
+		if (!strncmp(name, prefix, strlen(prefix)) &&
+		    strlen(name) < 40) {
+			snprintf(path, sizeof(path), "/dev/dri/%.40s", name);
+			n = add_node(nodes, n, path, "");
+		}
+		free(ents[i]);
+	}
+	if (nd >= 0)
+		free(ents);
+	return n;
+}
+
+static int cmp_info(const void *a, const void *b)
+{
+	const struct phyr_device_info *x = a, *y = b;
+
+	return x->instance < y->instance ? -1 : x->instance > y->instance;
+}
+
+/* Every vphyr instance, sorted; *found gets the count (max MAX_NODES). */
+static int collect_devices(struct phyr_device_info *all, int *found)
+{
+	struct node *nodes;
+	int n, i, fd, count = 0;
+
+	nodes = calloc(MAX_NODES, sizeof(*nodes));
+	if (!nodes)
+		return fail(-ENOMEM, "listing DRM nodes");
+	n = scan_nodes(false, nodes);
+	for (i = 0; i < n; i++) {
+		struct phyr_device_info *info = &all[count];
+
+		fd = open(nodes[i].path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (driver_is(fd, "vphyr")) {
+			memset(info, 0, sizeof(*info));
+			if (!query_info(fd, info)) {
+				snprintf(info->node, sizeof(info->node), "%s",
+					 nodes[i].path);
+				snprintf(info->bus, sizeof(info->bus), "%s",
+					 nodes[i].bus);
+				count++;
+			}
+		}
+		close(fd);
+	}
+	free(nodes);
+	qsort(all, count, sizeof(*all), cmp_info);
+	*found = count;
+	return 0;
+}
+
+int phyr_list_devices(struct phyr_device_info *devs, int max)
+{
+	struct phyr_device_info *all;
+	int count, ret;
+
+	all = calloc(MAX_NODES, sizeof(*all));
+	if (!all)
+		return fail(-ENOMEM, "listing vphyr devices");
+	ret = collect_devices(all, &count);
+	if (!ret && devs && max > 0)
+		memcpy(devs, all, (count < max ? count : max) * sizeof(*all));
+	free(all);
+	return ret ? ret : count;
+}
+
+int phyr_find_drm_node(const char *driver, bool primary, char *path,
+		       size_t len)
+{
+	struct node *nodes;
+	int n, i, fd, ret = -ENODEV;
+
+	nodes = calloc(MAX_NODES, sizeof(*nodes));
+	if (!nodes)
+		return fail(-ENOMEM, "listing DRM nodes");
+	n = scan_nodes(primary, nodes);
+	for (i = 0; i < n && ret; i++) {
+		fd = open(nodes[i].path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (driver_is(fd, driver)) {
+			snprintf(path, len, "%s", nodes[i].path);
+			ret = 0;
+		}
+		close(fd);
+	}
+	free(nodes);
+	if (ret)
+		return fail(ret, "no %s node of a DRM device named \"%s\"",
+			    primary ? "primary" : "render", driver);
+	return 0;
+}
+
+static int open_node(const char *node, struct phyr_dev **devp)
+{
+	struct phyr_dev *dev;
+	int ret;
+
+	*devp = NULL;
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return fail(-ENOMEM, "opening %s", node);
+	dev->fd = open(node, O_RDWR | O_CLOEXEC);
+	if (dev->fd < 0) {
+		ret = fail(neg_errno(), "open %s", node);
+		goto err_free;
+	}
+	if (!driver_is(dev->fd, "vphyr")) {
+		ret = fail(-ENODEV, "%s is not a vphyr device", node);
+		goto err_close;
+	}
+	ret = query_info(dev->fd, &dev->info);
+	if (ret) {
+		fail(ret, "INFO on %s", node);
+		goto err_close;
+	}
+	snprintf(dev->info.node, sizeof(dev->info.node), "%s", node);
+	snprintf(dev->name, sizeof(dev->name), "instance %u (%s)",
+		 dev->info.instance, node);
+	*devp = dev;
+	return 0;
+
+err_close:
+	close(dev->fd);
+err_free:
+	free(dev);
+	return ret;
+}
+
+int phyr_open(uint32_t instance, struct phyr_dev **devp)
+{
+	struct phyr_device_info *all;
+	char have[160] = "";
+	int count, i, ret;
+	size_t len;
+
+	*devp = NULL;
+	all = calloc(MAX_NODES, sizeof(*all));
+	if (!all)
+		return fail(-ENOMEM, "opening vphyr instance %u", instance);
+	ret = collect_devices(all, &count);
+	if (ret)
+		goto out;
+	for (i = 0; i < count; i++)
+		if (all[i].instance == instance)
+			break;
+	if (i < count) {
+		ret = open_node(all[i].node, devp);
+		if (!ret)
+			snprintf((*devp)->info.bus, sizeof((*devp)->info.bus),
+				 "%s", all[i].bus);
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		len = strlen(have);
+		snprintf(have + len, sizeof(have) - len, "%s%u", i ? ", " : "",
+			 all[i].instance);
+	}
+	if (count)
+		ret = fail(-ENODEV, "no vphyr instance %u (there are: %s)",
+			   instance, have);
+	else
+		ret = fail(-ENODEV, "no vphyr instance %u: no vphyr devices",
+			   instance);
+out:
+	free(all);
+	return ret;
+}
+
+int phyr_open_node(const char *node, struct phyr_dev **devp)
+{
+	return open_node(node, devp);
+}
+
+void phyr_close(struct phyr_dev *dev)
+{
+	if (!dev)
+		return;
+	close(dev->fd);
+	free(dev);
+}
+
+int phyr_dev_fd(const struct phyr_dev *dev)
+{
+	return dev->fd;
+}
+
+const struct phyr_device_info *phyr_dev_info(const struct phyr_dev *dev)
+{
+	return &dev->info;
+}
+
+const char *phyr_dev_name(const struct phyr_dev *dev)
+{
+	return dev->name;
+}
+
+int phyr_dev_query(struct phyr_dev *dev, struct phyr_device_info *info)
+{
+	int ret = query_info(dev->fd, &dev->info);
+
+	if (ret)
+		return fail(ret, "INFO on %s", dev->name);
+	if (info)
+		*info = dev->info;
+	return 0;
+}
+
+/* ---- objects ---- */
+
+int phyr_bo_create(struct phyr_dev *dev, uint64_t size,
+		   enum phyr_region region, uint32_t *handle)
+{
+	struct drm_vphyr_gem_create c = { .size = size };
+	char s[32];
+	int ret;
+
+	*handle = 0;
+	if (region == PHYR_REGION_VRAM)
+		c.flags = VPHYR_GEM_VRAM;
+	else if (region == PHYR_REGION_SYSTEM)
+		c.flags = VPHYR_GEM_SYSTEM;
+	else
+		return fail(-EINVAL, "GEM_CREATE on %s: unknown region %d",
+			    dev->name, (int)region);
+	ret = ioc(dev->fd, DRM_IOCTL_VPHYR_GEM_CREATE, &c);
+	if (ret)
+		return fail(ret, "GEM_CREATE of %s in %s on %s",
+			    size_str(size, s, sizeof(s)),
+			    region == PHYR_REGION_VRAM ? "VRAM" : "system memory",
+			    dev->name);
+	*handle = c.handle;
+	return 0;
+}
+
+int phyr_bo_close(struct phyr_dev *dev, uint32_t handle)
+{
+	struct drm_gem_close c = { .handle = handle };
+	int ret = ioc(dev->fd, DRM_IOCTL_GEM_CLOSE, &c);
+
+	if (ret)
+		return fail(ret, "GEM_CLOSE of handle %u on %s", handle,
+			    dev->name);
+	return 0;
+}
+
+int phyr_bo_map(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+		void **ptr)
+{
+	struct drm_vphyr_gem_mmap m = { .handle = handle };
+	void *p;
+	int ret;
+
+	*ptr = NULL;
+	if (!size || size > SIZE_MAX)
+		return fail(-EINVAL, "mmap of handle %u on %s: size %" PRIu64,
+			    handle, dev->name, size);
+	ret = ioc(dev->fd, DRM_IOCTL_VPHYR_GEM_MMAP, &m);
+	if (ret)
+		return fail(ret, "GEM_MMAP of handle %u on %s", handle,
+			    dev->name);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, dev->fd,
+		 m.offset);
+	if (p == MAP_FAILED)
+		return fail(neg_errno(), "mmap of handle %u on %s", handle,
+			    dev->name);
+	*ptr = p;
+	return 0;
+}
+
+int phyr_bo_unmap(void *ptr, uint64_t size)
+{
+	if (ptr && munmap(ptr, size))
+		return fail(neg_errno(), "munmap");
+	return 0;
+}
+
+int phyr_bo_export(struct phyr_dev *dev, uint32_t handle, int *dmabuf_fd)
+{
+	*dmabuf_fd = -1;
+	if (drmPrimeHandleToFD(dev->fd, handle, DRM_CLOEXEC | DRM_RDWR,
+			       dmabuf_fd)) {
+		*dmabuf_fd = -1;
+		return fail(neg_errno(), "PRIME export of handle %u on %s",
+			    handle, dev->name);
+	}
+	return 0;
+}
+
+int phyr_bo_import(struct phyr_dev *dev, int dmabuf_fd, uint32_t *handle)
+{
+	*handle = 0;
+	if (drmPrimeFDToHandle(dev->fd, dmabuf_fd, handle)) {
+		*handle = 0;
+		return fail(neg_errno(), "PRIME import of dma-buf fd %d into %s",
+			    dmabuf_fd, dev->name);
+	}
+	return 0;
+}
+
+static int gem_dma(struct phyr_dev *dev, uint32_t handle, uint32_t flags,
+		   uint64_t offset, const void *buf, uint64_t size)
+{
+	struct drm_vphyr_gem_dma d = {
+		.handle = handle,
+		.flags = flags,
+		.offset = offset,
+		.size = size,
+		.data_ptr = (uintptr_t)buf,
+	};
+	char s[32];
+	int ret;
+
+	ret = ioc(dev->fd, DRM_IOCTL_VPHYR_GEM_DMA, &d);
+	if (ret)
+		return fail(ret, "GEM_DMA %s of %s at offset 0x%" PRIx64
+			    " of handle %u on %s",
+			    flags == VPHYR_DMA_READ ? "read" : "write",
+			    size_str(size, s, sizeof(s)), offset, handle,
+			    dev->name);
+	return 0;
+}
+
+int phyr_bo_read(struct phyr_dev *dev, uint32_t handle, uint64_t offset,
+		 void *buf, uint64_t size)
+{
+	return gem_dma(dev, handle, VPHYR_DMA_READ, offset, buf, size);
+}
+
+int phyr_bo_write(struct phyr_dev *dev, uint32_t handle, uint64_t offset,
+		  const void *buf, uint64_t size)
+{
+	return gem_dma(dev, handle, VPHYR_DMA_WRITE, offset, buf, size);
+}
+
+int phyr_bo_copy(struct phyr_dev *dev, uint32_t src, uint64_t src_offset,
+		 uint32_t dst, uint64_t dst_offset, uint64_t size)
+{
+	uint64_t done = 0, n;
+	void *buf;
+	int ret = 0;
+
+	if (!size)
+		return fail(-EINVAL, "device copy on %s: size 0", dev->name);
+	n = size < COPY_CHUNK ? size : COPY_CHUNK;
+	/* zeroed: what the kernel writes into it is then "defined" to tools */
+	buf = calloc(1, n);
+	if (!buf)
+		return fail(-ENOMEM, "device copy on %s", dev->name);
+	while (done < size) {
+		n = size - done < COPY_CHUNK ? size - done : COPY_CHUNK;
+		ret = phyr_bo_read(dev, src, src_offset + done, buf, n);
+		if (ret)
+			break;
+		ret = phyr_bo_write(dev, dst, dst_offset + done, buf, n);
+		if (ret)
+			break;
+		done += n;
+	}
+	free(buf);
+	return ret;
+}
+
+int phyr_bo_evict(struct phyr_dev *dev, uint32_t handle)
+{
+	struct drm_vphyr_gem_evict e = { .handle = handle };
+	int ret = ioc(dev->fd, DRM_IOCTL_VPHYR_GEM_EVICT, &e);
+
+	if (ret)
+		return fail(ret, "GEM_EVICT of handle %u on %s", handle,
+			    dev->name);
+	return 0;
+}
+
+/* ---- range tables ---- */
+
+static enum phyr_via decode_via(uint32_t flags)
+{
+	switch (flags & VPHYR_RANGE_VIA_MASK) {
+	case VPHYR_RANGE_VIA_DIRECT:
+		return PHYR_VIA_DIRECT;
+	case VPHYR_RANGE_VIA_PAGE:
+		return PHYR_VIA_PAGE;
+	case VPHYR_RANGE_VIA_BUS:
+		return PHYR_VIA_BUS;
+	case VPHYR_RANGE_VIA_HOST_BRIDGE:
+		return PHYR_VIA_HOST_BRIDGE;
+	case VPHYR_RANGE_VIA_IOMMU:
+		return PHYR_VIA_IOMMU;
+	case VPHYR_RANGE_VIA_LINK:
+		return PHYR_VIA_LINK;
+	case VPHYR_RANGE_VIA_SG:
+		return PHYR_VIA_SG;
+	default:
+		return PHYR_VIA_UNKNOWN;
+	}
+}
+
+static enum phyr_ic decode_ic(uint32_t flags)
+{
+	switch (flags & VPHYR_RANGE_IC_MASK) {
+	case VPHYR_RANGE_IC_DEVICE:
+		return PHYR_IC_DEVICE;
+	case VPHYR_RANGE_IC_P2P:
+		return PHYR_IC_P2P;
+	case VPHYR_RANGE_IC_LINK:
+		return PHYR_IC_LINK;
+	default:
+		return PHYR_IC_HOST;
+	}
+}
+
+static enum phyr_placement decode_placement(uint32_t p)
+{
+	switch (p) {
+	case VPHYR_PLACE_VRAM:
+		return PHYR_PLACE_VRAM;
+	case VPHYR_PLACE_SYSTEM:
+		return PHYR_PLACE_SYSTEM;
+	case VPHYR_PLACE_IMPORTED:
+		return PHYR_PLACE_IMPORTED;
+	default:
+		return PHYR_PLACE_UNKNOWN;
+	}
+}
+
+int phyr_bo_ranges(struct phyr_dev *dev, uint32_t handle,
+		   struct phyr_ranges *out)
+{
+	struct drm_vphyr_range *raw = NULL;
+	struct drm_vphyr_gem_ranges q;
+	uint32_t room = 0, i;
+	int tries, ret;
+
+	memset(out, 0, sizeof(*out));
+	/* count, then fetch; the table may grow in between (a move) */
+	for (tries = 0; tries < 8; tries++) {
+		memset(&q, 0, sizeof(q));
+		q.handle = handle;
+		q.count = room;
+		q.ranges_ptr = (uintptr_t)raw;
+		ret = ioc(dev->fd, DRM_IOCTL_VPHYR_GEM_RANGES, &q);
+		if (ret) {
+			free(raw);
+			return fail(ret, "GEM_RANGES of handle %u on %s",
+				    handle, dev->name);
+		}
+		if (q.count <= room && (room || !q.count))
+			break;
+		if (q.count > MAX_RANGES) {
+			free(raw);
+			return fail(-E2BIG, "GEM_RANGES of handle %u on %s: %u ranges",
+				    handle, dev->name, q.count);
+		}
+		free(raw);
+		room = q.count;
+		/* zeroed, so that tools like valgrind see defined memory */
+		raw = calloc(room, sizeof(*raw));
+		if (!raw)
+			return fail(-ENOMEM, "GEM_RANGES of handle %u on %s",
+				    handle, dev->name);
+	}
+	if (q.count > room) {
+		free(raw);
+		return fail(-EAGAIN, "GEM_RANGES of handle %u on %s: the table keeps changing",
+			    handle, dev->name);
+	}
+
+	out->count = q.count;
+	out->kind = q.kind == VPHYR_RANGES_DMA ? PHYR_RANGES_DMA :
+						  PHYR_RANGES_PHYS;
+	out->placement = decode_placement(q.placement);
+	out->generation = q.generation;
+	out->total_len = q.total_len;
+	if (q.count) {
+		out->range = calloc(q.count, sizeof(*out->range));
+		if (!out->range) {
+			free(raw);
+			out->count = 0;
+			return fail(-ENOMEM, "GEM_RANGES of handle %u on %s",
+				    handle, dev->name);
+		}
+	}
+	for (i = 0; i < q.count; i++) {
+		struct phyr_range *r = &out->range[i];
+
+		r->addr = raw[i].addr;
+		r->len = raw[i].len;
+		r->flags = raw[i].flags;
+		r->ic = decode_ic(raw[i].flags);
+		r->mmio = raw[i].flags & VPHYR_RANGE_MMIO;
+		r->pinned = raw[i].flags & VPHYR_RANGE_PINNED;
+		r->via = out->kind == PHYR_RANGES_DMA ?
+			 decode_via(raw[i].flags) : PHYR_VIA_NONE;
+	}
+	free(raw);
+	return 0;
+}
+
+void phyr_ranges_free(struct phyr_ranges *r)
+{
+	if (!r)
+		return;
+	free(r->range);
+	r->range = NULL;
+	r->count = 0;
+}
+
+const char *phyr_ic_name(enum phyr_ic ic)
+{
+	switch (ic) {
+	case PHYR_IC_HOST:
+		return "host";
+	case PHYR_IC_DEVICE:
+		return "device";
+	case PHYR_IC_P2P:
+		return "p2p";
+	case PHYR_IC_LINK:
+		return "link";
+	}
+	return "?";
+}
+
+const char *phyr_via_name(enum phyr_via via)
+{
+	switch (via) {
+	case PHYR_VIA_NONE:
+		return "-";
+	case PHYR_VIA_DIRECT:
+		return "direct";
+	case PHYR_VIA_PAGE:
+		return "page";
+	case PHYR_VIA_BUS:
+		return "bus";
+	case PHYR_VIA_HOST_BRIDGE:
+		return "host-bridge";
+	case PHYR_VIA_IOMMU:
+		return "iommu";
+	case PHYR_VIA_LINK:
+		return "link";
+	case PHYR_VIA_SG:
+		return "sg";
+	case PHYR_VIA_UNKNOWN:
+		break;
+	}
+	return "?";
+}
+
+const char *phyr_placement_name(enum phyr_placement placement)
+{
+	switch (placement) {
+	case PHYR_PLACE_VRAM:
+		return "VRAM";
+	case PHYR_PLACE_SYSTEM:
+		return "system";
+	case PHYR_PLACE_IMPORTED:
+		return "imported";
+	case PHYR_PLACE_UNKNOWN:
+		break;
+	}
+	return "?";
+}
+
+/* ---- links ---- */
+
+static int link_op(struct phyr_dev *a, struct phyr_dev *b, uint32_t flags)
+{
+	struct drm_vphyr_link l = { .peer_fd = b->fd, .flags = flags };
+	int ret = ioc(a->fd, DRM_IOCTL_VPHYR_LINK, &l);
+
+	if (ret)
+		return fail(ret, "%s %s %s %s",
+			    flags & VPHYR_LINK_REMOVE ? "unlink" : "link",
+			    a->name, flags & VPHYR_LINK_REMOVE ? "from" : "with",
+			    b->name);
+	return 0;
+}
+
+int phyr_link(struct phyr_dev *a, struct phyr_dev *b)
+{
+	return link_op(a, b, 0);
+}
+
+int phyr_unlink(struct phyr_dev *a, struct phyr_dev *b)
+{
+	return link_op(a, b, VPHYR_LINK_REMOVE);
+}
+
+/* ---- dma-bufs ---- */
+
+int phyr_dmabuf_info(int fd, struct phyr_dmabuf_info *info)
+{
+	char path[64], line[128];
+	struct stat st;
+	off_t end;
+	FILE *f;
+
+	memset(info, 0, sizeof(*info));
+	if (fstat(fd, &st))
+		return fail(neg_errno(), "fstat of dma-buf fd %d", fd);
+	end = lseek(fd, 0, SEEK_END);
+	if (end < 0)
+		return fail(neg_errno(), "size of dma-buf fd %d", fd);
+	lseek(fd, 0, SEEK_SET);
+	info->size = end;
+	info->inode = st.st_ino;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "exp_name:", 9)) {
+			char *s = line + 9;
+
+			s += strspn(s, " \t");
+			s[strcspn(s, "\n")] = '\0';
+			snprintf(info->exporter, sizeof(info->exporter), "%s", s);
+			break;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+int phyr_dmabuf_sync(int fd, unsigned int flags)
+{
+	struct dma_buf_sync s = { 0 };
+	int ret;
+
+	if (flags & PHYR_SYNC_READ)
+		s.flags |= DMA_BUF_SYNC_READ;
+	if (flags & PHYR_SYNC_WRITE)
+		s.flags |= DMA_BUF_SYNC_WRITE;
+	s.flags |= flags & PHYR_SYNC_END ? DMA_BUF_SYNC_END :
+					   DMA_BUF_SYNC_START;
+	do {
+		ret = ioctl(fd, DMA_BUF_IOCTL_SYNC, &s) ? neg_errno() : 0;
+	} while (ret == -EINTR || ret == -EAGAIN);
+	if (ret)
+		return fail(ret, "DMA_BUF_IOCTL_SYNC on fd %d", fd);
+	return 0;
+}
+
+/* ---- test patterns ---- */
+
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+static uint64_t pattern_word(uint32_t seed, uint64_t pos)
+{
+	return mix64(((uint64_t)seed << 40) ^ (pos >> 3));
+}
+
+uint8_t phyr_pattern_byte(uint32_t seed, uint64_t pos)
+{
+	return pattern_word(seed, pos) >> ((pos & 7) * 8);
+}
+
+void phyr_pattern_fill(void *buf, size_t len, uint32_t seed, uint64_t pos)
+{
+	unsigned char *c = buf;
+	size_t i = 0;
+	uint64_t w;
+	int k;
+
+	for (; i < len && ((pos + i) & 7); i++)
+		c[i] = phyr_pattern_byte(seed, pos + i);
+	/* whole words: byte k of word w is byte (w >> 8k) */
+	for (; i + 8 <= len; i += 8) {
+		w = pattern_word(seed, pos + i);
+		for (k = 0; k < 8; k++)
+			c[i + k] = w >> (8 * k);
+	}
+	for (; i < len; i++)
+		c[i] = phyr_pattern_byte(seed, pos + i);
+}
+
+size_t phyr_pattern_check(const void *buf, size_t len, uint32_t seed,
+			  uint64_t pos, size_t *first_bad)
+{
+	const unsigned char *c = buf;
+	size_t i = 0, bad = 0;
+	uint64_t w;
+	int k;
+
+	for (; i < len; i++) {
+		if (!((pos + i) & 7) && i + 8 <= len) {
+			w = pattern_word(seed, pos + i);
+			for (k = 0; k < 8; k++) {
+				if (c[i + k] != (unsigned char)(w >> (8 * k)) &&
+				    !bad++ && first_bad)
+					*first_bad = i + k;
+			}
+			i += 7;
+			continue;
+		}
+		if (c[i] != phyr_pattern_byte(seed, pos + i) && !bad++ &&
+		    first_bad)
+			*first_bad = i;
+	}
+	return bad;
+}

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * phyrctl bench: time device reads and writes through DMA addresses, CPU
+ * access through mappings, and object create/share cycles. Timings only:
+ * no pass or fail beyond errors.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "phyrctl.h"
+
+enum {
+	OPT_ITER = 256,
+	OPT_CYCLES,
+};
+
+static void header(void)
+{
+	printf("%-52s  %9s  %6s  %10s  %12s\n", "operation", "size", "count",
+	       "per op", "throughput");
+}
+
+static void row(const char *what, uint64_t bytes, uint32_t count, double ms)
+{
+	char s[32] = "-", per[32], tp[32] = "-";
+	double op = count ? ms / count : 0;
+
+	if (bytes)
+		fmt_size(bytes, s, sizeof(s));
+	if (op < 1.0)
+		snprintf(per, sizeof(per), "%.1f us", op * 1e3);
+	else
+		snprintf(per, sizeof(per), "%.2f ms", op);
+	if (bytes && ms > 0)
+		snprintf(tp, sizeof(tp), "%.1f MiB/s",
+			 (double)bytes * count / (1024.0 * 1024.0) / (ms / 1e3));
+	printf("%-52s  %9s  %6u  %10s  %12s\n", what, s, count, per, tp);
+	fflush(stdout);
+}
+
+/* GEM_DMA reads and writes of a whole object, @iter times each */
+static int bench_dma(struct phyr_dev *dev, uint32_t h, uint64_t size,
+		     uint32_t iter, const char *what, void *buf)
+{
+	char label[128];
+	double t0;
+	uint32_t i;
+
+	t0 = now_ms();
+	for (i = 0; i < iter; i++)
+		if (phyr_bo_read(dev, h, 0, buf, size))
+			return lib_error();
+	snprintf(label, sizeof(label), "GEM_DMA read, %s", what);
+	row(label, size, iter, now_ms() - t0);
+	t0 = now_ms();
+	for (i = 0; i < iter; i++)
+		if (phyr_bo_write(dev, h, 0, buf, size))
+			return lib_error();
+	snprintf(label, sizeof(label), "GEM_DMA write, %s", what);
+	row(label, size, iter, now_ms() - t0);
+	return EXIT_OK;
+}
+
+/* CPU writes and reads of a whole object through its mapping */
+static int bench_cpu(struct phyr_dev *dev, uint32_t h, uint64_t size,
+		     uint32_t iter, const char *what, void *buf)
+{
+	char label[128];
+	uint32_t i;
+	void *map;
+	double t0;
+
+	if (phyr_bo_map(dev, h, size, &map))
+		return lib_error();
+	t0 = now_ms();
+	for (i = 0; i < iter; i++)
+		memcpy(map, buf, size);
+	snprintf(label, sizeof(label), "CPU write through mmap, %s", what);
+	row(label, size, iter, now_ms() - t0);
+	t0 = now_ms();
+	for (i = 0; i < iter; i++)
+		memcpy(buf, map, size);
+	snprintf(label, sizeof(label), "CPU read through mmap, %s", what);
+	row(label, size, iter, now_ms() - t0);
+	phyr_bo_unmap(map, size);
+	return EXIT_OK;
+}
+
+static int bench_own(struct phyr_dev *dev, enum phyr_region region,
+		     uint64_t size, uint32_t iter, void *buf)
+{
+	const char *what = region == PHYR_REGION_VRAM ? "own VRAM" :
+							"own system memory";
+	uint32_t h;
+	int ret;
+
+	if (phyr_bo_create(dev, size, region, &h))
+		return lib_error();
+	ret = bench_dma(dev, h, size, iter, what, buf);
+	if (!ret)
+		ret = bench_cpu(dev, h, size, iter, what, buf);
+	phyr_bo_close(dev, h);
+	return ret;
+}
+
+static int bench_import(struct phyr_dev *a, struct phyr_dev *b,
+			enum phyr_region region, uint64_t size, uint32_t iter,
+			void *buf)
+{
+	struct phyr_ranges t;
+	char what[160], sum[192];
+	uint32_t h, ih, dh;
+	struct obj o = { 0 };
+	double t0;
+	uint32_t i;
+	int ret;
+
+	if (phyr_bo_create(a, size, region, &h))
+		return lib_error();
+	o.dev = a;
+	o.handle = h;
+	o.size = size;
+	ret = obj_share(&o, b, &ih);
+	if (ret)
+		goto close_obj;
+	if (phyr_bo_ranges(b, ih, &t)) {
+		ret = lib_error();
+		goto close_import;
+	}
+	table_summary(&t, sum, sizeof(sum));
+	printf("  (%s imports %s of instance %u: %u range%s, %s)\n",
+	       phyr_dev_name(b),
+	       region == PHYR_REGION_VRAM ? "VRAM" : "system memory",
+	       phyr_dev_info(a)->instance, t.count, t.count == 1 ? "" : "s",
+	       sum);
+	phyr_ranges_free(&t);
+	snprintf(what, sizeof(what), "import of %s",
+		 region == PHYR_REGION_VRAM ? "peer VRAM" : "peer system memory");
+	ret = bench_dma(b, ih, size, iter, what, buf);
+	if (ret)
+		goto close_import;
+	if (phyr_bo_create(b, size, phyr_dev_info(b)->flags & PHYR_DEV_VRAM ?
+			   PHYR_REGION_VRAM : PHYR_REGION_SYSTEM, &dh)) {
+		ret = lib_error();
+		goto close_import;
+	}
+	t0 = now_ms();
+	for (i = 0; i < iter && !ret; i++)
+		if (phyr_bo_copy(b, ih, 0, dh, 0, size))
+			ret = lib_error();
+	if (!ret) {
+		snprintf(what, sizeof(what), "device copy, %s -> own memory",
+			 region == PHYR_REGION_VRAM ? "peer VRAM" :
+						      "peer system");
+		row(what, size, iter, now_ms() - t0);
+	}
+	phyr_bo_close(b, dh);
+close_import:
+	phyr_bo_close(b, ih);
+close_obj:
+	phyr_bo_close(a, h);
+	return ret;
+}
+
+static int bench_cycles(struct phyr_dev *a, struct phyr_dev *b,
+			uint32_t cycles)
+{
+	uint64_t page = phyr_page_size();
+	enum phyr_region ra;
+	uint32_t i, h, ih, n = 0;
+	struct phyr_ranges t;
+	char label[128];
+	void *map;
+	double t0;
+	int fd;
+
+	ra = phyr_dev_info(a)->flags & PHYR_DEV_VRAM ? PHYR_REGION_VRAM :
+						       PHYR_REGION_SYSTEM;
+	t0 = now_ms();
+	for (i = 0; i < cycles; i++) {
+		if (phyr_bo_create(a, page, PHYR_REGION_SYSTEM, &h))
+			return lib_error();
+		if (phyr_bo_close(a, h))
+			return lib_error();
+	}
+	row("create + close, system memory", page, cycles, now_ms() - t0);
+
+	t0 = now_ms();
+	for (i = 0; i < cycles; i++) {
+		if (phyr_bo_create(a, 2 * page, ra, &h))
+			return lib_error();
+		if (phyr_bo_map(a, h, 2 * page, &map)) {
+			phyr_bo_close(a, h);
+			return lib_error();
+		}
+		((volatile char *)map)[0] = 1;
+		phyr_bo_unmap(map, 2 * page);
+		if (phyr_bo_close(a, h))
+			return lib_error();
+	}
+	snprintf(label, sizeof(label), "create + mmap + touch + close, %s",
+		 ra == PHYR_REGION_VRAM ? "VRAM" : "system memory");
+	row(label, 2 * page, cycles, now_ms() - t0);
+
+	t0 = now_ms();
+	for (i = 0; i < cycles; i++) {
+		if (phyr_bo_create(a, 2 * page, ra, &h))
+			return lib_error();
+		if (phyr_bo_export(a, h, &fd)) {
+			phyr_bo_close(a, h);
+			return lib_error();
+		}
+		if (phyr_bo_import(b, fd, &ih)) {
+			close(fd);
+			phyr_bo_close(a, h);
+			return lib_error();
+		}
+		close(fd);
+		if (phyr_bo_ranges(b, ih, &t)) {
+			phyr_bo_close(b, ih);
+			phyr_bo_close(a, h);
+			return lib_error();
+		}
+		phyr_ranges_free(&t);
+		phyr_bo_close(b, ih);
+		if (phyr_bo_close(a, h))
+			return lib_error();
+	}
+	snprintf(label, sizeof(label),
+		 "create + export + import + map + close, %u -> %u",
+		 phyr_dev_info(a)->instance, phyr_dev_info(b)->instance);
+	row(label, 2 * page, cycles, now_ms() - t0);
+
+	/* reading back a table with many entries */
+	if (phyr_bo_create(a, 256 * page, PHYR_REGION_SYSTEM, &h))
+		return lib_error();
+	t0 = now_ms();
+	for (i = 0; i < cycles; i++) {
+		if (phyr_bo_ranges(a, h, &t)) {
+			phyr_bo_close(a, h);
+			return lib_error();
+		}
+		n = t.count;
+		phyr_ranges_free(&t);
+	}
+	snprintf(label, sizeof(label), "GEM_RANGES readback, %u entr%s", n,
+		 n == 1 ? "y" : "ies");
+	row(label, 0, cycles, now_ms() - t0);
+	phyr_bo_close(a, h);
+	return EXIT_OK;
+}
+
+static int run_bench(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "on", required_argument, NULL, 'o' },
+		{ "to", required_argument, NULL, 't' },
+		{ "size", required_argument, NULL, 's' },
+		{ "iterations", required_argument, NULL, OPT_ITER },
+		{ "cycles", required_argument, NULL, OPT_CYCLES },
+		{ NULL, 0, NULL, 0 }
+	};
+	int on = NO_INSTANCE, to = NO_INSTANCE, c, ret;
+	uint32_t iter = 8, cycles = 50;
+	uint64_t size = 1u << 20;
+	struct phyr_dev *a, *b;
+	struct devset ds;
+	char s[32];
+	void *buf;
+
+	if (want_help(argc, argv))
+		return EXIT_OK;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:o:t:s:", lo, NULL)) != -1) {
+		ret = 0;
+		switch (c) {
+		case 'o':
+			ret = get_instance("--on", optarg, &on);
+			break;
+		case 't':
+			ret = get_instance("--to", optarg, &to);
+			break;
+		case 's':
+			ret = get_size("--size", optarg, &size);
+			break;
+		case OPT_ITER:
+			ret = get_u32("--iterations", optarg, &iter);
+			if (!ret && !iter)
+				ret = usage_error("--iterations: at least 1");
+			break;
+		case OPT_CYCLES:
+			ret = get_u32("--cycles", optarg, &cycles);
+			if (!ret && !cycles)
+				ret = usage_error("--cycles: at least 1");
+			break;
+		default:
+			return bad_option(c, argc, argv);
+		}
+		if (ret)
+			return ret;
+	}
+	ret = no_more_args(argc, argv);
+	if (ret)
+		return ret;
+
+	ret = devs_load(&ds);
+	if (ret)
+		return ret;
+	if (on == NO_INSTANCE)
+		on = devs_default_on(&ds);
+	if (to == NO_INSTANCE)
+		to = devs_default_peer(&ds, on);
+	ret = devs_open(&ds, on, &a);
+	if (!ret)
+		ret = devs_open(&ds, to, &b);
+	if (ret)
+		goto out;
+	/* zeroed: GEM_DMA reads fill it behind valgrind's back */
+	buf = calloc(1, size);
+	if (!buf) {
+		ret = error("out of memory");
+		goto out;
+	}
+	phyr_pattern_fill(buf, size, 1, 0);
+	printf("bench: %s -> %s, objects of %s, %u iterations, %u cycles\n",
+	       phyr_dev_name(a), phyr_dev_name(b), fmt_size(size, s, sizeof(s)),
+	       iter, cycles);
+	printf("bench: wall-clock times on this machine, no pass or fail; under QEMU TCG compare rows, not absolute numbers\n");
+	header();
+	if (phyr_dev_info(a)->flags & PHYR_DEV_VRAM)
+		ret = bench_own(a, PHYR_REGION_VRAM, size, iter, buf);
+	if (!ret)
+		ret = bench_own(a, PHYR_REGION_SYSTEM, size, iter, buf);
+	if (!ret && a != b && (phyr_dev_info(a)->flags & PHYR_DEV_VRAM))
+		ret = bench_import(a, b, PHYR_REGION_VRAM, size, iter, buf);
+	if (!ret && a != b)
+		ret = bench_import(a, b, PHYR_REGION_SYSTEM, size, iter, buf);
+	if (!ret)
+		ret = bench_cycles(a, b, cycles);
+	free(buf);
+out:
+	devs_close(&ds);
+	return ret;
+}
+
+const struct command cmd_bench = {
+	.name = "bench",
+	.synopsis = "[--on N] [--to M] [--size SIZE] [--iterations K] [--cycles C]",
+	.summary = "time DMA, CPU access and create/share cycles (no pass/fail)",
+	.help =
+		"Time, on this machine: the device's GEM_DMA reads and writes of whole\n"
+		"objects (own VRAM, own system memory, N's VRAM and system memory\n"
+		"imported by M), device copies from an import into M's own memory, CPU\n"
+		"writes and reads through mmap, and cycles of create + close, create +\n"
+		"mmap + close, create + export + import + map + close, and range table\n"
+		"readback. Prints time per operation and throughput; fails only when an\n"
+		"operation fails.\n"
+		"\n"
+		"  -o, --on N         instance that creates (default: the first with VRAM)\n"
+		"  -t, --to M         instance that imports (default: another one)\n"
+		"  -s, --size SIZE    object size for the data moves (default 1M)\n"
+		"      --iterations K data moves per measurement (default 8)\n"
+		"      --cycles C     cycles per create/share measurement (default 50)\n"
+		"\n"
+		"Example: phyrctl bench --on 1 --to 2 --size 4M\n",
+	.run = run_bench,
+};

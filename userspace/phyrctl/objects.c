@@ -1,0 +1,1513 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * phyrctl: the object commands: alloc, export, import, ranges, copy,
+ * evict, link.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/udmabuf.h>
+#include <xf86drm.h>
+
+#include "phyrctl.h"
+
+#define DEFAULT_SIZE	(4u << 20)
+
+/* options several commands share */
+enum {
+	OPT_VRAM = 256,
+	OPT_SYSTEM,
+	OPT_SEED,
+	OPT_EVICT,
+	OPT_HOLD,
+	OPT_ALL,
+	OPT_RAW,
+	OPT_EXPECT,
+	OPT_FD,
+	OPT_WRITE,
+	OPT_NO_VERIFY,
+	OPT_SRC,
+	OPT_DST,
+	OPT_FILL,
+	OPT_KEEP,
+	OPT_REMOVE,
+	OPT_FD_NUMBER,
+};
+
+#define SHOW_OPTIONS \
+	{ "all", no_argument, NULL, OPT_ALL }, \
+	{ "raw", no_argument, NULL, OPT_RAW }
+
+static int add_instance(const char *opt, const char *arg, int *list, int *n)
+{
+	int ret;
+
+	if (*n >= MAX_DEVS)
+		return usage_error("%s: too many", opt);
+	ret = get_instance(opt, arg, &list[*n]);
+	if (!ret)
+		(*n)++;
+	return ret;
+}
+
+static const char *region_name(enum phyr_region r)
+{
+	return r == PHYR_REGION_VRAM ? "VRAM" : "system memory";
+}
+
+/* ---- alloc ---- */
+
+static int run_alloc(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "on", required_argument, NULL, 'o' },
+		{ "size", required_argument, NULL, 's' },
+		{ "vram", no_argument, NULL, OPT_VRAM },
+		{ "system", no_argument, NULL, OPT_SYSTEM },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "export-to", required_argument, NULL, 'e' },
+		{ "evict", no_argument, NULL, OPT_EVICT },
+		{ "show", no_argument, NULL, 'S' },
+		{ "verify", no_argument, NULL, 'V' },
+		{ "hold", required_argument, NULL, OPT_HOLD },
+		SHOW_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct show_opts so = { .max_rows = SHOW_DEFAULT_ROWS };
+	int on = NO_INSTANCE, to[MAX_DEVS], nto = 0, c, i, ret;
+	bool evict = false, show = false, verify = false;
+	uint32_t seed = 1, hold = 0, ih[MAX_DEVS];
+	struct phyr_dev *dev, *imp[MAX_DEVS];
+	uint64_t size = DEFAULT_SIZE;
+	enum phyr_region region = 0;
+	struct devset ds;
+	struct obj o;
+	char s[32];
+
+	if (want_help(argc, argv))
+		return EXIT_OK;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:o:s:e:SV", lo, NULL)) != -1) {
+		ret = 0;
+		switch (c) {
+		case 'o':
+			ret = get_instance("--on", optarg, &on);
+			break;
+		case 's':
+			ret = get_size("--size", optarg, &size);
+			break;
+		case OPT_VRAM:
+			region = PHYR_REGION_VRAM;
+			break;
+		case OPT_SYSTEM:
+			region = PHYR_REGION_SYSTEM;
+			break;
+		case OPT_SEED:
+			ret = get_u32("--seed", optarg, &seed);
+			break;
+		case 'e':
+			ret = add_instance("--export-to", optarg, to, &nto);
+			break;
+		case OPT_EVICT:
+			evict = true;
+			break;
+		case 'S':
+			show = true;
+			break;
+		case 'V':
+			verify = true;
+			break;
+		case OPT_HOLD:
+			ret = get_u32("--hold", optarg, &hold);
+			break;
+		case OPT_ALL:
+			so.max_rows = 0;
+			break;
+		case OPT_RAW:
+			so.raw = true;
+			break;
+		default:
+			return bad_option(c, argc, argv);
+		}
+		if (ret)
+			return ret;
+	}
+	ret = no_more_args(argc, argv);
+	if (ret)
+		return ret;
+
+	ret = devs_load(&ds);
+	if (ret)
+		return ret;
+	if (on == NO_INSTANCE)
+		on = devs_default_on(&ds);
+	ret = devs_open(&ds, on, &dev);
+	if (ret)
+		goto out;
+	region = devs_region(&ds, on, region);
+	ret = obj_create_filled(dev, size, region, seed, &o);
+	if (ret)
+		goto out;
+	printf("alloc: handle %u on %s: %s in %s, filled by the CPU with pattern %u\n",
+	       o.handle, phyr_dev_name(dev), fmt_size(size, s, sizeof(s)),
+	       region_name(region), seed);
+	for (i = 0; i < nto; i++) {
+		ret = devs_open(&ds, to[i], &imp[i]);
+		if (ret)
+			goto out;
+		ret = obj_share(&o, imp[i], &ih[i]);
+		if (ret)
+			goto out;
+		printf("alloc: exported as a dma-buf and imported into %s as handle %u\n",
+		       phyr_dev_name(imp[i]), ih[i]);
+	}
+	if (evict) {
+		if (phyr_bo_evict(dev, o.handle)) {
+			ret = lib_error();
+			goto out;
+		}
+		printf("alloc: evicted handle %u to system memory\n", o.handle);
+	}
+	if (show) {
+		ret = show_ranges(dev, o.handle, &so, NULL);
+		for (i = 0; i < nto && !ret; i++)
+			ret = show_ranges(imp[i], ih[i], &so, NULL);
+		if (ret)
+			goto out;
+	}
+	if (verify) {
+		ret = verify_cpu(dev, o.handle, size, seed,
+				 "the CPU reads it through its mapping");
+		ret |= verify_dma(dev, o.handle, size, seed,
+				  "its device reads it through its DMA addresses");
+		for (i = 0; i < nto; i++) {
+			char what[160];
+
+			snprintf(what, sizeof(what),
+				 "%s reads it through its DMA addresses",
+				 phyr_dev_name(imp[i]));
+			ret |= verify_dma(imp[i], ih[i], size, seed, what);
+		}
+		ret = ret ? EXIT_FAIL : EXIT_OK;
+	}
+	if (hold) {
+		printf("alloc: holding everything for %u s\n", hold);
+		fflush(stdout);
+		sleep(hold);
+	}
+out:
+	devs_close(&ds);
+	return ret;
+}
+
+const struct command cmd_alloc = {
+	.name = "alloc",
+	.synopsis = "[--on N] [--size SIZE] [--vram|--system] [--seed S]\n"
+		    "                     [--export-to M]... [--evict] [--show] [--verify]\n"
+		    "                     [--hold SECONDS] [--all] [--raw]",
+	.summary = "create an object, fill it, share it, show and check it",
+	.help =
+		"Create an object on instance N and fill it from the CPU (through mmap)\n"
+		"with a pattern. Everything else happens in the same process, since the\n"
+		"object goes away when phyrctl exits: share it with other instances,\n"
+		"evict it, print the tables, check the data.\n"
+		"\n"
+		"  -o, --on N          instance that creates it (default: the first one\n"
+		"                      with VRAM)\n"
+		"  -s, --size SIZE     bytes, a multiple of the page size (default 4M)\n"
+		"      --vram          in VRAM (default when the instance has VRAM)\n"
+		"      --system        in system memory\n"
+		"      --seed S        pattern seed (default 1)\n"
+		"  -e, --export-to M   export it as a dma-buf and import it into\n"
+		"                      instance M (repeatable)\n"
+		"      --evict         then evict it to system memory\n"
+		"  -S, --show          print its phyr list and each importer's\n"
+		"                      dma_range table\n"
+		"  -V, --verify        check it through the CPU mapping and let every\n"
+		"                      holder read it through its DMA addresses\n"
+		"      --hold SECONDS  keep it all alive that long before exiting\n"
+		"      --all           print every table entry (default: the first 16)\n"
+		"      --raw           add the raw flag bits to the tables\n"
+		"\n"
+		"Example: phyrctl alloc --on 1 --size 4M --vram --export-to 2 --show --verify\n",
+	.run = run_alloc,
+};
+
+/* ---- export ---- */
+
+static int run_command(int dmabuf, int fdnum, uint64_t size, uint32_t seed,
+		       char **cmd)
+{
+	char num[32];
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return error("fork: %s", strerror(errno));
+	if (!pid) {
+		if (dmabuf == fdnum) {
+			if (fcntl(dmabuf, F_SETFD, 0) < 0)
+				_exit(127);
+		} else if (dup2(dmabuf, fdnum) < 0) {
+			_exit(127);
+		}
+		snprintf(num, sizeof(num), "%d", fdnum);
+		setenv("PHYR_DMABUF_FD", num, 1);
+		snprintf(num, sizeof(num), "%" PRIu64, size);
+		setenv("PHYR_DMABUF_SIZE", num, 1);
+		snprintf(num, sizeof(num), "%u", seed);
+		setenv("PHYR_SEED", num, 1);
+		execvp(cmd[0], cmd);
+		fprintf(stderr, "phyrctl export: cannot run %s: %s\n", cmd[0],
+			strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return error("waitpid: %s", strerror(errno));
+	}
+	if (WIFSIGNALED(status)) {
+		printf("export: %s was killed by signal %d\n", cmd[0],
+		       WTERMSIG(status));
+		return EXIT_FAIL;
+	}
+	printf("export: %s exited with status %d\n", cmd[0],
+	       WEXITSTATUS(status));
+	return WEXITSTATUS(status);
+}
+
+static int run_export(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "on", required_argument, NULL, 'o' },
+		{ "size", required_argument, NULL, 's' },
+		{ "vram", no_argument, NULL, OPT_VRAM },
+		{ "system", no_argument, NULL, OPT_SYSTEM },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "import-to", required_argument, NULL, 'i' },
+		{ "fd-number", required_argument, NULL, OPT_FD_NUMBER },
+		{ "expect", required_argument, NULL, OPT_EXPECT },
+		SHOW_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct show_opts so = { .max_rows = SHOW_DEFAULT_ROWS };
+	int on = NO_INSTANCE, to[MAX_DEVS], nto = 0, c, i, ret, fd = -1;
+	uint32_t seed = 1, expect = 0, fdnum = 3, ih;
+	struct phyr_dmabuf_info di;
+	bool have_expect = false;
+	uint64_t size = DEFAULT_SIZE;
+	enum phyr_region region = 0;
+	struct phyr_dev *dev, *imp;
+	char s[32], what[160];
+	char **cmd = NULL;
+	struct devset ds;
+	struct obj o;
+
+	if (want_help(argc, argv))
+		return EXIT_OK;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:o:s:i:", lo, NULL)) != -1) {
+		ret = 0;
+		switch (c) {
+		case 'o':
+			ret = get_instance("--on", optarg, &on);
+			break;
+		case 's':
+			ret = get_size("--size", optarg, &size);
+			break;
+		case OPT_VRAM:
+			region = PHYR_REGION_VRAM;
+			break;
+		case OPT_SYSTEM:
+			region = PHYR_REGION_SYSTEM;
+			break;
+		case OPT_SEED:
+			ret = get_u32("--seed", optarg, &seed);
+			break;
+		case 'i':
+			ret = add_instance("--import-to", optarg, to, &nto);
+			break;
+		case OPT_FD_NUMBER:
+			ret = get_u32("--fd-number", optarg, &fdnum);
+			if (!ret && (fdnum < 3 || fdnum > 1000))
+				ret = usage_error("--fd-number: use 3 to 1000");
+			break;
+		case OPT_EXPECT:
+			ret = get_u32("--expect", optarg, &expect);
+			have_expect = true;
+			break;
+		case OPT_ALL:
+			so.max_rows = 0;
+			break;
+		case OPT_RAW:
+			so.raw = true;
+			break;
+		default:
+			return bad_option(c, argc, argv);
+		}
+		if (ret)
+			return ret;
+	}
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--"))
+			return usage_error("unexpected argument '%s' (a command to run goes after --)",
+					   argv[optind]);
+		cmd = &argv[optind];
+	}
+	if (have_expect && !cmd)
+		return usage_error("--expect needs a command (after --) that writes the object");
+
+	ret = devs_load(&ds);
+	if (ret)
+		return ret;
+	if (on == NO_INSTANCE)
+		on = devs_default_on(&ds);
+	ret = devs_open(&ds, on, &dev);
+	if (ret)
+		goto out;
+	region = devs_region(&ds, on, region);
+	ret = obj_create_filled(dev, size, region, seed, &o);
+	if (ret)
+		goto out;
+	if (phyr_bo_export(dev, o.handle, &fd) || phyr_dmabuf_info(fd, &di)) {
+		ret = lib_error();
+		goto out;
+	}
+	printf("export: handle %u on %s (%s in %s, pattern %u) is dma-buf fd %d\n",
+	       o.handle, phyr_dev_name(dev), fmt_size(size, s, sizeof(s)),
+	       region_name(region), seed, fd);
+	printf("export: dma-buf: %" PRIu64 " bytes, inode %" PRIu64 ", exporter \"%s\"\n",
+	       di.size, di.inode, di.exporter);
+	ret = show_ranges(dev, o.handle, &so, NULL);
+	for (i = 0; i < nto && !ret; i++) {
+		ret = devs_open(&ds, to[i], &imp);
+		if (ret)
+			break;
+		if (phyr_bo_import(imp, fd, &ih)) {
+			ret = lib_error();
+			break;
+		}
+		printf("export: imported into %s as handle %u\n",
+		       phyr_dev_name(imp), ih);
+		ret = show_ranges(imp, ih, &so, NULL);
+		snprintf(what, sizeof(what), "%s reads it through its DMA addresses",
+			 phyr_dev_name(imp));
+		ret = ret ? ret : verify_dma(imp, ih, size, seed, what);
+	}
+	if (ret || !cmd)
+		goto out;
+
+	printf("export: running %s with the dma-buf as fd %u\n", cmd[0], fdnum);
+	ret = run_command(fd, fdnum, size, seed, cmd);
+	if (have_expect) {
+		int r;
+
+		r = verify_cpu(dev, o.handle, size, expect,
+			       "the exporter's CPU sees what the command wrote");
+		r |= verify_dma(dev, o.handle, size, expect,
+				"the exporter's device sees what the command wrote");
+		if (r && !ret)
+			ret = EXIT_FAIL;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	devs_close(&ds);
+	return ret;
+}
+
+const struct command cmd_export = {
+	.name = "export",
+	.synopsis = "[--on N] [--size SIZE] [--vram|--system] [--seed S]\n"
+		    "                      [--import-to M]... [--all] [--raw]\n"
+		    "                      [--fd-number K] [--expect S2] [-- COMMAND [ARG]...]",
+	.summary = "export an object as a dma-buf, optionally to another program",
+	.help =
+		"Create an object on instance N, fill it from the CPU with pattern S,\n"
+		"export it as a dma-buf and print what the kernel says about the dma-buf\n"
+		"(size, inode, exporter) and the object's phyr list.\n"
+		"\n"
+		"  -o, --on N          exporting instance (default: the first with VRAM)\n"
+		"  -s, --size SIZE     bytes (default 4M)\n"
+		"      --vram|--system placement (default: VRAM when the instance has it)\n"
+		"      --seed S        pattern seed (default 1)\n"
+		"  -i, --import-to M   import the dma-buf into instance M here, print its\n"
+		"                      table and check the data (repeatable)\n"
+		"      --all, --raw    table options (see alloc)\n"
+		"\n"
+		"With a COMMAND after --, run it with the dma-buf open as file descriptor\n"
+		"K (--fd-number, default 3) and PHYR_DMABUF_FD=K, PHYR_DMABUF_SIZE=bytes,\n"
+		"PHYR_SEED=S in its environment; exit with its status. The object lives\n"
+		"until the command ends. --expect S2 then checks that the object holds\n"
+		"pattern S2 (what the command wrote) through the CPU and by DMA.\n"
+		"\n"
+		"Example, sharing between two processes:\n"
+		"  phyrctl export --on 1 --size 1M --expect 7 -- \\\n"
+		"      phyrctl import --fd 3 --into 2 --write 7\n",
+	.run = run_export,
+};
+
+/* ---- import ---- */
+
+/* where the dma-buf comes from */
+struct source {
+	const char *desc;
+	int fd;			/* the dma-buf */
+	uint64_t size;
+	/* what is needed to check writes, and to release it */
+	struct phyr_dev *dev;	/* --from N */
+	uint32_t handle;
+	int vgem_fd;		/* --from vgem */
+	int memfd;		/* --from udmabuf */
+	void *map;		/* vgem or memfd mapping */
+	uint64_t map_size;
+	char descbuf[160];
+};
+
+static void source_release(struct source *src)
+{
+	if (src->map)
+		munmap(src->map, src->map_size);
+	if (src->fd >= 0)
+		close(src->fd);
+	if (src->vgem_fd >= 0)
+		close(src->vgem_fd);
+	if (src->memfd >= 0)
+		close(src->memfd);
+}
+
+static int source_vgem(struct source *src, uint64_t size, uint32_t seed)
+{
+	struct drm_mode_create_dumb c = { 0 };
+	struct drm_mode_map_dumb m = { 0 };
+	char node[64];
+	void *p;
+
+	if (phyr_find_drm_node("vgem", true, node, sizeof(node)))
+		return absent("%s", phyr_last_error());
+	src->vgem_fd = open(node, O_RDWR | O_CLOEXEC);
+	if (src->vgem_fd < 0)
+		return error("open %s: %s", node, strerror(errno));
+	/* rows of 4096 bytes: 1024 pixels of 32 bits */
+	c.width = 1024;
+	c.height = size / 4096;
+	c.bpp = 32;
+	if (!c.height || size % 4096)
+		return usage_error("--size: vgem buffers here are multiples of 4096 bytes");
+	if (drmIoctl(src->vgem_fd, DRM_IOCTL_MODE_CREATE_DUMB, &c))
+		return error("vgem: CREATE_DUMB %ux%u: %s", c.width, c.height,
+			     strerror(errno));
+	m.handle = c.handle;
+	if (drmIoctl(src->vgem_fd, DRM_IOCTL_MODE_MAP_DUMB, &m))
+		return error("vgem: MAP_DUMB: %s", strerror(errno));
+	p = mmap(NULL, c.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 src->vgem_fd, m.offset);
+	if (p == MAP_FAILED)
+		return error("vgem: mmap: %s", strerror(errno));
+	src->map = p;
+	src->map_size = c.size;
+	src->size = c.size;
+	phyr_pattern_fill(p, c.size, seed, 0);
+	if (drmPrimeHandleToFD(src->vgem_fd, c.handle, DRM_CLOEXEC | DRM_RDWR,
+			       &src->fd)) {
+		src->fd = -1;
+		return error("vgem: PRIME export: %s", strerror(errno));
+	}
+	snprintf(src->descbuf, sizeof(src->descbuf),
+		 "a vgem dumb buffer (%s, %ux%u, 32 bpp)", node, c.width,
+		 c.height);
+	src->desc = src->descbuf;
+	return EXIT_OK;
+}
+
+static int source_udmabuf(struct source *src, uint64_t size, uint32_t seed)
+{
+	struct udmabuf_create create = {
+		.flags = UDMABUF_FLAGS_CLOEXEC, .offset = 0, .size = size,
+	};
+	int ub;
+	void *p;
+
+	ub = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (ub < 0)
+		return absent("/dev/udmabuf: %s", strerror(errno));
+	src->memfd = memfd_create("phyrctl", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	if (src->memfd < 0 || ftruncate(src->memfd, size) ||
+	    fcntl(src->memfd, F_ADD_SEALS, F_SEAL_SHRINK)) {
+		close(ub);
+		return error("memfd for udmabuf: %s", strerror(errno));
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, src->memfd, 0);
+	if (p == MAP_FAILED) {
+		close(ub);
+		return error("mmap memfd: %s", strerror(errno));
+	}
+	src->map = p;
+	src->map_size = size;
+	src->size = size;
+	phyr_pattern_fill(p, size, seed, 0);
+	create.memfd = src->memfd;
+	src->fd = ioctl(ub, UDMABUF_CREATE, &create);
+	close(ub);
+	if (src->fd < 0) {
+		src->fd = -1;
+		return error("UDMABUF_CREATE: %s", strerror(errno));
+	}
+	src->desc = "a udmabuf (memfd pages)";
+	return EXIT_OK;
+}
+
+static int run_import(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "into", required_argument, NULL, 'i' },
+		{ "fd", required_argument, NULL, OPT_FD },
+		{ "from", required_argument, NULL, 'f' },
+		{ "size", required_argument, NULL, 's' },
+		{ "vram", no_argument, NULL, OPT_VRAM },
+		{ "system", no_argument, NULL, OPT_SYSTEM },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "write", required_argument, NULL, OPT_WRITE },
+		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
+		SHOW_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct show_opts so = { .max_rows = SHOW_DEFAULT_ROWS };
+	struct source src = { .fd = -1, .vgem_fd = -1, .memfd = -1 };
+	bool seed_set = false, write = false, verify = true;
+	int into = NO_INSTANCE, from = NO_INSTANCE, c, ret;
+	uint32_t seed = 1, wseed = 0, fdarg = 0, ih;
+	uint64_t size = 1u << 20;
+	const char *from_arg = NULL, *env;
+	enum phyr_region region = 0;
+	struct phyr_dmabuf_info di;
+	struct phyr_dev *dev;
+	bool have_fd = false;
+	char s[32], what[200];
+	struct devset ds;
+	struct obj o;
+
+	if (want_help(argc, argv))
+		return EXIT_OK;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:i:f:s:", lo, NULL)) != -1) {
+		ret = 0;
+		switch (c) {
+		case 'i':
+			ret = get_instance("--into", optarg, &into);
+			break;
+		case OPT_FD:
+			ret = get_u32("--fd", optarg, &fdarg);
+			have_fd = true;
+			break;
+		case 'f':
+			from_arg = optarg;
+			break;
+		case 's':
+			ret = get_size("--size", optarg, &size);
+			break;
+		case OPT_VRAM:
+			region = PHYR_REGION_VRAM;
+			break;
+		case OPT_SYSTEM:
+			region = PHYR_REGION_SYSTEM;
+			break;
+		case OPT_SEED:
+			ret = get_u32("--seed", optarg, &seed);
+			seed_set = true;
+			break;
+		case OPT_WRITE:
+			ret = get_u32("--write", optarg, &wseed);
+			write = true;
+			break;
+		case OPT_NO_VERIFY:
+			verify = false;
+			break;
+		case OPT_ALL:
+			so.max_rows = 0;
+			break;
+		case OPT_RAW:
+			so.raw = true;
+			break;
+		default:
+			return bad_option(c, argc, argv);
+		}
+		if (ret)
+			return ret;
+	}
+	ret = no_more_args(argc, argv);
+	if (ret)
+		return ret;
+	if (have_fd == !!from_arg)
+		return usage_error("give exactly one of --fd K and --from SOURCE");
+	if (from_arg && strcmp(from_arg, "vgem") && strcmp(from_arg, "udmabuf")) {
+		ret = get_instance("--from", from_arg, &from);
+		if (ret)
+			return ret;
+	}
+	if (have_fd) {
+		if (fcntl(fdarg, F_GETFD) < 0)
+			return usage_error("--fd %u: not an open file descriptor",
+					   fdarg);
+		env = getenv("PHYR_SEED");
+		if (!seed_set && env && parse_u32(env, &seed))
+			return usage_error("PHYR_SEED='%s' is not a number", env);
+	}
+
+	ret = devs_load(&ds);
+	if (ret)
+		return ret;
+	if (into == NO_INSTANCE)
+		into = from != NO_INSTANCE ? devs_default_peer(&ds, from) :
+					     devs_default_on(&ds);
+	ret = devs_open(&ds, into, &dev);
+	if (ret)
+		goto out;
+
+	if (have_fd) {
+		/* a duplicate, so that closing it here leaves the caller's */
+		src.fd = fcntl(fdarg, F_DUPFD_CLOEXEC, 3);
+		if (src.fd < 0) {
+			ret = error("dup of fd %u: %s", fdarg, strerror(errno));
+			goto out;
+		}
+		snprintf(src.descbuf, sizeof(src.descbuf),
+			 "inherited file descriptor %u", fdarg);
+		src.desc = src.descbuf;
+	} else if (from != NO_INSTANCE) {
+		ret = devs_open(&ds, from, &src.dev);
+		if (ret)
+			goto out;
+		region = devs_region(&ds, from, region);
+		ret = obj_create_filled(src.dev, size, region, seed, &o);
+		if (ret)
+			goto out;
+		src.handle = o.handle;
+		if (phyr_bo_export(src.dev, o.handle, &src.fd)) {
+			ret = lib_error();
+			goto out;
+		}
+		snprintf(src.descbuf, sizeof(src.descbuf),
+			 "handle %u on %s (%s)", o.handle,
+			 phyr_dev_name(src.dev), region_name(region));
+		src.desc = src.descbuf;
+	} else if (!strcmp(from_arg, "vgem")) {
+		ret = source_vgem(&src, size, seed);
+	} else {
+		ret = source_udmabuf(&src, size, seed);
+	}
+	if (ret)
+		goto out;
+	if (phyr_dmabuf_info(src.fd, &di)) {
+		ret = lib_error();
+		goto out;
+	}
+	src.size = di.size;
+	printf("import: dma-buf from %s: %s, exporter \"%s\", inode %" PRIu64 "\n",
+	       src.desc, fmt_size(di.size, s, sizeof(s)), di.exporter,
+	       di.inode);
+	if (phyr_bo_import(dev, src.fd, &ih)) {
+		ret = lib_error();
+		goto out;
+	}
+	printf("import: imported into %s as handle %u\n", phyr_dev_name(dev),
+	       ih);
+	ret = show_ranges(dev, ih, &so, NULL);
+	if (ret)
+		goto out;
+	if (verify) {
+		snprintf(what, sizeof(what),
+			 "%s reads the dma-buf through its DMA addresses",
+			 phyr_dev_name(dev));
+		ret = verify_dma(dev, ih, src.size, seed, what);
+	}
+	if (ret || !write)
+		goto out;
+
+	ret = fill_dma(dev, ih, src.size, wseed);
+	if (ret)
+		goto out;
+	printf("import: %s wrote pattern %u through its DMA addresses\n",
+	       phyr_dev_name(dev), wseed);
+	if (src.dev)
+		ret = verify_cpu(src.dev, src.handle, src.size, wseed,
+				 "the exporter's CPU mapping shows the write");
+	else if (src.map)
+		ret = verify_mem(src.map, src.size, wseed,
+				 "the exporter's CPU mapping shows the write");
+	else
+		ret = verify_dma(dev, ih, src.size, wseed,
+				 "the importer reads its write back (the exporting process checks its side)");
+out:
+	source_release(&src);
+	devs_close(&ds);
+	return ret;
+}
+
+const struct command cmd_import = {
+	.name = "import",
+	.synopsis = "(--fd K | --from SOURCE) [--into M] [--size SIZE]\n"
+		    "                      [--vram|--system] [--seed S] [--write S2]\n"
+		    "                      [--no-verify] [--all] [--raw]",
+	.summary = "import a dma-buf (inherited, vphyr, vgem, udmabuf) and check it",
+	.help =
+		"Import a dma-buf into instance M, print the dma_range table M uses for\n"
+		"it, and let M read it through those DMA addresses and compare.\n"
+		"\n"
+		"  -i, --into M       importing instance (default: the first with VRAM;\n"
+		"                     with --from N, another instance than N)\n"
+		"      --fd K         a dma-buf inherited as file descriptor K, e.g. from\n"
+		"                     'phyrctl export -- phyrctl import --fd 3'; its\n"
+		"                     pattern seed comes from PHYR_SEED unless --seed\n"
+		"  -f, --from SOURCE  make the dma-buf here: an instance number (an\n"
+		"                     object in VRAM when it has VRAM, see --system),\n"
+		"                     \"vgem\" (a dumb buffer of vgem) or \"udmabuf\" (memfd\n"
+		"                     pages through /dev/udmabuf)\n"
+		"  -s, --size SIZE    size of what --from makes (default 1M)\n"
+		"      --vram|--system  placement of what --from N makes\n"
+		"      --seed S       the pattern it holds (default 1)\n"
+		"      --write S2     then let M write pattern S2 by DMA and check it on\n"
+		"                     the exporter's side (CPU mapping)\n"
+		"      --no-verify    do not read it back\n"
+		"      --all, --raw   table options (see alloc)\n"
+		"\n"
+		"Examples: phyrctl import --from 1 --into 2\n"
+		"          phyrctl import --from vgem --into 1 --write 9\n",
+	.run = run_import,
+};
+
+/* ---- ranges ---- */
+
+static int run_ranges(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "on", required_argument, NULL, 'o' },
+		{ "size", required_argument, NULL, 's' },
+		{ "vram", no_argument, NULL, OPT_VRAM },
+		{ "system", no_argument, NULL, OPT_SYSTEM },
+		{ "import-to", required_argument, NULL, 'i' },
+		{ "evict", no_argument, NULL, OPT_EVICT },
+		SHOW_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct show_opts so = { .max_rows = SHOW_DEFAULT_ROWS };
+	int on = NO_INSTANCE, to[MAX_DEVS], nto = 0, c, i, ret;
+	struct phyr_dev *dev, *imp[MAX_DEVS];
+	uint64_t size = DEFAULT_SIZE;
+	enum phyr_region region = 0;
+	uint32_t ih[MAX_DEVS];
+	bool evict = false;
+	struct devset ds;
+	struct obj o;
+	char s[32];
+
+	if (want_help(argc, argv))
+		return EXIT_OK;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:o:s:i:", lo, NULL)) != -1) {
+		ret = 0;
+		switch (c) {
+		case 'o':
+			ret = get_instance("--on", optarg, &on);
+			break;
+		case 's':
+			ret = get_size("--size", optarg, &size);
+			break;
+		case OPT_VRAM:
+			region = PHYR_REGION_VRAM;
+			break;
+		case OPT_SYSTEM:
+			region = PHYR_REGION_SYSTEM;
+			break;
+		case 'i':
+			ret = add_instance("--import-to", optarg, to, &nto);
+			break;
+		case OPT_EVICT:
+			evict = true;
+			break;
+		case OPT_ALL:
+			so.max_rows = 0;
+			break;
+		case OPT_RAW:
+			so.raw = true;
+			break;
+		default:
+			return bad_option(c, argc, argv);
+		}
+		if (ret)
+			return ret;
+	}
+	ret = no_more_args(argc, argv);
+	if (ret)
+		return ret;
+
+	ret = devs_load(&ds);
+	if (ret)
+		return ret;
+	if (on == NO_INSTANCE)
+		on = devs_default_on(&ds);
+	ret = devs_open(&ds, on, &dev);
+	if (ret)
+		goto out;
+	region = devs_region(&ds, on, region);
+	ret = obj_create_filled(dev, size, region, 1, &o);
+	if (ret)
+		goto out;
+	printf("ranges: handle %u on %s: %s in %s\n", o.handle,
+	       phyr_dev_name(dev), fmt_size(size, s, sizeof(s)),
+	       region_name(region));
+	ret = show_ranges(dev, o.handle, &so, NULL);
+	for (i = 0; i < nto && !ret; i++) {
+		ret = devs_open(&ds, to[i], &imp[i]);
+		if (ret)
+			break;
+		ret = obj_share(&o, imp[i], &ih[i]);
+		if (ret)
+			break;
+		printf("ranges: imported into %s as handle %u\n",
+		       phyr_dev_name(imp[i]), ih[i]);
+		ret = show_ranges(imp[i], ih[i], &so, NULL);
+	}
+	if (!ret && nto) {
+		printf("ranges: the exporter after the import%s\n",
+		       nto > 1 ? "s" : "");
+		ret = show_ranges(dev, o.handle, &so, NULL);
+	}
+	if (ret || !evict)
+		goto out;
+	if (phyr_bo_evict(dev, o.handle)) {
+		ret = lib_error();
+		goto out;
+	}
+	printf("ranges: after evicting handle %u to system memory\n", o.handle);
+	ret = show_ranges(dev, o.handle, &so, NULL);
+	for (i = 0; i < nto && !ret; i++)
+		ret = show_ranges(imp[i], ih[i], &so, NULL);
+out:
+	devs_close(&ds);
+	return ret;
+}
+
+const struct command cmd_ranges = {
+	.name = "ranges",
+	.synopsis = "[--on N] [--size SIZE] [--vram|--system] [--import-to M]...\n"
+		    "                      [--evict] [--all] [--raw]",
+	.summary = "print phyr lists and DMA range tables",
+	.help =
+		"Create an object on instance N and print its phyr list (physical\n"
+		"ranges); with --import-to M, share it with M and print the dma_range\n"
+		"table M uses for it, then the exporter's list again (an importer that\n"
+		"cannot reach VRAM makes the object move to system memory first).\n"
+		"\n"
+		"Each entry: index, address (physical, or DMA for an import; physical\n"
+		"addresses read 0 without CAP_SYS_ADMIN), length, interconnect (host,\n"
+		"device, p2p, link), mmio, pinned, and for DMA ranges how the range was\n"
+		"mapped (direct, page, bus = PCI bus address, host-bridge, iommu, link,\n"
+		"sg = taken from a foreign exporter's scatterlist). A summary line ends\n"
+		"each table, e.g. \"summary: interconnect p2p, via host-bridge, mmio\".\n"
+		"\n"
+		"  -o, --on N          exporting instance (default: the first with VRAM)\n"
+		"  -s, --size SIZE     bytes (default 4M)\n"
+		"      --vram|--system placement (default: VRAM when the instance has it)\n"
+		"  -i, --import-to M   importing instance (repeatable)\n"
+		"      --evict         then evict the object and print the tables again\n"
+		"      --all           print every entry (default: the first 16)\n"
+		"      --raw           add the raw flag bits\n"
+		"\n"
+		"Example: phyrctl ranges --on 1 --vram --size 4M --import-to 2\n",
+	.run = run_ranges,
+};
+
+/* ---- copy ---- */
+
+static int copy_fill(struct devset *ds, int on, uint64_t size,
+		     enum phyr_region region, uint32_t seed)
+{
+	struct phyr_dev *dev;
+	uint32_t h;
+	char s[32];
+	int ret;
+
+	ret = devs_open(ds, on, &dev);
+	if (ret)
+		return ret;
+	region = devs_region(ds, on, region);
+	if (phyr_bo_create(dev, size, region, &h))
+		return lib_error();
+	printf("copy: handle %u on %s: %s in %s\n", h, phyr_dev_name(dev),
+	       fmt_size(size, s, sizeof(s)), region_name(region));
+	ret = fill_dma(dev, h, size, seed);
+	if (ret)
+		return ret;
+	printf("copy: the device wrote pattern %u through its DMA addresses\n",
+	       seed);
+	ret = verify_cpu(dev, h, size, seed,
+			 "the CPU mapping shows what the device wrote");
+	if (ret)
+		return ret;
+	ret = fill_cpu(dev, h, size, seed + 1);
+	if (ret)
+		return ret;
+	printf("copy: the CPU wrote pattern %u through its mapping\n",
+	       seed + 1);
+	return verify_dma(dev, h, size, seed + 1,
+			  "the device reads what the CPU wrote");
+}
+
+static int run_copy(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "on", required_argument, NULL, 'o' },
+		{ "size", required_argument, NULL, 's' },
+		{ "src", required_argument, NULL, OPT_SRC },
+		{ "dst", required_argument, NULL, OPT_DST },
+		{ "vram", no_argument, NULL, OPT_VRAM },
+		{ "system", no_argument, NULL, OPT_SYSTEM },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "fill", no_argument, NULL, OPT_FILL },
+		{ NULL, 0, NULL, 0 }
+	};
+	enum phyr_region sreg = 0, dreg = 0, region = 0;
+	int from = NO_INSTANCE, to = NO_INSTANCE, c, ret;
+	struct phyr_dev *sdev, *ddev;
+	uint64_t size = DEFAULT_SIZE;
+	struct phyr_ranges t = { 0 };
+	uint32_t seed = 1, ih, dh;
+	char s[32], sum[192];
+	bool fill = false;
+	struct devset ds;
+	struct obj src;
+	double t0, ms;
+
+	if (want_help(argc, argv))
+		return EXIT_OK;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:f:t:o:s:", lo, NULL)) != -1) {
+		ret = 0;
+		switch (c) {
+		case 'f':
+		case 'o':
+			ret = get_instance(c == 'f' ? "--from" : "--on", optarg,
+					   &from);
+			break;
+		case 't':
+			ret = get_instance("--to", optarg, &to);
+			break;
+		case 's':
+			ret = get_size("--size", optarg, &size);
+			break;
+		case OPT_SRC:
+			ret = get_region("--src", optarg, &sreg);
+			break;
+		case OPT_DST:
+			ret = get_region("--dst", optarg, &dreg);
+			break;
+		case OPT_VRAM:
+			region = PHYR_REGION_VRAM;
+			break;
+		case OPT_SYSTEM:
+			region = PHYR_REGION_SYSTEM;
+			break;
+		case OPT_SEED:
+			ret = get_u32("--seed", optarg, &seed);
+			break;
+		case OPT_FILL:
+			fill = true;
+			break;
+		default:
+			return bad_option(c, argc, argv);
+		}
+		if (ret)
+			return ret;
+	}
+	ret = no_more_args(argc, argv);
+	if (ret)
+		return ret;
+	if (fill && (to != NO_INSTANCE || sreg || dreg))
+		return usage_error("--fill works on one object: use --on, --vram or --system");
+	if (!fill && region)
+		return usage_error("--vram and --system go with --fill; use --src and --dst");
+
+	ret = devs_load(&ds);
+	if (ret)
+		return ret;
+	if (from == NO_INSTANCE)
+		from = devs_default_on(&ds);
+	if (fill) {
+		ret = copy_fill(&ds, from, size, region, seed);
+		goto out;
+	}
+	if (to == NO_INSTANCE)
+		to = devs_default_peer(&ds, from);
+	ret = devs_open(&ds, from, &sdev);
+	if (!ret)
+		ret = devs_open(&ds, to, &ddev);
+	if (ret)
+		goto out;
+	sreg = devs_region(&ds, from, sreg);
+	dreg = devs_region(&ds, to, dreg);
+
+	ret = obj_create_filled(sdev, size, sreg, seed, &src);
+	if (ret)
+		goto out;
+	printf("copy: source: handle %u on %s, %s in %s, pattern %u\n",
+	       src.handle, phyr_dev_name(sdev), fmt_size(size, s, sizeof(s)),
+	       region_name(sreg), seed);
+	if (phyr_bo_create(ddev, size, dreg, &dh)) {
+		ret = lib_error();
+		goto out;
+	}
+	/* something else in the destination, so a copy that did nothing fails */
+	ret = fill_cpu(ddev, dh, size, ~seed);
+	if (ret)
+		goto out;
+	printf("copy: destination: handle %u on %s, %s in %s\n", dh,
+	       phyr_dev_name(ddev), fmt_size(size, s, sizeof(s)),
+	       region_name(dreg));
+	if (sdev != ddev) {
+		ret = obj_share(&src, ddev, &ih);
+		if (ret)
+			goto out;
+		if (phyr_bo_ranges(ddev, ih, &t)) {
+			ret = lib_error();
+			goto out;
+		}
+		table_summary(&t, sum, sizeof(sum));
+		printf("copy: %s imports the source as handle %u: %u DMA range%s, %s\n",
+		       phyr_dev_name(ddev), ih, t.count, t.count == 1 ? "" : "s",
+		       sum);
+		phyr_ranges_free(&t);
+	} else {
+		ih = src.handle;
+	}
+	t0 = now_ms();
+	if (phyr_bo_copy(ddev, ih, 0, dh, 0, size)) {
+		ret = lib_error();
+		goto out;
+	}
+	ms = now_ms() - t0;
+	printf("copy: %s copied %s by DMA (reading the source, writing the destination through their DMA addresses) in %.2f ms, %.1f MiB/s\n",
+	       phyr_dev_name(ddev), fmt_size(size, s, sizeof(s)), ms,
+	       ms > 0 ? size / (1024.0 * 1024.0) / (ms / 1e3) : 0.0);
+	ret = verify_cpu(ddev, dh, size, seed,
+			 "the destination through the CPU mapping");
+	ret |= verify_cpu(sdev, src.handle, size, seed,
+			  "the source is unchanged");
+	ret = ret ? EXIT_FAIL : EXIT_OK;
+out:
+	devs_close(&ds);
+	return ret;
+}
+
+const struct command cmd_copy = {
+	.name = "copy",
+	.synopsis = "[--from N] [--to M] [--size SIZE] [--src vram|system]\n"
+		    "                    [--dst vram|system] [--seed S]\n"
+		    "       phyrctl copy --fill [--on N] [--size SIZE] [--vram|--system] [--seed S]",
+	.summary = "device copy through DMA addresses, or fill and verify",
+	.help =
+		"Device copy: a source object on instance N, filled by the CPU, and a\n"
+		"destination object on instance M. M imports the source (when N != M)\n"
+		"and copies it: the device reads the source and writes the destination\n"
+		"through their DMA addresses (GEM_DMA, 1 MiB at a time). The CPU then\n"
+		"checks the destination through its mapping. Prints the time taken.\n"
+		"\n"
+		"  -f, --from N        source instance (default: the first with VRAM)\n"
+		"  -t, --to M          copying instance, owner of the destination\n"
+		"                      (default: another instance, with VRAM if any)\n"
+		"  -s, --size SIZE     bytes (default 4M)\n"
+		"      --src, --dst    vram or system (default: VRAM where there is some)\n"
+		"      --seed S        pattern seed (default 1)\n"
+		"\n"
+		"With --fill, one object on instance N (--on): the device writes a\n"
+		"pattern by DMA and the CPU checks it, then the CPU writes another and\n"
+		"the device checks it.\n"
+		"\n"
+		"Examples: phyrctl copy --from 1 --to 2 --size 4M\n"
+		"          phyrctl copy --fill --on 0 --system\n",
+	.run = run_copy,
+};
+
+/* ---- evict ---- */
+
+static int run_evict(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "on", required_argument, NULL, 'o' },
+		{ "size", required_argument, NULL, 's' },
+		{ "vram", no_argument, NULL, OPT_VRAM },
+		{ "system", no_argument, NULL, OPT_SYSTEM },
+		{ "import-to", required_argument, NULL, 'i' },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		SHOW_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct show_opts so = { .max_rows = SHOW_DEFAULT_ROWS };
+	struct phyr_ranges eb = { 0 }, ea = { 0 }, ib[MAX_DEVS], ia[MAX_DEVS];
+	int on = NO_INSTANCE, to[MAX_DEVS], nto = 0, c, i, ret;
+	char s[32], what[200], sb[192], sa[192];
+	struct phyr_dev *dev, *imp[MAX_DEVS];
+	uint64_t size = DEFAULT_SIZE;
+	enum phyr_region region = 0;
+	uint32_t seed = 1, ih[MAX_DEVS];
+	struct devset ds;
+	struct obj o;
+
+	if (want_help(argc, argv))
+		return EXIT_OK;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:o:s:i:", lo, NULL)) != -1) {
+		ret = 0;
+		switch (c) {
+		case 'o':
+			ret = get_instance("--on", optarg, &on);
+			break;
+		case 's':
+			ret = get_size("--size", optarg, &size);
+			break;
+		case OPT_VRAM:
+			region = PHYR_REGION_VRAM;
+			break;
+		case OPT_SYSTEM:
+			region = PHYR_REGION_SYSTEM;
+			break;
+		case 'i':
+			ret = add_instance("--import-to", optarg, to, &nto);
+			break;
+		case OPT_SEED:
+			ret = get_u32("--seed", optarg, &seed);
+			break;
+		case OPT_ALL:
+			so.max_rows = 0;
+			break;
+		case OPT_RAW:
+			so.raw = true;
+			break;
+		default:
+			return bad_option(c, argc, argv);
+		}
+		if (ret)
+			return ret;
+	}
+	ret = no_more_args(argc, argv);
+	if (ret)
+		return ret;
+
+	memset(ib, 0, sizeof(ib));
+	memset(ia, 0, sizeof(ia));
+	ret = devs_load(&ds);
+	if (ret)
+		return ret;
+	if (on == NO_INSTANCE)
+		on = devs_default_on(&ds);
+	ret = devs_open(&ds, on, &dev);
+	if (ret)
+		goto out;
+	region = devs_region(&ds, on, region);
+	ret = obj_create_filled(dev, size, region, seed, &o);
+	if (ret)
+		goto out;
+	printf("evict: handle %u on %s: %s in %s, pattern %u\n", o.handle,
+	       phyr_dev_name(dev), fmt_size(size, s, sizeof(s)),
+	       region_name(region), seed);
+	for (i = 0; i < nto; i++) {
+		ret = devs_open(&ds, to[i], &imp[i]);
+		if (ret)
+			goto out;
+		ret = obj_share(&o, imp[i], &ih[i]);
+		if (ret)
+			goto out;
+		printf("evict: imported into %s as handle %u\n",
+		       phyr_dev_name(imp[i]), ih[i]);
+	}
+
+	printf("evict: before\n");
+	for (i = 0; i < nto && !ret; i++)
+		ret = show_ranges(imp[i], ih[i], &so, &ib[i]);
+	ret = ret ? ret : show_ranges(dev, o.handle, &so, &eb);
+	if (ret)
+		goto out;
+
+	if (phyr_bo_evict(dev, o.handle)) {
+		ret = lib_error();
+		goto out;
+	}
+	printf("evict: GEM_EVICT of handle %u on %s done\n", o.handle,
+	       phyr_dev_name(dev));
+	printf("evict: after\n");
+	ret = show_ranges(dev, o.handle, &so, &ea);
+	for (i = 0; i < nto && !ret; i++)
+		ret = show_ranges(imp[i], ih[i], &so, &ia[i]);
+	if (ret)
+		goto out;
+
+	printf("evict: exporter: placement %s -> %s, generation %u -> %u\n",
+	       phyr_placement_name(eb.placement),
+	       phyr_placement_name(ea.placement), eb.generation, ea.generation);
+	for (i = 0; i < nto; i++) {
+		table_summary(&ib[i], sb, sizeof(sb));
+		table_summary(&ia[i], sa, sizeof(sa));
+		printf("evict: importer %s: generation %u -> %u, %s -> %s\n",
+		       phyr_dev_name(imp[i]), ib[i].generation,
+		       ia[i].generation, sb, sa);
+	}
+	if (ea.placement != PHYR_PLACE_SYSTEM)
+		ret = error("the object is still in %s after GEM_EVICT",
+			    phyr_placement_name(ea.placement));
+
+	ret |= verify_cpu(dev, o.handle, size, seed,
+			  "the exporter's CPU mapping follows the object");
+	ret |= verify_dma(dev, o.handle, size, seed,
+			  "the exporter's device reads it at its new place");
+	for (i = 0; i < nto; i++) {
+		snprintf(what, sizeof(what),
+			 "%s reads it through its new DMA addresses",
+			 phyr_dev_name(imp[i]));
+		ret |= verify_dma(imp[i], ih[i], size, seed, what);
+	}
+	if (!ret && nto) {
+		/* and writes through the new table land in the new place */
+		ret = fill_dma(imp[nto - 1], ih[nto - 1], size, seed + 1);
+		if (!ret)
+			ret = verify_cpu(dev, o.handle, size, seed + 1,
+					 "the exporter sees the importer's write after the move");
+	}
+	ret = ret ? EXIT_FAIL : EXIT_OK;
+out:
+	phyr_ranges_free(&eb);
+	phyr_ranges_free(&ea);
+	for (i = 0; i < nto; i++) {
+		phyr_ranges_free(&ib[i]);
+		phyr_ranges_free(&ia[i]);
+	}
+	devs_close(&ds);
+	return ret;
+}
+
+const struct command cmd_evict = {
+	.name = "evict",
+	.synopsis = "[--on N] [--size SIZE] [--vram|--system] [--import-to M]...\n"
+		    "                     [--seed S] [--all] [--raw]",
+	.summary = "evict an object (imported or not) and check it follows",
+	.help =
+		"Create an object on instance N (in VRAM by default), fill it, import it\n"
+		"into each M, then evict it to system memory while imported: the\n"
+		"importers are told (move_notify) and map it again. Prints the tables\n"
+		"before and after, then one line each:\n"
+		"  evict: exporter: placement VRAM -> system, generation 0 -> 1\n"
+		"  evict: importer ...: generation 0 -> 1, <summary before> -> <after>\n"
+		"and checks the data through the exporter's CPU mapping (made before\n"
+		"the move), the exporter's DMA and each importer's new DMA addresses,\n"
+		"then lets the last importer write and the exporter's CPU check it.\n"
+		"\n"
+		"  -o, --on N          exporting instance (default: the first with VRAM)\n"
+		"  -s, --size SIZE     bytes (default 4M)\n"
+		"      --vram|--system placement (default: VRAM when the instance has it)\n"
+		"  -i, --import-to M   importing instance (repeatable)\n"
+		"      --seed S        pattern seed (default 1)\n"
+		"      --all, --raw    table options (see alloc)\n"
+		"\n"
+		"Example: phyrctl evict --on 1 --size 4M --import-to 2\n",
+	.run = run_evict,
+};
+
+/* ---- link ---- */
+
+static int link_share(struct phyr_dev *a, struct phyr_dev *b, uint64_t size,
+		      uint32_t seed, const struct show_opts *so)
+{
+	char what[200];
+	uint32_t ih;
+	struct obj o;
+	int ret;
+
+	ret = obj_create_filled(a, size, PHYR_REGION_VRAM, seed, &o);
+	if (ret)
+		return ret;
+	ret = obj_share(&o, b, &ih);
+	if (ret)
+		goto close_obj;
+	printf("link: VRAM handle %u of %s imported into %s as handle %u\n",
+	       o.handle, phyr_dev_name(a), phyr_dev_name(b), ih);
+	ret = show_ranges(b, ih, so, NULL);
+	if (ret)
+		goto close_import;
+	snprintf(what, sizeof(what), "%s reads it over the link",
+		 phyr_dev_name(b));
+	ret = verify_dma(b, ih, size, seed, what);
+	if (ret)
+		goto close_import;
+	ret = fill_dma(b, ih, size, seed + 1);
+	if (!ret)
+		ret = verify_cpu(a, o.handle, size, seed + 1,
+				 "the exporter's CPU sees a write made over the link");
+close_import:
+	phyr_bo_close(b, ih);
+close_obj:
+	phyr_bo_close(a, o.handle);
+	return ret;
+}
+
+static int run_link(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "on", required_argument, NULL, 'o' },
+		{ "peer", required_argument, NULL, 'p' },
+		{ "size", required_argument, NULL, 's' },
+		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "remove", no_argument, NULL, OPT_REMOVE },
+		SHOW_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct show_opts so = { .max_rows = SHOW_DEFAULT_ROWS };
+	int on = NO_INSTANCE, peer = NO_INSTANCE, c, ret, r;
+	struct phyr_device_info ia, ib;
+	bool keep = false, remove = false;
+	uint64_t size = 1u << 20;
+	struct phyr_dev *a, *b;
+	struct devset ds;
+
+	if (want_help(argc, argv))
+		return EXIT_OK;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:o:p:s:", lo, NULL)) != -1) {
+		ret = 0;
+		switch (c) {
+		case 'o':
+			ret = get_instance("--on", optarg, &on);
+			break;
+		case 'p':
+			ret = get_instance("--peer", optarg, &peer);
+			break;
+		case 's':
+			ret = get_size("--size", optarg, &size);
+			break;
+		case OPT_KEEP:
+			keep = true;
+			break;
+		case OPT_REMOVE:
+			remove = true;
+			break;
+		case OPT_ALL:
+			so.max_rows = 0;
+			break;
+		case OPT_RAW:
+			so.raw = true;
+			break;
+		default:
+			return bad_option(c, argc, argv);
+		}
+		if (ret)
+			return ret;
+	}
+	ret = no_more_args(argc, argv);
+	if (ret)
+		return ret;
+	if (keep && remove)
+		return usage_error("--keep and --remove exclude each other");
+
+	ret = devs_load(&ds);
+	if (ret)
+		return ret;
+	if (on == NO_INSTANCE)
+		on = devs_default_on(&ds);
+	if (peer == NO_INSTANCE)
+		peer = devs_vram(&ds, on);
+	if (peer < 0) {
+		ret = absent("a link needs two instances with VRAM");
+		goto out;
+	}
+	ret = devs_open(&ds, on, &a);
+	if (!ret)
+		ret = devs_open(&ds, peer, &b);
+	if (ret)
+		goto out;
+	if (remove) {
+		if (phyr_unlink(a, b)) {
+			ret = lib_error();
+			goto out;
+		}
+		printf("link: %s and %s unlinked\n", phyr_dev_name(a),
+		       phyr_dev_name(b));
+		goto out;
+	}
+
+	if (phyr_link(a, b)) {
+		ret = lib_error();
+		goto out;
+	}
+	if (phyr_dev_query(a, &ia) || phyr_dev_query(b, &ib)) {
+		ret = lib_error();
+		goto unlink;
+	}
+	printf("link: %s and %s are linked (link peers: %u and %u)\n",
+	       phyr_dev_name(a), phyr_dev_name(b), ia.link_peer, ib.link_peer);
+	if (ia.link_peer != ib.instance || ib.link_peer != ia.instance)
+		ret = error("INFO does not show the link");
+	if (!ret)
+		ret = link_share(a, b, size, 1, &so);
+	if (!ret)
+		ret = link_share(b, a, size, 3, &so);
+unlink:
+	if (keep) {
+		printf("link: left in place; remove it with: phyrctl link --remove --on %d --peer %d\n",
+		       on, peer);
+		goto out;
+	}
+	r = phyr_unlink(a, b);
+	if (r) {
+		r = lib_error();
+		ret = ret ? ret : r;
+	} else {
+		printf("link: unlinked\n");
+	}
+out:
+	devs_close(&ds);
+	return ret;
+}
+
+const struct command cmd_link = {
+	.name = "link",
+	.synopsis = "[--on N] [--peer M] [--size SIZE] [--keep | --remove]\n"
+		    "                    [--all] [--raw]",
+	.summary = "link two VRAM instances and share VRAM over the link",
+	.help =
+		"Declare a (simulated) GPU-to-GPU link between instances N and M, both\n"
+		"with VRAM. Then share a VRAM object each way: the importer's table shows\n"
+		"\"interconnect link, via link\" (link addresses instead of PCI), the data\n"
+		"is checked by DMA both ways. Then unlink. Needs CAP_SYS_ADMIN.\n"
+		"\n"
+		"  -o, --on N        one instance (default: the first with VRAM)\n"
+		"  -p, --peer M      the other (default: the next with VRAM)\n"
+		"  -s, --size SIZE   size of the objects shared (default 1M)\n"
+		"      --keep        leave the link in place: it belongs to the devices\n"
+		"                    and outlives phyrctl (phyrctl list shows it), so\n"
+		"                    later commands share over it\n"
+		"      --remove      only remove an existing link between N and M\n"
+		"      --all, --raw  table options (see alloc)\n"
+		"\n"
+		"Example: phyrctl link --on 1 --peer 2\n",
+	.run = run_link,
+};

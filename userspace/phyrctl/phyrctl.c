@@ -1,0 +1,757 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * phyrctl: look at and exercise vphyr, the test DRM driver of phyr, from
+ * the command line.
+ *
+ * Objects live only as long as the process that holds their handles or
+ * dma-bufs, so every subcommand is a complete flow: it creates what it
+ * needs, shares it between instances, shows the tables, checks the data
+ * and releases everything before it exits.
+ *
+ * This file: the command table, messages, parsing, devices, objects and
+ * checks shared by the subcommands, and "list".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "phyrctl.h"
+
+#define CHUNK (1u << 20)
+
+const struct command *current;
+const char *check_indent = "  ";
+const char *note_indent = "";
+
+static const struct command *const commands[] = {
+	&cmd_list, &cmd_alloc, &cmd_export, &cmd_import, &cmd_ranges,
+	&cmd_copy, &cmd_evict, &cmd_link, &cmd_gbm_import, &cmd_bench,
+	&cmd_tour,
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* ---- messages ---- */
+
+static void vmsg(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "phyrctl%s%s: ", current ? " " : "",
+		current ? current->name : "");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	if (current)
+		fprintf(stderr, "Try 'phyrctl %s --help'.\n", current->name);
+	else
+		fprintf(stderr, "Try 'phyrctl --help'.\n");
+	return EXIT_USAGE;
+}
+
+int error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	return EXIT_FAIL;
+}
+
+int absent(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	return EXIT_ABSENT;
+}
+
+int lib_error(void)
+{
+	return error("%s", phyr_last_error());
+}
+
+void print_help(const struct command *c, FILE *f)
+{
+	fprintf(f, "usage: phyrctl %s %s\n\n%s", c->name, c->synopsis, c->help);
+}
+
+bool want_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			print_help(current, stdout);
+			return true;
+		}
+	}
+	return false;
+}
+
+int bad_option(int c, int argc, char **argv)
+{
+	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] :
+							  "?";
+
+	if (c == ':')
+		return usage_error("option '%s' needs a value", arg);
+	return usage_error("unknown option '%s'", arg);
+}
+
+int no_more_args(int argc, char **argv)
+{
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	return EXIT_OK;
+}
+
+double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+		"usage: phyrctl COMMAND [OPTIONS]\n"
+		"       phyrctl help [COMMAND]\n"
+		"       phyrctl COMMAND --help\n"
+		"\n"
+		"Look at and exercise vphyr, the test DRM driver of phyr: objects in VRAM\n"
+		"or system memory, shared as dma-bufs between instances, their phyr lists\n"
+		"and DMA range tables, device reads and writes through DMA addresses.\n"
+		"\n"
+		"Commands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-11s %s\n", commands[i]->name,
+			commands[i]->summary);
+	fprintf(f,
+		"\n"
+		"Objects live only as long as the process holding them: each command is a\n"
+		"whole flow in one invocation (create, share with --export-to/--import-to,\n"
+		"show, check, release). To hand a dma-buf to another program, run it\n"
+		"under 'phyrctl export -- COMMAND' (it inherits the dma-buf as fd 3).\n"
+		"Links made with 'phyrctl link --keep' belong to the devices and stay.\n"
+		"\n"
+		"Instances are named by their number (phyrctl list): 0 has system memory\n"
+		"only, the others have VRAM. Sizes take K, M, G suffixes (powers of 2)\n"
+		"and must be multiples of the page size.\n"
+		"\n"
+		"Exit status: 0 done (and data verified), 1 an operation failed or data\n"
+		"did not match, 2 bad command line, 3 a device or feature it needs is\n"
+		"missing (no vphyr device, no second VRAM instance, no vgem, ...).\n");
+}
+
+/* ---- parsing ---- */
+
+int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		break;
+	}
+	if (shift) {
+		end++;
+		if (!strcmp(end, "iB") || !strcmp(end, "B"))
+			end += strlen(end);
+	} else if (!strcmp(end, "B")) {
+		end++;
+	}
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int parse_u32(const char *s, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || v > UINT32_MAX)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int get_size(const char *opt, const char *s, uint64_t *out)
+{
+	uint64_t page = phyr_page_size();
+
+	if (parse_size(s, out))
+		return usage_error("%s: '%s' is not a size (e.g. 4096, 64K, 4M, 1G)",
+				   opt, s);
+	if (!*out || *out % page)
+		return usage_error("%s: %s is not a nonzero multiple of the page size (%" PRIu64 " bytes)",
+				   opt, s, page);
+	return EXIT_OK;
+}
+
+int get_u32(const char *opt, const char *s, uint32_t *out)
+{
+	if (parse_u32(s, out))
+		return usage_error("%s: '%s' is not a number", opt, s);
+	return EXIT_OK;
+}
+
+int get_instance(const char *opt, const char *s, int *out)
+{
+	uint32_t v;
+
+	if (parse_u32(s, &v) || v > 0xffff)
+		return usage_error("%s: '%s' is not an instance number (see phyrctl list)",
+				   opt, s);
+	*out = v;
+	return EXIT_OK;
+}
+
+int get_region(const char *opt, const char *s, enum phyr_region *out)
+{
+	if (!strcmp(s, "vram") || !strcmp(s, "VRAM"))
+		*out = PHYR_REGION_VRAM;
+	else if (!strcmp(s, "system") || !strcmp(s, "sys"))
+		*out = PHYR_REGION_SYSTEM;
+	else
+		return usage_error("%s: '%s' is neither vram nor system", opt, s);
+	return EXIT_OK;
+}
+
+const char *fmt_size(uint64_t v, char *buf, size_t len)
+{
+	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB",
+					    "TiB" };
+	int u = 0;
+
+	while (u < 4 && v && !(v & 1023)) {
+		v >>= 10;
+		u++;
+	}
+	snprintf(buf, len, "%" PRIu64 " %s", v, unit[u]);
+	return buf;
+}
+
+/* ---- devices ---- */
+
+int devs_load(struct devset *ds)
+{
+	int n;
+
+	memset(ds, 0, sizeof(*ds));
+	n = phyr_list_devices(ds->info, MAX_DEVS);
+	if (n < 0)
+		return lib_error();
+	ds->n = n < MAX_DEVS ? n : MAX_DEVS;
+	if (!ds->n)
+		return absent("no vphyr devices (is the vphyr driver loaded? this runs in the phyr test VM)");
+	return EXIT_OK;
+}
+
+static int devs_index(const struct devset *ds, int instance)
+{
+	int i;
+
+	for (i = 0; i < ds->n; i++)
+		if ((int)ds->info[i].instance == instance)
+			return i;
+	return -1;
+}
+
+const struct phyr_device_info *devs_info(const struct devset *ds,
+					 int instance)
+{
+	int i = devs_index(ds, instance);
+
+	return i < 0 ? NULL : &ds->info[i];
+}
+
+int devs_open(struct devset *ds, int instance, struct phyr_dev **dev)
+{
+	char have[160] = "";
+	size_t len;
+	int i, ret;
+
+	*dev = NULL;
+	i = devs_index(ds, instance);
+	if (i < 0) {
+		for (i = 0; i < ds->n; i++) {
+			len = strlen(have);
+			snprintf(have + len, sizeof(have) - len, "%s%u",
+				 i ? ", " : "", ds->info[i].instance);
+		}
+		return absent("no vphyr instance %d (there are: %s)", instance,
+			      have);
+	}
+	if (!ds->dev[i]) {
+		ret = phyr_open_node(ds->info[i].node, &ds->dev[i]);
+		if (ret)
+			return lib_error();
+	}
+	*dev = ds->dev[i];
+	return EXIT_OK;
+}
+
+void devs_close(struct devset *ds)
+{
+	int i;
+
+	for (i = 0; i < ds->n; i++) {
+		phyr_close(ds->dev[i]);
+		ds->dev[i] = NULL;
+	}
+}
+
+int devs_vram(const struct devset *ds, int not)
+{
+	int i;
+
+	for (i = 0; i < ds->n; i++)
+		if ((ds->info[i].flags & PHYR_DEV_VRAM) &&
+		    (int)ds->info[i].instance != not)
+			return ds->info[i].instance;
+	return -1;
+}
+
+int devs_default_on(const struct devset *ds)
+{
+	int v = devs_vram(ds, NO_INSTANCE);
+
+	if (v >= 0)
+		return v;
+	return ds->n ? (int)ds->info[0].instance : NO_INSTANCE;
+}
+
+int devs_default_peer(const struct devset *ds, int on)
+{
+	int v = devs_vram(ds, on), i;
+
+	if (v >= 0)
+		return v;
+	for (i = 0; i < ds->n; i++)
+		if ((int)ds->info[i].instance != on)
+			return ds->info[i].instance;
+	return on;
+}
+
+enum phyr_region devs_region(const struct devset *ds, int instance, int want)
+{
+	const struct phyr_device_info *info = devs_info(ds, instance);
+
+	if (want)
+		return want;
+	return info && (info->flags & PHYR_DEV_VRAM) ? PHYR_REGION_VRAM :
+						       PHYR_REGION_SYSTEM;
+}
+
+/* ---- objects and checks ---- */
+
+int fill_cpu(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+	     uint32_t seed)
+{
+	unsigned char *map;
+	void *buf;
+	uint64_t off, n;
+
+	if (phyr_bo_map(dev, handle, size, (void **)&map))
+		return lib_error();
+	buf = malloc(size < CHUNK ? size : CHUNK);
+	if (!buf) {
+		phyr_bo_unmap(map, size);
+		return error("out of memory");
+	}
+	/* whole chunks: the mapping may be uncached or write-combined */
+	for (off = 0; off < size; off += n) {
+		n = size - off < CHUNK ? size - off : CHUNK;
+		phyr_pattern_fill(buf, n, seed, off);
+		memcpy(map + off, buf, n);
+	}
+	free(buf);
+	phyr_bo_unmap(map, size);
+	return EXIT_OK;
+}
+
+int obj_create_filled(struct phyr_dev *dev, uint64_t size,
+		      enum phyr_region region, uint32_t seed, struct obj *o)
+{
+	int ret;
+
+	memset(o, 0, sizeof(*o));
+	if (phyr_bo_create(dev, size, region, &o->handle))
+		return lib_error();
+	o->dev = dev;
+	o->size = size;
+	o->region = region;
+	ret = fill_cpu(dev, o->handle, size, seed);
+	if (ret) {
+		phyr_bo_close(dev, o->handle);
+		memset(o, 0, sizeof(*o));
+	}
+	return ret;
+}
+
+int obj_share(const struct obj *o, struct phyr_dev *into, uint32_t *handle)
+{
+	int fd, ret;
+
+	if (phyr_bo_export(o->dev, o->handle, &fd))
+		return lib_error();
+	ret = phyr_bo_import(into, fd, handle) ? lib_error() : EXIT_OK;
+	close(fd);
+	return ret;
+}
+
+/* A mismatch report, or "verified"; @pos: offset of the first bad byte. */
+static int report_check(const char *what, uint64_t size, size_t bad,
+			uint64_t pos, uint32_t seed, uint8_t got)
+{
+	char s[32];
+
+	if (!bad) {
+		printf("%sverified: %s (%s, pattern %u)\n", check_indent, what,
+		       fmt_size(size, s, sizeof(s)), seed);
+		return EXIT_OK;
+	}
+	printf("%sMISMATCH: %s: %zu of %" PRIu64 " bytes differ, first at offset 0x%" PRIx64 ": expected 0x%02x, got 0x%02x\n",
+	       check_indent, what, bad, size, pos, phyr_pattern_byte(seed, pos), got);
+	return EXIT_FAIL;
+}
+
+int verify_mem(const void *mem, uint64_t size, uint32_t seed,
+	       const char *what)
+{
+	size_t first = 0, bad;
+
+	bad = phyr_pattern_check(mem, size, seed, 0, &first);
+	return report_check(what, size, bad, first, seed,
+			    bad ? ((const uint8_t *)mem)[first] : 0);
+}
+
+int verify_cpu(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+	       uint32_t seed, const char *what)
+{
+	uint64_t off, n, pos = 0;
+	size_t bad = 0, b, first;
+	unsigned char *map, *buf;
+	uint8_t got = 0;
+
+	if (phyr_bo_map(dev, handle, size, (void **)&map))
+		return lib_error();
+	buf = malloc(size < CHUNK ? size : CHUNK);
+	if (!buf) {
+		phyr_bo_unmap(map, size);
+		return error("out of memory");
+	}
+	for (off = 0; off < size; off += n) {
+		n = size - off < CHUNK ? size - off : CHUNK;
+		memcpy(buf, map + off, n);
+		b = phyr_pattern_check(buf, n, seed, off, &first);
+		if (b && !bad) {
+			pos = off + first;
+			got = buf[first];
+		}
+		bad += b;
+	}
+	free(buf);
+	phyr_bo_unmap(map, size);
+	return report_check(what, size, bad, pos, seed, got);
+}
+
+int verify_dma(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+	       uint32_t seed, const char *what)
+{
+	uint64_t off, n, pos = 0;
+	size_t bad = 0, b, first;
+	unsigned char *buf;
+	uint8_t got = 0;
+	int ret = EXIT_OK;
+
+	/* zeroed: the kernel fills it, valgrind must see defined bytes */
+	buf = calloc(1, size < CHUNK ? size : CHUNK);
+	if (!buf)
+		return error("out of memory");
+	for (off = 0; off < size; off += n) {
+		n = size - off < CHUNK ? size - off : CHUNK;
+		if (phyr_bo_read(dev, handle, off, buf, n)) {
+			ret = lib_error();
+			break;
+		}
+		b = phyr_pattern_check(buf, n, seed, off, &first);
+		if (b && !bad) {
+			pos = off + first;
+			got = buf[first];
+		}
+		bad += b;
+	}
+	free(buf);
+	if (ret)
+		return ret;
+	return report_check(what, size, bad, pos, seed, got);
+}
+
+int fill_dma(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+	     uint32_t seed)
+{
+	uint64_t off, n;
+	void *buf;
+	int ret = EXIT_OK;
+
+	buf = malloc(size < CHUNK ? size : CHUNK);
+	if (!buf)
+		return error("out of memory");
+	for (off = 0; off < size; off += n) {
+		n = size - off < CHUNK ? size - off : CHUNK;
+		phyr_pattern_fill(buf, n, seed, off);
+		if (phyr_bo_write(dev, handle, off, buf, n)) {
+			ret = lib_error();
+			break;
+		}
+	}
+	free(buf);
+	return ret;
+}
+
+/* ---- range tables ---- */
+
+static void add_word(char *buf, size_t len, const char *w)
+{
+	size_t n = strlen(buf);
+	const char *p = buf;
+
+	/* already there as a whole word? */
+	while ((p = strstr(p, w))) {
+		size_t l = strlen(w);
+
+		if ((p == buf || p[-1] == '+') && (p[l] == '\0' || p[l] == '+'))
+			return;
+		p += l;
+	}
+	snprintf(buf + n, len - n, "%s%s", n ? "+" : "", w);
+}
+
+void table_summary(const struct phyr_ranges *t, char *buf, size_t len)
+{
+	char ic[64] = "", via[96] = "";
+	uint32_t i, mmio = 0;
+
+	for (i = 0; i < t->count; i++) {
+		add_word(ic, sizeof(ic), phyr_ic_name(t->range[i].ic));
+		if (t->kind == PHYR_RANGES_DMA)
+			add_word(via, sizeof(via),
+				 phyr_via_name(t->range[i].via));
+		mmio += t->range[i].mmio;
+	}
+	snprintf(buf, len, "interconnect %s%s%s%s", t->count ? ic : "none",
+		 via[0] ? ", via " : "", via,
+		 !mmio ? "" : mmio == t->count ? ", mmio" : ", partly mmio");
+}
+
+int show_ranges(struct phyr_dev *dev, uint32_t handle,
+		const struct show_opts *o, struct phyr_ranges *out)
+{
+	const char *in = o && o->indent ? o->indent : "  ";
+	int max = o ? o->max_rows : SHOW_DEFAULT_ROWS;
+	struct phyr_ranges t;
+	char s[32], sum[192];
+	uint32_t i, shown;
+
+	if (phyr_bo_ranges(dev, handle, &t))
+		return lib_error();
+	printf("%s%s of handle %u on %s: placement %s, %u %s, %s, generation %u\n",
+	       in, t.kind == PHYR_RANGES_DMA ? "dma_range table" : "phyr list",
+	       handle, phyr_dev_name(dev), phyr_placement_name(t.placement),
+	       t.count, t.count == 1 ? "entry" : "entries",
+	       fmt_size(t.total_len, s, sizeof(s)), t.generation);
+	printf("%s  %4s  %-18s  %-18s  %-9s  %-6s  %-4s  %-6s  %s\n", in,
+	       "idx", t.kind == PHYR_RANGES_DMA ? "dma address" : "phys address",
+	       "length", "size", "ic", "mmio", "pinned",
+	       o && o->raw ? "via          flags" : "via");
+	shown = max > 0 && t.count > (uint32_t)max ? (uint32_t)max : t.count;
+	for (i = 0; i < shown; i++) {
+		const struct phyr_range *r = &t.range[i];
+		char via[32];
+
+		if (o && o->raw)
+			snprintf(via, sizeof(via), "%-11s  0x%02x",
+				 phyr_via_name(r->via), r->flags);
+		else
+			snprintf(via, sizeof(via), "%s", phyr_via_name(r->via));
+		printf("%s  %4u  0x%016" PRIx64 "  0x%016" PRIx64 "  %-9s  %-6s  %-4s  %-6s  %s\n",
+		       in, i, r->addr, r->len, fmt_size(r->len, s, sizeof(s)),
+		       phyr_ic_name(r->ic), r->mmio ? "yes" : "no",
+		       r->pinned ? "yes" : "no", via);
+	}
+	if (shown < t.count)
+		printf("%s  ... %u more (--all shows every entry)\n", in,
+		       t.count - shown);
+	table_summary(&t, sum, sizeof(sum));
+	printf("%s  summary: %s\n", in, sum);
+	if (out)
+		*out = t;
+	else
+		phyr_ranges_free(&t);
+	return EXIT_OK;
+}
+
+/* ---- list ---- */
+
+static int run_list(int argc, char **argv)
+{
+	struct phyr_device_info *d;
+	char vgem[64], s[32], base[32], peer[16];
+	int i, nvram = 0, nlinked = 0, ret;
+	struct devset *ds;
+
+	if (want_help(argc, argv))
+		return EXIT_OK;
+	if (argc > 1)
+		return usage_error("unexpected argument '%s'", argv[1]);
+	ds = calloc(1, sizeof(*ds));
+	if (!ds)
+		return error("out of memory");
+	ret = devs_load(ds);
+	if (ret) {
+		free(ds);
+		return ret;
+	}
+	printf("%-8s  %-20s  %-20s  %-9s  %-18s  %-5s  %s\n", "instance",
+	       "node", "bus", "VRAM", "VRAM base", "IOMMU", "link");
+	for (i = 0; i < ds->n; i++) {
+		d = &ds->info[i];
+		if (d->flags & PHYR_DEV_VRAM) {
+			nvram++;
+			fmt_size(d->vram_size, s, sizeof(s));
+		} else {
+			snprintf(s, sizeof(s), "-");
+		}
+		if (d->vram_base)
+			snprintf(base, sizeof(base), "0x%" PRIx64, d->vram_base);
+		else
+			snprintf(base, sizeof(base), "%s",
+				 d->flags & PHYR_DEV_VRAM ? "(root only)" : "-");
+		if (d->link_peer != PHYR_NO_PEER) {
+			nlinked++;
+			snprintf(peer, sizeof(peer), "%u", d->link_peer);
+		} else {
+			snprintf(peer, sizeof(peer), "-");
+		}
+		printf("%-8u  %-20s  %-20s  %-9s  %-18s  %-5s  %s\n",
+		       d->instance, d->node, d->bus[0] ? d->bus : "?", s, base,
+		       d->flags & PHYR_DEV_IOMMU ? "yes" : "no", peer);
+	}
+	if (!phyr_find_drm_node("vgem", true, vgem, sizeof(vgem)))
+		printf("vgem: %s\n", vgem);
+	else
+		printf("vgem: none\n");
+	printf("%d vphyr instance(s), %d with VRAM, %d linked\n", ds->n, nvram,
+	       nlinked);
+	free(ds);
+	return EXIT_OK;
+}
+
+const struct command cmd_list = {
+	.name = "list",
+	.synopsis = "",
+	.summary = "list the vphyr instances (and vgem)",
+	.help =
+		"List the vphyr instances: number, render node, bus, VRAM size and\n"
+		"physical base (shown to root only), whether an IOMMU translates its\n"
+		"DMA, and the instance it is linked with. Then vgem's card node (used\n"
+		"by gbm-import) and a count: \"N vphyr instance(s), M with VRAM, L linked\".\n"
+		"\n"
+		"Exits 3 with \"no vphyr devices\" when there is none.\n",
+	.run = run_list,
+};
+
+/* ---- main ---- */
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i]->name, name))
+			return commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "help")) {
+		if (argc < 3) {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		c = find_command(argv[2]);
+		if (!c)
+			return usage_error("unknown command '%s'", argv[2]);
+		print_help(c, stdout);
+		return EXIT_OK;
+	}
+	c = find_command(argv[1]);
+	if (!c)
+		return usage_error("unknown command '%s'", argv[1]);
+	current = c;
+	return c->run(argc - 1, argv + 1);
+}

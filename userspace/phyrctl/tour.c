@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * phyrctl tour: a guided demonstration of phyr through vphyr, each step
+ * explained in one line and followed by what the kernel reports.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "phyrctl.h"
+
+enum {
+	OPT_NO_LINK = 256,
+	OPT_NO_GBM,
+	OPT_ALL,
+	OPT_RAW,
+	OPT_VERBOSE,
+};
+
+#define SEED 11
+
+struct tour {
+	struct devset ds;
+	struct phyr_dev *a, *b;
+	uint64_t size;
+	struct show_opts so;
+	int step;
+	int failed;
+	int skipped;
+	bool broken;	/* a step of the 2-5 chain failed */
+	bool said;	/* the step said why it is skipped */
+	/* the object of steps 2 to 5 */
+	struct obj o;
+	uint32_t ih;
+};
+
+static void step(struct tour *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void step(struct tour *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("\n%d. ", ++t->step);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static int result(struct tour *t, int ret)
+{
+	if (ret == EXIT_ABSENT) {
+		if (!t->said)
+			printf("   (skipped)\n");
+		t->said = false;
+		t->skipped++;
+		return EXIT_OK;
+	}
+	if (ret) {
+		printf("   step %d FAILED\n", t->step);
+		t->failed++;
+	}
+	return ret;
+}
+
+static int skip(struct tour *t, const char *why)
+{
+	printf("   (skipped: %s)\n", why);
+	t->said = true;
+	return EXIT_ABSENT;
+}
+
+static void show_devices(const struct tour *t)
+{
+	const struct phyr_device_info *d;
+	char s[32];
+	int i;
+
+	for (i = 0; i < t->ds.n; i++) {
+		d = &t->ds.info[i];
+		printf("   instance %u  %-20s  %-20s  %s%s\n", d->instance,
+		       d->node, d->bus[0] ? d->bus : "?",
+		       d->flags & PHYR_DEV_VRAM ? "VRAM " : "system memory only",
+		       d->flags & PHYR_DEV_VRAM ?
+		       fmt_size(d->vram_size, s, sizeof(s)) : "");
+	}
+}
+
+/* What the importer's table and the exporter's placement mean. */
+static void explain(const struct phyr_ranges *imp, const struct phyr_ranges *exp)
+{
+	enum phyr_via via = imp->count ? imp->range[0].via : PHYR_VIA_NONE;
+	enum phyr_ic ic = imp->count ? imp->range[0].ic : PHYR_IC_HOST;
+
+	if (ic == PHYR_IC_P2P && via == PHYR_VIA_HOST_BRIDGE)
+		printf("   => peer-to-peer through the host bridge: the importer's DMA reaches the exporter's BAR (dma_map_resource)\n");
+	else if (ic == PHYR_IC_P2P && via == PHYR_VIA_BUS)
+		printf("   => peer-to-peer by PCI bus address: both devices sit below one PCIe switch\n");
+	else if (ic == PHYR_IC_P2P)
+		printf("   => peer-to-peer, mapped via %s\n", phyr_via_name(via));
+	else if (ic == PHYR_IC_LINK)
+		printf("   => over the GPU-to-GPU link\n");
+	else if (exp->placement == PHYR_PLACE_SYSTEM)
+		printf("   => no peer-to-peer path between the two: the exporter moved the object to system memory, which the importer reaches via %s\n",
+		       phyr_via_name(via));
+	else
+		printf("   => through system memory (%s)\n", phyr_via_name(via));
+}
+
+static int step_alloc(struct tour *t)
+{
+	enum phyr_region r = phyr_dev_info(t->a)->flags & PHYR_DEV_VRAM ?
+			     PHYR_REGION_VRAM : PHYR_REGION_SYSTEM;
+	char s[32];
+	int ret;
+
+	step(t, "Allocate %s of %s on instance %u and fill it from the CPU through mmap; its phyr list says where it lives.",
+	     fmt_size(t->size, s, sizeof(s)),
+	     r == PHYR_REGION_VRAM ? "VRAM" : "system memory",
+	     phyr_dev_info(t->a)->instance);
+	ret = obj_create_filled(t->a, t->size, r, SEED, &t->o);
+	if (!ret)
+		ret = show_ranges(t->a, t->o.handle, &t->so, NULL);
+	return ret;
+}
+
+static int step_share(struct tour *t)
+{
+	struct phyr_ranges ti = { 0 }, te = { 0 };
+	char what[160];
+	int ret;
+
+	step(t, "Export it as a dma-buf and import it into instance %u: the importer's dma_range table says how it reaches the memory.",
+	     phyr_dev_info(t->b)->instance);
+	if (t->broken)
+		return skip(t, "it needs the object of the step that failed");
+	ret = obj_share(&t->o, t->b, &t->ih);
+	if (!ret)
+		ret = show_ranges(t->b, t->ih, &t->so, &ti);
+	if (!ret)
+		ret = show_ranges(t->a, t->o.handle, &t->so, &te);
+	if (!ret)
+		explain(&ti, &te);
+	phyr_ranges_free(&ti);
+	phyr_ranges_free(&te);
+	if (ret)
+		return ret;
+	snprintf(what, sizeof(what), "instance %u reads it through those DMA addresses",
+		 phyr_dev_info(t->b)->instance);
+	return verify_dma(t->b, t->ih, t->size, SEED, what);
+}
+
+static int step_copy(struct tour *t)
+{
+	enum phyr_region r = phyr_dev_info(t->b)->flags & PHYR_DEV_VRAM ?
+			     PHYR_REGION_VRAM : PHYR_REGION_SYSTEM;
+	char s[32];
+	uint32_t dh;
+	double t0;
+	int ret;
+
+	step(t, "Instance %u copies it into its own %s by DMA (reads through the import, writes its own object); the CPU checks the copy.",
+	     phyr_dev_info(t->b)->instance,
+	     r == PHYR_REGION_VRAM ? "VRAM" : "system memory");
+	if (t->broken)
+		return skip(t, "it needs the object of the step that failed");
+	if (phyr_bo_create(t->b, t->size, r, &dh))
+		return lib_error();
+	ret = fill_cpu(t->b, dh, t->size, ~SEED);
+	if (ret)
+		goto close;
+	t0 = now_ms();
+	if (phyr_bo_copy(t->b, t->ih, 0, dh, 0, t->size)) {
+		ret = lib_error();
+		goto close;
+	}
+	printf("   copied %s in %.2f ms\n", fmt_size(t->size, s, sizeof(s)),
+	       now_ms() - t0);
+	ret = verify_cpu(t->b, dh, t->size, SEED,
+			 "the copy, through the CPU mapping");
+close:
+	phyr_bo_close(t->b, dh);
+	return ret;
+}
+
+static int step_evict(struct tour *t)
+{
+	struct phyr_ranges eb = { 0 }, ea = { 0 }, ib = { 0 }, ia = { 0 };
+	char sb[192], sa[192], what[160];
+	int ret;
+
+	step(t, "Evict the object to system memory while instance %u holds it: the importer is told (move_notify) and maps the new place.",
+	     phyr_dev_info(t->b)->instance);
+	if (t->broken)
+		return skip(t, "it needs the object of the step that failed");
+	if (phyr_bo_ranges(t->a, t->o.handle, &eb) ||
+	    phyr_bo_ranges(t->b, t->ih, &ib)) {
+		ret = lib_error();
+		goto out;
+	}
+	if (phyr_bo_evict(t->a, t->o.handle)) {
+		ret = lib_error();
+		goto out;
+	}
+	ret = show_ranges(t->a, t->o.handle, &t->so, &ea);
+	if (!ret)
+		ret = show_ranges(t->b, t->ih, &t->so, &ia);
+	if (ret)
+		goto out;
+	table_summary(&ib, sb, sizeof(sb));
+	table_summary(&ia, sa, sizeof(sa));
+	printf("   exporter: placement %s -> %s, generation %u -> %u\n",
+	       phyr_placement_name(eb.placement),
+	       phyr_placement_name(ea.placement), eb.generation, ea.generation);
+	printf("   importer: generation %u -> %u, %s -> %s\n", ib.generation,
+	       ia.generation, sb, sa);
+	if (eb.placement == PHYR_PLACE_SYSTEM)
+		printf("   (it was in system memory already: nothing moved)\n");
+	ret = verify_cpu(t->a, t->o.handle, t->size, SEED,
+			 "the exporter's CPU mapping follows the object");
+	snprintf(what, sizeof(what), "instance %u reads it at the new place",
+		 phyr_dev_info(t->b)->instance);
+	ret |= verify_dma(t->b, t->ih, t->size, SEED, what);
+	ret = ret ? EXIT_FAIL : EXIT_OK;
+out:
+	phyr_ranges_free(&eb);
+	phyr_ranges_free(&ea);
+	phyr_ranges_free(&ib);
+	phyr_ranges_free(&ia);
+	return ret;
+}
+
+static int step_link(struct tour *t)
+{
+	uint64_t size = t->size < (1u << 20) ? t->size : (1u << 20);
+	uint32_t ia = phyr_dev_info(t->a)->instance;
+	uint32_t ib = phyr_dev_info(t->b)->instance;
+	struct obj o;
+	uint32_t ih;
+	int ret, r;
+
+	step(t, "Link instances %u and %u (a simulated GPU-to-GPU link): a new import of VRAM uses link addresses instead of PCI.",
+	     ia, ib);
+	if (!(phyr_dev_info(t->a)->flags & PHYR_DEV_VRAM) ||
+	    !(phyr_dev_info(t->b)->flags & PHYR_DEV_VRAM)) {
+		return skip(t, "it needs two instances with VRAM");
+	}
+	r = phyr_link(t->a, t->b);
+	if (r == -EPERM)
+		return skip(t, "linking needs CAP_SYS_ADMIN");
+	if (r)
+		return lib_error();
+	ret = obj_create_filled(t->a, size, PHYR_REGION_VRAM, SEED + 2, &o);
+	if (ret)
+		goto unlink;
+	ret = obj_share(&o, t->b, &ih);
+	if (!ret) {
+		ret = show_ranges(t->b, ih, &t->so, NULL);
+		if (!ret)
+			ret = verify_dma(t->b, ih, size, SEED + 2,
+					 "the importer reads it over the link");
+		phyr_bo_close(t->b, ih);
+	}
+	phyr_bo_close(t->a, o.handle);
+unlink:
+	if (phyr_unlink(t->a, t->b))
+		ret = lib_error();
+	else
+		printf("   unlinked\n");
+	return ret;
+}
+
+static int step_gbm(struct tour *t, bool verbose)
+{
+	struct gbm_opts o = {
+		.width = 256, .height = 64, .seed = SEED + 4,
+		.verbose = verbose, .show = t->so,
+	};
+
+	step(t, "Import a GBM buffer (Mesa on vgem, linear XRGB8888) into instance %u: a foreign exporter, whose scatterlist becomes the table.",
+	     phyr_dev_info(t->b)->instance);
+	return gbm_import(&t->b, 1, &o);
+}
+
+static int run_tour(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "on", required_argument, NULL, 'o' },
+		{ "to", required_argument, NULL, 't' },
+		{ "size", required_argument, NULL, 's' },
+		{ "no-link", no_argument, NULL, OPT_NO_LINK },
+		{ "no-gbm", no_argument, NULL, OPT_NO_GBM },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "raw", no_argument, NULL, OPT_RAW },
+		{ "verbose", no_argument, NULL, OPT_VERBOSE },
+		{ NULL, 0, NULL, 0 }
+	};
+	int on = NO_INSTANCE, to = NO_INSTANCE, c, ret;
+	bool link = true, gbm = true, verbose = false;
+	struct tour *t;
+
+	if (want_help(argc, argv))
+		return EXIT_OK;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return error("out of memory");
+	t->size = 4u << 20;
+	t->so.max_rows = 8;
+	t->so.indent = "   ";
+	optind = 1;
+	opterr = 0;
+	ret = EXIT_OK;
+	while (!ret && (c = getopt_long(argc, argv, "+:o:t:s:v", lo, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			ret = get_instance("--on", optarg, &on);
+			break;
+		case 't':
+			ret = get_instance("--to", optarg, &to);
+			break;
+		case 's':
+			ret = get_size("--size", optarg, &t->size);
+			break;
+		case OPT_NO_LINK:
+			link = false;
+			break;
+		case OPT_NO_GBM:
+			gbm = false;
+			break;
+		case OPT_ALL:
+			t->so.max_rows = 0;
+			break;
+		case OPT_RAW:
+			t->so.raw = true;
+			break;
+		case 'v':
+		case OPT_VERBOSE:
+			verbose = true;
+			break;
+		default:
+			ret = bad_option(c, argc, argv);
+			break;
+		}
+	}
+	if (!ret)
+		ret = no_more_args(argc, argv);
+	if (ret) {
+		free(t);
+		return ret;
+	}
+
+	check_indent = "   ";
+	note_indent = "   ";
+	printf("phyrctl tour: phyr, physical address range lists, seen through the vphyr test driver\n");
+	step(t, "Find the vphyr instances: instance 0 has only system memory, the others have VRAM (an ivshmem BAR: PCI memory without struct page).");
+	ret = devs_load(&t->ds);
+	if (ret) {
+		free(t);
+		return ret;
+	}
+	show_devices(t);
+	if (on == NO_INSTANCE)
+		on = devs_default_on(&t->ds);
+	if (to == NO_INSTANCE)
+		to = devs_default_peer(&t->ds, on);
+	ret = devs_open(&t->ds, on, &t->a);
+	if (!ret)
+		ret = devs_open(&t->ds, to, &t->b);
+	if (ret)
+		goto out;
+	printf("   exporter: %s, importer: %s\n", phyr_dev_name(t->a),
+	       phyr_dev_name(t->b));
+
+	/* steps 2 to 5 build on each other: after a failure, skip the rest */
+	t->broken = result(t, step_alloc(t));
+	t->broken |= result(t, step_share(t));
+	t->broken |= result(t, step_copy(t));
+	result(t, step_evict(t));
+	if (t->o.handle)
+		phyr_bo_close(t->a, t->o.handle);
+	if (t->ih && t->b != t->a)
+		phyr_bo_close(t->b, t->ih);
+	if (link)
+		result(t, step_link(t));
+	if (gbm)
+		result(t, step_gbm(t, verbose));
+
+	printf("\ntour: %s, %d step%s", t->failed ? "FAILED" : "OK", t->step,
+	       t->step == 1 ? "" : "s");
+	if (t->failed)
+		printf(", %d failed", t->failed);
+	if (t->skipped)
+		printf(", %d skipped", t->skipped);
+	printf("\n");
+	ret = t->failed ? EXIT_FAIL : EXIT_OK;
+out:
+	devs_close(&t->ds);
+	free(t);
+	return ret;
+}
+
+const struct command cmd_tour = {
+	.name = "tour",
+	.synopsis = "[--on N] [--to M] [--size SIZE] [--no-link] [--no-gbm]\n"
+		    "                    [--verbose] [--all] [--raw]",
+	.summary = "a guided tour: VRAM, P2P import, copy, eviction, link, GBM",
+	.help =
+		"A guided demonstration, each step explained in one line and followed\n"
+		"by what the kernel reports:\n"
+		"  1. the vphyr instances\n"
+		"  2. VRAM allocated on N and filled by the CPU: its phyr list\n"
+		"  3. exported and imported into M (P2P where the topology allows):\n"
+		"     both tables and what they mean; M reads it by DMA\n"
+		"  4. M copies it into its own memory by DMA; the CPU checks the copy\n"
+		"  5. eviction to system memory while imported: both tables again,\n"
+		"     generations, the data checked by both\n"
+		"  6. a GPU-to-GPU link between N and M: an import over the link\n"
+		"  7. a GBM buffer (Mesa on vgem) imported into M, checked both ways\n"
+		"Steps that need what is missing (a second VRAM instance, vgem, GBM,\n"
+		"CAP_SYS_ADMIN) are skipped. Ends with \"tour: OK\" or \"tour: FAILED\".\n"
+		"\n"
+		"  -o, --on N      exporter (default: the first instance with VRAM)\n"
+		"  -t, --to M      importer (default: another, with VRAM if any)\n"
+		"  -s, --size SIZE object size (default 4M)\n"
+		"      --no-link   leave out step 6\n"
+		"      --no-gbm    leave out step 7\n"
+		"  -v, --verbose   show what Mesa prints while it looks for a driver\n"
+		"      --all, --raw  table options (see alloc)\n",
+	.run = run_tour,
+};

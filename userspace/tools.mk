@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# libphyr and phyrctl, included at the end of userspace/Makefile:
+#   build/libphyr.a   the library over libdrm (lib/libphyr.[ch])
+#   build/phyrctl     the command-line tool (phyrctl/), with GBM when
+#                     pkg-config finds gbm (libgbm-dev), else without the
+#                     gbm-import command (it then exits 3 and says so)
+#
+# Uses SRC, OUT, PKG_CONFIG, DRM, CFLAGS and CPPFLAGS of userspace/Makefile
+# when they are set.
+
+SRC ?= $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+OUT ?= $(SRC)/build
+PKG_CONFIG ?= pkg-config
+DRM ?= $(shell $(PKG_CONFIG) --cflags --libs libdrm 2>/dev/null)
+CFLAGS ?= -O2 -g -Wall -Wextra -Werror
+
+PHYR_GBM := $(shell $(PKG_CONFIG) --cflags --libs gbm 2>/dev/null)
+PHYR_CFLAGS := -std=gnu11 $(filter-out -Wall -Wextra -Werror,$(CFLAGS)) -Wall -Wextra -Werror
+PHYR_CPPFLAGS := -I$(SRC)/../include/uapi/drm -I$(SRC)/lib \
+	$(if $(PHYR_GBM),,-DPHYRCTL_NO_GBM)
+
+PHYR_LIB_SRCS := $(SRC)/lib/libphyr.c
+PHYR_LIB_HDRS := $(SRC)/lib/libphyr.h $(SRC)/../include/uapi/drm/vphyr_drm.h
+PHYRCTL_SRCS := $(addprefix $(SRC)/phyrctl/,phyrctl.c objects.c bench.c \
+	gbm.c tour.c)
+PHYRCTL_HDRS := $(SRC)/phyrctl/phyrctl.h $(PHYR_LIB_HDRS)
+
+.PHONY: tools
+
+all: tools
+tools: $(OUT)/libphyr.a $(OUT)/phyrctl
+
+$(OUT)/obj/libphyr.o: $(PHYR_LIB_SRCS) $(PHYR_LIB_HDRS) $(SRC)/tools.mk
+	@if [ -z "$(DRM)" ]; then \
+		echo "libdrm not found by $(PKG_CONFIG): install libdrm-dev and pkg-config" >&2; \
+		exit 1; \
+	fi
+	@mkdir -p $(OUT)/obj
+	$(CC) $(PHYR_CPPFLAGS) $(PHYR_CFLAGS) $(filter -I%,$(DRM)) -c -o $@ $<
+
+$(OUT)/libphyr.a: $(OUT)/obj/libphyr.o
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(OUT)/phyrctl: $(PHYRCTL_SRCS) $(PHYRCTL_HDRS) $(OUT)/libphyr.a $(SRC)/tools.mk
+	@if [ -z "$(PHYR_GBM)" ]; then \
+		echo "phyrctl: gbm not found by $(PKG_CONFIG): building without gbm-import (install libgbm-dev)" >&2; \
+	fi
+	$(CC) $(PHYR_CPPFLAGS) $(PHYR_CFLAGS) -o $@ $(PHYRCTL_SRCS) \
+		$(OUT)/libphyr.a $(PHYR_GBM) $(DRM) $(LDFLAGS)
