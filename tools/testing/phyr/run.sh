@@ -61,7 +61,7 @@ test)
 	;;
 demo)
 	out=$PHYR_CACHE/results/demo
-	"$T/vm.sh" --mode demo --name demo --out "$out" || exit 1
+	"$T/vm.sh" --mode demo --switch --name demo --out "$out" || exit 1
 	echo
 	echo "=== phyr demo: lists built in the guest kernel (/sys/kernel/debug/phyr/demo) ==="
 	cat "$out/demo.txt"
