@@ -5,6 +5,9 @@
 #   build/phyrctl     the command-line tool (phyrctl/), with GBM when
 #                     pkg-config finds gbm (libgbm-dev), else without the
 #                     gbm-import command (it then exits 3 and says so)
+#   build/phyrctl-asan  the same, library included, built with
+#                     AddressSanitizer (leaks included) and UBSan: what the
+#                     CLI suite runs where it does not use valgrind
 #
 # Uses SRC, OUT, PKG_CONFIG, DRM, CFLAGS and CPPFLAGS of userspace/Makefile
 # when they are set.
@@ -29,7 +32,7 @@ PHYRCTL_HDRS := $(SRC)/phyrctl/phyrctl.h $(PHYR_LIB_HDRS)
 .PHONY: tools
 
 all: tools
-tools: $(OUT)/libphyr.a $(OUT)/phyrctl
+tools: $(OUT)/libphyr.a $(OUT)/phyrctl $(OUT)/phyrctl-asan
 
 $(OUT)/obj/libphyr.o: $(PHYR_LIB_SRCS) $(PHYR_LIB_HDRS) $(SRC)/tools.mk
 	@if [ -z "$(DRM)" ]; then \
@@ -49,3 +52,11 @@ $(OUT)/phyrctl: $(PHYRCTL_SRCS) $(PHYRCTL_HDRS) $(OUT)/libphyr.a $(SRC)/tools.mk
 	fi
 	$(CC) $(PHYR_CPPFLAGS) $(PHYR_CFLAGS) -o $@ $(PHYRCTL_SRCS) \
 		$(OUT)/libphyr.a $(PHYR_GBM) $(DRM) $(LDFLAGS)
+
+PHYR_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+
+$(OUT)/phyrctl-asan: $(PHYRCTL_SRCS) $(PHYRCTL_HDRS) $(PHYR_LIB_SRCS) $(SRC)/tools.mk
+	@mkdir -p $(OUT)
+	$(CC) $(PHYR_CPPFLAGS) $(PHYR_CFLAGS) $(PHYR_SANITIZE) -o $@ \
+		$(PHYRCTL_SRCS) $(PHYR_LIB_SRCS) $(PHYR_GBM) $(DRM) $(LDFLAGS)

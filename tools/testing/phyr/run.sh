@@ -41,19 +41,19 @@ test)
 	# suite, slow under TCG, in the third.
 	app=${PHYR_VM_APPEND:-}
 	PHYR_VM_APPEND="drm_phyr_test.p2p=none phyr_p2p=none $app" \
-		"$T/vm.sh" --mode test --timeout 1500 --name test --out "$res/test" ||
+		"$T/vm.sh" --mode test --timeout 1800 --name test --out "$res/test" ||
 		echo "[phyr] the test VM failed; its results are incomplete" >&2
 	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma drm_phyr_test.p2p=host phyr_p2p=host $app" \
-		"$T/vm.sh" --mode test --timeout 1500 --iommu --cpu EPYC --name test-iommu \
+		"$T/vm.sh" --mode test --timeout 1800 --iommu --cpu EPYC --name test-iommu \
 		--out "$res/test-iommu" ||
 		echo "[phyr] the IOMMU VM failed; its results are incomplete" >&2
-	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma iommu=pt drm_phyr_test.p2p=bus phyr_p2p=bus phyr_phyrctl=1 phyr_hook_timeout=900 $app" \
-		"$T/vm.sh" --mode test --timeout 1500 --iommu --switch --name test-iommu-pt \
+	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma iommu=pt drm_phyr_test.p2p=bus phyr_p2p=bus phyr_phyrctl=1 phyr_hook_timeout=1200 $app" \
+		"$T/vm.sh" --mode test --timeout 1800 --iommu --switch --name test-iommu-pt \
 		--out "$res/test-iommu-pt" ||
 		echo "[phyr] the iommu=pt VM failed; its results are incomplete" >&2
 	# 4. bouncing through swiotlb, forced for every device
 	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma.phyr_dma_bounce swiotlb=force $app" \
-		"$T/vm.sh" --mode test --timeout 1500 --name test-swiotlb --out "$res/test-swiotlb" ||
+		"$T/vm.sh" --mode test --timeout 1800 --name test-swiotlb --out "$res/test-swiotlb" ||
 		echo "[phyr] the swiotlb VM failed; its results are incomplete" >&2
 	log "VM runs done after $((SECONDS - start))s"
 	python3 "$T/results.py" "$res/test" "$res/test-iommu" "$res/test-iommu-pt" \

@@ -131,6 +131,20 @@ else
 	note "valgrind: $vg"
 fi
 
+# Cases that do not run under valgrind run phyrctl-asan, built with
+# AddressSanitizer, LeakSanitizer and UBSan (PHYRCTL_ASAN=0: plain phyrctl).
+plain_bin=$bin
+used_asan=
+asan_bin=$root/userspace/build/phyrctl-asan
+if [ -z "${PHYRCTL:-}" ] && [ "${PHYRCTL_ASAN:-1}" != 0 ] && [ -x "$asan_bin" ]; then
+	plain_bin=$asan_bin
+	ASAN_OPTIONS=exitcode=99:detect_leaks=1
+	UBSAN_OPTIONS=exitcode=99:print_stacktrace=1
+	LSAN_OPTIONS=suppressions=$root/userspace/phyrctl/phyrctl.lsan:print_suppressions=0
+	export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+	note "sanitizers: cases without valgrind run $asan_bin"
+fi
+
 # phyrctl MODE ARGS...: run it (under valgrind when MODE is vg and valgrind
 # is usable); output in $tmp/out, status in $rc, $used_vg set when it ran
 # under valgrind
@@ -160,9 +174,11 @@ phyrctl() {
 			fi
 		fi
 	fi
+	used_asan=
 	if [ -z "$used_vg" ]; then
-		run "$case_timeout" "$bin" "$@" >"$tmp/out" 2>&1
+		run "$case_timeout" "$plain_bin" "$@" >"$tmp/out" 2>&1
 		rc=$?
+		[ "$plain_bin" = "$bin" ] || used_asan=1
 	fi
 }
 
@@ -181,11 +197,13 @@ t() {
 	done
 	[ $# -gt 0 ] && shift
 	phyrctl "$mode" "$@"
-	echo "=== $name: phyrctl $*${used_vg:+ (under valgrind)}" >>"$log"
+	echo "=== $name: phyrctl $*${used_vg:+ (under valgrind)}${used_asan:+ (sanitizers)}" >>"$log"
 	cat "$tmp/out" >>"$log"
 	why=
 	if [ -n "$used_vg" ] && [ "$rc" -eq 99 ]; then
 		why="valgrind reported errors or leaks"
+	elif [ -n "$used_asan" ] && [ "$rc" -eq 99 ]; then
+		why="a sanitizer reported errors or leaks"
 	elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 		why="timed out"
 	elif [ "$rc" -ne "$want" ]; then
