@@ -139,7 +139,7 @@ int drm_phyr_region_alloc(struct drm_phyr_region *r, u64 size,
 				     &a->blocks, 0);
 	mutex_unlock(&r->lock);
 	if (ret)
-		return ret == -ENOSPC ? -ENOSPC : ret;
+		return ret;
 
 	list_sort(NULL, &a->blocks, drm_phyr_block_cmp);
 	list_for_each_entry(block, &a->blocks, link) {
