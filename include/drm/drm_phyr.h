@@ -15,6 +15,7 @@
 #include <linux/minmax.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
+#include <linux/spinlock_types.h>
 #include <linux/types.h>
 
 #include <drm/drm_gem.h>
@@ -449,6 +450,48 @@ ssize_t phyr_compact_encode(const struct phyr_list *l, u64 *buf,
 int phyr_compact_decode(struct phyr_list *l, const u64 *buf, size_t nwords,
 			gfp_t gfp);
 
+/* Pinning user memory */
+
+#define PHYR_PIN_WRITE		BIT(0)	/* the pages will be written */
+#define PHYR_PIN_LONGTERM	BIT(1)	/* held indefinitely (FOLL_LONGTERM) */
+#define PHYR_PIN_ACCOUNT	BIT(2)	/* charge RLIMIT_MEMLOCK (pinned_vm) */
+#define PHYR_PIN_VALID_MASK	(PHYR_PIN_WRITE | PHYR_PIN_LONGTERM | \
+				 PHYR_PIN_ACCOUNT)
+
+struct mm_struct;
+
+/**
+ * struct phyr_user_pin - user memory pinned into a phyr list
+ * @list: the pinned bytes, one entry per physically contiguous run,
+ *	%PHYR_IC_HOST | %PHYR_F_PINNED
+ * @mm: the address space the pages were pinned from, grabbed while the
+ *	pin is charged to it (%PHYR_PIN_ACCOUNT)
+ * @npages: number of pages pinned
+ * @flags: PHYR_PIN_* the range was pinned with
+ *
+ * Filled by phyr_pin_user(), released by phyr_unpin_user().
+ */
+struct phyr_user_pin {
+	struct phyr_list list;
+	struct mm_struct *mm;
+	unsigned long npages;
+	unsigned int flags;
+};
+
+int phyr_pin_user(struct phyr_user_pin *pin, unsigned long start, u64 len,
+		  unsigned int flags);
+void phyr_unpin_user(struct phyr_user_pin *pin, bool dirty);
+
+/* CPU access to the ranges of a list */
+
+struct phyr_cpu_map;
+
+struct phyr_cpu_map *phyr_cpu_map(const struct phyr_list *l, gfp_t gfp);
+void phyr_cpu_unmap(struct phyr_cpu_map *m);
+u64 phyr_cpu_map_length(const struct phyr_cpu_map *m);
+int phyr_cpu_copy(const struct phyr_cpu_map *m, u64 offset, void *buf,
+		  u64 len, bool to_mem);
+
 /**
  * DOC: DMA range tables
  *
@@ -804,6 +847,8 @@ struct drm_phyr_backing;
  * @dmabuf: the dma-buf exported for the object while it exists
  *	(reservation lock); further exports return it again
  * @generation: number of moves so far (reservation lock)
+ * @userptr: the backing store is pinned user memory
+ *	(drm_phyr_gem_create_userptr()); it never moves
  */
 struct drm_phyr_gem_object {
 	struct drm_gem_object base;
@@ -815,6 +860,7 @@ struct drm_phyr_gem_object {
 	bool vmap_io;
 	struct dma_buf *dmabuf;
 	u32 generation;
+	bool userptr;
 };
 
 /**
@@ -832,6 +878,9 @@ to_drm_phyr_gem(struct drm_gem_object *obj)
 struct drm_phyr_gem_object *
 drm_phyr_gem_create(struct drm_device *dev, struct drm_phyr_region *region,
 		    size_t size, enum drm_phyr_placement place);
+struct drm_phyr_gem_object *
+drm_phyr_gem_create_userptr(struct drm_device *dev, unsigned long addr,
+			    size_t size);
 bool drm_phyr_gem_is_phyr(const struct drm_gem_object *obj);
 const struct phyr_list *drm_phyr_gem_list(struct drm_phyr_gem_object *pobj);
 enum drm_phyr_placement
@@ -849,7 +898,8 @@ extern const struct dma_buf_ops drm_phyr_gem_dmabuf_ops;
  * @sgt: the exporter's scatterlist, for a non-phyr exporter
  * @backing: the exporter's backing store, for a phyr exporter
  * @dir: direction of the mapping
- * @mapped: @table is valid
+ * @mapped: @table (or the list, for @phys) is valid
+ * @phys: mapped by drm_phyr_attachment_map_phys(): no DMA mapping
  *
  * Set up with drm_phyr_attachment_init(), mapped and unmapped with the
  * dma-buf's reservation lock held.
@@ -861,6 +911,7 @@ struct drm_phyr_attachment {
 	struct drm_phyr_backing *backing;
 	enum dma_data_direction dir;
 	bool mapped;
+	bool phys;
 };
 
 void drm_phyr_attachment_init(struct drm_phyr_attachment *pa,
@@ -868,5 +919,102 @@ void drm_phyr_attachment_init(struct drm_phyr_attachment *pa,
 int drm_phyr_attachment_map(struct drm_phyr_attachment *pa,
 			    enum dma_data_direction dir);
 void drm_phyr_attachment_unmap(struct drm_phyr_attachment *pa);
+int drm_phyr_attachment_map_phys(struct drm_phyr_attachment *pa,
+				 const struct phyr_list **list);
+
+/* RDMA umem feed */
+
+struct phyr_umem;
+
+/**
+ * struct phyr_umem_ops - what the owner of a dma-buf umem is told
+ * @invalidate: the exporter is moving the buffer. The driver must stop
+ *	using the addresses it took from the umem (zap its page tables, fail
+ *	further accesses) before returning; the umem's mapping is released
+ *	right after. Called with the dma-buf's reservation lock held.
+ */
+struct phyr_umem_ops {
+	void (*invalidate)(struct phyr_umem *umem, void *priv);
+};
+
+#define PHYR_UMEM_WRITE		BIT(0)	/* the device writes the memory */
+
+/**
+ * struct phyr_umem - memory an RDMA device accesses: pinned user pages or
+ *	an imported dma-buf, mapped for the device
+ * @dev: the importing device
+ * @length: number of bytes
+ * @access: PHYR_UMEM_* flags
+ * @cpu: @dev reaches memory with the CPU (no DMA mask, as software RDMA
+ *	devices): the umem is described by @list and accessed through
+ *	phyr_umem_copy() instead of a DMA mapping
+ * @pin: user memory: the pinned pages
+ * @dmabuf: dma-buf memory: the buffer, NULL for user memory
+ * @attach: dma-buf memory: the attachment
+ * @pa: dma-buf memory: the importer state of @attach
+ * @offset: dma-buf memory: offset of the first byte in the buffer
+ * @ops: dma-buf memory: the owner's callbacks; NULL for a pinned attachment
+ * @priv: argument for @ops
+ * @list: the umem's ranges while @mapped: DMA ranges for @dev, or CPU
+ *	physical ranges for a @cpu umem
+ * @table: user memory: the pinned pages mapped for @dev (not for @cpu)
+ * @mapped: @list (and @table) may be used
+ * @lock: protects @cpu_map and @mapped against invalidation
+ * @cpu_map: @cpu: kernel mappings of @list while @mapped
+ * @invalidations: number of times the exporter moved the buffer
+ */
+struct phyr_umem {
+	struct device *dev;
+	u64 length;
+	unsigned int access;
+	bool cpu;
+	struct phyr_user_pin pin;
+	struct dma_buf *dmabuf;
+	struct dma_buf_attachment *attach;
+	struct drm_phyr_attachment pa;
+	u64 offset;
+	const struct phyr_umem_ops *ops;
+	void *priv;
+	struct phyr_list list;
+	struct dma_range_table table;
+	bool mapped;
+	spinlock_t lock;	/* see @lock above */
+	struct phyr_cpu_map *cpu_map;
+	unsigned int invalidations;
+};
+
+struct phyr_umem *phyr_umem_get_user(struct device *dev, unsigned long addr,
+				     u64 len, unsigned int access);
+struct phyr_umem *phyr_umem_get_dmabuf(struct device *dev,
+				       struct dma_buf *dmabuf, u64 offset,
+				       u64 len, unsigned int access,
+				       const struct phyr_umem_ops *ops,
+				       void *priv);
+struct phyr_umem *phyr_umem_get_dmabuf_fd(struct device *dev, int fd,
+					  u64 offset, u64 len,
+					  unsigned int access,
+					  const struct phyr_umem_ops *ops,
+					  void *priv);
+void phyr_umem_release(struct phyr_umem *umem);
+int phyr_umem_map(struct phyr_umem *umem);
+unsigned long phyr_umem_best_pgsz(struct phyr_umem *umem,
+				  unsigned long pgsz_bitmap, u64 virt);
+struct phyr_block_iter *phyr_umem_block_start(struct phyr_block_iter *bi,
+					      struct phyr_umem *umem,
+					      unsigned long pgsz);
+int phyr_umem_copy(struct phyr_umem *umem, u64 offset, void *buf, u64 len,
+		   bool to_umem);
+
+/**
+ * phyr_umem_for_each_block() - walk a mapped umem in device-page blocks
+ * @umem: the umem, mapped
+ * @bi: &struct phyr_block_iter used as the cursor; phyr_block_addr() gives
+ *	the DMA address of each block (the physical address for a CPU umem)
+ * @pgsz: block size, from phyr_umem_best_pgsz()
+ */
+#define phyr_umem_for_each_block(umem, bi, pgsz)			\
+	for (struct phyr_block_iter *__bi =				\
+		phyr_umem_block_start((bi), (umem), (pgsz));		\
+	     phyr_block_iter_next(__bi);)
 
 #endif /* __DRM_PHYR_H__ */

@@ -30,6 +30,7 @@ extern "C" {
 #define DRM_VPHYR_GEM_DMA	0x04
 #define DRM_VPHYR_GEM_EVICT	0x05
 #define DRM_VPHYR_LINK		0x06
+#define DRM_VPHYR_GEM_USERPTR	0x07
 
 /* drm_vphyr_info.flags */
 #define VPHYR_INFO_VRAM		(1u << 0)	/* the instance has a BAR region */
@@ -123,6 +124,7 @@ struct drm_vphyr_range {
 #define VPHYR_PLACE_VRAM	1
 #define VPHYR_PLACE_SYSTEM	2
 #define VPHYR_PLACE_IMPORTED	3
+#define VPHYR_PLACE_USERPTR	4	/* pinned pages of a process */
 
 /**
  * struct drm_vphyr_gem_ranges - read back the ranges of an object
@@ -210,6 +212,28 @@ struct drm_vphyr_link {
 	__u32 flags;
 };
 
+/**
+ * struct drm_vphyr_gem_userptr - wrap pinned user memory in an object
+ * @addr: in: start of the range in the caller's address space, page aligned
+ * @size: in: length in bytes, a nonzero multiple of the page size
+ * @flags: in: must be 0
+ * @handle: out: GEM handle
+ *
+ * The pages are pinned for as long as the object lives (FOLL_LONGTERM,
+ * writable) and described by one range per physically contiguous run, so
+ * a transparent or hugetlb huge page is one range. The pinned pages are
+ * charged to the caller's locked memory (RLIMIT_MEMLOCK, VmPin in
+ * /proc/PID/status) unless it has CAP_IPC_LOCK: -ENOMEM when over the
+ * limit. -EFAULT for a range that is not mapped, -E2BIG for more than half
+ * of system RAM.
+ */
+struct drm_vphyr_gem_userptr {
+	__u64 addr;
+	__u64 size;
+	__u32 flags;
+	__u32 handle;
+};
+
 #define DRM_IOCTL_VPHYR_INFO \
 	DRM_IOR(DRM_COMMAND_BASE + DRM_VPHYR_INFO, struct drm_vphyr_info)
 #define DRM_IOCTL_VPHYR_GEM_CREATE \
@@ -224,6 +248,9 @@ struct drm_vphyr_link {
 	DRM_IOW(DRM_COMMAND_BASE + DRM_VPHYR_GEM_EVICT, struct drm_vphyr_gem_evict)
 #define DRM_IOCTL_VPHYR_LINK \
 	DRM_IOW(DRM_COMMAND_BASE + DRM_VPHYR_LINK, struct drm_vphyr_link)
+
+#define DRM_IOCTL_VPHYR_GEM_USERPTR \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_VPHYR_GEM_USERPTR, struct drm_vphyr_gem_userptr)
 
 #if defined(__cplusplus)
 }

@@ -4,7 +4,8 @@
 #
 #  1. extract Debian's linux-source-6.12 once into $PHYR_CACHE/src-<version>
 #  2. copy the overlay (drivers/, include/, Kconfig) into that tree and hook
-#     it into the tree's Kconfig and drivers/gpu/drm/Makefile (idempotent)
+#     it into the tree's Kconfig and drivers/gpu/drm/Makefile (idempotent);
+#     apply patches/*.patch (the rxe dma-buf MR patch) to pristine copies
 #  3. configure tinyconfig + kvm_guest.config + phyr.config in a build
 #     directory keyed by version and config, verify every requested option
 #  4. build out of tree (O=) with ccache, printing progress
@@ -37,6 +38,34 @@ grep -q '^source "Kconfig.phyr"' "$src/Kconfig" ||
 	printf '\nsource "Kconfig.phyr"\n' >>"$src/Kconfig"
 grep -q 'CONFIG_DRM_PHYR.*phyr/' "$src/drivers/gpu/drm/Makefile" ||
 	printf '\nobj-$(CONFIG_DRM_PHYR) += phyr/\n' >>"$src/drivers/gpu/drm/Makefile"
+
+# 2b. patches against the tree itself (patches/*.patch, in order). They are
+# applied to pristine copies of the files they touch, kept in
+# $src/.phyr-pristine, so that a changed or removed patch takes effect;
+# rsync -c then rewrites only files whose content changed.
+pristine=$src/.phyr-pristine
+ptmp=$(mktemp -d)
+shopt -s nullglob
+patches=("$PHYR_ROOT"/patches/*.patch)
+shopt -u nullglob
+for p in "${patches[@]}"; do
+	while IFS= read -r f; do
+		if [[ ! -f $pristine/$f && -f $src/$f ]]; then
+			mkdir -p "$(dirname "$pristine/$f")"
+			cp -p "$src/$f" "$pristine/$f"
+		fi
+	done < <(sed -n 's|^+++ b/||p' "$p")
+done
+if [[ -d $pristine ]]; then
+	cp -a "$pristine/." "$ptmp/"
+	for p in "${patches[@]}"; do
+		patch -p1 -d "$ptmp" -s -N --no-backup-if-mismatch -r - <"$p" ||
+			{ rm -rf "$ptmp"; die "patch ${p#"$PHYR_ROOT"/} does not apply to linux $ver"; }
+		log "patch applied: ${p#"$PHYR_ROOT"/}"
+	done
+	rsync -rc "$ptmp/" "$src/"
+fi
+rm -rf "$ptmp"
 
 # 3. configuration
 export CCACHE_DIR=${CCACHE_DIR:-$PHYR_CACHE/ccache}

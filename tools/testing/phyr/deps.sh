@@ -8,7 +8,8 @@ pkgs=(
 	linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev
 	cpio kmod rsync ccache python3 qemu-system-x86 busybox-static
 	util-linux procps libdrm-dev pkg-config intel-gpu-tools libgbm-dev
-	libgl1-mesa-dri valgrind
+	libgl1-mesa-dri valgrind rdma-core ibverbs-utils ibverbs-providers
+	libibverbs-dev iproute2
 )
 
 missing=()

@@ -9,7 +9,9 @@
 #
 #   test: KUnit debugfs results -> kunit/<suite>.ktap, guest.d/*.sh hooks
 #   demo: /sys/kernel/debug/phyr/demo -> demo.txt
-#   bench: /sys/kernel/debug/phyr/bench -> bench.txt
+#   bench: /sys/kernel/debug/phyr/bench, then userspace/build/pin_bench
+#          (pinning user memory, best booted with hugepagesz=1G
+#          hugepages=1) -> bench.txt
 #   both: kmemleak.txt, dmesg.txt, uname, cmdline, and finally "done"
 #
 # As PID 1 this script must never exit: it always ends by powering off,
@@ -96,6 +98,11 @@ run_hooks() {
 			continue
 		fi
 		name=$(basename "$hook")
+		# phyr_hooks=20-userspace,50-rdma runs only those (by hand)
+		case ",${phyr_hooks:-${name%.sh}}," in
+		*",${name%.sh},"*) ;;
+		*) continue ;;
+		esac
 		log "running hook $name"
 		if command -v timeout >/dev/null 2>&1; then
 			timeout -k 10 "${phyr_hook_timeout:-300}" "$hook" "$OUT"
@@ -142,6 +149,23 @@ collect_bench() {
 		cat "$DBG/phyr/bench" >"$OUT/bench.txt"
 	else
 		echo "phyr bench: $DBG/phyr/bench is missing" >"$OUT/bench.txt"
+	fi
+	pin=$PHYR_DIR/../../../userspace/build/pin_bench
+	if [ -x "$pin" ]; then
+		log "running pin_bench"
+		{
+			echo
+			echo "=== pinning user memory: phyr_pin_user() vs pin_user_pages_fast() + sg_alloc_table_from_pages_segment() ==="
+			if command -v timeout >/dev/null 2>&1; then
+				timeout -k 10 "${phyr_hook_timeout:-300}" "$pin" 2>&1
+			else
+				"$pin" 2>&1
+			fi
+			echo "pin_bench exit status $?"
+		} >>"$OUT/bench.txt"
+	else
+		echo "pin_bench: $pin is missing (make -C userspace)" >>"$OUT/bench.txt"
+		log "$pin is missing"
 	fi
 }
 

@@ -4,6 +4,8 @@
 # VM(s) and report. For "test" the last line is always "N passed, N failed".
 # "bench" uses the kernel without debug options (variants/nodebug.config),
 # whose timings are not distorted by KASAN, lockdep and DMA-API debug.
+# Its VMs get 4 GiB with one 1 GiB huge page reserved at boot, for the
+# user memory pinning benchmark (userspace/build/pin_bench).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 mode=${1:-test}
@@ -20,8 +22,8 @@ fail() {
 [[ $mode == bench ]] && export PHYR_EXTRA_CONFIG=$T/variants/nodebug.config
 "$T/build-kernel.sh" || fail "kernel build failed"
 log "kernel ready after $((SECONDS - start))s"
+make -s -C "$PHYR_ROOT/userspace" || fail "building userspace failed"
 if [[ $mode != bench ]]; then
-	make -s -C "$PHYR_ROOT/userspace" || fail "building userspace failed"
 	make -s -C "$PHYR_ROOT/igt-tests" || fail "building the IGT tests failed"
 fi
 
@@ -74,10 +76,12 @@ demo)
 	fi
 	;;
 bench)
+	app=${PHYR_VM_APPEND:-}
 	for iommu in "" --iommu; do
 		out=$PHYR_CACHE/results/bench${iommu:+-iommu}
-		"$T/vm.sh" --mode bench $iommu --name "bench${iommu:+-iommu}" \
-			--out "$out" || exit 1
+		PHYR_VM_APPEND="hugepagesz=1G hugepages=1 $app" \
+			"$T/vm.sh" --mode bench $iommu --mem 4G \
+			--name "bench${iommu:+-iommu}" --out "$out" || exit 1
 		echo
 		cat "$out/bench.txt"
 	done

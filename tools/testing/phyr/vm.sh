@@ -16,7 +16,7 @@ set -euo pipefail
 usage() {
 	cat <<EOF
 usage: $(basename "$0") [--iommu] [--ivshmem N] [--mode test|demo|bench] [--out DIR]
-                        [--timeout SECS] [--name NAME]
+                        [--timeout SECS] [--name NAME] [--mem SIZE]
 
   --iommu         q35 with an emulated Intel IOMMU (intel_iommu=on)
   --ivshmem LIST  ivshmem-plain devices: a count of 64 MiB devices, or a
@@ -24,7 +24,8 @@ usage: $(basename "$0") [--iommu] [--ivshmem N] [--mode test|demo|bench] [--out 
                   memory is a sparse file in /dev/shm)
   --mode MODE     test: KUnit results and guest.d hooks (default)
                   demo: read /sys/kernel/debug/phyr/demo
-                  bench: read /sys/kernel/debug/phyr/bench
+                  bench: read /sys/kernel/debug/phyr/bench, run
+                        userspace/build/pin_bench
   --out DIR       results directory (default \$PHYR_CACHE/results/NAME)
   --timeout SECS  kill the VM after SECS seconds (default 600)
   --name NAME     run name (default MODE, plus -iommu with --iommu)
@@ -35,6 +36,8 @@ usage: $(basename "$0") [--iommu] [--ivshmem N] [--mode test|demo|bench] [--out 
   --switch        put the ivshmem devices behind one emulated PCIe switch
                   (x3130 upstream + xio3130 downstream ports): P2P by
                   PCI bus address
+  --mem SIZE      guest memory, QEMU's -m with an M or G suffix
+                  (default 2G)
 
 Extra kernel command line arguments can be given in \$PHYR_VM_APPEND.
 EOF
@@ -45,6 +48,7 @@ nshm=64M,1G
 cpu=max
 switch=0
 cmb=16
+mem=2G
 mode="test"
 out=
 timeout_s=600
@@ -56,6 +60,7 @@ while (($#)); do
 	--cpu) cpu=${2-}; shift ;;
 	--switch) switch=1 ;;
 	--cmb) cmb=${2-}; shift ;;
+	--mem) mem=${2-}; shift ;;
 	--ivshmem) nshm=${2-}; shift ;;
 	--mode) mode=${2-}; shift ;;
 	--out) out=${2-}; shift ;;
@@ -78,6 +83,7 @@ else
 	die "--ivshmem wants a count or sizes like 64M,1G, got '$nshm'"
 fi
 [[ $cmb =~ ^[0-9]+$ ]] || die "--cmb wants a size in MiB, got '$cmb'"
+[[ $mem =~ ^[1-9][0-9]*[MG]$ ]] || die "--mem wants a size like 2G or 4096M, got '$mem'"
 [[ $cpu =~ ^[A-Za-z0-9_.-]+$ ]] || die "--cpu wants a QEMU CPU model, got '$cpu'"
 [[ $timeout_s =~ ^[1-9][0-9]*$ ]] || die "--timeout wants seconds, got '$timeout_s'"
 case $mode in test | demo | bench) ;; *) die "--mode must be test, demo or bench, got '$mode'" ;; esac
@@ -136,7 +142,7 @@ append+=" no5lvl"
 append+=${PHYR_VM_APPEND:+ $PHYR_VM_APPEND}
 
 qemu=(qemu-system-x86_64
-	-machine q35 -accel tcg -cpu "$cpu" -smp 2 -m 2G
+	-machine q35 -accel tcg -cpu "$cpu" -smp 2 -m "$mem"
 	-nographic -no-reboot -nic none -monitor none
 	-serial "file:$(qesc "$console")")
 if ((iommu)); then
@@ -172,7 +178,7 @@ if ((cmb)); then
 	qemu+=(-device "nvme,serial=phyr-cmb,cmb_size_mb=$cmb")
 fi
 
-log "vm: booting $name (mode $mode, cpu $cpu, iommu $iommu, ivshmem $nshm, switch $switch, timeout ${timeout_s}s)"
+log "vm: booting $name (mode $mode, cpu $cpu, memory $mem, iommu $iommu, ivshmem $nshm, switch $switch, timeout ${timeout_s}s)"
 log "vm: console: $console"
 printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
 echo >>"$out/qemu.cmd"

@@ -194,6 +194,8 @@ static void drm_phyr_backing_release(struct kref *ref)
 
 	if (b->place == DRM_PHYR_PLACE_VRAM)
 		drm_phyr_region_free(&b->vram);
+	else if (b->userptr)
+		phyr_unpin_user(&b->user, true);
 	else
 		drm_phyr_sys_free(&b->sys);
 	kfree(b);
@@ -273,6 +275,71 @@ err:
 	return ERR_PTR(ret);
 }
 EXPORT_SYMBOL_NS_GPL(drm_phyr_gem_create, DRM_PHYR);
+
+/**
+ * drm_phyr_gem_create_userptr() - wrap user memory in a phyr GEM object
+ * @dev: the DRM device
+ * @addr: start of the range in current's address space, page aligned
+ * @size: size in bytes, a nonzero multiple of the page size
+ *
+ * The range is pinned with phyr_pin_user() for the object's lifetime
+ * (long-term, writable, charged to RLIMIT_MEMLOCK) and the object's
+ * backing store is the pinned list: one entry per physically contiguous
+ * run, in system memory, never moved by drm_phyr_gem_evict(). The pages
+ * are marked dirty when the object is freed, since devices may have
+ * written them.
+ *
+ * Context: process context of the memory's owner.
+ * Return: the object with one reference, or an ERR_PTR(): -EINVAL for a
+ * bad address or size, -E2BIG beyond half of system RAM, -EFAULT for a
+ * range that is not mapped writable, -ENOMEM (RLIMIT_MEMLOCK included).
+ */
+struct drm_phyr_gem_object *
+drm_phyr_gem_create_userptr(struct drm_device *dev, unsigned long addr,
+			    size_t size)
+{
+	struct drm_phyr_gem_object *pobj;
+	struct drm_phyr_backing *b;
+	unsigned long end;
+	int ret;
+
+	if (!size || !PAGE_ALIGNED(size) || !PAGE_ALIGNED(addr) ||
+	    check_add_overflow(addr, size, &end))
+		return ERR_PTR(-EINVAL);
+	if (size >> PAGE_SHIFT > totalram_pages() / 2)
+		return ERR_PTR(-E2BIG);
+
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&b->ref);
+	b->place = DRM_PHYR_PLACE_SYSTEM;
+	ret = phyr_pin_user(&b->user, addr, size,
+			    PHYR_PIN_WRITE | PHYR_PIN_LONGTERM |
+			    PHYR_PIN_ACCOUNT);
+	if (ret) {
+		kfree(b);
+		return ERR_PTR(ret);
+	}
+	b->userptr = true;
+
+	pobj = kzalloc(sizeof(*pobj), GFP_KERNEL);
+	if (!pobj) {
+		drm_phyr_backing_put(b);
+		return ERR_PTR(-ENOMEM);
+	}
+	pobj->base.funcs = &drm_phyr_gem_funcs;
+	pobj->backing = b;
+	pobj->userptr = true;
+	drm_gem_private_object_init(dev, &pobj->base, size);
+	ret = drm_gem_create_mmap_offset(&pobj->base);
+	if (ret) {
+		drm_gem_object_put(&pobj->base);
+		return ERR_PTR(ret);
+	}
+	return pobj;
+}
+EXPORT_SYMBOL_NS_GPL(drm_phyr_gem_create_userptr, DRM_PHYR);
 
 /**
  * drm_phyr_gem_is_phyr() - test whether a GEM object is a phyr object

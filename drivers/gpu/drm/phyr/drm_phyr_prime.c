@@ -55,8 +55,12 @@ static int drm_phyr_dmabuf_attach(struct dma_buf *dmabuf,
 	INIT_LIST_HEAD(&priv->maps);
 	attach->priv = priv;
 
-	/* Without a P2P path VRAM objects move to system memory when mapped. */
-	if (attach->peer2peer && pobj->region &&
+	/*
+	 * Without a P2P path VRAM objects move to system memory when mapped.
+	 * A device without a DMA mask reaches memory with the CPU, which
+	 * reaches any BAR (drm_phyr_attachment_map_phys()).
+	 */
+	if (attach->peer2peer && pobj->region && attach->dev->dma_mask &&
 	    !drm_phyr_p2p_possible(pobj->region, attach->dev))
 		attach->peer2peer = false;
 	return 0;
@@ -103,6 +107,9 @@ drm_phyr_dmabuf_map(struct dma_buf_attachment *attach,
 	int ret;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
+	/* a device that cannot do DMA gets no scatterlist of DMA addresses */
+	if (!attach->dev->dma_mask)
+		return ERR_PTR(-EOPNOTSUPP);
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
 		return ERR_PTR(-ENOMEM);
@@ -292,12 +299,59 @@ void drm_phyr_attachment_unmap(struct drm_phyr_attachment *pa)
 	dma_resv_assert_held(pa->attach->dmabuf->resv);
 	if (!pa->mapped)
 		return;
-	phyr_dma_unmap(&pa->table);
+	if (!pa->phys)
+		phyr_dma_unmap(&pa->table);
 	if (pa->sgt)
 		dma_buf_unmap_attachment(pa->attach, pa->sgt, pa->dir);
 	drm_phyr_backing_put(pa->backing);
 	pa->sgt = NULL;
 	pa->backing = NULL;
 	pa->mapped = false;
+	pa->phys = false;
 }
 EXPORT_SYMBOL_NS_GPL(drm_phyr_attachment_unmap, DRM_PHYR);
+
+/**
+ * drm_phyr_attachment_map_phys() - the physical ranges behind an attachment
+ * @pa: the importer's state
+ * @list: receives the exporter's phyr list, valid until
+ *	drm_phyr_attachment_unmap()
+ *
+ * For importers that access memory with the CPU instead of DMA (software
+ * devices, whose attachment's device has no DMA mask): nothing is DMA
+ * mapped, the list is the object's backing store as it is, VRAM included,
+ * and the importer maps what it needs with phyr_cpu_map(). The same move
+ * rules apply as for drm_phyr_attachment_map(): a dynamic importer unmaps
+ * on move_notify.
+ *
+ * Context: the dma-buf's reservation lock must be held.
+ * Return: 0, -EOPNOTSUPP if the dma-buf is not a phyr exporter's, -EBUSY
+ * if the attachment is mapped by drm_phyr_attachment_map(), or an error of
+ * the exporter.
+ */
+int drm_phyr_attachment_map_phys(struct drm_phyr_attachment *pa,
+				 const struct phyr_list **list)
+{
+	struct dma_buf_attachment *attach = pa->attach;
+	struct dma_buf *dmabuf = attach->dmabuf;
+	struct drm_phyr_gem_object *pobj;
+	int ret;
+
+	dma_resv_assert_held(dmabuf->resv);
+	if (dmabuf->ops != &drm_phyr_gem_dmabuf_ops)
+		return -EOPNOTSUPP;
+	if (pa->mapped && !pa->phys)
+		return -EBUSY;
+	pobj = drm_phyr_dmabuf_obj(dmabuf);
+	if (!pa->mapped) {
+		ret = drm_phyr_gem_reach(pobj, attach);
+		if (ret)
+			return ret;
+		pa->backing = drm_phyr_backing_get(pobj->backing);
+		pa->phys = true;
+		pa->mapped = true;
+	}
+	*list = drm_phyr_backing_list(pa->backing);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(drm_phyr_attachment_map_phys, DRM_PHYR);

@@ -251,6 +251,7 @@ static int __init phyr_init(void)
 	debugfs_create_file("demo", 0444, phyr_debugfs_root, NULL,
 			    &phyr_demo_fops);
 	phyr_bench_register(phyr_debugfs_root);
+	phyr_pin_bench_register(phyr_debugfs_root);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 struct dentry;
 
 void phyr_bench_register(struct dentry *dir);
+void phyr_pin_bench_register(struct dentry *dir);
 int phyr_list_add(struct phyr_list *l, u64 addr, u64 len, unsigned int flags,
 		  u64 merge_max, gfp_t gfp);
 int phyr_dma_map_link(struct device *dev, const struct phyr_list *l,
@@ -28,12 +29,16 @@ struct drm_phyr_backing {
 	enum drm_phyr_placement place;
 	struct drm_phyr_region_alloc vram;	/* DRM_PHYR_PLACE_VRAM */
 	struct phyr_list sys;			/* DRM_PHYR_PLACE_SYSTEM */
+	struct phyr_user_pin user;		/* userptr: pinned user pages */
+	bool userptr;
 };
 
 static inline const struct phyr_list *
 drm_phyr_backing_list(const struct drm_phyr_backing *b)
 {
-	return b->place == DRM_PHYR_PLACE_VRAM ? &b->vram.list : &b->sys;
+	if (b->place == DRM_PHYR_PLACE_VRAM)
+		return &b->vram.list;
+	return b->userptr ? &b->user.list : &b->sys;
 }
 
 struct drm_phyr_backing *drm_phyr_backing_get(struct drm_phyr_backing *b);

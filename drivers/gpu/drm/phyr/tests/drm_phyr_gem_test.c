@@ -7,10 +7,14 @@
  * the direct map and the helpers access it the way they access RAM.
  */
 
+#include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
 #include <linux/iosys-map.h>
 #include <linux/mm.h>
 #include <linux/sizes.h>
+#include <kunit/device.h>
 #include <kunit/test.h>
 
 #include <drm/drm_drv.h>
@@ -242,10 +246,210 @@ static void drm_phyr_gem_create_errors(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, drm_phyr_gem_is_phyr(&pobj->base));
 }
 
+/* The importer side of the umem tests: what its invalidate callback saw. */
+struct umem_test_owner {
+	struct phyr_umem *umem;
+	unsigned int calls;
+	bool mapped_at_call;
+};
+
+static void umem_test_invalidate(struct phyr_umem *umem, void *priv)
+{
+	struct umem_test_owner *o = priv;
+
+	dma_resv_assert_held(umem->dmabuf->resv);
+	o->calls++;
+	/* told before the mapping goes away, so it can stop using it */
+	o->mapped_at_call = umem->mapped;
+}
+
+static const struct phyr_umem_ops umem_test_ops = {
+	.invalidate = umem_test_invalidate,
+};
+
+/*
+ * The last reference of a dma-buf goes through delayed fput in a kthread;
+ * release it now, while the mock DRM device it refers to still exists.
+ */
+static void umem_test_dmabuf_put(void *dmabuf)
+{
+	dma_buf_put(dmabuf);
+	flush_delayed_fput();
+}
+
+static struct dma_buf *umem_test_export(struct kunit *test,
+					struct drm_phyr_gem_object *pobj)
+{
+	struct dma_buf *dmabuf = drm_phyr_gem_prime_export(&pobj->base, O_RDWR);
+
+	int ret;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dmabuf));
+	ret = kunit_add_action_or_reset(test, umem_test_dmabuf_put, dmabuf);
+	KUNIT_ASSERT_EQ(test, 0, ret);
+	return dmabuf;
+}
+
+static struct device *umem_test_cpu_device(struct kunit *test)
+{
+	struct device *dev = kunit_device_register(test, "phyr-umem-sw");
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	dev->dma_mask = NULL;	/* reaches memory with the CPU, like rxe */
+	return dev;
+}
+
+/*
+ * A software RDMA device imports VRAM: it stays in VRAM, its bytes are
+ * copied by the CPU, and an eviction invalidates the umem before the old
+ * VRAM can be reused.
+ */
+static void phyr_umem_dmabuf_vram(struct kunit *test)
+{
+	struct gem_test *g = test->priv;
+	struct drm_phyr_gem_object *pobj = gem_test_create(test, SZ_256K,
+							   DRM_PHYR_PLACE_VRAM);
+	struct dma_buf *dmabuf = umem_test_export(test, pobj);
+	struct device *dev = umem_test_cpu_device(test);
+	struct umem_test_owner o = { };
+	u8 *buf, *back;
+	size_t i;
+
+	buf = kunit_kmalloc(test, SZ_64K, GFP_KERNEL);
+	back = kunit_kzalloc(test, SZ_256K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, back);
+	for (i = 0; i < SZ_64K; i++)
+		buf[i] = i * 3 + 1;
+
+	o.umem = phyr_umem_get_dmabuf(dev, dmabuf, SZ_64K, SZ_128K,
+				      PHYR_UMEM_WRITE, &umem_test_ops, &o);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(o.umem), "get: %ld",
+			       PTR_ERR(o.umem));
+	KUNIT_EXPECT_TRUE(test, o.umem->cpu);
+	KUNIT_EXPECT_EQ(test, phyr_list_length(&o.umem->list), SZ_128K);
+	expect_list(test, &o.umem->list, PHYR_IC_DEVICE, SZ_128K,
+		    g->region.base, g->region.base + VRAM_SIZE);
+	KUNIT_EXPECT_EQ(test, 0, phyr_umem_copy(o.umem, SZ_4K + 5, buf, SZ_64K,
+						true));
+
+	dma_resv_lock(pobj->base.resv, NULL);
+	/* the import did not move the object, and the bytes are in VRAM */
+	KUNIT_EXPECT_EQ(test, drm_phyr_gem_placement(pobj), DRM_PHYR_PLACE_VRAM);
+	gem_test_rw(test, drm_phyr_gem_list(pobj), back, SZ_256K, false);
+	KUNIT_EXPECT_EQ(test, 0, memcmp(back + SZ_64K + SZ_4K + 5, buf, SZ_64K));
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(back, 0, SZ_64K + SZ_4K + 5));
+
+	KUNIT_ASSERT_EQ(test, 0, drm_phyr_gem_evict(pobj));
+	KUNIT_EXPECT_EQ(test, o.calls, 1);
+	KUNIT_EXPECT_TRUE(test, o.mapped_at_call);
+	KUNIT_EXPECT_FALSE(test, o.umem->mapped);
+	KUNIT_EXPECT_EQ(test, o.umem->invalidations, 1);
+	/* the umem held the only other reference: the VRAM is free again */
+	KUNIT_EXPECT_EQ(test, g->region.mm.avail, VRAM_SIZE);
+	dma_resv_unlock(pobj->base.resv);
+
+	KUNIT_EXPECT_EQ(test, -EFAULT, phyr_umem_copy(o.umem, 0, back, 16,
+						      false));
+	KUNIT_EXPECT_EQ(test, 0, phyr_umem_best_pgsz(o.umem, SZ_4K, 0));
+
+	/* mapped again, the umem describes system memory with the same bytes */
+	KUNIT_ASSERT_EQ(test, 0, phyr_umem_map(o.umem));
+	expect_list(test, &o.umem->list, PHYR_IC_HOST, SZ_128K, 0, 0);
+	memset(back, 0, SZ_64K);
+	KUNIT_EXPECT_EQ(test, 0, phyr_umem_copy(o.umem, SZ_4K + 5, back, SZ_64K,
+						false));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(back, buf, SZ_64K));
+	phyr_umem_release(o.umem);
+	KUNIT_EXPECT_EQ(test, o.calls, 1);
+}
+
+/* A pinned import keeps the object where it is: eviction is refused. */
+static void phyr_umem_dmabuf_pinned(struct kunit *test)
+{
+	struct drm_phyr_gem_object *pobj = gem_test_create(test, SZ_64K,
+							   DRM_PHYR_PLACE_VRAM);
+	struct dma_buf *dmabuf = umem_test_export(test, pobj);
+	struct device *dev = umem_test_cpu_device(test);
+	struct phyr_block_iter bi;
+	struct phyr_umem *umem;
+	unsigned long n = 0;
+
+	umem = phyr_umem_get_dmabuf(dev, dmabuf, 0, SZ_64K, 0, NULL, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(umem));
+	/* one 64 KiB buddy block: a 64 KiB device page fits */
+	KUNIT_EXPECT_EQ(test, phyr_umem_best_pgsz(umem, SZ_4K | SZ_64K, 0),
+			SZ_64K);
+	phyr_umem_for_each_block(umem, &bi, SZ_4K)
+		n++;
+	KUNIT_EXPECT_EQ(test, n, SZ_64K / SZ_4K);
+	KUNIT_EXPECT_EQ(test, -EACCES, phyr_umem_copy(umem, 0, &n, 1, true));
+
+	dma_resv_lock(pobj->base.resv, NULL);
+	KUNIT_EXPECT_EQ(test, pobj->pin_count, 1);
+	KUNIT_EXPECT_EQ(test, -EBUSY, drm_phyr_gem_evict(pobj));
+	dma_resv_unlock(pobj->base.resv);
+	phyr_umem_release(umem);
+
+	dma_resv_lock(pobj->base.resv, NULL);
+	KUNIT_EXPECT_EQ(test, pobj->pin_count, 0);
+	KUNIT_EXPECT_EQ(test, 0, drm_phyr_gem_evict(pobj));
+	dma_resv_unlock(pobj->base.resv);
+}
+
+/* A DMA device gets DMA ranges through the attachment, sliced. */
+static void phyr_umem_dmabuf_dma(struct kunit *test)
+{
+	struct gem_test *g = test->priv;
+	struct drm_phyr_gem_object *pobj = gem_test_create(test, SZ_128K,
+							   DRM_PHYR_PLACE_SYSTEM);
+	struct dma_buf *dmabuf = umem_test_export(test, pobj);
+	struct umem_test_owner o = { };
+	struct phyr_umem *umem;
+
+	umem = phyr_umem_get_dmabuf(g->drm->dev, dmabuf, SZ_8K, SZ_16K,
+				    PHYR_UMEM_WRITE, &umem_test_ops, &o);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(umem));
+	KUNIT_EXPECT_FALSE(test, umem->cpu);
+	KUNIT_EXPECT_EQ(test, phyr_list_length(&umem->list), SZ_16K);
+	KUNIT_EXPECT_EQ(test, -EOPNOTSUPP, phyr_umem_copy(umem, 0, &o, 1,
+							  false));
+	phyr_umem_release(umem);
+	KUNIT_EXPECT_EQ(test, o.calls, 0);
+}
+
+static void phyr_umem_dmabuf_errors(struct kunit *test)
+{
+	struct drm_phyr_gem_object *pobj = gem_test_create(test, SZ_64K,
+							   DRM_PHYR_PLACE_SYSTEM);
+	struct dma_buf *d = umem_test_export(test, pobj);
+	struct device *dev = umem_test_cpu_device(test);
+	struct phyr_umem *u;
+
+	u = phyr_umem_get_dmabuf(dev, d, SZ_4K, SZ_64K, 0, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(u));
+	u = phyr_umem_get_dmabuf(dev, d, U64_MAX, 2, 0, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(u));
+	u = phyr_umem_get_dmabuf(dev, d, 0, 0, 0, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(u));
+	u = phyr_umem_get_dmabuf(dev, d, 0, SZ_4K, 0x80, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(u));
+	u = phyr_umem_get_dmabuf(NULL, d, 0, SZ_4K, 0, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(u));
+	u = phyr_umem_get_dmabuf_fd(dev, -1, 0, SZ_4K, 0, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, -EBADF, PTR_ERR(u));
+	/* nothing was left attached */
+	KUNIT_EXPECT_TRUE(test, list_empty(&d->attachments));
+}
+
 static struct kunit_case drm_phyr_gem_cases[] = {
 	KUNIT_CASE(drm_phyr_gem_vram_evict),
 	KUNIT_CASE(drm_phyr_gem_vmap_pins),
 	KUNIT_CASE(drm_phyr_gem_create_errors),
+	KUNIT_CASE(phyr_umem_dmabuf_vram),
+	KUNIT_CASE(phyr_umem_dmabuf_pinned),
+	KUNIT_CASE(phyr_umem_dmabuf_dma),
+	KUNIT_CASE(phyr_umem_dmabuf_errors),
 	{ }
 };
 

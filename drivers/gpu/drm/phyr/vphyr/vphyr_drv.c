@@ -45,6 +45,8 @@ static const struct drm_ioctl_desc vphyr_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(VPHYR_GEM_EVICT, vphyr_ioctl_gem_evict,
 			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VPHYR_LINK, vphyr_ioctl_link, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VPHYR_GEM_USERPTR, vphyr_ioctl_gem_userptr,
+			  DRM_RENDER_ALLOW),
 };
 
 DEFINE_DRM_GEM_FOPS(vphyr_fops);

@@ -73,6 +73,8 @@ int vphyr_ioctl_info(struct drm_device *drm, void *data,
 		     struct drm_file *file);
 int vphyr_ioctl_gem_create(struct drm_device *drm, void *data,
 			   struct drm_file *file);
+int vphyr_ioctl_gem_userptr(struct drm_device *drm, void *data,
+			    struct drm_file *file);
 int vphyr_ioctl_gem_mmap(struct drm_device *drm, void *data,
 			 struct drm_file *file);
 int vphyr_ioctl_gem_ranges(struct drm_device *drm, void *data,

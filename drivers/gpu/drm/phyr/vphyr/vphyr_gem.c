@@ -86,6 +86,24 @@ int vphyr_ioctl_gem_create(struct drm_device *drm, void *data,
 	return ret;
 }
 
+int vphyr_ioctl_gem_userptr(struct drm_device *drm, void *data,
+			    struct drm_file *file)
+{
+	struct drm_vphyr_gem_userptr *args = data;
+	struct drm_phyr_gem_object *pobj;
+	int ret;
+
+	if (args->flags || !args->size || args->size > SIZE_MAX ||
+	    args->addr > ULONG_MAX)
+		return -EINVAL;
+	pobj = drm_phyr_gem_create_userptr(drm, args->addr, args->size);
+	if (IS_ERR(pobj))
+		return PTR_ERR(pobj);
+	ret = drm_gem_handle_create(file, &pobj->base, &args->handle);
+	drm_gem_object_put(&pobj->base);
+	return ret;
+}
+
 int vphyr_ioctl_gem_mmap(struct drm_device *drm, void *data,
 			 struct drm_file *file)
 {
@@ -176,9 +194,12 @@ int vphyr_ioctl_gem_ranges(struct drm_device *drm, void *data,
 		phyr_iter_init(drm_phyr_gem_list(pobj), &it);
 		n = vphyr_fill_ranges(&it, out, max, hide, &args->total_len);
 		args->kind = VPHYR_RANGES_PHYS;
-		args->placement = drm_phyr_gem_placement(pobj) ==
-				  DRM_PHYR_PLACE_VRAM ? VPHYR_PLACE_VRAM :
-							VPHYR_PLACE_SYSTEM;
+		if (pobj->userptr)
+			args->placement = VPHYR_PLACE_USERPTR;
+		else if (drm_phyr_gem_placement(pobj) == DRM_PHYR_PLACE_VRAM)
+			args->placement = VPHYR_PLACE_VRAM;
+		else
+			args->placement = VPHYR_PLACE_SYSTEM;
 		args->generation = pobj->generation;
 	} else {
 		ret = -EINVAL;

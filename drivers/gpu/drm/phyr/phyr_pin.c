@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Pinning user memory straight into phyr lists.
+ */
+
+#include <linux/capability.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include <drm/drm_phyr.h>
+
+/**
+ * DOC: Pinning user memory
+ *
+ * phyr_pin_user() pins a range of the calling process's address space with
+ * FOLL_PIN semantics (and FOLL_LONGTERM when asked, which moves pages out
+ * of movable zones and CMA first) and describes it as a phyr list. Pages
+ * come from pin_user_pages_fast() in batches of one page worth of
+ * pointers; runs of consecutive page frames are appended as one range, and
+ * the list coalesces runs across batches. Whatever the size of a folio, a
+ * physically contiguous range ends up as one entry: a 2 MiB transparent
+ * huge page is one entry, a 1 GiB hugetlb page is one entry instead of the
+ * 2^18 that a page array or a scatterlist of pages holds.
+ *
+ * phyr_unpin_user() walks the list and unpins each entry as one range of
+ * pages with unpin_user_page_range_dirty_lock(), which drops the pins
+ * folio by folio and marks them dirty if asked.
+ *
+ * What a native folio walk would add: 6.12 has no GUP entry point that
+ * returns folios for an arbitrary VMA (memfd_pin_folios() exists, for
+ * memfds only). Such a walk would take one pin per folio instead of
+ * filling a page pointer per base page, so pinning a 1 GiB page would
+ * cost one step instead of 2^18 pointer stores and 512 batches; the
+ * coalescing here would then only merge neighbouring folios. The list that
+ * results is the same, which is why callers do not need to change when it
+ * becomes available.
+ *
+ * With %PHYR_PIN_ACCOUNT the pages are charged to &mm_struct.pinned_vm,
+ * the counter that RDMA and io_uring use for long-term pins, and refused
+ * with -ENOMEM beyond RLIMIT_MEMLOCK unless the caller has CAP_IPC_LOCK.
+ */
+
+#define PHYR_PIN_BATCH	(PAGE_SIZE / sizeof(struct page *))
+
+static int phyr_pin_charge(struct phyr_user_pin *pin)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	struct mm_struct *mm = current->mm;
+	s64 now;
+
+	now = atomic64_add_return(pin->npages, &mm->pinned_vm);
+	if (now > limit && !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(pin->npages, &mm->pinned_vm);
+		return -ENOMEM;
+	}
+	mmgrab(mm);
+	pin->mm = mm;
+	return 0;
+}
+
+static void phyr_pin_uncharge(struct phyr_user_pin *pin)
+{
+	if (!pin->mm)
+		return;
+	atomic64_sub(pin->npages, &pin->mm->pinned_vm);
+	mmdrop(pin->mm);
+	pin->mm = NULL;
+}
+
+/* Unpin every page a list of pinned ranges covers. */
+static void phyr_pin_release_list(struct phyr_list *l, bool dirty)
+{
+	struct phyr_iter it;
+	struct phyr seg;
+
+	phyr_iter_init(l, &it);
+	phyr_for_each(seg, &it) {
+		unsigned long first = PHYS_PFN(phyr_addr(&seg));
+		unsigned long last = PHYS_PFN(phyr_end(&seg) - 1);
+
+		unpin_user_page_range_dirty_lock(pfn_to_page(first),
+						 last - first + 1, dirty);
+	}
+	phyr_list_free(l);
+}
+
+/*
+ * Append @n pinned pages; the first one starts @off bytes in and @left is
+ * what remains of the range. On error the pages not yet in the list are
+ * unpinned here.
+ */
+static int phyr_pin_append(struct phyr_list *l, struct page **pages,
+			   unsigned long n, unsigned int off, u64 *left)
+{
+	unsigned long i = 0;
+	int ret;
+
+	while (i < n) {
+		unsigned long pfn = page_to_pfn(pages[i]);
+		unsigned long j = i + 1;
+		u64 len;
+
+		while (j < n && page_to_pfn(pages[j]) == pfn + (j - i))
+			j++;
+		len = min_t(u64, ((u64)(j - i) << PAGE_SHIFT) - off, *left);
+		ret = phyr_list_append(l, PFN_PHYS(pfn) + off, len,
+				       PHYR_IC_HOST | PHYR_F_PINNED,
+				       GFP_KERNEL);
+		if (ret) {
+			unpin_user_pages(pages + i, n - i);
+			return ret;
+		}
+		*left -= len;
+		off = 0;
+		i = j;
+	}
+	return 0;
+}
+
+/**
+ * phyr_pin_user() - pin a user address range into a phyr list
+ * @pin: filled on success; released with phyr_unpin_user()
+ * @start: start of the range in current's address space (any alignment)
+ * @len: length in bytes
+ * @flags: PHYR_PIN_* (%PHYR_PIN_WRITE for memory a device writes,
+ *	%PHYR_PIN_LONGTERM for pins held indefinitely, %PHYR_PIN_ACCOUNT to
+ *	charge RLIMIT_MEMLOCK)
+ *
+ * The list describes exactly the bytes [@start, @start + @len): one entry
+ * per physically contiguous run, flagged %PHYR_IC_HOST | %PHYR_F_PINNED.
+ * See "Pinning user memory".
+ *
+ * Context: process context, current's mm; may sleep.
+ * Return: 0; -EINVAL for a zero length, unknown flags or a wrapping
+ * range; -EFAULT if part of the range is not mapped or not accessible;
+ * -ENOMEM over RLIMIT_MEMLOCK or out of memory; -EINTR on a fatal signal;
+ * other errors of pin_user_pages_fast(). Nothing stays pinned on error.
+ */
+int phyr_pin_user(struct phyr_user_pin *pin, unsigned long start, u64 len,
+		  unsigned int flags)
+{
+	unsigned int gup = 0, off = offset_in_page(start);
+	unsigned long addr = start & PAGE_MASK, end, left_pages;
+	struct page **pages;
+	u64 left = len;
+	int ret = 0;
+
+	*pin = (struct phyr_user_pin){ .flags = flags };
+	if (!len || (flags & ~PHYR_PIN_VALID_MASK) ||
+	    check_add_overflow(start, (unsigned long)len, &end) ||
+	    len != (unsigned long)len || end > PAGE_ALIGN(end))
+		return -EINVAL;
+	if (!current->mm)
+		return -EFAULT;
+	if (!access_ok((void __user *)start, len))
+		return -EFAULT;
+
+	pin->npages = (PAGE_ALIGN(end) - addr) >> PAGE_SHIFT;
+	if (flags & PHYR_PIN_ACCOUNT) {
+		ret = phyr_pin_charge(pin);
+		if (ret)
+			return ret;
+	}
+	if (flags & PHYR_PIN_WRITE)
+		gup |= FOLL_WRITE;
+	if (flags & PHYR_PIN_LONGTERM)
+		gup |= FOLL_LONGTERM;
+
+	pages = kmalloc_array(PHYR_PIN_BATCH, sizeof(*pages), GFP_KERNEL);
+	if (!pages) {
+		ret = -ENOMEM;
+		goto err;
+	}
+
+	left_pages = pin->npages;
+	while (left_pages) {
+		unsigned long n = min_t(unsigned long, left_pages,
+					PHYR_PIN_BATCH);
+		long got;
+
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		got = pin_user_pages_fast(addr, n, gup, pages);
+		if (got <= 0) {
+			ret = got ? got : -EFAULT;
+			break;
+		}
+		ret = phyr_pin_append(&pin->list, pages, got, off, &left);
+		if (ret)
+			break;
+		off = 0;
+		addr += got << PAGE_SHIFT;
+		left_pages -= got;
+		cond_resched();
+	}
+	kfree(pages);
+	if (!ret)
+		return 0;
+err:
+	phyr_pin_release_list(&pin->list, false);
+	phyr_pin_uncharge(pin);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(phyr_pin_user, DRM_PHYR);
+
+/**
+ * phyr_unpin_user() - unpin what phyr_pin_user() pinned
+ * @pin: the pinned range; empty afterwards
+ * @dirty: mark the pages dirty first (a device wrote them)
+ *
+ * Also returns the pages charged to the owning address space, which may
+ * have exited by now.
+ *
+ * Context: may sleep.
+ */
+void phyr_unpin_user(struct phyr_user_pin *pin, bool dirty)
+{
+	phyr_pin_release_list(&pin->list, dirty);
+	phyr_pin_uncharge(pin);
+	pin->npages = 0;
+}
+EXPORT_SYMBOL_NS_GPL(phyr_unpin_user, DRM_PHYR);
