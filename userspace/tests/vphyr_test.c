@@ -25,11 +25,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <linux/udmabuf.h>
 
+#include "vphyr_umem.h"
 #include "vphyr_util.h"
 
 #define CASE_TIMEOUT_S	90
@@ -1885,6 +1888,807 @@ static void case_leak_prime(void)
 	CHECK(i == LEAK_PRIME_CYCLES, "stopped after %d cycles", i);
 }
 
+/* ================= userptr ================= */
+
+#define UPTR_PAGES		16
+#define HUGETLB_DIR		"/sys/kernel/mm/hugepages/hugepages-2048kB"
+#define HUGETLB_SIZE		(2ull << 20)
+#define HUGETLB_PAGES		2
+#define MEMLOCK_LIMIT		(64u << 10)
+#define MEMLOCK_SMALL		(32u << 10)
+#define MEMLOCK_BIG		(1u << 20)
+#define LEAK_USERPTR_CYCLES	300
+
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB		(21 << MAP_HUGE_SHIFT)
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE	0x100000
+#endif
+
+static uint64_t uptr_size(void)
+{
+	return UPTR_PAGES * g.page;
+}
+
+static long long vmpin_kb(void)
+{
+	return proc_status_kb("VmPin");
+}
+
+/* Private anonymous memory, unmapped at cleanup. */
+static unsigned char *anon_map(uint64_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (!CHECK(p != MAP_FAILED, "anonymous mmap of 0x%llx bytes: %s",
+		   (unsigned long long)size, strerror(errno)))
+		return NULL;
+	t_track_map(p, size);
+	return p;
+}
+
+/* GEM_USERPTR on device d; the handle is closed at cleanup. */
+static int uptr_create(int d, const void *addr, uint64_t size, uint32_t *h)
+{
+	int ret = umem_userptr(g.dev[d].fd, (uintptr_t)addr, size, 0, h);
+
+	if (!ret) {
+		t_track_handle(g.dev[d].fd, *h);
+		CHECK(*h != 0, "GEM_USERPTR on %s gave handle 0", dev_name(d));
+	}
+	return ret;
+}
+
+/* Memory written with a pattern and a userptr object of it on device d. */
+static unsigned char *uptr_filled(int d, uint64_t size, uint32_t seed,
+				  uint32_t *h)
+{
+	unsigned char *m = anon_map(size);
+
+	if (!m)
+		return NULL;
+	fill_pattern(m, size, seed, 0);
+	if (!EXPECT_RET(uptr_create(d, m, size, h), 0,
+			"GEM_USERPTR of 0x%llx bytes on %s",
+			(unsigned long long)size, dev_name(d)))
+		return NULL;
+	return m;
+}
+
+/*
+ * Read back the table of userptr object h of device d: a physical table
+ * in host memory, placement USERPTR, generation 0, and what
+ * umem_check_ranges() checks. Return: -1 if wrong, else 1 if the ranges
+ * were matched against pagemap, 0 if not.
+ */
+static int check_userptr(int d, uint32_t h, const char *what,
+			 const struct umem_expect *x, struct table *t)
+{
+	struct expect e;
+	char msg[256];
+	bool ok;
+	int r;
+
+	if (!EXPECT_RET(get_table(g.dev[d].fd, h, t), 0, "GEM_RANGES of %s",
+			what))
+		return -1;
+	expect_own(&e, d, VPHYR_PLACE_USERPTR, x->size);
+	ok = check_table(what, t, &e);
+	ok &= CHECK(t->q.generation == 0, "%s: generation %u", what,
+		    t->q.generation);
+	r = umem_check_ranges(t->r, t->q.count, x, msg, sizeof(msg));
+	ok &= CHECK(r >= 0, "%s: %s", what, msg);
+	return ok ? r : -1;
+}
+
+/* The device's DMA read of all of object h must give the bytes at mem. */
+static bool dma_matches(const char *what, int fd, uint32_t h,
+			const void *mem, uint64_t len)
+{
+	const unsigned char *c = mem;
+	unsigned char *buf = t_alloc(len);
+	uint64_t i;
+
+	if (!buf)
+		return false;
+	memset(buf, 0xa5, len);
+	if (!EXPECT_RET(vp_dma(fd, h, VPHYR_DMA_READ, 0, len, buf), 0,
+			"%s: GEM_DMA read of 0x%llx bytes", what,
+			(unsigned long long)len))
+		return false;
+	for (i = 0; i < len && buf[i] == c[i]; i++)
+		;
+	return CHECK(i == len,
+		     "%s: the DMA read differs from the user memory at offset 0x%llx: 0x%02x, expected 0x%02x",
+		     what, (unsigned long long)i, i < len ? buf[i] : 0,
+		     i < len ? c[i] : 0);
+}
+
+static bool all_zero(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (c[i])
+			return false;
+	return true;
+}
+
+struct uptr_shape {
+	uint64_t pages;		/* of the object */
+	uint64_t map_pages;	/* of the mapping it is taken from */
+	uint64_t first;		/* its first page in the mapping */
+	bool touch;		/* written before GEM_USERPTR */
+	const char *what;
+};
+
+static const struct uptr_shape uptr_shapes[] = {
+	{ 1, 1, 0, true, "1 page" },
+	{ 3, 3, 0, true, "3 pages" },
+	{ UPTR_PAGES, UPTR_PAGES, 0, true, "16 pages" },
+	{ UPTR_PAGES, UPTR_PAGES, 0, false, "16 never touched pages" },
+	{ 4, UPTR_PAGES, 5, true, "4 pages inside a 16-page mapping" },
+};
+
+static void userptr_basic(int d)
+{
+	struct umem_expect x = { .unit = g.page };
+	struct table t, t2;
+	unsigned char *m;
+	char what[160];
+	uint32_t h, h2;
+	size_t i;
+
+	for (i = 0; i < sizeof(uptr_shapes) / sizeof(uptr_shapes[0]); i++) {
+		const struct uptr_shape *s = &uptr_shapes[i];
+
+		snprintf(what, sizeof(what), "userptr object of %s on %s",
+			 s->what, dev_name(d));
+		m = anon_map(s->map_pages * g.page);
+		if (!m)
+			return;
+		if (s->touch)
+			memset(m, 0x11, s->map_pages * g.page);
+		x.addr = m + s->first * g.page;
+		x.size = s->pages * g.page;
+		if (EXPECT_RET(uptr_create(d, x.addr, x.size, &h), 0,
+			       "GEM_USERPTR: %s", what))
+			check_userptr(d, h, what, &x, &t);
+	}
+
+	/* the same memory twice: two objects with the same ranges */
+	x.size = uptr_size();
+	m = anon_map(x.size);
+	if (!m)
+		return;
+	memset(m, 0x22, x.size);
+	x.addr = m;
+	snprintf(what, sizeof(what), "first userptr object of a range on %s",
+		 dev_name(d));
+	if (!EXPECT_RET(uptr_create(d, m, x.size, &h), 0, "GEM_USERPTR: %s",
+			what) || check_userptr(d, h, what, &x, &t) < 0)
+		return;
+	snprintf(what, sizeof(what), "second userptr object of a range on %s",
+		 dev_name(d));
+	if (!EXPECT_RET(uptr_create(d, m, x.size, &h2), 0, "GEM_USERPTR: %s",
+			what) || check_userptr(d, h2, what, &x, &t2) < 0)
+		return;
+	CHECK(h2 != h, "%s: the second object got the first one's handle %u",
+	      dev_name(d), h);
+	CHECK(same_table(&t, &t2),
+	      "%s: two objects of the same memory have different ranges",
+	      dev_name(d));
+}
+
+static void case_userptr_basic(void)
+{
+	int d;
+
+	NEED_DEVICE();
+	for (d = 0; d < g.ndev; d++)
+		userptr_basic(d);
+}
+
+static void userptr_dma(int d)
+{
+	uint64_t size = uptr_size(), poff = g.page - 7, plen = 30;
+	unsigned char *m, *z, *buf;
+	int fd = g.dev[d].fd;
+	uint32_t h, hz;
+
+	m = uptr_filled(d, size, 60, &h);
+	if (!m)
+		return;
+	check_obj_dma("DMA read of what the CPU wrote before GEM_USERPTR", fd,
+		      h, 0, size, 60);
+	fill_pattern(m, size, 61, 0);
+	check_obj_dma("DMA read of what the CPU wrote after GEM_USERPTR", fd,
+		      h, 0, size, 61);
+	check_obj_dma("DMA read at an unaligned offset", fd, h, 100,
+		      2 * g.page + 13, 61);
+
+	if (write_obj_dma(fd, h, 0, size, 62))
+		check_pattern("CPU read of the user memory after a DMA write", m,
+			      size, 62, 0);
+	/* a short write across a page boundary changes only those bytes */
+	if (write_obj_dma(fd, h, poff, plen, 63)) {
+		check_pattern("bytes before a short DMA write", m, poff, 62, 0);
+		check_pattern("a short DMA write across a page boundary",
+			      m + poff, plen, 63, poff);
+		check_pattern("bytes after a short DMA write", m + poff + plen,
+			      size - poff - plen, 62, poff + plen);
+	}
+
+	/* memory never touched: the pin faults in zeroed pages */
+	z = anon_map(size);
+	buf = t_alloc(size);
+	if (!z || !buf || !EXPECT_RET(uptr_create(d, z, size, &hz), 0,
+				      "GEM_USERPTR of untouched memory on %s",
+				      dev_name(d)))
+		return;
+	memset(buf, 0xa5, size);
+	if (EXPECT_RET(vp_dma(fd, hz, VPHYR_DMA_READ, 0, size, buf), 0,
+		       "GEM_DMA read of untouched memory"))
+		CHECK(all_zero(buf, size),
+		      "%s: DMA read of untouched memory is not all zero",
+		      dev_name(d));
+	if (write_obj_dma(fd, hz, 0, size, 64))
+		check_pattern("CPU read of untouched memory after a DMA write",
+			      z, size, 64, 0);
+}
+
+static void case_userptr_dma_roundtrip(void)
+{
+	int d;
+
+	NEED_DEVICE();
+	for (d = 0; d < g.ndev; d++)
+		userptr_dma(d);
+}
+
+static void userptr_errors(int d)
+{
+	struct umem_bad b[UMEM_BAD_MAX];
+	int fd = g.dev[d].fd, n, i, ret, cap, left;
+	long long pin0, pin1;
+	uint32_t h, maxh = 0;
+	void *area;
+
+	cap = umem_has_cap(CAP_IPC_LOCK);
+	area = umem_bad_area();
+	REQUIRE(area, "map the test area: %s", strerror(errno));
+	n = umem_bad_args(area, cap > 0, b);
+	pin0 = vmpin_kb();
+	for (i = 0; i < n; i++) {
+		ret = umem_userptr(fd, b[i].addr, b[i].size, b[i].flags, &h);
+		EXPECT_RET(ret, b[i].err,
+			   "%s: GEM_USERPTR of %s (addr 0x%llx size 0x%llx flags 0x%x)",
+			   dev_name(d), b[i].what,
+			   (unsigned long long)b[i].addr,
+			   (unsigned long long)b[i].size, b[i].flags);
+		if (ret)
+			continue;
+		CHECK(h != 0, "%s: %s: handle 0", dev_name(d), b[i].what);
+		if (h > maxh)
+			maxh = h;
+		EXPECT_RET(gem_close(fd, h), 0, "close the handle of %s",
+			   b[i].what);
+	}
+	umem_bad_area_free(area);
+	pin1 = vmpin_kb();
+	CHECK(pin0 >= 0 && pin1 == pin0,
+	      "%s: VmPin %lld kB before the calls, %lld kB after", dev_name(d),
+	      pin0, pin1);
+	left = count_handles(fd, maxh + 16);
+	CHECK(left == 0, "%s: %d handle(s) open after the calls", dev_name(d),
+	      left);
+	if (cap <= 0 && d == 0)
+		t_note("no CAP_IPC_LOCK: the E2BIG call is left out, RLIMIT_MEMLOCK could refuse it first");
+}
+
+static void case_userptr_errors(void)
+{
+	int d;
+
+	NEED_DEVICE();
+	for (d = 0; d < g.ndev; d++)
+		userptr_errors(d);
+}
+
+static void case_userptr_thp(void)
+{
+	uint64_t hp = umem_thp_size();
+	struct umem_expect x;
+	unsigned char *m;
+	struct table t;
+	char msg[256], what[160];
+	long long kb;
+	uint32_t h;
+	void *p;
+	int d, ret;
+
+	NEED_DEVICE();
+	ret = umem_thp_map(hp, &p, msg, sizeof(msg));
+	if (ret > 0)
+		SKIP("%s", msg);
+	REQUIRE(!ret, "%s", msg);
+	t_track_map(p, hp);
+	m = p;
+	fill_pattern(m, hp, 70, 0);
+	for (d = 0; d < g.ndev; d++) {
+		snprintf(what, sizeof(what),
+			 "userptr object of a transparent huge page on %s",
+			 dev_name(d));
+		if (!EXPECT_RET(uptr_create(d, m, hp, &h), 0, "GEM_USERPTR: %s",
+				what))
+			continue;
+		kb = umem_anon_huge_kb(m);
+		if (kb < (long long)(hp >> 10))
+			SKIP("the huge page was split or moved when pinned (AnonHugePages %lld kB)",
+			     kb);
+		x = (struct umem_expect){
+			.addr = m, .size = hp, .unit = hp, .max_ranges = 1,
+		};
+		if (check_userptr(d, h, what, &x, &t) > 0 && !d)
+			t_note("one 0x%llx-byte range at 0x%llx, as pagemap shows",
+			       (unsigned long long)t.r[0].len,
+			       (unsigned long long)t.r[0].addr);
+		dma_matches(what, g.dev[d].fd, h, m, hp);
+
+		/* a part of the huge page is physically contiguous too */
+		snprintf(what, sizeof(what),
+			 "userptr object of 2 pages inside a transparent huge page on %s",
+			 dev_name(d));
+		if (!EXPECT_RET(uptr_create(d, m + g.page, 2 * g.page, &h), 0,
+				"GEM_USERPTR: %s", what))
+			continue;
+		x = (struct umem_expect){
+			.addr = m + g.page, .size = 2 * g.page,
+			.unit = g.page, .max_ranges = 1,
+		};
+		check_userptr(d, h, what, &x, &t);
+		dma_matches(what, g.dev[d].fd, h, m + g.page, 2 * g.page);
+	}
+}
+
+/*
+ * Make sure n free 2 MiB hugetlb pages exist, reserving more as root
+ * (nr_hugepages goes back at cleanup). 1: there are, 0: skipped, -1: failed.
+ */
+static int get_huge_pages(unsigned long long n)
+{
+	unsigned long long nfree, nr, want;
+	int ret;
+
+	ret = read_ull(HUGETLB_DIR "/free_hugepages", &nfree);
+	if (ret) {
+		t_skip("no 2 MiB hugetlb pages (%s/free_hugepages: %s)",
+		       HUGETLB_DIR, errname(ret));
+		return 0;
+	}
+	if (nfree >= n)
+		return 1;
+	if (geteuid() != 0) {
+		t_skip("%llu free 2 MiB hugetlb pages, %llu needed, and only root may reserve more",
+		       nfree, n);
+		return 0;
+	}
+	ret = read_ull(HUGETLB_DIR "/nr_hugepages", &nr);
+	if (!EXPECT_RET(ret, 0, "read %s/nr_hugepages", HUGETLB_DIR))
+		return -1;
+	want = nr + n - nfree;
+	t_restore_ull(HUGETLB_DIR "/nr_hugepages", nr);
+	ret = write_ull(HUGETLB_DIR "/nr_hugepages", want);
+	if (ret) {
+		t_skip("cannot reserve 2 MiB hugetlb pages: writing %llu to nr_hugepages: %s",
+		       want, errname(ret));
+		return 0;
+	}
+	ret = read_ull(HUGETLB_DIR "/free_hugepages", &nfree);
+	if (ret || nfree < n) {
+		t_skip("asked for %llu 2 MiB hugetlb pages in all, %llu free",
+		       want, ret ? 0 : nfree);
+		return 0;
+	}
+	t_note("nr_hugepages %llu -> %llu for this case", nr, want);
+	return 1;
+}
+
+static void userptr_hugetlb(int d, unsigned char *m)
+{
+	const struct {
+		uint64_t first;	/* bytes into the huge pages */
+		uint64_t size;
+		bool huge;	/* made of whole huge pages */
+		const char *what;
+	} parts[] = {
+		{ 0, HUGETLB_SIZE, true, "one hugetlb page" },
+		{ 0, HUGETLB_PAGES * HUGETLB_SIZE, true, "two hugetlb pages" },
+		{ HUGETLB_SIZE - g.page, 2 * g.page, false,
+		  "2 pages across two hugetlb pages" },
+	};
+	struct umem_expect x;
+	struct table t;
+	char what[160];
+	uint32_t h;
+	size_t i;
+
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		snprintf(what, sizeof(what), "userptr object of %s on %s",
+			 parts[i].what, dev_name(d));
+		x = (struct umem_expect){
+			.addr = m + parts[i].first,
+			.size = parts[i].size,
+			/* one range per huge page, fewer where contiguous */
+			.unit = parts[i].huge ? HUGETLB_SIZE : g.page,
+			.max_ranges = parts[i].huge ?
+				      parts[i].size / HUGETLB_SIZE : 2,
+		};
+		if (!EXPECT_RET(uptr_create(d, x.addr, x.size, &h), 0,
+				"GEM_USERPTR: %s", what))
+			continue;
+		if (check_userptr(d, h, what, &x, &t) >= 0)
+			t_note("%s: %u range(s)", what, t.q.count);
+		dma_matches(what, g.dev[d].fd, h, x.addr, x.size);
+	}
+}
+
+static void case_userptr_hugetlb(void)
+{
+	uint64_t size = HUGETLB_PAGES * HUGETLB_SIZE;
+	void *p;
+	int d;
+
+	NEED_DEVICE();
+	if (get_huge_pages(HUGETLB_PAGES) <= 0)
+		return;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1,
+		 0);
+	REQUIRE(p != MAP_FAILED, "mmap of %d 2 MiB hugetlb pages: %s",
+		HUGETLB_PAGES, strerror(errno));
+	t_track_map(p, size);
+	fill_pattern(p, size, 80, 0);
+	for (d = 0; d < g.ndev; d++)
+		userptr_hugetlb(d, p);
+}
+
+/*
+ * Runs in a child of the case, which drops CAP_IPC_LOCK for good: pins are
+ * charged to VmPin and limited by a 64 KiB RLIMIT_MEMLOCK.
+ */
+static void memlock_child(int d)
+{
+	long long pin0, pin;
+	unsigned char *m;
+	struct rlimit rl;
+	uint32_t h, h2;
+	int fd, ret;
+
+	alarm(CASE_TIMEOUT_S);
+	ret = umem_drop_cap(CAP_IPC_LOCK);
+	REQUIRE(!ret, "drop CAP_IPC_LOCK: %s", errname(ret));
+	REQUIRE(!getrlimit(RLIMIT_MEMLOCK, &rl), "getrlimit: %s",
+		strerror(errno));
+	REQUIRE(rl.rlim_max >= MEMLOCK_LIMIT,
+		"RLIMIT_MEMLOCK hard limit %llu below 64 KiB",
+		(unsigned long long)rl.rlim_max);
+	rl.rlim_cur = MEMLOCK_LIMIT;
+	REQUIRE(!setrlimit(RLIMIT_MEMLOCK, &rl), "setrlimit: %s",
+		strerror(errno));
+	fd = t_track_fd(open(g.dev[d].path, O_RDWR | O_CLOEXEC));
+	REQUIRE(fd >= 0, "open %s: %s", g.dev[d].path, strerror(errno));
+	m = anon_map(MEMLOCK_BIG);
+	if (!m)
+		return;
+	memset(m, 0x33, MEMLOCK_BIG);
+	pin0 = vmpin_kb();
+	REQUIRE(pin0 >= 0 && pin0 + MEMLOCK_SMALL / 1024 <= MEMLOCK_LIMIT / 1024,
+		"VmPin %lld kB at the start", pin0);
+
+	EXPECT_RET(umem_userptr(fd, (uintptr_t)m, MEMLOCK_BIG, 0, &h), -ENOMEM,
+		   "GEM_USERPTR of 1 MiB with RLIMIT_MEMLOCK 64 KiB");
+	pin = vmpin_kb();
+	CHECK(pin == pin0, "VmPin %lld kB after the refused pin, %lld kB before",
+	      pin, pin0);
+
+	ret = umem_userptr(fd, (uintptr_t)m, MEMLOCK_SMALL, 0, &h);
+	if (EXPECT_RET(ret, 0, "GEM_USERPTR of 32 KiB with RLIMIT_MEMLOCK 64 KiB")) {
+		pin = vmpin_kb();
+		CHECK(pin == pin0 + MEMLOCK_SMALL / 1024,
+		      "VmPin %lld kB with 32 KiB pinned, %lld kB before", pin,
+		      pin0);
+		EXPECT_RET(gem_close(fd, h), 0, "close the 32 KiB object");
+		pin = vmpin_kb();
+		CHECK(pin == pin0,
+		      "VmPin %lld kB after closing the 32 KiB object, %lld kB before",
+		      pin, pin0);
+	}
+	if (pin0)
+		return;
+
+	/* up to the limit is fine, one page more is over it */
+	ret = umem_userptr(fd, (uintptr_t)m, MEMLOCK_LIMIT, 0, &h);
+	if (!EXPECT_RET(ret, 0, "GEM_USERPTR of exactly RLIMIT_MEMLOCK (64 KiB)"))
+		return;
+	EXPECT_RET(umem_userptr(fd, (uintptr_t)m + MEMLOCK_LIMIT, g.page, 0,
+				&h2), -ENOMEM,
+		   "GEM_USERPTR of one page with RLIMIT_MEMLOCK used up");
+	pin = vmpin_kb();
+	CHECK(pin == MEMLOCK_LIMIT / 1024,
+	      "VmPin %lld kB with 64 KiB pinned and one page refused", pin);
+	EXPECT_RET(gem_close(fd, h), 0, "close the 64 KiB object");
+	pin = vmpin_kb();
+	CHECK(pin == 0, "VmPin %lld kB after closing everything", pin);
+}
+
+static void case_userptr_memlock(void)
+{
+	int d, status = 0;
+	pid_t pid, w;
+	long long pin;
+
+	NEED_DEVICE();
+	d = primary();
+	pin = vmpin_kb();
+	REQUIRE(pin >= 0, "no VmPin in /proc/self/status: %s",
+		errname((int)pin));
+	fflush(NULL);
+	pid = fork();
+	REQUIRE(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		memlock_child(d);
+		_exit(t_failed() ? 1 : 0);
+	}
+	do
+		w = waitpid(pid, &status, 0);
+	while (w < 0 && errno == EINTR);
+	REQUIRE(w == pid, "waitpid: %s", strerror(errno));
+	if (WIFSIGNALED(status))
+		CHECK(false, "the child without CAP_IPC_LOCK died of signal %d",
+		      WTERMSIG(status));
+	else
+		CHECK(WIFEXITED(status) && !WEXITSTATUS(status),
+		      "the child without CAP_IPC_LOCK failed (status 0x%x)",
+		      status);
+}
+
+static void userptr_munmap(int d)
+{
+	uint64_t size = uptr_size();
+	long long pin0, pin1, pin2, pin3;
+	struct umem_expect x;
+	struct table t0, t1;
+	unsigned char *m, *n;
+	int fd = g.dev[d].fd;
+	uint32_t h;
+
+	pin0 = vmpin_kb();
+	m = uptr_filled(d, size, 90, &h);
+	if (!m)
+		return;
+	x = (struct umem_expect){ .addr = m, .size = size, .unit = g.page };
+	if (check_userptr(d, h, "userptr object before munmap", &x, &t0) < 0)
+		return;
+	pin1 = vmpin_kb();
+	t_unmap(m, size);
+	pin2 = vmpin_kb();
+	CHECK(pin2 == pin1,
+	      "%s: VmPin %lld kB before munmap, %lld kB after: the pages must stay pinned",
+	      dev_name(d), pin1, pin2);
+
+	check_obj_dma("DMA read after munmap", fd, h, 0, size, 90);
+	if (EXPECT_RET(get_table(fd, h, &t1), 0, "GEM_RANGES after munmap"))
+		CHECK(same_table(&t0, &t1), "%s: the ranges changed with munmap",
+		      dev_name(d));
+
+	/* new memory at the same address is not the object's */
+	n = mmap(m, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (n != MAP_FAILED && n != m)
+		munmap(n, size);
+	if (n != m) {
+		t_note("%s: the address was taken again meanwhile: new memory there not tried",
+		       dev_name(d));
+	} else {
+		t_track_map(n, size);
+		CHECK(all_zero(n, size), "%s: new memory at the old address not zero",
+		      dev_name(d));
+		if (write_obj_dma(fd, h, 0, size, 91))
+			CHECK(all_zero(n, size),
+			      "%s: a DMA write to the object reached the new memory at its old address",
+			      dev_name(d));
+		check_obj_dma("DMA read of a DMA write after munmap", fd, h, 0,
+			      size, 91);
+		fill_pattern(n, size, 92, 0);
+		check_obj_dma("DMA read after the CPU wrote new memory at the old address",
+			      fd, h, 0, size, 91);
+	}
+
+	EXPECT_RET(t_close_handle(fd, h), 0, "close the userptr object");
+	pin3 = vmpin_kb();
+	CHECK(pin3 == pin0,
+	      "%s: VmPin %lld kB before GEM_USERPTR, %lld kB after closing the unmapped object",
+	      dev_name(d), pin0, pin3);
+}
+
+static void case_userptr_munmap_keeps_pages(void)
+{
+	int d;
+
+	NEED_DEVICE();
+	for (d = 0; d < g.ndev; d++)
+		userptr_munmap(d);
+}
+
+static void userptr_prime(int a, int b)
+{
+	int fa = g.dev[a].fd, fb = g.dev[b].fd;
+	uint64_t size = uptr_size();
+	struct umem_expect x;
+	struct table t;
+	struct expect e;
+	unsigned char *m;
+	char what[160];
+	uint32_t h, ih;
+
+	snprintf(what, sizeof(what), "userptr object of %s imported into %s",
+		 dev_name(a), dev_name(b));
+	m = uptr_filled(a, size, 110, &h);
+	if (!m)
+		return;
+	if (obj_share(fa, h, fb, &ih))
+		return;
+	if (EXPECT_RET(get_table(fb, ih, &t), 0, "GEM_RANGES of the import")) {
+		expect_dma(&e, VPHYR_RANGE_IC_HOST, 0, VIA_HOSTMEM, size);
+		check_table(what, &t, &e);
+		CHECK(t.q.generation == 0, "%s: generation %u", what,
+		      t.q.generation);
+	}
+	check_obj_dma("importer's DMA read of the user memory", fb, ih, 0,
+		      size, 110);
+	if (write_obj_dma(fb, ih, 0, size, 111))
+		check_pattern("user memory after the importer's DMA write", m,
+			      size, 111, 0);
+	fill_pattern(m, size, 112, 0);
+	check_obj_dma("importer's DMA read of a CPU write", fb, ih, 0, size,
+		      112);
+	check_obj_dma("exporter's DMA read of a CPU write", fa, h, 0, size,
+		      112);
+	x = (struct umem_expect){ .addr = m, .size = size, .unit = g.page };
+	check_userptr(a, h, "exporter of a userptr object", &x, &t);
+
+	/* the dma-buf keeps the object, and its pages, without the handle */
+	if (!EXPECT_RET(t_close_handle(fa, h), 0, "close the exporter's handle"))
+		return;
+	if (write_obj_dma(fb, ih, 0, size, 113))
+		check_pattern("user memory after a DMA write by the importer alone",
+			      m, size, 113, 0);
+	t_close_handle(fb, ih);
+}
+
+static void case_userptr_prime(void)
+{
+	int a, b;
+
+	if (g.ndev < 2)
+		SKIP("needs two vphyr devices, found %d", g.ndev);
+	for (a = 0; a < g.ndev; a++)
+		for (b = 0; b < g.ndev; b++)
+			if (a != b)
+				userptr_prime(a, b);
+}
+
+static void userptr_evict(int d)
+{
+	uint64_t size = uptr_size();
+	struct umem_expect x;
+	struct table t0, t1;
+	int fd = g.dev[d].fd, i;
+	unsigned char *m;
+	char what[128];
+	uint32_t h;
+
+	m = uptr_filled(d, size, 100, &h);
+	if (!m)
+		return;
+	x = (struct umem_expect){ .addr = m, .size = size, .unit = g.page };
+	if (check_userptr(d, h, "userptr object before GEM_EVICT", &x,
+			  &t0) < 0)
+		return;
+	for (i = 1; i <= 2; i++) {
+		snprintf(what, sizeof(what),
+			 "userptr object on %s after GEM_EVICT #%d",
+			 dev_name(d), i);
+		EXPECT_RET(vp_evict(fd, h, 0), 0,
+			   "GEM_EVICT #%d of a userptr object on %s", i,
+			   dev_name(d));
+		if (check_userptr(d, h, what, &x, &t1) >= 0)
+			CHECK(same_table(&t0, &t1), "%s: the ranges changed",
+			      what);
+	}
+	check_obj_dma("DMA read after GEM_EVICT", fd, h, 0, size, 100);
+	/* still the user's pages: CPU and device see each other's writes */
+	fill_pattern(m, size, 101, 0);
+	check_obj_dma("DMA read of a CPU write after GEM_EVICT", fd, h, 0,
+		      size, 101);
+	if (write_obj_dma(fd, h, 0, size, 102))
+		check_pattern("CPU read of a DMA write after GEM_EVICT", m, size,
+			      102, 0);
+}
+
+static void case_userptr_evict_noop(void)
+{
+	int d;
+
+	NEED_DEVICE();
+	for (d = 0; d < g.ndev; d++)
+		userptr_evict(d);
+}
+
+static void case_userptr_leak(void)
+{
+	uint64_t size = 8 * g.page, kb = size / 1024;
+	int d, fd, fds0, fds1, i, ret, left;
+	struct drm_vphyr_gem_ranges q;
+	long long pin0, pin;
+	uint32_t h, maxh = 0;
+	unsigned char *m;
+	struct rlimit rl;
+	bool ok;
+
+	NEED_DEVICE();
+	d = primary();
+	fd = g.dev[d].fd;
+	/* this process runs only this case: charge every pin to VmPin */
+	ret = umem_drop_cap(CAP_IPC_LOCK);
+	REQUIRE(!ret, "drop CAP_IPC_LOCK: %s", errname(ret));
+	m = anon_map(size);
+	if (!m)
+		return;
+	memset(m, 0x44, size);
+	fds0 = count_open_fds();
+	pin0 = vmpin_kb();
+	REQUIRE(fds0 > 0 && pin0 >= 0, "cannot read /proc/self (VmPin %lld)",
+		pin0);
+	REQUIRE(!getrlimit(RLIMIT_MEMLOCK, &rl), "getrlimit: %s",
+		strerror(errno));
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < size + (uint64_t)pin0 * 1024)
+		SKIP("RLIMIT_MEMLOCK %llu bytes, %llu needed",
+		     (unsigned long long)rl.rlim_cur,
+		     (unsigned long long)(size + pin0 * 1024));
+
+	for (i = 0; i < LEAK_USERPTR_CYCLES; i++) {
+		ret = umem_userptr(fd, (uintptr_t)m, size, 0, &h);
+		if (!EXPECT_RET(ret, 0, "cycle %d: GEM_USERPTR", i))
+			break;
+		if (h > maxh)
+			maxh = h;
+		pin = vmpin_kb();
+		ok = CHECK(pin == pin0 + (long long)kb,
+			   "cycle %d: VmPin %lld kB with the object open, expected %lld",
+			   i, pin, pin0 + (long long)kb);
+		memset(&q, 0, sizeof(q));
+		q.handle = h;
+		ok &= EXPECT_RET(vp_ranges(fd, &q), 0, "cycle %d: GEM_RANGES", i);
+		ok &= EXPECT_RET(gem_close(fd, h), 0, "cycle %d: GEM_CLOSE", i);
+		if (!ok)
+			break;
+	}
+	pin = vmpin_kb();
+	CHECK(pin == pin0, "VmPin %lld kB before the cycles, %lld kB after",
+	      pin0, pin);
+	fds1 = count_open_fds();
+	CHECK(fds1 == fds0, "open files: %d before, %d after", fds0, fds1);
+	left = count_handles(fd, maxh + 16);
+	CHECK(left == 0, "%d handle(s) still open on %s", left, dev_name(d));
+	CHECK(i == LEAK_USERPTR_CYCLES, "stopped after %d cycles", i);
+}
+
 /* ================= runner ================= */
 
 struct test_case {
@@ -1952,6 +2756,16 @@ static const struct test_case cases[] = {
 	CASE("link-evict", case_link_evict),
 	CASE("leak-create-mmap", case_leak_create_mmap),
 	CASE("leak-prime", case_leak_prime),
+	CASE("userptr-basic", case_userptr_basic),
+	CASE("userptr-dma-roundtrip", case_userptr_dma_roundtrip),
+	CASE("userptr-errors", case_userptr_errors),
+	CASE("userptr-thp", case_userptr_thp),
+	CASE("userptr-hugetlb", case_userptr_hugetlb),
+	CASE("userptr-memlock", case_userptr_memlock),
+	CASE("userptr-munmap-keeps-pages", case_userptr_munmap_keeps_pages),
+	CASE("userptr-prime", case_userptr_prime),
+	CASE("userptr-evict-noop", case_userptr_evict_noop),
+	CASE("userptr-leak", case_userptr_leak),
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))

@@ -153,6 +153,7 @@ enum res_kind {
 	RES_MAP,
 	RES_MEM,
 	RES_FD,
+	RES_VALUE,
 };
 
 struct res {
@@ -162,6 +163,7 @@ struct res {
 	uint32_t handle;
 	void *addr;
 	size_t len;
+	unsigned long long value;
 };
 
 #define MAX_RES 1024
@@ -290,6 +292,23 @@ void *t_alloc(size_t len)
 	return p;
 }
 
+/* Write value back to the file at path (a sysfs knob) at cleanup. */
+void t_restore_ull(const char *path, unsigned long long value)
+{
+	char *copy = strdup(path);
+	struct res *r;
+
+	if (!CHECK(copy, "out of memory"))
+		return;
+	r = res_add(RES_VALUE);
+	if (!r) {
+		free(copy);
+		return;
+	}
+	r->addr = copy;
+	r->value = value;
+}
+
 static void release_kind(enum res_kind kind)
 {
 	struct res *r;
@@ -321,6 +340,13 @@ static void release_kind(enum res_kind kind)
 		case RES_FD:
 			close(r->fd);
 			break;
+		case RES_VALUE:
+			ret = write_ull(r->addr, r->value);
+			if (ret)
+				t_note("cleanup: writing %llu back to %s: %s",
+				       r->value, (char *)r->addr, errname(ret));
+			free(r->addr);
+			break;
 		case RES_FREE:
 			break;
 		}
@@ -337,6 +363,8 @@ void t_cleanup(void)
 	release_kind(RES_MAP);
 	release_kind(RES_MEM);
 	release_kind(RES_FD);
+	/* settings last, once nothing of the case uses what they provide */
+	release_kind(RES_VALUE);
 	for (i = 0; i < g.ndev; i++)
 		g.dev[i].fd = -1;
 	g.vgem_fd = -1;
@@ -619,6 +647,61 @@ int count_maps(void)
 			n++;
 	fclose(f);
 	return n;
+}
+
+/* ---- /proc and /sys ---- */
+
+/* A "Key:   N kB" line of /proc/self/status: N, or a negative errno. */
+long long proc_status_kb(const char *key)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	size_t klen = strlen(key);
+	long long ret = -ENOENT, v;
+	char line[256];
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen) || line[klen] != ':')
+			continue;
+		if (sscanf(line + klen + 1, "%lld kB", &v) == 1)
+			ret = v;
+		else
+			ret = -EINVAL;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+int read_ull(const char *path, unsigned long long *value)
+{
+	FILE *f = fopen(path, "re");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (fscanf(f, "%llu", value) != 1)
+		ret = -EINVAL;
+	fclose(f);
+	return ret;
+}
+
+int write_ull(const char *path, unsigned long long value)
+{
+	char buf[32];
+	int fd, len, ret = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%llu\n", value);
+	errno = 0;
+	if (write(fd, buf, len) != len)
+		ret = errno ? -errno : -EIO;
+	if (close(fd) && !ret)
+		ret = -errno;
+	return ret;
 }
 
 /* ---- objects ---- */

@@ -90,6 +90,7 @@ void t_unmap(void *addr, size_t len);
 void t_track_link(int fd, int peer_fd);
 int t_unlink(int fd, int peer_fd);
 void *t_alloc(size_t len);
+void t_restore_ull(const char *path, unsigned long long value);
 void t_cleanup(void);
 
 /* ---- devices ---- */
@@ -103,6 +104,12 @@ bool has_vram(int idx);
 void reset_links(void);
 int count_open_fds(void);
 int count_maps(void);
+
+/* ---- /proc and /sys: 0 or a negative errno ---- */
+
+long long proc_status_kb(const char *key);
+int read_ull(const char *path, unsigned long long *value);
+int write_ull(const char *path, unsigned long long value);
 
 /* ---- ioctls: 0 or a negative errno ---- */
 
