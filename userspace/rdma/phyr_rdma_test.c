@@ -43,6 +43,7 @@
 #include <infiniband/verbs.h>
 #include <rdma/rdma_user_ioctl_cmds.h>
 #include <rdma/ib_user_ioctl_cmds.h>
+#include <rdma/ib_user_ioctl_verbs.h>
 
 #include "vphyr_util.h"
 
@@ -144,6 +145,8 @@ static int uv_call(uint16_t object, uint16_t method,
 	hdr->object_id = object;
 	hdr->method_id = method;
 	hdr->num_attrs = n;
+	/* the kernel only takes methods addressed to the device's driver */
+	hdr->driver_id = RDMA_DRIVER_RXE;
 	memcpy(hdr->attrs, attrs, n * sizeof(*attrs));
 	if (ioctl(r.ctx->cmd_fd, RDMA_VERBS_IOCTL, hdr))
 		return -errno;

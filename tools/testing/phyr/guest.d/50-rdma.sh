@@ -148,7 +148,8 @@ pingpong() {
 		[ $crc -eq 0 ] && break
 		[ $tries -lt 10 ] || break
 		kill -0 "$srv_pid" 2>/dev/null || break
-		tail -n 1 "$log" | grep -q "Couldn't connect" || break
+		# the client prints its local address after the error
+		tail -n 3 "$log" | grep -q "Couldn't connect" || break
 	done
 	wait "$srv_pid"
 	src=$?
