@@ -40,9 +40,10 @@ test)
 	#    switch: P2P by bus address
 	# The vphyr userspace suite and the IGT tests run in all three
 	# (phyr_p2p= tells them what the topology allows); the phyrctl CLI
-	# suite, slow under TCG, in the third.
+	# suite, slow under TCG, in the third; soft-RoCE (RDMA into vphyr
+	# dma-bufs, CPU copies that do not depend on the topology) in the first.
 	app=${PHYR_VM_APPEND:-}
-	PHYR_VM_APPEND="drm_phyr_test.p2p=none phyr_p2p=none $app" \
+	PHYR_VM_APPEND="drm_phyr_test.p2p=none phyr_p2p=none phyr_rdma=1 $app" \
 		"$T/vm.sh" --mode test --timeout 1800 --name test --out "$res/test" ||
 		echo "[phyr] the test VM failed; its results are incomplete" >&2
 	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma drm_phyr_test.p2p=host phyr_p2p=host $app" \
