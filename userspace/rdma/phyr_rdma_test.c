@@ -1074,93 +1074,21 @@ static const struct test_case cases[] = {
 
 #define NCASES	(sizeof(cases) / sizeof(cases[0]))
 
-/* Runs in the child: the result goes up the pipe as "P", "F" or "Sreason". */
-static void child(const struct test_case *c, int wfd)
+/* Runs in the case's child process. */
+static void case_body(const void *arg)
 {
-	const char *skip;
-	char msg[300];
-	int len;
+	const struct test_case *c = arg;
 
-	t_reset(c->name);
-	alarm(CASE_TIMEOUT_S);
 	if (!open_devices())
 		c->fn();
 	/* MRs hold the dma-bufs: the verbs side goes before the files */
 	rdma_down();
-	t_cleanup();
-	skip = t_skip_reason();
-	if (t_failed())
-		len = snprintf(msg, sizeof(msg), "F");
-	else if (skip)
-		len = snprintf(msg, sizeof(msg), "S%s", skip);
-	else
-		len = snprintf(msg, sizeof(msg), "P");
-	if (len > (int)sizeof(msg) - 1)
-		len = sizeof(msg) - 1;
-	_exit(write(wfd, msg, len) == len ? 0 : 3);
 }
 
 /* Fork the case, print its line; false if it failed. */
 static bool run_case(const struct test_case *c)
 {
-	char msg[300] = "", *s;
-	int p[2], status = 0, n = 0, got;
-	pid_t pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	if (pipe(p)) {
-		fprintf(stderr, "%s: pipe: %s\n", c->name, strerror(errno));
-		printf("FAIL %s\n", c->name);
-		return false;
-	}
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "%s: fork: %s\n", c->name, strerror(errno));
-		close(p[0]);
-		close(p[1]);
-		printf("FAIL %s\n", c->name);
-		return false;
-	}
-	if (!pid) {
-		close(p[0]);
-		child(c, p[1]);
-	}
-	close(p[1]);
-	while (n < (int)sizeof(msg) - 1) {
-		got = read(p[0], msg + n, sizeof(msg) - 1 - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		n += got;
-	}
-	msg[n] = '\0';
-	close(p[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-
-	if (!WIFEXITED(status) || WEXITSTATUS(status) || !n) {
-		if (WIFSIGNALED(status))
-			fprintf(stderr, "%s: %s (signal %d)\n", c->name,
-				WTERMSIG(status) == SIGALRM ? "timed out" :
-				"killed", WTERMSIG(status));
-		else
-			fprintf(stderr, "%s: exited with status %d, result '%s'\n",
-				c->name, WEXITSTATUS(status), msg);
-		msg[0] = 'F';
-	}
-	for (s = msg; *s; s++)
-		if (*s == '\n' || *s == '\r')
-			*s = ' ';
-	if (msg[0] == 'P')
-		printf("PASS %s\n", c->name);
-	else if (msg[0] == 'S')
-		printf("SKIP %s %s\n", c->name, msg + 1);
-	else
-		printf("FAIL %s\n", c->name);
-	fflush(stdout);
-	return msg[0] != 'F';
+	return t_run_forked(c->name, CASE_TIMEOUT_S, case_body, c) != 'F';
 }
 
 static void usage(FILE *f)

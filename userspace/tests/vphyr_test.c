@@ -2772,100 +2772,21 @@ static const struct test_case cases[] = {
 
 enum result { R_PASS, R_FAIL, R_SKIP };
 
-static void child(const struct test_case *c, int wfd)
+static void case_body(const void *arg)
 {
-	const char *skip;
-	char msg[300];
-	int len;
+	const struct test_case *c = arg;
 
-	t_reset(c->name);
-	alarm(CASE_TIMEOUT_S);
 	if (!open_devices())
 		c->fn();
-	t_cleanup();
-	skip = t_skip_reason();
-	if (t_failed())
-		len = snprintf(msg, sizeof(msg), "F");
-	else if (skip)
-		len = snprintf(msg, sizeof(msg), "S%s", skip);
-	else
-		len = snprintf(msg, sizeof(msg), "P");
-	if (len > (int)sizeof(msg) - 1)
-		len = sizeof(msg) - 1;
-	if (write(wfd, msg, len) != len)
-		_exit(3);
-	_exit(0);
 }
 
 static enum result run_case(const struct test_case *c)
 {
-	char msg[300] = "";
-	int p[2], status, n = 0, r;
-	pid_t pid;
-	char *s;
+	char r = t_run_forked(c->name, CASE_TIMEOUT_S, case_body, c);
 
-	fflush(stdout);
-	fflush(stderr);
-	if (pipe(p)) {
-		fprintf(stderr, "%s: pipe: %s\n", c->name, strerror(errno));
-		printf("FAIL %s\n", c->name);
-		return R_FAIL;
-	}
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "%s: fork: %s\n", c->name, strerror(errno));
-		close(p[0]);
-		close(p[1]);
-		printf("FAIL %s\n", c->name);
-		return R_FAIL;
-	}
-	if (!pid) {
-		close(p[0]);
-		child(c, p[1]);
-	}
-	close(p[1]);
-	while (n < (int)sizeof(msg) - 1) {
-		r = read(p[0], msg + n, sizeof(msg) - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += r;
-	}
-	msg[n] = '\0';
-	close(p[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-
-	if (!WIFEXITED(status) || WEXITSTATUS(status) || !n) {
-		if (WIFSIGNALED(status))
-			fprintf(stderr, "%s: %s (signal %d)\n", c->name,
-				WTERMSIG(status) == SIGALRM ? "timed out" :
-				"killed", WTERMSIG(status));
-		else
-			fprintf(stderr, "%s: exited with status %d, result '%s'\n",
-				c->name, WEXITSTATUS(status), msg);
+	if (r == 'F')
 		reset_links();
-		printf("FAIL %s\n", c->name);
-		fflush(stdout);
-		return R_FAIL;
-	}
-	for (s = msg; *s; s++)
-		if (*s == '\n' || *s == '\r')
-			*s = ' ';
-	switch (msg[0]) {
-	case 'P':
-		printf("PASS %s\n", c->name);
-		break;
-	case 'S':
-		printf("SKIP %s %s\n", c->name, msg + 1);
-		break;
-	default:
-		printf("FAIL %s\n", c->name);
-		break;
-	}
-	fflush(stdout);
-	return msg[0] == 'P' ? R_PASS : msg[0] == 'S' ? R_SKIP : R_FAIL;
+	return r == 'P' ? R_PASS : r == 'S' ? R_SKIP : R_FAIL;
 }
 
 static int parse_p2p(const char *s, enum p2p_mode *m)

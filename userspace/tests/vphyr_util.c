@@ -9,12 +9,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vphyr_util.h"
@@ -1123,4 +1125,96 @@ bool check_obj_dma(const char *what, int fd, uint32_t handle, uint64_t off,
 			(unsigned long long)len))
 		return false;
 	return check_pattern(what, buf, len, seed, off);
+}
+
+/* ---- running one case in a child process ---- */
+
+/* Child: run the case, report "P", "F" or "S<reason>" up the pipe. */
+static void t_child(const char *name, unsigned int timeout_s,
+		    void (*body)(const void *), const void *arg, int wfd)
+{
+	const char *skip;
+	char msg[300];
+	int len;
+
+	t_reset(name);
+	alarm(timeout_s);
+	body(arg);
+	t_cleanup();
+	skip = t_skip_reason();
+	if (t_failed())
+		len = snprintf(msg, sizeof(msg), "F");
+	else if (skip)
+		len = snprintf(msg, sizeof(msg), "S%s", skip);
+	else
+		len = snprintf(msg, sizeof(msg), "P");
+	if (len > (int)sizeof(msg) - 1)
+		len = sizeof(msg) - 1;
+	_exit(write(wfd, msg, len) == len ? 0 : 3);
+}
+
+char t_run_forked(const char *name, unsigned int timeout_s,
+		  void (*body)(const void *), const void *arg)
+{
+	char msg[300] = "";
+	int p[2], status = 0, n = 0, got;
+	pid_t pid;
+	char *s;
+
+	fflush(stdout);
+	fflush(stderr);
+	if (pipe(p)) {
+		fprintf(stderr, "%s: pipe: %s\n", name, strerror(errno));
+		printf("FAIL %s\n", name);
+		return 'F';
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "%s: fork: %s\n", name, strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		printf("FAIL %s\n", name);
+		return 'F';
+	}
+	if (!pid) {
+		close(p[0]);
+		t_child(name, timeout_s, body, arg, p[1]);
+	}
+	close(p[1]);
+	while (n < (int)sizeof(msg) - 1) {
+		got = read(p[0], msg + n, sizeof(msg) - 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += got;
+	}
+	msg[n] = '\0';
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+
+	/* a child that died or said nothing failed, whatever it wrote */
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || !n) {
+		if (WIFSIGNALED(status))
+			fprintf(stderr, "%s: %s (signal %d)\n", name,
+				WTERMSIG(status) == SIGALRM ? "timed out" :
+				"killed", WTERMSIG(status));
+		else
+			fprintf(stderr, "%s: exited with status %d, result '%s'\n",
+				name, WEXITSTATUS(status), msg);
+		msg[0] = 'F';
+		msg[1] = '\0';
+	}
+	for (s = msg; *s; s++)
+		if (*s == '\n' || *s == '\r')
+			*s = ' ';
+	if (msg[0] == 'P')
+		printf("PASS %s\n", name);
+	else if (msg[0] == 'S')
+		printf("SKIP %s %s\n", name, msg + 1);
+	else
+		printf("FAIL %s\n", name);
+	fflush(stdout);
+	return msg[0] == 'P' || msg[0] == 'S' ? msg[0] : 'F';
 }

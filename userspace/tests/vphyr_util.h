@@ -93,6 +93,14 @@ void *t_alloc(size_t len);
 void t_restore_ull(const char *path, unsigned long long value);
 void t_cleanup(void);
 
+/*
+ * Run body(arg) as case @name in a child process killed after @timeout_s
+ * seconds, with t_cleanup() after it; print its PASS, FAIL or SKIP line.
+ * Returns 'P', 'S' or 'F'. A child that dies counts as a failure.
+ */
+char t_run_forked(const char *name, unsigned int timeout_s,
+		  void (*body)(const void *), const void *arg);
+
 /* ---- devices ---- */
 
 void discover(void);
