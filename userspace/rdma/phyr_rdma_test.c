@@ -741,6 +741,11 @@ static void write_case(bool vram)
 	check_obj_dma("after the range", fd, h, off + len,
 		      OBJ_SIZE - off - len, SEED_WRITE);
 	check_placement("after the WRITEs", fd, h, place);
+	if (!t_failed())
+		t_note("RDMA WRITE of 1 MiB and of 0x%llx bytes at 0x%llx into the %s dma-buf MR of %s: the device reads the same bytes back, the object stayed in %s",
+		       (unsigned long long)len, (unsigned long long)off,
+		       vram ? "VRAM" : "system-memory", dev_name(d),
+		       vram ? "VRAM" : "system memory");
 
 	ret = dmr_dereg(m);
 	EXPECT_RET(ret, 0, "deregister the dma-buf MR");
@@ -923,6 +928,8 @@ static void case_evict_invalidates(void)
 	rdma_refused("after the eviction", IBV_WR_RDMA_WRITE, 0, size, MR_IOVA,
 		     m->rkey);
 	check_obj_dma("evicted object", fd, h, 0, size, SEED_OLD);
+	if (!t_failed())
+		t_note("after GEM_EVICT the MR is invalid: the WRITE was refused and the evicted object still holds the earlier bytes");
 
 	ret = dmr_dereg(m);
 	EXPECT_RET(ret, 0, "deregister the invalidated MR");

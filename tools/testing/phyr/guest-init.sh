@@ -132,6 +132,25 @@ collect_demo() {
 			"$demo" 2>&1
 		} >>"$OUT/demo.txt"
 	fi
+	rdma=$PHYR_DIR/guest.d/50-rdma.sh
+	if [ -x "$rdma" ]; then
+		log "running the soft-RoCE demo"
+		d=$OUT/rdma-demo
+		mkdir -p "$d"
+		echo "phyr_p2p=demo phyr_rdma=1" >"$d/cmdline"
+		PHYR_CMDLINE=$d/cmdline \
+			PHYR_RDMA_RUN="rdma-write-vram rdma-evict-invalidates" \
+			"$rdma" "$d"
+		{
+			echo
+			echo "=== soft-RoCE: RDMA into a vphyr dma-buf in VRAM (rdma_rxe + rdma-core) ==="
+			grep -E '^(soft-RoCE|rxe0:)' "$d/rdma.log"
+			sed -n 's/^\([0-9]* bytes in .*\)/ibv_rc_pingpong on rxe0: \1/p' \
+				"$d/rdma.log"
+			grep -E 'rdma-[a-z-]*: note: (RDMA|after)' "$d/rdma.log"
+			cat "$d/rdma.results"
+		} >>"$OUT/demo.txt"
+	fi
 	phyrctl=$PHYR_DIR/../../../userspace/build/phyrctl
 	if [ -x "$phyrctl" ]; then
 		log "running phyrctl tour"

@@ -190,8 +190,13 @@ pingpong
 if [ -z "$root" ] || [ ! -x "$bin" ]; then
 	fail rdma-build "phyr_rdma_test not found at $bin: run make -C userspace on the host"
 else
-	note "# $bin -d $rxe -g $gid"
-	timeout -k 5 "$test_timeout" "$bin" -d "$rxe" -g "$gid" \
+	# PHYR_RDMA_RUN="case ..." runs only those cases (make run's demo)
+	set --
+	for c in ${PHYR_RDMA_RUN:-}; do
+		set -- "$@" --run "$c"
+	done
+	note "# $bin -d $rxe -g $gid $*"
+	timeout -k 5 "$test_timeout" "$bin" -d "$rxe" -g "$gid" "$@" \
 		>>"$results" 2>>"$log"
 	rc=$?
 	case $rc in
