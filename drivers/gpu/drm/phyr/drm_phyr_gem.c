@@ -213,6 +213,32 @@ void drm_phyr_backing_put(struct drm_phyr_backing *b)
 		kref_put(&b->ref, drm_phyr_backing_release);
 }
 
+/* A GEM object around a backing store; the reference to @b passes to it. */
+static struct drm_phyr_gem_object *
+drm_phyr_gem_wrap(struct drm_device *dev, struct drm_phyr_region *region,
+		  size_t size, struct drm_phyr_backing *b)
+{
+	struct drm_phyr_gem_object *pobj;
+	int ret;
+
+	pobj = kzalloc(sizeof(*pobj), GFP_KERNEL);
+	if (!pobj) {
+		drm_phyr_backing_put(b);
+		return ERR_PTR(-ENOMEM);
+	}
+	pobj->region = region;
+	pobj->backing = b;
+	pobj->userptr = b->userptr;
+	pobj->base.funcs = &drm_phyr_gem_funcs;
+	drm_gem_private_object_init(dev, &pobj->base, size);
+	ret = drm_gem_create_mmap_offset(&pobj->base);
+	if (ret) {
+		drm_gem_object_put(&pobj->base);
+		return ERR_PTR(ret);
+	}
+	return pobj;
+}
+
 /**
  * drm_phyr_gem_create() - create a GEM object backed by a phyr list
  * @dev: the DRM device
@@ -232,9 +258,7 @@ struct drm_phyr_gem_object *
 drm_phyr_gem_create(struct drm_device *dev, struct drm_phyr_region *region,
 		    size_t size, enum drm_phyr_placement place)
 {
-	struct drm_phyr_gem_object *pobj;
 	struct drm_phyr_backing *b;
-	int ret;
 
 	if (!size || !PAGE_ALIGNED(size))
 		return ERR_PTR(-EINVAL);
@@ -251,28 +275,10 @@ drm_phyr_gem_create(struct drm_device *dev, struct drm_phyr_region *region,
 		return ERR_PTR(-EINVAL);
 	}
 
-	pobj = kzalloc(sizeof(*pobj), GFP_KERNEL);
-	if (!pobj)
-		return ERR_PTR(-ENOMEM);
-	pobj->region = region;
-	pobj->base.funcs = &drm_phyr_gem_funcs;
-	drm_gem_private_object_init(dev, &pobj->base, size);
-
 	b = drm_phyr_backing_create(region, size, place);
-	if (IS_ERR(b)) {
-		ret = PTR_ERR(b);
-		goto err;
-	}
-	pobj->backing = b;
-
-	ret = drm_gem_create_mmap_offset(&pobj->base);
-	if (ret)
-		goto err;
-	return pobj;
-
-err:
-	drm_gem_object_put(&pobj->base);
-	return ERR_PTR(ret);
+	if (IS_ERR(b))
+		return ERR_CAST(b);
+	return drm_phyr_gem_wrap(dev, region, size, b);
 }
 EXPORT_SYMBOL_NS_GPL(drm_phyr_gem_create, DRM_PHYR);
 
@@ -298,7 +304,6 @@ struct drm_phyr_gem_object *
 drm_phyr_gem_create_userptr(struct drm_device *dev, unsigned long addr,
 			    size_t size)
 {
-	struct drm_phyr_gem_object *pobj;
 	struct drm_phyr_backing *b;
 	unsigned long end;
 	int ret;
@@ -322,22 +327,7 @@ drm_phyr_gem_create_userptr(struct drm_device *dev, unsigned long addr,
 		return ERR_PTR(ret);
 	}
 	b->userptr = true;
-
-	pobj = kzalloc(sizeof(*pobj), GFP_KERNEL);
-	if (!pobj) {
-		drm_phyr_backing_put(b);
-		return ERR_PTR(-ENOMEM);
-	}
-	pobj->base.funcs = &drm_phyr_gem_funcs;
-	pobj->backing = b;
-	pobj->userptr = true;
-	drm_gem_private_object_init(dev, &pobj->base, size);
-	ret = drm_gem_create_mmap_offset(&pobj->base);
-	if (ret) {
-		drm_gem_object_put(&pobj->base);
-		return ERR_PTR(ret);
-	}
-	return pobj;
+	return drm_phyr_gem_wrap(dev, NULL, size, b);
 }
 EXPORT_SYMBOL_NS_GPL(drm_phyr_gem_create_userptr, DRM_PHYR);
 

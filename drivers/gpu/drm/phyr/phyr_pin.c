@@ -149,9 +149,9 @@ int phyr_pin_user(struct phyr_user_pin *pin, unsigned long start, u64 len,
 	int ret = 0;
 
 	*pin = (struct phyr_user_pin){ .flags = flags };
+	/* the last page must not wrap either: PAGE_ALIGN(end) would be 0 */
 	if (!len || (flags & ~PHYR_PIN_VALID_MASK) ||
-	    check_add_overflow(start, (unsigned long)len, &end) ||
-	    len != (unsigned long)len || end > PAGE_ALIGN(end))
+	    check_add_overflow(start, len, &end) || end > PAGE_ALIGN(end))
 		return -EINVAL;
 	if (!current->mm)
 		return -EFAULT;
