@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# libphyr and phyrctl, included at the end of userspace/Makefile:
-#   build/libphyr.a   the library over libdrm (lib/libphyr.[ch])
+# libphyr and phyrctl, included by userspace/Makefile:
+#   build/libphyr.a   the library over libdrm (lib/: libphyr.h, the device
+#                     API; libphyr_uapi.h, the ioctls one by one; the
+#                     parts that need only libc: process memory and files,
+#                     test cases in child processes)
 #   build/phyrctl     the command-line tool (phyrctl/), with GBM when
 #                     pkg-config finds gbm (libgbm-dev), else without the
 #                     gbm-import command (it then exits 3 and says so)
@@ -23,8 +26,11 @@ PHYR_CFLAGS := -std=gnu11 $(filter-out -Wall -Wextra -Werror,$(CFLAGS)) -Wall -W
 PHYR_CPPFLAGS := -I$(SRC)/../include/uapi/drm -I$(SRC)/lib \
 	$(if $(PHYR_GBM),,-DPHYRCTL_NO_GBM)
 
-PHYR_LIB_SRCS := $(SRC)/lib/libphyr.c
-PHYR_LIB_HDRS := $(SRC)/lib/libphyr.h $(SRC)/../include/uapi/drm/vphyr_drm.h
+PHYR_LIB_PARTS := libphyr libphyr_uapi libphyr_proc libphyr_case
+PHYR_LIB_SRCS := $(PHYR_LIB_PARTS:%=$(SRC)/lib/%.c)
+PHYR_LIB_OBJS := $(PHYR_LIB_PARTS:%=$(OUT)/obj/%.o)
+PHYR_LIB_HDRS := $(SRC)/lib/libphyr.h $(SRC)/lib/libphyr_uapi.h \
+	$(SRC)/lib/libphyr_priv.h $(SRC)/../include/uapi/drm/vphyr_drm.h
 PHYRCTL_SRCS := $(addprefix $(SRC)/phyrctl/,phyrctl.c objects.c bench.c \
 	gbm.c tour.c)
 PHYRCTL_HDRS := $(SRC)/phyrctl/phyrctl.h $(PHYR_LIB_HDRS)
@@ -34,7 +40,7 @@ PHYRCTL_HDRS := $(SRC)/phyrctl/phyrctl.h $(PHYR_LIB_HDRS)
 all: tools
 tools: $(OUT)/libphyr.a $(OUT)/phyrctl $(OUT)/phyrctl-asan
 
-$(OUT)/obj/libphyr.o: $(PHYR_LIB_SRCS) $(PHYR_LIB_HDRS) $(SRC)/tools.mk
+$(OUT)/obj/%.o: $(SRC)/lib/%.c $(PHYR_LIB_HDRS) $(SRC)/tools.mk
 	@if [ -z "$(DRM)" ]; then \
 		echo "libdrm not found by $(PKG_CONFIG): install libdrm-dev and pkg-config" >&2; \
 		exit 1; \
@@ -42,7 +48,7 @@ $(OUT)/obj/libphyr.o: $(PHYR_LIB_SRCS) $(PHYR_LIB_HDRS) $(SRC)/tools.mk
 	@mkdir -p $(OUT)/obj
 	$(CC) $(PHYR_CPPFLAGS) $(PHYR_CFLAGS) $(filter -I%,$(DRM)) -c -o $@ $<
 
-$(OUT)/libphyr.a: $(OUT)/obj/libphyr.o
+$(OUT)/libphyr.a: $(PHYR_LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 

@@ -21,6 +21,7 @@
 
 #include "vphyr_drm.h"
 #include "libphyr.h"
+#include "libphyr_uapi.h"
 
 #define MAX_NODES	64
 #define COPY_CHUNK	(1u << 20)
@@ -59,7 +60,8 @@ static const struct {
 
 const char *phyr_errname(int err)
 {
-	static _Thread_local char buf[32];
+	static _Thread_local char buf[4][32];
+	static _Thread_local unsigned int next;
 	size_t i;
 
 	if (err < 0)
@@ -69,8 +71,9 @@ const char *phyr_errname(int err)
 	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
 		if (errnames[i].err == err)
 			return errnames[i].name;
-	snprintf(buf, sizeof(buf), "errno %d", err);
-	return buf;
+	next = (next + 1) % 4;
+	snprintf(buf[next], sizeof(buf[next]), "errno %d", err);
+	return buf[next];
 }
 
 /*
@@ -98,11 +101,6 @@ static int neg_errno(void)
 	return errno ? -errno : -EIO;
 }
 
-static int ioc(int fd, unsigned long req, void *arg)
-{
-	return drmIoctl(fd, req, arg) ? neg_errno() : 0;
-}
-
 /* ---- sizes in messages ---- */
 
 static const char *size_str(uint64_t v, char *buf, size_t len)
@@ -121,13 +119,6 @@ static const char *size_str(uint64_t v, char *buf, size_t len)
 
 /* ---- devices ---- */
 
-uint64_t phyr_page_size(void)
-{
-	long page = sysconf(_SC_PAGESIZE);
-
-	return page > 0 ? (uint64_t)page : 4096;
-}
-
 static bool driver_is(int fd, const char *name)
 {
 	drmVersionPtr v = drmGetVersion(fd);
@@ -145,8 +136,7 @@ static int query_info(int fd, struct phyr_device_info *info)
 	struct drm_vphyr_info vi;
 	int ret;
 
-	memset(&vi, 0, sizeof(vi));
-	ret = ioc(fd, DRM_IOCTL_VPHYR_INFO, &vi);
+	ret = phyr_uapi_info(fd, &vi);
 	if (ret)
 		return ret;
 	info->instance = vi.instance;
@@ -462,32 +452,43 @@ int phyr_dev_query(struct phyr_dev *dev, struct phyr_device_info *info)
 int phyr_bo_create(struct phyr_dev *dev, uint64_t size,
 		   enum phyr_region region, uint32_t *handle)
 {
-	struct drm_vphyr_gem_create c = { .size = size };
+	uint32_t flags;
 	char s[32];
 	int ret;
 
 	*handle = 0;
 	if (region == PHYR_REGION_VRAM)
-		c.flags = VPHYR_GEM_VRAM;
+		flags = VPHYR_GEM_VRAM;
 	else if (region == PHYR_REGION_SYSTEM)
-		c.flags = VPHYR_GEM_SYSTEM;
+		flags = VPHYR_GEM_SYSTEM;
 	else
 		return fail(-EINVAL, "GEM_CREATE on %s: unknown region %d",
 			    dev->name, (int)region);
-	ret = ioc(dev->fd, DRM_IOCTL_VPHYR_GEM_CREATE, &c);
+	ret = phyr_uapi_gem_create(dev->fd, size, flags, handle);
 	if (ret)
 		return fail(ret, "GEM_CREATE of %s in %s on %s",
 			    size_str(size, s, sizeof(s)),
 			    region == PHYR_REGION_VRAM ? "VRAM" : "system memory",
 			    dev->name);
-	*handle = c.handle;
+	return 0;
+}
+
+int phyr_bo_userptr(struct phyr_dev *dev, void *addr, uint64_t size,
+		    uint32_t *handle)
+{
+	char s[32];
+	int ret;
+
+	ret = phyr_uapi_gem_userptr(dev->fd, (uintptr_t)addr, size, 0, handle);
+	if (ret)
+		return fail(ret, "GEM_USERPTR of %s at %p on %s",
+			    size_str(size, s, sizeof(s)), addr, dev->name);
 	return 0;
 }
 
 int phyr_bo_close(struct phyr_dev *dev, uint32_t handle)
 {
-	struct drm_gem_close c = { .handle = handle };
-	int ret = ioc(dev->fd, DRM_IOCTL_GEM_CLOSE, &c);
+	int ret = phyr_uapi_gem_close(dev->fd, handle);
 
 	if (ret)
 		return fail(ret, "GEM_CLOSE of handle %u on %s", handle,
@@ -498,7 +499,7 @@ int phyr_bo_close(struct phyr_dev *dev, uint32_t handle)
 int phyr_bo_map(struct phyr_dev *dev, uint32_t handle, uint64_t size,
 		void **ptr)
 {
-	struct drm_vphyr_gem_mmap m = { .handle = handle };
+	uint64_t offset;
 	void *p;
 	int ret;
 
@@ -506,12 +507,12 @@ int phyr_bo_map(struct phyr_dev *dev, uint32_t handle, uint64_t size,
 	if (!size || size > SIZE_MAX)
 		return fail(-EINVAL, "mmap of handle %u on %s: size %" PRIu64,
 			    handle, dev->name, size);
-	ret = ioc(dev->fd, DRM_IOCTL_VPHYR_GEM_MMAP, &m);
+	ret = phyr_uapi_gem_mmap(dev->fd, handle, 0, &offset);
 	if (ret)
 		return fail(ret, "GEM_MMAP of handle %u on %s", handle,
 			    dev->name);
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, dev->fd,
-		 m.offset);
+		 offset);
 	if (p == MAP_FAILED)
 		return fail(neg_errno(), "mmap of handle %u on %s", handle,
 			    dev->name);
@@ -528,41 +529,33 @@ int phyr_bo_unmap(void *ptr, uint64_t size)
 
 int phyr_bo_export(struct phyr_dev *dev, uint32_t handle, int *dmabuf_fd)
 {
-	*dmabuf_fd = -1;
-	if (drmPrimeHandleToFD(dev->fd, handle, DRM_CLOEXEC | DRM_RDWR,
-			       dmabuf_fd)) {
-		*dmabuf_fd = -1;
-		return fail(neg_errno(), "PRIME export of handle %u on %s",
-			    handle, dev->name);
-	}
+	int ret = phyr_uapi_prime_export(dev->fd, handle, dmabuf_fd);
+
+	if (ret)
+		return fail(ret, "PRIME export of handle %u on %s", handle,
+			    dev->name);
 	return 0;
 }
 
 int phyr_bo_import(struct phyr_dev *dev, int dmabuf_fd, uint32_t *handle)
 {
-	*handle = 0;
-	if (drmPrimeFDToHandle(dev->fd, dmabuf_fd, handle)) {
-		*handle = 0;
-		return fail(neg_errno(), "PRIME import of dma-buf fd %d into %s",
+	int ret = phyr_uapi_prime_import(dev->fd, dmabuf_fd, handle);
+
+	if (ret)
+		return fail(ret, "PRIME import of dma-buf fd %d into %s",
 			    dmabuf_fd, dev->name);
-	}
 	return 0;
 }
 
 static int gem_dma(struct phyr_dev *dev, uint32_t handle, uint32_t flags,
 		   uint64_t offset, const void *buf, uint64_t size)
 {
-	struct drm_vphyr_gem_dma d = {
-		.handle = handle,
-		.flags = flags,
-		.offset = offset,
-		.size = size,
-		.data_ptr = (uintptr_t)buf,
-	};
 	char s[32];
 	int ret;
 
-	ret = ioc(dev->fd, DRM_IOCTL_VPHYR_GEM_DMA, &d);
+	/* the device only reads from buf for a write */
+	ret = phyr_uapi_gem_dma(dev->fd, handle, flags, offset, size,
+				(void *)(uintptr_t)buf);
 	if (ret)
 		return fail(ret, "GEM_DMA %s of %s at offset 0x%" PRIx64
 			    " of handle %u on %s",
@@ -614,8 +607,7 @@ int phyr_bo_copy(struct phyr_dev *dev, uint32_t src, uint64_t src_offset,
 
 int phyr_bo_evict(struct phyr_dev *dev, uint32_t handle)
 {
-	struct drm_vphyr_gem_evict e = { .handle = handle };
-	int ret = ioc(dev->fd, DRM_IOCTL_VPHYR_GEM_EVICT, &e);
+	int ret = phyr_uapi_gem_evict(dev->fd, handle, 0);
 
 	if (ret)
 		return fail(ret, "GEM_EVICT of handle %u on %s", handle,
@@ -670,6 +662,8 @@ static enum phyr_placement decode_placement(uint32_t p)
 		return PHYR_PLACE_SYSTEM;
 	case VPHYR_PLACE_IMPORTED:
 		return PHYR_PLACE_IMPORTED;
+	case VPHYR_PLACE_USERPTR:
+		return PHYR_PLACE_USERPTR;
 	default:
 		return PHYR_PLACE_UNKNOWN;
 	}
@@ -690,7 +684,7 @@ int phyr_bo_ranges(struct phyr_dev *dev, uint32_t handle,
 		q.handle = handle;
 		q.count = room;
 		q.ranges_ptr = (uintptr_t)raw;
-		ret = ioc(dev->fd, DRM_IOCTL_VPHYR_GEM_RANGES, &q);
+		ret = phyr_uapi_gem_ranges(dev->fd, &q);
 		if (ret) {
 			free(raw);
 			return fail(ret, "GEM_RANGES of handle %u on %s",
@@ -806,6 +800,8 @@ const char *phyr_placement_name(enum phyr_placement placement)
 		return "system";
 	case PHYR_PLACE_IMPORTED:
 		return "imported";
+	case PHYR_PLACE_USERPTR:
+		return "userptr";
 	case PHYR_PLACE_UNKNOWN:
 		break;
 	}
@@ -816,8 +812,7 @@ const char *phyr_placement_name(enum phyr_placement placement)
 
 static int link_op(struct phyr_dev *a, struct phyr_dev *b, uint32_t flags)
 {
-	struct drm_vphyr_link l = { .peer_fd = b->fd, .flags = flags };
-	int ret = ioc(a->fd, DRM_IOCTL_VPHYR_LINK, &l);
+	int ret = phyr_uapi_link(a->fd, b->fd, flags);
 
 	if (ret)
 		return fail(ret, "%s %s %s %s",

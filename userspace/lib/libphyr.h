@@ -53,7 +53,8 @@ const char *phyr_last_error(void);
  * @err: an errno value, negative or positive
  *
  * Return: "EINVAL" for -EINVAL or EINVAL, "success" for 0, "errno N" for
- * values without a name here.
+ * values without a name here (in one of four buffers of this thread, used
+ * in turn: up to four results may be printed together).
  */
 const char *phyr_errname(int err);
 
@@ -184,6 +185,22 @@ enum phyr_region {
 int phyr_bo_create(struct phyr_dev *dev, uint64_t size,
 		   enum phyr_region region, uint32_t *handle);
 
+/**
+ * phyr_bo_userptr() - wrap memory of this process in an object
+ * @dev: the instance
+ * @addr: start, page aligned
+ * @size: bytes, a nonzero multiple of the page size
+ * @handle: receives its GEM handle
+ *
+ * The pages are pinned (charged to RLIMIT_MEMLOCK without CAP_IPC_LOCK)
+ * and stay so while the object lives, even after munmap().
+ *
+ * Return: 0; -EINVAL for a misaligned range; -EFAULT for memory that is
+ * not mapped writable; -ENOMEM past RLIMIT_MEMLOCK; another negative errno.
+ */
+int phyr_bo_userptr(struct phyr_dev *dev, void *addr, uint64_t size,
+		    uint32_t *handle);
+
 /* phyr_bo_close() - drop a handle (the object lives on while shared) */
 int phyr_bo_close(struct phyr_dev *dev, uint32_t handle);
 
@@ -287,6 +304,7 @@ enum phyr_placement {
 	PHYR_PLACE_VRAM = 1,
 	PHYR_PLACE_SYSTEM = 2,
 	PHYR_PLACE_IMPORTED = 3,
+	PHYR_PLACE_USERPTR = 4,		/* pinned pages of a process */
 };
 
 /* how the memory of a range is reached */
@@ -372,7 +390,7 @@ void phyr_ranges_free(struct phyr_ranges *r);
 const char *phyr_ic_name(enum phyr_ic ic);
 /* "-", "direct", "page", "bus", "host-bridge", "iommu", "link", "sg", "?" */
 const char *phyr_via_name(enum phyr_via via);
-/* "?", "VRAM", "system", "imported" */
+/* "?", "VRAM", "system", "imported", "userptr" */
 const char *phyr_placement_name(enum phyr_placement placement);
 
 /* ---- links ---- */
@@ -447,10 +465,119 @@ void phyr_pattern_fill(void *buf, size_t len, uint32_t seed, uint64_t pos);
 size_t phyr_pattern_check(const void *buf, size_t len, uint32_t seed,
 			  uint64_t pos, size_t *first_bad);
 
-/* ---- misc ---- */
+/* ---- this process: memory, files, capabilities ---- */
 
 /* phyr_page_size() - the CPU page size objects are sized in */
 uint64_t phyr_page_size(void);
+
+/**
+ * phyr_pagemap_pfns() - page frame numbers from /proc/self/pagemap
+ * @addr: a page aligned address of this process
+ * @pages: how many pages from there
+ * @pfn: receives @pages page frame numbers
+ *
+ * Return: 0; -EPERM when pagemap hides them (no CAP_SYS_ADMIN); -ENXIO if
+ * a page is not present; another negative errno.
+ */
+int phyr_pagemap_pfns(const void *addr, size_t pages, uint64_t *pfn);
+
+/* phyr_pfn_run() - how many of the @n frames from @pfn[0] are consecutive */
+size_t phyr_pfn_run(const uint64_t *pfn, size_t n);
+
+/* phyr_thp_size() - the PMD huge page size, 0 without THP support */
+uint64_t phyr_thp_size(void);
+
+/*
+ * phyr_thp_modes() - the selected words of the THP "enabled" and "defrag"
+ * files ("always", "madvise", ...; "unknown" when unreadable)
+ */
+void phyr_thp_modes(char *enabled, char *defrag, size_t len);
+
+/**
+ * phyr_anon_huge_kb() - AnonHugePages of some mappings of this process
+ * @addr: start of a range
+ * @len: its length (0 counts as 1: the mapping containing @addr)
+ * @wider: set when a mapping overlapping the range reaches beyond it (its
+ *	whole count is included then); may be NULL
+ *
+ * Return: the sum, in kB, over the mappings of /proc/self/smaps that
+ * overlap the range; -ENOENT when none does; another negative errno.
+ */
+long long phyr_anon_huge_kb(const void *addr, size_t len, bool *wider);
+
+/*
+ * phyr_map_aligned() - @size bytes of private anonymous read-write memory
+ * at a multiple of @align (a power of two); NULL with errno set on failure
+ */
+void *phyr_map_aligned(size_t size, size_t align);
+
+/**
+ * phyr_thp_map() - memory backed by transparent huge pages
+ * @size: bytes, a multiple of phyr_thp_size()
+ * @out: receives the mapping (munmap() it)
+ * @msg: receives why there is none
+ * @len: room in @msg
+ *
+ * Maps @size bytes aligned to the huge page size, asks for huge pages
+ * (MADV_HUGEPAGE), writes every page and checks AnonHugePages.
+ *
+ * Return: 0; 1 if no huge pages can be had (a reason to skip); a negative
+ * errno.
+ */
+int phyr_thp_map(uint64_t size, void **out, char *msg, size_t len);
+
+/* phyr_count_fds() - open file descriptors of this process, or -errno */
+int phyr_count_fds(void);
+
+/* phyr_count_maps() - lines of /proc/self/maps, or -errno */
+int phyr_count_maps(void);
+
+/* phyr_status_kb() - N of a "Key: N kB" line of /proc/self/status, or -errno */
+long long phyr_status_kb(const char *key);
+
+/* phyr_read_ull(), phyr_write_ull() - a number in a small (sysfs) file */
+int phyr_read_ull(const char *path, unsigned long long *value);
+int phyr_write_ull(const char *path, unsigned long long value);
+
+/* phyr_has_cap() - 1 if @cap is in this thread's effective set, 0, or -errno */
+int phyr_has_cap(int cap);
+
+/*
+ * phyr_drop_cap() - remove @cap from this thread's effective, permitted and
+ * inheritable sets, for good (drop it in a child to keep it); 0 or -errno
+ */
+int phyr_drop_cap(int cap);
+
+/* ---- test cases in child processes ---- */
+
+enum phyr_case_result {
+	PHYR_CASE_PASS,
+	PHYR_CASE_FAIL,
+	PHYR_CASE_SKIP,
+};
+
+/*
+ * A case body: runs in the child, returns its result and, for a skip,
+ * writes the reason into @reason (@len bytes).
+ */
+typedef enum phyr_case_result (*phyr_case_fn)(const void *arg, char *reason,
+					      size_t len);
+
+/**
+ * phyr_case_run() - run one test case in a child process
+ * @name: the case name printed
+ * @timeout_s: the child is killed (SIGALRM) after this many seconds
+ * @body: what the child runs
+ * @arg: passed to @body
+ *
+ * Prints "PASS name", "SKIP name reason" or "FAIL name" on stdout once the
+ * child is gone; a child that dies, times out, exits nonzero or reports
+ * nothing failed. Whatever the case takes goes away with the child.
+ *
+ * Return: the result printed.
+ */
+enum phyr_case_result phyr_case_run(const char *name, unsigned int timeout_s,
+				    phyr_case_fn body, const void *arg);
 
 #if defined(__cplusplus)
 }

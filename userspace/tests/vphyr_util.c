@@ -87,39 +87,6 @@ bool t_check(bool ok, const char *file, int line, const char *expr,
 	return false;
 }
 
-static const struct {
-	int err;
-	const char *name;
-} errnames[] = {
-	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" },
-	{ EINTR, "EINTR" }, { EIO, "EIO" }, { ENXIO, "ENXIO" },
-	{ E2BIG, "E2BIG" }, { EBADF, "EBADF" }, { EAGAIN, "EAGAIN" },
-	{ ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
-	{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
-	{ EINVAL, "EINVAL" }, { ENOTTY, "ENOTTY" }, { EFBIG, "EFBIG" },
-	{ ENOSPC, "ENOSPC" }, { ERANGE, "ERANGE" }, { ENOSYS, "ENOSYS" },
-	{ EOVERFLOW, "EOVERFLOW" }, { EOPNOTSUPP, "EOPNOTSUPP" },
-};
-
-/* errname(-EINVAL) or errname(EINVAL): "EINVAL"; errname(0): "success" */
-const char *errname(int err)
-{
-	static char buf[4][32];
-	static int next;
-	size_t i;
-
-	if (err < 0)
-		err = -err;
-	if (!err)
-		return "success";
-	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
-		if (errnames[i].err == err)
-			return errnames[i].name;
-	next = (next + 1) % 4;
-	snprintf(buf[next], sizeof(buf[next]), "errno %d", err);
-	return buf[next];
-}
-
 bool t_expect_ret(const char *file, int line, int got, int want,
 		  const char *fmt, ...)
 {
@@ -372,166 +339,41 @@ void t_cleanup(void)
 	g.vgem_fd = -1;
 }
 
-/* ---- ioctls ---- */
-
-static int ioc(int fd, unsigned long req, void *arg)
-{
-	return drmIoctl(fd, req, arg) ? -errno : 0;
-}
-
-int vp_info(int fd, struct drm_vphyr_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	return ioc(fd, DRM_IOCTL_VPHYR_INFO, info);
-}
-
-int vp_create(int fd, uint64_t size, uint32_t flags, uint32_t *handle)
-{
-	struct drm_vphyr_gem_create c = { .size = size, .flags = flags };
-	int ret = ioc(fd, DRM_IOCTL_VPHYR_GEM_CREATE, &c);
-
-	*handle = ret ? 0 : c.handle;
-	return ret;
-}
-
-int vp_mmap_offset(int fd, uint32_t handle, uint32_t pad, uint64_t *offset)
-{
-	struct drm_vphyr_gem_mmap m = { .handle = handle, .pad = pad };
-	int ret = ioc(fd, DRM_IOCTL_VPHYR_GEM_MMAP, &m);
-
-	*offset = ret ? 0 : m.offset;
-	return ret;
-}
-
-int vp_ranges(int fd, struct drm_vphyr_gem_ranges *q)
-{
-	return ioc(fd, DRM_IOCTL_VPHYR_GEM_RANGES, q);
-}
-
-int vp_dma(int fd, uint32_t handle, uint32_t flags, uint64_t offset,
-	   uint64_t size, void *data)
-{
-	struct drm_vphyr_gem_dma d = {
-		.handle = handle,
-		.flags = flags,
-		.offset = offset,
-		.size = size,
-		.data_ptr = (uintptr_t)data,
-	};
-
-	return ioc(fd, DRM_IOCTL_VPHYR_GEM_DMA, &d);
-}
-
-int vp_evict(int fd, uint32_t handle, uint32_t flags)
-{
-	struct drm_vphyr_gem_evict e = { .handle = handle, .flags = flags };
-
-	return ioc(fd, DRM_IOCTL_VPHYR_GEM_EVICT, &e);
-}
-
-int vp_link(int fd, int peer_fd, uint32_t flags)
-{
-	struct drm_vphyr_link l = { .peer_fd = peer_fd, .flags = flags };
-
-	return ioc(fd, DRM_IOCTL_VPHYR_LINK, &l);
-}
-
-int gem_close(int fd, uint32_t handle)
-{
-	struct drm_gem_close c = { .handle = handle };
-
-	return ioc(fd, DRM_IOCTL_GEM_CLOSE, &c);
-}
-
-int prime_export(int fd, uint32_t handle, int *dmabuf_fd)
-{
-	*dmabuf_fd = -1;
-	if (drmPrimeHandleToFD(fd, handle, DRM_CLOEXEC | DRM_RDWR, dmabuf_fd))
-		return errno ? -errno : -EIO;
-	return 0;
-}
-
-int prime_import(int fd, int dmabuf_fd, uint32_t *handle)
-{
-	*handle = 0;
-	if (drmPrimeFDToHandle(fd, dmabuf_fd, handle))
-		return errno ? -errno : -EIO;
-	return 0;
-}
-
 /* ---- devices ---- */
 
-static int cmp_dev(const void *a, const void *b)
-{
-	const struct vdev *x = a, *y = b;
-
-	return x->info.instance < y->info.instance ? -1 :
-	       x->info.instance > y->info.instance;
-}
-
-static bool driver_is(int fd, const char *name)
-{
-	drmVersionPtr v = drmGetVersion(fd);
-	bool ret;
-
-	if (!v)
-		return false;
-	ret = v->name && !strcmp(v->name, name);
-	drmFreeVersion(v);
-	return ret;
-}
-
+/* The vphyr instances (sorted by instance) and vgem's primary node. */
 void discover(void)
 {
-	struct dirent **ents;
-	int i, n, fd;
+	struct phyr_device_info info[MAX_DEVS];
+	struct vdev *d;
+	int i, n, fd, ret;
 
 	g.ndev = 0;
 	g.nvram = 0;
 	g.sys = -1;
-	g.vgem_path[0] = '\0';
-	n = scandir("/dev/dri", &ents, NULL, alphasort);
+	if (phyr_find_drm_node("vgem", true, g.vgem_path, sizeof(g.vgem_path)))
+		g.vgem_path[0] = '\0';
+	n = phyr_list_devices(info, MAX_DEVS);
 	if (n < 0)
-		return;
-	for (i = 0; i < n; i++) {
-		const char *name = ents[i]->d_name;
-		bool render = !strncmp(name, "renderD", 7);
-		bool card = !strncmp(name, "card", 4);
-		char path[64];
-		struct vdev *d;
-
-		if ((!render && !card) || strlen(name) > 40)
+		fprintf(stderr, "finding vphyr devices: %s\n", phyr_last_error());
+	for (i = 0; i < n && i < MAX_DEVS; i++) {
+		d = &g.dev[g.ndev];
+		snprintf(d->path, sizeof(d->path), "%s", info[i].node);
+		d->fd = -1;
+		fd = open(d->path, O_RDWR | O_CLOEXEC);
+		ret = fd < 0 ? -errno : vp_info(fd, &d->info);
+		if (fd >= 0)
+			close(fd);
+		if (ret) {
+			fprintf(stderr, "%s: INFO failed: %s\n", d->path,
+				errname(ret));
 			continue;
-		snprintf(path, sizeof(path), "/dev/dri/%.40s", name);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (card && !g.vgem_path[0] && driver_is(fd, "vgem")) {
-			snprintf(g.vgem_path, sizeof(g.vgem_path), "%s", path);
-		} else if (render && g.ndev < MAX_DEVS &&
-			   driver_is(fd, "vphyr")) {
-			d = &g.dev[g.ndev];
-			snprintf(d->path, sizeof(d->path), "%s", path);
-			d->fd = -1;
-			if (vp_info(fd, &d->info)) {
-				fprintf(stderr, "%s: INFO failed: %s\n", path,
-					strerror(errno));
-			} else {
-				g.ndev++;
-			}
 		}
-		close(fd);
-	}
-	for (i = 0; i < n; i++)
-		free(ents[i]);
-	free(ents);
-
-	qsort(g.dev, g.ndev, sizeof(g.dev[0]), cmp_dev);
-	for (i = 0; i < g.ndev; i++) {
-		if (g.dev[i].info.flags & VPHYR_INFO_VRAM)
-			g.vram[g.nvram++] = i;
+		if (d->info.flags & VPHYR_INFO_VRAM)
+			g.vram[g.nvram++] = g.ndev;
 		else if (g.sys < 0)
-			g.sys = i;
+			g.sys = g.ndev;
+		g.ndev++;
 	}
 }
 
@@ -620,90 +462,6 @@ void reset_links(void)
 	for (i = 0; i < g.ndev; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-}
-
-int count_open_fds(void)
-{
-	struct dirent *e;
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-int count_maps(void)
-{
-	FILE *f = fopen("/proc/self/maps", "re");
-	int c, n = 0;
-
-	if (!f)
-		return -1;
-	while ((c = fgetc(f)) != EOF)
-		if (c == '\n')
-			n++;
-	fclose(f);
-	return n;
-}
-
-/* ---- /proc and /sys ---- */
-
-/* A "Key:   N kB" line of /proc/self/status: N, or a negative errno. */
-long long proc_status_kb(const char *key)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	size_t klen = strlen(key);
-	long long ret = -ENOENT, v;
-	char line[256];
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, key, klen) || line[klen] != ':')
-			continue;
-		if (sscanf(line + klen + 1, "%lld kB", &v) == 1)
-			ret = v;
-		else
-			ret = -EINVAL;
-		break;
-	}
-	fclose(f);
-	return ret;
-}
-
-int read_ull(const char *path, unsigned long long *value)
-{
-	FILE *f = fopen(path, "re");
-	int ret = 0;
-
-	if (!f)
-		return -errno;
-	if (fscanf(f, "%llu", value) != 1)
-		ret = -EINVAL;
-	fclose(f);
-	return ret;
-}
-
-int write_ull(const char *path, unsigned long long value)
-{
-	char buf[32];
-	int fd, len, ret = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%llu\n", value);
-	errno = 0;
-	if (write(fd, buf, len) != len)
-		ret = errno ? -errno : -EIO;
-	if (close(fd) && !ret)
-		ret = -errno;
-	return ret;
 }
 
 /* ---- objects ---- */
@@ -1015,49 +773,19 @@ void expect_dma(struct expect *e, uint32_t ic, int mmio, uint32_t via,
 
 /* ---- data ---- */
 
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-static uint8_t pattern_byte(uint32_t seed, uint64_t pos)
-{
-	uint64_t w = mix64(((uint64_t)seed << 40) ^ (pos >> 3));
-
-	return w >> ((pos & 7) * 8);
-}
-
-/* Bytes that depend on the seed and on their position in the object. */
-void fill_pattern(void *buf, size_t len, uint32_t seed, uint64_t pos)
-{
-	unsigned char *c = buf;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		c[i] = pattern_byte(seed, pos + i);
-}
-
 bool check_pattern(const char *what, const void *buf, size_t len,
 		   uint32_t seed, uint64_t pos)
 {
 	const unsigned char *c = buf;
-	size_t i, bad = 0, first = 0;
+	size_t bad, first = 0;
 
-	for (i = 0; i < len; i++) {
-		if (c[i] != pattern_byte(seed, pos + i)) {
-			if (!bad++)
-				first = i;
-		}
-	}
+	bad = phyr_pattern_check(buf, len, seed, pos, &first);
 	if (!bad)
 		return true;
 	return CHECK(false,
 		     "%s: %zu of %zu bytes differ, first at object offset 0x%llx: expected 0x%02x, got 0x%02x",
 		     what, bad, len, (unsigned long long)(pos + first),
-		     pattern_byte(seed, pos + first), c[first]);
+		     phyr_pattern_byte(seed, pos + first), c[first]);
 }
 
 bool write_obj_cpu(int fd, uint32_t handle, uint64_t size, uint32_t seed)
@@ -1129,92 +857,41 @@ bool check_obj_dma(const char *what, int fd, uint32_t handle, uint64_t off,
 
 /* ---- running one case in a child process ---- */
 
-/* Child: run the case, report "P", "F" or "S<reason>" up the pipe. */
-static void t_child(const char *name, unsigned int timeout_s,
-		    void (*body)(const void *), const void *arg, int wfd)
-{
-	const char *skip;
-	char msg[300];
-	int len;
+struct forked_case {
+	const char *name;
+	void (*body)(const void *);
+	const void *arg;
+};
 
-	t_reset(name);
-	alarm(timeout_s);
-	body(arg);
+static enum phyr_case_result forked_body(const void *arg, char *reason,
+					 size_t len)
+{
+	const struct forked_case *c = arg;
+	const char *skip;
+
+	t_reset(c->name);
+	c->body(c->arg);
 	t_cleanup();
 	skip = t_skip_reason();
 	if (t_failed())
-		len = snprintf(msg, sizeof(msg), "F");
-	else if (skip)
-		len = snprintf(msg, sizeof(msg), "S%s", skip);
-	else
-		len = snprintf(msg, sizeof(msg), "P");
-	if (len > (int)sizeof(msg) - 1)
-		len = sizeof(msg) - 1;
-	_exit(write(wfd, msg, len) == len ? 0 : 3);
+		return PHYR_CASE_FAIL;
+	if (!skip)
+		return PHYR_CASE_PASS;
+	snprintf(reason, len, "%s", skip);
+	return PHYR_CASE_SKIP;
 }
 
 char t_run_forked(const char *name, unsigned int timeout_s,
 		  void (*body)(const void *), const void *arg)
 {
-	char msg[300] = "";
-	int p[2], status = 0, n = 0, got;
-	pid_t pid;
-	char *s;
+	const struct forked_case c = { name, body, arg };
 
-	fflush(stdout);
-	fflush(stderr);
-	if (pipe(p)) {
-		fprintf(stderr, "%s: pipe: %s\n", name, strerror(errno));
-		printf("FAIL %s\n", name);
+	switch (phyr_case_run(name, timeout_s, forked_body, &c)) {
+	case PHYR_CASE_PASS:
+		return 'P';
+	case PHYR_CASE_SKIP:
+		return 'S';
+	default:
 		return 'F';
 	}
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "%s: fork: %s\n", name, strerror(errno));
-		close(p[0]);
-		close(p[1]);
-		printf("FAIL %s\n", name);
-		return 'F';
-	}
-	if (!pid) {
-		close(p[0]);
-		t_child(name, timeout_s, body, arg, p[1]);
-	}
-	close(p[1]);
-	while (n < (int)sizeof(msg) - 1) {
-		got = read(p[0], msg + n, sizeof(msg) - 1 - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		n += got;
-	}
-	msg[n] = '\0';
-	close(p[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-
-	/* a child that died or said nothing failed, whatever it wrote */
-	if (!WIFEXITED(status) || WEXITSTATUS(status) || !n) {
-		if (WIFSIGNALED(status))
-			fprintf(stderr, "%s: %s (signal %d)\n", name,
-				WTERMSIG(status) == SIGALRM ? "timed out" :
-				"killed", WTERMSIG(status));
-		else
-			fprintf(stderr, "%s: exited with status %d, result '%s'\n",
-				name, WEXITSTATUS(status), msg);
-		msg[0] = 'F';
-		msg[1] = '\0';
-	}
-	for (s = msg; *s; s++)
-		if (*s == '\n' || *s == '\r')
-			*s = ' ';
-	if (msg[0] == 'P')
-		printf("PASS %s\n", name);
-	else if (msg[0] == 'S')
-		printf("SKIP %s %s\n", name, msg + 1);
-	else
-		printf("FAIL %s\n", name);
-	fflush(stdout);
-	return msg[0] == 'P' || msg[0] == 'S' ? msg[0] : 'F';
 }

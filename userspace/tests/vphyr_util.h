@@ -12,7 +12,8 @@
 
 #include <xf86drm.h>
 
-#include "vphyr_drm.h"
+#include "libphyr.h"
+#include "libphyr_uapi.h"
 
 #define MAX_DEVS	16
 #define NO_PEER		(~0u)
@@ -77,7 +78,8 @@ void t_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 		return; \
 	} while (0)
 
-const char *errname(int err);
+/* errname(-EINVAL) or errname(EINVAL): "EINVAL"; errname(0): "success" */
+#define errname		phyr_errname
 
 /* ---- resources released by t_cleanup() ---- */
 
@@ -94,9 +96,8 @@ void t_restore_ull(const char *path, unsigned long long value);
 void t_cleanup(void);
 
 /*
- * Run body(arg) as case @name in a child process killed after @timeout_s
- * seconds, with t_cleanup() after it; print its PASS, FAIL or SKIP line.
- * Returns 'P', 'S' or 'F'. A child that dies counts as a failure.
+ * Run body(arg) as case @name with phyr_case_run(), with t_reset() before
+ * and t_cleanup() after it. Returns 'P', 'S' or 'F'.
  */
 char t_run_forked(const char *name, unsigned int timeout_s,
 		  void (*body)(const void *), const void *arg);
@@ -110,28 +111,25 @@ int dev_by_instance(uint32_t instance);
 const char *dev_name(int idx);
 bool has_vram(int idx);
 void reset_links(void);
-int count_open_fds(void);
-int count_maps(void);
 
-/* ---- /proc and /sys: 0 or a negative errno ---- */
+/* ---- libphyr under the names the suite uses ---- */
 
-long long proc_status_kb(const char *key);
-int read_ull(const char *path, unsigned long long *value);
-int write_ull(const char *path, unsigned long long value);
+#define count_open_fds	phyr_count_fds
+#define count_maps	phyr_count_maps
+#define proc_status_kb	phyr_status_kb
+#define read_ull	phyr_read_ull
+#define write_ull	phyr_write_ull
 
-/* ---- ioctls: 0 or a negative errno ---- */
-
-int vp_info(int fd, struct drm_vphyr_info *info);
-int vp_create(int fd, uint64_t size, uint32_t flags, uint32_t *handle);
-int vp_mmap_offset(int fd, uint32_t handle, uint32_t pad, uint64_t *offset);
-int vp_ranges(int fd, struct drm_vphyr_gem_ranges *q);
-int vp_dma(int fd, uint32_t handle, uint32_t flags, uint64_t offset,
-	   uint64_t size, void *data);
-int vp_evict(int fd, uint32_t handle, uint32_t flags);
-int vp_link(int fd, int peer_fd, uint32_t flags);
-int gem_close(int fd, uint32_t handle);
-int prime_export(int fd, uint32_t handle, int *dmabuf_fd);
-int prime_import(int fd, int dmabuf_fd, uint32_t *handle);
+#define vp_info		phyr_uapi_info
+#define vp_create	phyr_uapi_gem_create
+#define vp_mmap_offset	phyr_uapi_gem_mmap
+#define vp_ranges	phyr_uapi_gem_ranges
+#define vp_dma		phyr_uapi_gem_dma
+#define vp_evict	phyr_uapi_gem_evict
+#define vp_link		phyr_uapi_link
+#define gem_close	phyr_uapi_gem_close
+#define prime_export	phyr_uapi_prime_export
+#define prime_import	phyr_uapi_prime_import
 
 /* ---- objects (tracked) ---- */
 
@@ -177,7 +175,7 @@ void expect_dma(struct expect *e, uint32_t ic, int mmio, uint32_t via,
 
 /* ---- data ---- */
 
-void fill_pattern(void *buf, size_t len, uint32_t seed, uint64_t pos);
+#define fill_pattern	phyr_pattern_fill
 bool check_pattern(const char *what, const void *buf, size_t len,
 		   uint32_t seed, uint64_t pos);
 bool write_obj_cpu(int fd, uint32_t handle, uint64_t size, uint32_t seed);
