@@ -579,6 +579,60 @@ typedef enum phyr_case_result (*phyr_case_fn)(const void *arg, char *reason,
 enum phyr_case_result phyr_case_run(const char *name, unsigned int timeout_s,
 				    phyr_case_fn body, const void *arg);
 
+/*
+ * The state of the running case, for bodies that check as they go: the
+ * first failed check makes the case fail, phyr_case_skip() makes it skip
+ * (unless something failed), and phyr_case_end() gives the result. Checks
+ * and notes go to stderr as "CASE: file:line: FAILED (expr): message" and
+ * "CASE: note: message".
+ */
+
+/* phyr_case_begin() - start case @name (kept, not copied) with a clean state */
+void phyr_case_begin(const char *name);
+
+/* phyr_case_name() - the running case, "-" outside one */
+const char *phyr_case_name(void);
+
+/* phyr_case_failed() - whether a check of the running case failed */
+bool phyr_case_failed(void);
+
+/* phyr_case_skip_reason() - why the case skips, NULL if it does not */
+const char *phyr_case_skip_reason(void);
+
+/* phyr_case_end() - the result, with the skip reason copied to @reason */
+enum phyr_case_result phyr_case_end(char *reason, size_t len);
+
+void phyr_case_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void phyr_case_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* phyr_case_check() - record a failure unless @ok; returns @ok */
+bool phyr_case_check(bool ok, const char *file, int line, const char *expr,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* phyr_case_expect_ret() - check that @got (0 or -errno) is @want */
+bool phyr_case_expect_ret(const char *file, int line, int got, int want,
+			  const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* PHYR_CHECK(cond, fmt, ...): record a failure if cond is false; cond */
+#define PHYR_CHECK(cond, ...) \
+	phyr_case_check(!!(cond), __FILE__, __LINE__, #cond, __VA_ARGS__)
+/* PHYR_REQUIRE(cond, fmt, ...): as PHYR_CHECK, and return when false */
+#define PHYR_REQUIRE(cond, ...) \
+	do { \
+		if (!PHYR_CHECK(cond, __VA_ARGS__)) \
+			return; \
+	} while (0)
+/* PHYR_EXPECT_RET(ret, -EINVAL, fmt, ...): ret is 0 or a negative errno */
+#define PHYR_EXPECT_RET(got, want, ...) \
+	phyr_case_expect_ret(__FILE__, __LINE__, (got), (want), __VA_ARGS__)
+/* PHYR_SKIP(fmt, ...): skip the case, and return */
+#define PHYR_SKIP(...) \
+	do { \
+		phyr_case_skip(__VA_ARGS__); \
+		return; \
+	} while (0)
+
 #if defined(__cplusplus)
 }
 #endif

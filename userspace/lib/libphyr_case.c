@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libphyr_case: one test case in a child process of its own. See
- * libphyr.h. Needs nothing but libc.
+ * libphyr_case: one test case in a child process of its own, and the
+ * state of the running case. See libphyr.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -15,6 +16,114 @@
 #include "libphyr.h"
 
 #define CASE_MSG	300
+
+/* ---- the running case ---- */
+
+static struct {
+	const char *name;
+	bool failed;
+	bool skipped;
+	char skip[256];
+} cur;
+
+void phyr_case_begin(const char *name)
+{
+	memset(&cur, 0, sizeof(cur));
+	cur.name = name;
+}
+
+const char *phyr_case_name(void)
+{
+	return cur.name ? cur.name : "-";
+}
+
+bool phyr_case_failed(void)
+{
+	return cur.failed;
+}
+
+const char *phyr_case_skip_reason(void)
+{
+	return cur.skipped ? cur.skip : NULL;
+}
+
+enum phyr_case_result phyr_case_end(char *reason, size_t len)
+{
+	if (cur.failed)
+		return PHYR_CASE_FAIL;
+	if (!cur.skipped)
+		return PHYR_CASE_PASS;
+	snprintf(reason, len, "%s", cur.skip);
+	return PHYR_CASE_SKIP;
+}
+
+static void vsay(const char *fmt, va_list ap)
+{
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void phyr_case_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: note: ", phyr_case_name());
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+}
+
+void phyr_case_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	cur.skipped = true;
+	va_start(ap, fmt);
+	vsnprintf(cur.skip, sizeof(cur.skip), fmt, ap);
+	va_end(ap);
+}
+
+static void vfailed(const char *file, int line, const char *expr,
+		    const char *fmt, va_list ap)
+{
+	const char *base = strrchr(file, '/');
+
+	cur.failed = true;
+	fprintf(stderr, "%s: %s:%d: FAILED (%s): ", phyr_case_name(),
+		base ? base + 1 : file, line, expr);
+	vsay(fmt, ap);
+}
+
+bool phyr_case_check(bool ok, const char *file, int line, const char *expr,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok)
+		return true;
+	va_start(ap, fmt);
+	vfailed(file, line, expr, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+bool phyr_case_expect_ret(const char *file, int line, int got, int want,
+			  const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	if (got == want)
+		return true;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return phyr_case_check(false, file, line, "return value",
+			       "%s: expected %s, got %s", what,
+			       phyr_errname(want), phyr_errname(got));
+}
+
+/* ---- a case in a child process ---- */
 
 /* Child: run the case, send "P", "F" or "S<reason>" up the pipe. */
 static void __attribute__((noreturn))

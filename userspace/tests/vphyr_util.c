@@ -26,91 +26,12 @@ struct globals g = {
 	.vgem_fd = -1,
 };
 
-/* ---- case state and checks ---- */
-
-static struct {
-	bool failed;
-	bool skipped;
-	char skip[256];
-} st;
+/* ---- case state ---- */
 
 void t_reset(const char *name)
 {
 	g.case_name = name;
-	memset(&st, 0, sizeof(st));
-}
-
-bool t_failed(void)
-{
-	return st.failed;
-}
-
-const char *t_skip_reason(void)
-{
-	return st.skipped ? st.skip : NULL;
-}
-
-static const char *cname(void)
-{
-	if (!g.case_name)
-		return "-";
-	return g.case_name;
-}
-
-void t_note(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: note: ", cname());
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-bool t_check(bool ok, const char *file, int line, const char *expr,
-	     const char *fmt, ...)
-{
-	const char *base;
-	va_list ap;
-
-	if (ok)
-		return true;
-	st.failed = true;
-	base = strrchr(file, '/');
-	fprintf(stderr, "%s: %s:%d: FAILED (%s): ", cname(),
-		base ? base + 1 : file, line, expr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return false;
-}
-
-bool t_expect_ret(const char *file, int line, int got, int want,
-		  const char *fmt, ...)
-{
-	char what[256];
-	va_list ap;
-
-	if (got == want)
-		return true;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	return t_check(false, file, line, "return value",
-		       "%s: expected %s, got %s", what, errname(want),
-		       errname(got));
-}
-
-void t_skip(const char *fmt, ...)
-{
-	va_list ap;
-
-	st.skipped = true;
-	va_start(ap, fmt);
-	vsnprintf(st.skip, sizeof(st.skip), fmt, ap);
-	va_end(ap);
+	phyr_case_begin(name);
 }
 
 /* ---- resources ---- */
@@ -867,18 +788,11 @@ static enum phyr_case_result forked_body(const void *arg, char *reason,
 					 size_t len)
 {
 	const struct forked_case *c = arg;
-	const char *skip;
 
 	t_reset(c->name);
 	c->body(c->arg);
 	t_cleanup();
-	skip = t_skip_reason();
-	if (t_failed())
-		return PHYR_CASE_FAIL;
-	if (!skip)
-		return PHYR_CASE_PASS;
-	snprintf(reason, len, "%s", skip);
-	return PHYR_CASE_SKIP;
+	return phyr_case_end(reason, len);
 }
 
 char t_run_forked(const char *name, unsigned int timeout_s,

@@ -47,36 +47,22 @@ struct globals {
 
 extern struct globals g;
 
-/* ---- case state and checks ---- */
+/* ---- case state and checks (libphyr's, see libphyr.h) ---- */
 
+/* start case @name: libphyr's case state and g.case_name */
 void t_reset(const char *name);
-bool t_failed(void);
-const char *t_skip_reason(void);
 
-void t_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-bool t_check(bool ok, const char *file, int line, const char *expr,
-	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-bool t_expect_ret(const char *file, int line, int got, int want,
-		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-void t_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define t_failed	phyr_case_failed
+#define t_skip_reason	phyr_case_skip_reason
+#define t_note		phyr_case_note
+#define t_check		phyr_case_check
+#define t_expect_ret	phyr_case_expect_ret
+#define t_skip		phyr_case_skip
 
-/* CHECK(cond, fmt, ...): record a failure if cond is false; true if ok */
-#define CHECK(cond, ...) \
-	t_check(!!(cond), __FILE__, __LINE__, #cond, __VA_ARGS__)
-/* REQUIRE(cond, fmt, ...): as CHECK, and leave the case when false */
-#define REQUIRE(cond, ...) \
-	do { \
-		if (!CHECK(cond, __VA_ARGS__)) \
-			return; \
-	} while (0)
-/* EXPECT_RET(ret, -EINVAL, fmt, ...): ret is 0 or a negative errno */
-#define EXPECT_RET(got, want, ...) \
-	t_expect_ret(__FILE__, __LINE__, (got), (want), __VA_ARGS__)
-#define SKIP(...) \
-	do { \
-		t_skip(__VA_ARGS__); \
-		return; \
-	} while (0)
+#define CHECK		PHYR_CHECK
+#define REQUIRE		PHYR_REQUIRE
+#define EXPECT_RET	PHYR_EXPECT_RET
+#define SKIP		PHYR_SKIP
 
 /* errname(-EINVAL) or errname(EINVAL): "EINVAL"; errname(0): "success" */
 #define errname		phyr_errname
