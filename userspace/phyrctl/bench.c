@@ -5,7 +5,6 @@
  * no pass or fail beyond errors.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +12,6 @@
 #include <unistd.h>
 
 #include "phyrctl.h"
-
-enum {
-	OPT_ITER = 256,
-	OPT_CYCLES,
-};
 
 static void header(void)
 {
@@ -112,8 +106,7 @@ static int bench_import(struct phyr_dev *a, struct phyr_dev *b,
 			enum phyr_region region, uint64_t size, uint32_t iter,
 			void *buf)
 {
-	struct phyr_ranges t;
-	char what[160], sum[192];
+	char what[160], sum[224];
 	uint32_t h, ih, dh;
 	struct obj o = { 0 };
 	double t0;
@@ -128,17 +121,12 @@ static int bench_import(struct phyr_dev *a, struct phyr_dev *b,
 	ret = obj_share(&o, b, &ih);
 	if (ret)
 		goto close_obj;
-	if (phyr_bo_ranges(b, ih, &t)) {
-		ret = lib_error();
+	ret = import_summary(b, ih, "range", sum, sizeof(sum));
+	if (ret)
 		goto close_import;
-	}
-	table_summary(&t, sum, sizeof(sum));
-	printf("  (%s imports %s of instance %u: %u range%s, %s)\n",
-	       phyr_dev_name(b),
+	printf("  (%s imports %s of instance %u: %s)\n", phyr_dev_name(b),
 	       region == PHYR_REGION_VRAM ? "VRAM" : "system memory",
-	       phyr_dev_info(a)->instance, t.count, t.count == 1 ? "" : "s",
-	       sum);
-	phyr_ranges_free(&t);
+	       phyr_dev_info(a)->instance, sum);
 	snprintf(what, sizeof(what), "import of %s",
 		 region == PHYR_REGION_VRAM ? "peer VRAM" : "peer system memory");
 	ret = bench_dma(b, ih, size, iter, what, buf);
@@ -255,59 +243,15 @@ static int bench_cycles(struct phyr_dev *a, struct phyr_dev *b,
 	return EXIT_OK;
 }
 
-static int run_bench(int argc, char **argv)
+static int run_bench(const struct opts *opt)
 {
-	static const struct option lo[] = {
-		{ "on", required_argument, NULL, 'o' },
-		{ "to", required_argument, NULL, 't' },
-		{ "size", required_argument, NULL, 's' },
-		{ "iterations", required_argument, NULL, OPT_ITER },
-		{ "cycles", required_argument, NULL, OPT_CYCLES },
-		{ NULL, 0, NULL, 0 }
-	};
-	int on = NO_INSTANCE, to = NO_INSTANCE, c, ret;
-	uint32_t iter = 8, cycles = 50;
-	uint64_t size = 1u << 20;
+	uint32_t iter = opt->iterations, cycles = opt->cycles;
+	int on = opt->on, to = opt->to, ret;
+	uint64_t size = opt->size;
 	struct phyr_dev *a, *b;
 	struct devset ds;
 	char s[32];
 	void *buf;
-
-	if (want_help(argc, argv))
-		return EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:o:t:s:", lo, NULL)) != -1) {
-		ret = 0;
-		switch (c) {
-		case 'o':
-			ret = get_instance("--on", optarg, &on);
-			break;
-		case 't':
-			ret = get_instance("--to", optarg, &to);
-			break;
-		case 's':
-			ret = get_size("--size", optarg, &size);
-			break;
-		case OPT_ITER:
-			ret = get_u32("--iterations", optarg, &iter);
-			if (!ret && !iter)
-				ret = usage_error("--iterations: at least 1");
-			break;
-		case OPT_CYCLES:
-			ret = get_u32("--cycles", optarg, &cycles);
-			if (!ret && !cycles)
-				ret = usage_error("--cycles: at least 1");
-			break;
-		default:
-			return bad_option(c, argc, argv);
-		}
-		if (ret)
-			return ret;
-	}
-	ret = no_more_args(argc, argv);
-	if (ret)
-		return ret;
 
 	ret = devs_load(&ds);
 	if (ret)
@@ -369,5 +313,7 @@ const struct command cmd_bench = {
 		"      --cycles C     cycles per create/share measurement (default 50)\n"
 		"\n"
 		"Example: phyrctl bench --on 1 --to 2 --size 4M\n",
+	.options = OPT(ON) | OPT(TO) | OPT(SIZE) | OPT(ITERATIONS) | OPT(CYCLES),
+	.size = 1u << 20,
 	.run = run_bench,
 };

@@ -12,7 +12,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,16 +25,6 @@
 #endif
 
 #include "phyrctl.h"
-
-enum {
-	OPT_NODE = 256,
-	OPT_WIDTH,
-	OPT_HEIGHT,
-	OPT_SEED,
-	OPT_ALL,
-	OPT_RAW,
-	OPT_VERBOSE,
-};
 
 #ifndef PHYRCTL_NO_GBM
 
@@ -352,76 +341,17 @@ int gbm_import(struct phyr_dev **devs, int ndev, const struct gbm_opts *o)
 
 #endif /* PHYRCTL_NO_GBM */
 
-static int run_gbm_import(int argc, char **argv)
+static int run_gbm_import(const struct opts *opt)
 {
-	static const struct option lo[] = {
-		{ "into", required_argument, NULL, 'i' },
-		{ "node", required_argument, NULL, OPT_NODE },
-		{ "width", required_argument, NULL, OPT_WIDTH },
-		{ "height", required_argument, NULL, OPT_HEIGHT },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "all", no_argument, NULL, OPT_ALL },
-		{ "raw", no_argument, NULL, OPT_RAW },
-		{ "verbose", no_argument, NULL, OPT_VERBOSE },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct gbm_opts o = {
-		.width = 256, .height = 64, .seed = 31,
-		.show = { .max_rows = SHOW_DEFAULT_ROWS },
+		.node = opt->node, .width = opt->width, .height = opt->height,
+		.seed = opt->seed, .verbose = opt->verbose, .show = opt->table,
 	};
+	int into[MAX_DEVS], n = opt->peers.n, i, ret;
 	struct phyr_dev *devs[MAX_DEVS];
-	int into[MAX_DEVS], n = 0, c, i, ret;
 	struct devset ds;
 
-	if (want_help(argc, argv))
-		return EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:i:v", lo, NULL)) != -1) {
-		ret = 0;
-		switch (c) {
-		case 'i':
-			if (n >= MAX_DEVS)
-				return usage_error("--into: too many");
-			ret = get_instance("--into", optarg, &into[n]);
-			n += !ret;
-			break;
-		case OPT_NODE:
-			o.node = optarg;
-			break;
-		case OPT_WIDTH:
-			ret = get_u32("--width", optarg, &o.width);
-			if (!ret && (!o.width || o.width > 16384))
-				ret = usage_error("--width: 1 to 16384");
-			break;
-		case OPT_HEIGHT:
-			ret = get_u32("--height", optarg, &o.height);
-			if (!ret && (!o.height || o.height > 16384))
-				ret = usage_error("--height: 1 to 16384");
-			break;
-		case OPT_SEED:
-			ret = get_u32("--seed", optarg, &o.seed);
-			break;
-		case OPT_ALL:
-			o.show.max_rows = 0;
-			break;
-		case OPT_RAW:
-			o.show.raw = true;
-			break;
-		case 'v':
-		case OPT_VERBOSE:
-			o.verbose = true;
-			break;
-		default:
-			return bad_option(c, argc, argv);
-		}
-		if (ret)
-			return ret;
-	}
-	ret = no_more_args(argc, argv);
-	if (ret)
-		return ret;
-
+	memcpy(into, opt->peers.v, sizeof(into));
 	ret = devs_load(&ds);
 	if (ret)
 		return ret;
@@ -461,5 +391,8 @@ const struct command cmd_gbm_import = {
 		"Exits 3 without vgem or when built without GBM.\n"
 		"\n"
 		"Example: phyrctl gbm-import --into 1\n",
+	.options = OPT(INTO_ALL) | OPT(NODE) | OPT(WIDTH) | OPT(HEIGHT) |
+		   OPT(SEED) | OPT(VERBOSE) | OPTS_TABLE,
+	.seed = 31,
 	.run = run_gbm_import,
 };

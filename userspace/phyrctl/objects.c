@@ -21,42 +21,62 @@
 
 #include "phyrctl.h"
 
-#define DEFAULT_SIZE	(4u << 20)
+/* the options of the commands that make an object */
+#define OPTS_OBJECT (OPT(ON) | OPT(SIZE) | OPT(VRAM) | OPT(SYSTEM) | OPT(SEED))
 
-/* options several commands share */
-enum {
-	OPT_VRAM = 256,
-	OPT_SYSTEM,
-	OPT_SEED,
-	OPT_EVICT,
-	OPT_HOLD,
-	OPT_ALL,
-	OPT_RAW,
-	OPT_EXPECT,
-	OPT_FD,
-	OPT_WRITE,
-	OPT_NO_VERIFY,
-	OPT_SRC,
-	OPT_DST,
-	OPT_FILL,
-	OPT_KEEP,
-	OPT_REMOVE,
-	OPT_FD_NUMBER,
-};
+/*
+ * Find the instances and make an object on --on (default: the first with
+ * VRAM) in --vram, --system or its default place, filled from the CPU with
+ * @seed. The caller closes @ds, also after a failure.
+ */
+static int create_on(struct devset *ds, const struct opts *opt, uint32_t seed,
+		     struct phyr_dev **dev, struct obj *o)
+{
+	int on = opt->on, ret;
 
-#define SHOW_OPTIONS \
-	{ "all", no_argument, NULL, OPT_ALL }, \
-	{ "raw", no_argument, NULL, OPT_RAW }
+	ret = devs_load(ds);
+	if (ret)
+		return ret;
+	if (on == NO_INSTANCE)
+		on = devs_default_on(ds);
+	ret = devs_open(ds, on, dev);
+	if (ret)
+		return ret;
+	return obj_create_filled(*dev, opt->size, devs_region(ds, on, opt->region),
+				 seed, o);
+}
 
-static int add_instance(const char *opt, const char *arg, int *list, int *n)
+/* import @o into @instance; prints "@what into INSTANCE as handle H" */
+static int share_with(struct devset *ds, const struct obj *o, int instance,
+		      struct phyr_dev **imp, uint32_t *ih, const char *what)
 {
 	int ret;
 
-	if (*n >= MAX_DEVS)
-		return usage_error("%s: too many", opt);
-	ret = get_instance(opt, arg, &list[*n]);
+	ret = devs_open(ds, instance, imp);
 	if (!ret)
-		(*n)++;
+		ret = obj_share(o, *imp, ih);
+	if (!ret)
+		printf("%s into %s as handle %u\n", what, phyr_dev_name(*imp),
+		       *ih);
+	return ret;
+}
+
+/*
+ * Each importer reads the object through its (@new) DMA addresses; nonzero
+ * when one of them does not see @seed.
+ */
+static int verify_importers(struct phyr_dev **imp, const uint32_t *ih, int n,
+			    uint64_t size, uint32_t seed, const char *new)
+{
+	char what[200];
+	int i, ret = 0;
+
+	for (i = 0; i < n; i++) {
+		snprintf(what, sizeof(what),
+			 "%s reads it through its %sDMA addresses",
+			 phyr_dev_name(imp[i]), new);
+		ret |= verify_dma(imp[i], ih[i], size, seed, what);
+	}
 	return ret;
 }
 
@@ -67,144 +87,53 @@ static const char *region_name(enum phyr_region r)
 
 /* ---- alloc ---- */
 
-static int run_alloc(int argc, char **argv)
+static int run_alloc(const struct opts *opt)
 {
-	static const struct option lo[] = {
-		{ "on", required_argument, NULL, 'o' },
-		{ "size", required_argument, NULL, 's' },
-		{ "vram", no_argument, NULL, OPT_VRAM },
-		{ "system", no_argument, NULL, OPT_SYSTEM },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "export-to", required_argument, NULL, 'e' },
-		{ "evict", no_argument, NULL, OPT_EVICT },
-		{ "show", no_argument, NULL, 'S' },
-		{ "verify", no_argument, NULL, 'V' },
-		{ "hold", required_argument, NULL, OPT_HOLD },
-		SHOW_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
-	struct show_opts so = { .max_rows = SHOW_DEFAULT_ROWS };
-	int on = NO_INSTANCE, to[MAX_DEVS], nto = 0, c, i, ret;
-	bool evict = false, show = false, verify = false;
-	uint32_t seed = 1, hold = 0, ih[MAX_DEVS];
+	int nto = opt->peers.n, i, ret;
+	uint32_t seed = opt->seed, ih[MAX_DEVS];
 	struct phyr_dev *dev, *imp[MAX_DEVS];
-	uint64_t size = DEFAULT_SIZE;
-	enum phyr_region region = 0;
+	uint64_t size = opt->size;
 	struct devset ds;
 	struct obj o;
 	char s[32];
 
-	if (want_help(argc, argv))
-		return EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:o:s:e:SV", lo, NULL)) != -1) {
-		ret = 0;
-		switch (c) {
-		case 'o':
-			ret = get_instance("--on", optarg, &on);
-			break;
-		case 's':
-			ret = get_size("--size", optarg, &size);
-			break;
-		case OPT_VRAM:
-			region = PHYR_REGION_VRAM;
-			break;
-		case OPT_SYSTEM:
-			region = PHYR_REGION_SYSTEM;
-			break;
-		case OPT_SEED:
-			ret = get_u32("--seed", optarg, &seed);
-			break;
-		case 'e':
-			ret = add_instance("--export-to", optarg, to, &nto);
-			break;
-		case OPT_EVICT:
-			evict = true;
-			break;
-		case 'S':
-			show = true;
-			break;
-		case 'V':
-			verify = true;
-			break;
-		case OPT_HOLD:
-			ret = get_u32("--hold", optarg, &hold);
-			break;
-		case OPT_ALL:
-			so.max_rows = 0;
-			break;
-		case OPT_RAW:
-			so.raw = true;
-			break;
-		default:
-			return bad_option(c, argc, argv);
-		}
-		if (ret)
-			return ret;
-	}
-	ret = no_more_args(argc, argv);
-	if (ret)
-		return ret;
-
-	ret = devs_load(&ds);
-	if (ret)
-		return ret;
-	if (on == NO_INSTANCE)
-		on = devs_default_on(&ds);
-	ret = devs_open(&ds, on, &dev);
-	if (ret)
-		goto out;
-	region = devs_region(&ds, on, region);
-	ret = obj_create_filled(dev, size, region, seed, &o);
+	ret = create_on(&ds, opt, seed, &dev, &o);
 	if (ret)
 		goto out;
 	printf("alloc: handle %u on %s: %s in %s, filled by the CPU with pattern %u\n",
 	       o.handle, phyr_dev_name(dev), fmt_size(size, s, sizeof(s)),
-	       region_name(region), seed);
-	for (i = 0; i < nto; i++) {
-		ret = devs_open(&ds, to[i], &imp[i]);
-		if (ret)
-			goto out;
-		ret = obj_share(&o, imp[i], &ih[i]);
-		if (ret)
-			goto out;
-		printf("alloc: exported as a dma-buf and imported into %s as handle %u\n",
-		       phyr_dev_name(imp[i]), ih[i]);
-	}
-	if (evict) {
+	       region_name(o.region), seed);
+	for (i = 0; i < nto && !ret; i++)
+		ret = share_with(&ds, &o, opt->peers.v[i], &imp[i], &ih[i],
+				 "alloc: exported as a dma-buf and imported");
+	if (ret)
+		goto out;
+	if (opt->evict) {
 		if (phyr_bo_evict(dev, o.handle)) {
 			ret = lib_error();
 			goto out;
 		}
 		printf("alloc: evicted handle %u to system memory\n", o.handle);
 	}
-	if (show) {
-		ret = show_ranges(dev, o.handle, &so, NULL);
+	if (opt->show) {
+		ret = show_ranges(dev, o.handle, &opt->table, NULL);
 		for (i = 0; i < nto && !ret; i++)
-			ret = show_ranges(imp[i], ih[i], &so, NULL);
+			ret = show_ranges(imp[i], ih[i], &opt->table, NULL);
 		if (ret)
 			goto out;
 	}
-	if (verify) {
+	if (opt->verify) {
 		ret = verify_cpu(dev, o.handle, size, seed,
 				 "the CPU reads it through its mapping");
 		ret |= verify_dma(dev, o.handle, size, seed,
 				  "its device reads it through its DMA addresses");
-		for (i = 0; i < nto; i++) {
-			char what[160];
-
-			snprintf(what, sizeof(what),
-				 "%s reads it through its DMA addresses",
-				 phyr_dev_name(imp[i]));
-			ret |= verify_dma(imp[i], ih[i], size, seed, what);
-		}
+		ret |= verify_importers(imp, ih, nto, size, seed, "");
 		ret = ret ? EXIT_FAIL : EXIT_OK;
 	}
-	if (hold) {
-		printf("alloc: holding everything for %u s\n", hold);
+	if (opt->hold) {
+		printf("alloc: holding everything for %u s\n", opt->hold);
 		fflush(stdout);
-		sleep(hold);
+		sleep(opt->hold);
 	}
 out:
 	devs_close(&ds);
@@ -241,6 +170,8 @@ const struct command cmd_alloc = {
 		"      --raw           add the raw flag bits to the tables\n"
 		"\n"
 		"Example: phyrctl alloc --on 1 --size 4M --vram --export-to 2 --show --verify\n",
+	.options = OPTS_OBJECT | OPT(EXPORT_TO) | OPT(EVICT) | OPT(SHOW) |
+		   OPT(VERIFY) | OPT(HOLD) | OPTS_TABLE,
 	.run = run_alloc,
 };
 
@@ -290,98 +221,23 @@ static int run_command(int dmabuf, int fdnum, uint64_t size, uint32_t seed,
 	return WEXITSTATUS(status);
 }
 
-static int run_export(int argc, char **argv)
+static int run_export(const struct opts *opt)
 {
-	static const struct option lo[] = {
-		{ "on", required_argument, NULL, 'o' },
-		{ "size", required_argument, NULL, 's' },
-		{ "vram", no_argument, NULL, OPT_VRAM },
-		{ "system", no_argument, NULL, OPT_SYSTEM },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "import-to", required_argument, NULL, 'i' },
-		{ "fd-number", required_argument, NULL, OPT_FD_NUMBER },
-		{ "expect", required_argument, NULL, OPT_EXPECT },
-		SHOW_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
-	struct show_opts so = { .max_rows = SHOW_DEFAULT_ROWS };
-	int on = NO_INSTANCE, to[MAX_DEVS], nto = 0, c, i, ret, fd = -1;
-	uint32_t seed = 1, expect = 0, fdnum = 3, ih;
+	bool have_expect = opt_given(opt, O_EXPECT);
+	uint32_t seed = opt->seed, ih;
 	struct phyr_dmabuf_info di;
-	bool have_expect = false;
-	uint64_t size = DEFAULT_SIZE;
-	enum phyr_region region = 0;
-	struct phyr_dev *dev, *imp;
+	uint64_t size = opt->size;
+	char **cmd = opt->cmd;
+	struct phyr_dev *dev;
 	char s[32], what[160];
-	char **cmd = NULL;
+	int i, ret, fd = -1;
 	struct devset ds;
 	struct obj o;
 
-	if (want_help(argc, argv))
-		return EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:o:s:i:", lo, NULL)) != -1) {
-		ret = 0;
-		switch (c) {
-		case 'o':
-			ret = get_instance("--on", optarg, &on);
-			break;
-		case 's':
-			ret = get_size("--size", optarg, &size);
-			break;
-		case OPT_VRAM:
-			region = PHYR_REGION_VRAM;
-			break;
-		case OPT_SYSTEM:
-			region = PHYR_REGION_SYSTEM;
-			break;
-		case OPT_SEED:
-			ret = get_u32("--seed", optarg, &seed);
-			break;
-		case 'i':
-			ret = add_instance("--import-to", optarg, to, &nto);
-			break;
-		case OPT_FD_NUMBER:
-			ret = get_u32("--fd-number", optarg, &fdnum);
-			if (!ret && (fdnum < 3 || fdnum > 1000))
-				ret = usage_error("--fd-number: use 3 to 1000");
-			break;
-		case OPT_EXPECT:
-			ret = get_u32("--expect", optarg, &expect);
-			have_expect = true;
-			break;
-		case OPT_ALL:
-			so.max_rows = 0;
-			break;
-		case OPT_RAW:
-			so.raw = true;
-			break;
-		default:
-			return bad_option(c, argc, argv);
-		}
-		if (ret)
-			return ret;
-	}
-	if (optind < argc) {
-		if (strcmp(argv[optind - 1], "--"))
-			return usage_error("unexpected argument '%s' (a command to run goes after --)",
-					   argv[optind]);
-		cmd = &argv[optind];
-	}
 	if (have_expect && !cmd)
 		return usage_error("--expect needs a command (after --) that writes the object");
 
-	ret = devs_load(&ds);
-	if (ret)
-		return ret;
-	if (on == NO_INSTANCE)
-		on = devs_default_on(&ds);
-	ret = devs_open(&ds, on, &dev);
-	if (ret)
-		goto out;
-	region = devs_region(&ds, on, region);
-	ret = obj_create_filled(dev, size, region, seed, &o);
+	ret = create_on(&ds, opt, seed, &dev, &o);
 	if (ret)
 		goto out;
 	if (phyr_bo_export(dev, o.handle, &fd) || phyr_dmabuf_info(fd, &di)) {
@@ -390,21 +246,18 @@ static int run_export(int argc, char **argv)
 	}
 	printf("export: handle %u on %s (%s in %s, pattern %u) is dma-buf fd %d\n",
 	       o.handle, phyr_dev_name(dev), fmt_size(size, s, sizeof(s)),
-	       region_name(region), seed, fd);
+	       region_name(o.region), seed, fd);
 	printf("export: dma-buf: %" PRIu64 " bytes, inode %" PRIu64 ", exporter \"%s\"\n",
 	       di.size, di.inode, di.exporter);
-	ret = show_ranges(dev, o.handle, &so, NULL);
-	for (i = 0; i < nto && !ret; i++) {
-		ret = devs_open(&ds, to[i], &imp);
+	ret = show_ranges(dev, o.handle, &opt->table, NULL);
+	for (i = 0; i < opt->peers.n && !ret; i++) {
+		struct phyr_dev *imp;
+
+		ret = share_with(&ds, &o, opt->peers.v[i], &imp, &ih,
+				 "export: imported");
 		if (ret)
 			break;
-		if (phyr_bo_import(imp, fd, &ih)) {
-			ret = lib_error();
-			break;
-		}
-		printf("export: imported into %s as handle %u\n",
-		       phyr_dev_name(imp), ih);
-		ret = show_ranges(imp, ih, &so, NULL);
+		ret = show_ranges(imp, ih, &opt->table, NULL);
 		snprintf(what, sizeof(what), "%s reads it through its DMA addresses",
 			 phyr_dev_name(imp));
 		ret = ret ? ret : verify_dma(imp, ih, size, seed, what);
@@ -412,14 +265,15 @@ static int run_export(int argc, char **argv)
 	if (ret || !cmd)
 		goto out;
 
-	printf("export: running %s with the dma-buf as fd %u\n", cmd[0], fdnum);
-	ret = run_command(fd, fdnum, size, seed, cmd);
+	printf("export: running %s with the dma-buf as fd %u\n", cmd[0],
+	       opt->fd_number);
+	ret = run_command(fd, opt->fd_number, size, seed, cmd);
 	if (have_expect) {
 		int r;
 
-		r = verify_cpu(dev, o.handle, size, expect,
+		r = verify_cpu(dev, o.handle, size, opt->expect,
 			       "the exporter's CPU sees what the command wrote");
-		r |= verify_dma(dev, o.handle, size, expect,
+		r |= verify_dma(dev, o.handle, size, opt->expect,
 				"the exporter's device sees what the command wrote");
 		if (r && !ret)
 			ret = EXIT_FAIL;
@@ -459,6 +313,9 @@ const struct command cmd_export = {
 		"Example, sharing between two processes:\n"
 		"  phyrctl export --on 1 --size 1M --expect 7 -- \\\n"
 		"      phyrctl import --fd 3 --into 2 --write 7\n",
+	.options = OPTS_OBJECT | OPT(IMPORT_TO) | OPT(FD_NUMBER) | OPT(EXPECT) |
+		   OPTS_TABLE,
+	.takes_command = true,
 	.run = run_export,
 };
 
@@ -572,88 +429,20 @@ static int source_udmabuf(struct source *src, uint64_t size, uint32_t seed)
 	return EXIT_OK;
 }
 
-static int run_import(int argc, char **argv)
+static int run_import(const struct opts *opt)
 {
-	static const struct option lo[] = {
-		{ "into", required_argument, NULL, 'i' },
-		{ "fd", required_argument, NULL, OPT_FD },
-		{ "from", required_argument, NULL, 'f' },
-		{ "size", required_argument, NULL, 's' },
-		{ "vram", no_argument, NULL, OPT_VRAM },
-		{ "system", no_argument, NULL, OPT_SYSTEM },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "write", required_argument, NULL, OPT_WRITE },
-		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
-		SHOW_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
-	struct show_opts so = { .max_rows = SHOW_DEFAULT_ROWS };
 	struct source src = { .fd = -1, .vgem_fd = -1, .memfd = -1 };
-	bool seed_set = false, write = false, verify = true;
-	int into = NO_INSTANCE, from = NO_INSTANCE, c, ret;
-	uint32_t seed = 1, wseed = 0, fdarg = 0, ih;
-	uint64_t size = 1u << 20;
-	const char *from_arg = NULL, *env;
-	enum phyr_region region = 0;
+	bool have_fd = opt_given(opt, O_FD);
+	int into = opt->to, from = NO_INSTANCE, ret;
+	uint32_t seed = opt->seed, fdarg = opt->fd, wseed, ih;
+	const char *from_arg = opt->source, *env;
 	struct phyr_dmabuf_info di;
+	uint64_t size = opt->size;
 	struct phyr_dev *dev;
-	bool have_fd = false;
 	char s[32], what[200];
 	struct devset ds;
 	struct obj o;
 
-	if (want_help(argc, argv))
-		return EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:i:f:s:", lo, NULL)) != -1) {
-		ret = 0;
-		switch (c) {
-		case 'i':
-			ret = get_instance("--into", optarg, &into);
-			break;
-		case OPT_FD:
-			ret = get_u32("--fd", optarg, &fdarg);
-			have_fd = true;
-			break;
-		case 'f':
-			from_arg = optarg;
-			break;
-		case 's':
-			ret = get_size("--size", optarg, &size);
-			break;
-		case OPT_VRAM:
-			region = PHYR_REGION_VRAM;
-			break;
-		case OPT_SYSTEM:
-			region = PHYR_REGION_SYSTEM;
-			break;
-		case OPT_SEED:
-			ret = get_u32("--seed", optarg, &seed);
-			seed_set = true;
-			break;
-		case OPT_WRITE:
-			ret = get_u32("--write", optarg, &wseed);
-			write = true;
-			break;
-		case OPT_NO_VERIFY:
-			verify = false;
-			break;
-		case OPT_ALL:
-			so.max_rows = 0;
-			break;
-		case OPT_RAW:
-			so.raw = true;
-			break;
-		default:
-			return bad_option(c, argc, argv);
-		}
-		if (ret)
-			return ret;
-	}
-	ret = no_more_args(argc, argv);
-	if (ret)
-		return ret;
 	if (have_fd == !!from_arg)
 		return usage_error("give exactly one of --fd K and --from SOURCE");
 	if (from_arg && strcmp(from_arg, "vgem") && strcmp(from_arg, "udmabuf")) {
@@ -666,7 +455,7 @@ static int run_import(int argc, char **argv)
 			return usage_error("--fd %u: not an open file descriptor",
 					   fdarg);
 		env = getenv("PHYR_SEED");
-		if (!seed_set && env && parse_u32(env, &seed))
+		if (!opt_given(opt, O_SEED) && env && parse_u32(env, &seed))
 			return usage_error("PHYR_SEED='%s' is not a number", env);
 	}
 
@@ -694,8 +483,9 @@ static int run_import(int argc, char **argv)
 		ret = devs_open(&ds, from, &src.dev);
 		if (ret)
 			goto out;
-		region = devs_region(&ds, from, region);
-		ret = obj_create_filled(src.dev, size, region, seed, &o);
+		ret = obj_create_filled(src.dev, size,
+					devs_region(&ds, from, opt->region),
+					seed, &o);
 		if (ret)
 			goto out;
 		src.handle = o.handle;
@@ -705,7 +495,7 @@ static int run_import(int argc, char **argv)
 		}
 		snprintf(src.descbuf, sizeof(src.descbuf),
 			 "handle %u on %s (%s)", o.handle,
-			 phyr_dev_name(src.dev), region_name(region));
+			 phyr_dev_name(src.dev), region_name(o.region));
 		src.desc = src.descbuf;
 	} else if (!strcmp(from_arg, "vgem")) {
 		ret = source_vgem(&src, size, seed);
@@ -728,18 +518,19 @@ static int run_import(int argc, char **argv)
 	}
 	printf("import: imported into %s as handle %u\n", phyr_dev_name(dev),
 	       ih);
-	ret = show_ranges(dev, ih, &so, NULL);
+	ret = show_ranges(dev, ih, &opt->table, NULL);
 	if (ret)
 		goto out;
-	if (verify) {
+	if (!opt->no_verify) {
 		snprintf(what, sizeof(what),
 			 "%s reads the dma-buf through its DMA addresses",
 			 phyr_dev_name(dev));
 		ret = verify_dma(dev, ih, src.size, seed, what);
 	}
-	if (ret || !write)
+	if (ret || !opt_given(opt, O_WRITE))
 		goto out;
 
+	wseed = opt->write;
 	ret = fill_dma(dev, ih, src.size, wseed);
 	if (ret)
 		goto out;
@@ -789,117 +580,53 @@ const struct command cmd_import = {
 		"\n"
 		"Examples: phyrctl import --from 1 --into 2\n"
 		"          phyrctl import --from vgem --into 1 --write 9\n",
+	.options = OPT(INTO) | OPT(FD) | OPT(SOURCE) | OPT(SIZE) | OPT(VRAM) |
+		   OPT(SYSTEM) | OPT(SEED) | OPT(WRITE) | OPT(NO_VERIFY) |
+		   OPTS_TABLE,
+	.size = 1u << 20,
 	.run = run_import,
 };
 
 /* ---- ranges ---- */
 
-static int run_ranges(int argc, char **argv)
+static int run_ranges(const struct opts *opt)
 {
-	static const struct option lo[] = {
-		{ "on", required_argument, NULL, 'o' },
-		{ "size", required_argument, NULL, 's' },
-		{ "vram", no_argument, NULL, OPT_VRAM },
-		{ "system", no_argument, NULL, OPT_SYSTEM },
-		{ "import-to", required_argument, NULL, 'i' },
-		{ "evict", no_argument, NULL, OPT_EVICT },
-		SHOW_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
-	struct show_opts so = { .max_rows = SHOW_DEFAULT_ROWS };
-	int on = NO_INSTANCE, to[MAX_DEVS], nto = 0, c, i, ret;
+	const struct show_opts *so = &opt->table;
+	int nto = opt->peers.n, i, ret;
 	struct phyr_dev *dev, *imp[MAX_DEVS];
-	uint64_t size = DEFAULT_SIZE;
-	enum phyr_region region = 0;
 	uint32_t ih[MAX_DEVS];
-	bool evict = false;
 	struct devset ds;
 	struct obj o;
 	char s[32];
 
-	if (want_help(argc, argv))
-		return EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:o:s:i:", lo, NULL)) != -1) {
-		ret = 0;
-		switch (c) {
-		case 'o':
-			ret = get_instance("--on", optarg, &on);
-			break;
-		case 's':
-			ret = get_size("--size", optarg, &size);
-			break;
-		case OPT_VRAM:
-			region = PHYR_REGION_VRAM;
-			break;
-		case OPT_SYSTEM:
-			region = PHYR_REGION_SYSTEM;
-			break;
-		case 'i':
-			ret = add_instance("--import-to", optarg, to, &nto);
-			break;
-		case OPT_EVICT:
-			evict = true;
-			break;
-		case OPT_ALL:
-			so.max_rows = 0;
-			break;
-		case OPT_RAW:
-			so.raw = true;
-			break;
-		default:
-			return bad_option(c, argc, argv);
-		}
-		if (ret)
-			return ret;
-	}
-	ret = no_more_args(argc, argv);
-	if (ret)
-		return ret;
-
-	ret = devs_load(&ds);
-	if (ret)
-		return ret;
-	if (on == NO_INSTANCE)
-		on = devs_default_on(&ds);
-	ret = devs_open(&ds, on, &dev);
-	if (ret)
-		goto out;
-	region = devs_region(&ds, on, region);
-	ret = obj_create_filled(dev, size, region, 1, &o);
+	ret = create_on(&ds, opt, 1, &dev, &o);
 	if (ret)
 		goto out;
 	printf("ranges: handle %u on %s: %s in %s\n", o.handle,
-	       phyr_dev_name(dev), fmt_size(size, s, sizeof(s)),
-	       region_name(region));
-	ret = show_ranges(dev, o.handle, &so, NULL);
+	       phyr_dev_name(dev), fmt_size(o.size, s, sizeof(s)),
+	       region_name(o.region));
+	ret = show_ranges(dev, o.handle, so, NULL);
 	for (i = 0; i < nto && !ret; i++) {
-		ret = devs_open(&ds, to[i], &imp[i]);
-		if (ret)
-			break;
-		ret = obj_share(&o, imp[i], &ih[i]);
-		if (ret)
-			break;
-		printf("ranges: imported into %s as handle %u\n",
-		       phyr_dev_name(imp[i]), ih[i]);
-		ret = show_ranges(imp[i], ih[i], &so, NULL);
+		ret = share_with(&ds, &o, opt->peers.v[i], &imp[i], &ih[i],
+				 "ranges: imported");
+		if (!ret)
+			ret = show_ranges(imp[i], ih[i], so, NULL);
 	}
 	if (!ret && nto) {
 		printf("ranges: the exporter after the import%s\n",
 		       nto > 1 ? "s" : "");
-		ret = show_ranges(dev, o.handle, &so, NULL);
+		ret = show_ranges(dev, o.handle, so, NULL);
 	}
-	if (ret || !evict)
+	if (ret || !opt->evict)
 		goto out;
 	if (phyr_bo_evict(dev, o.handle)) {
 		ret = lib_error();
 		goto out;
 	}
 	printf("ranges: after evicting handle %u to system memory\n", o.handle);
-	ret = show_ranges(dev, o.handle, &so, NULL);
+	ret = show_ranges(dev, o.handle, so, NULL);
 	for (i = 0; i < nto && !ret; i++)
-		ret = show_ranges(imp[i], ih[i], &so, NULL);
+		ret = show_ranges(imp[i], ih[i], so, NULL);
 out:
 	devs_close(&ds);
 	return ret;
@@ -932,6 +659,8 @@ const struct command cmd_ranges = {
 		"      --raw           add the raw flag bits\n"
 		"\n"
 		"Example: phyrctl ranges --on 1 --vram --size 4M --import-to 2\n",
+	.options = OPT(ON) | OPT(SIZE) | OPT(VRAM) | OPT(SYSTEM) |
+		   OPT(IMPORT_TO) | OPT(EVICT) | OPTS_TABLE,
 	.run = run_ranges,
 };
 
@@ -971,81 +700,22 @@ static int copy_fill(struct devset *ds, int on, uint64_t size,
 			  "the device reads what the CPU wrote");
 }
 
-static int run_copy(int argc, char **argv)
+static int run_copy(const struct opts *opt)
 {
-	static const struct option lo[] = {
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
-		{ "on", required_argument, NULL, 'o' },
-		{ "size", required_argument, NULL, 's' },
-		{ "src", required_argument, NULL, OPT_SRC },
-		{ "dst", required_argument, NULL, OPT_DST },
-		{ "vram", no_argument, NULL, OPT_VRAM },
-		{ "system", no_argument, NULL, OPT_SYSTEM },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "fill", no_argument, NULL, OPT_FILL },
-		{ NULL, 0, NULL, 0 }
-	};
-	enum phyr_region sreg = 0, dreg = 0, region = 0;
-	int from = NO_INSTANCE, to = NO_INSTANCE, c, ret;
+	enum phyr_region sreg = opt->src, dreg = opt->dst;
+	int from = opt->on, to = opt->to, ret;
+	uint32_t seed = opt->seed, ih, dh;
 	struct phyr_dev *sdev, *ddev;
-	uint64_t size = DEFAULT_SIZE;
-	struct phyr_ranges t = { 0 };
-	uint32_t seed = 1, ih, dh;
-	char s[32], sum[192];
-	bool fill = false;
+	uint64_t size = opt->size;
+	char s[32], sum[224];
+	bool fill = opt->fill;
 	struct devset ds;
 	struct obj src;
 	double t0, ms;
 
-	if (want_help(argc, argv))
-		return EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:f:t:o:s:", lo, NULL)) != -1) {
-		ret = 0;
-		switch (c) {
-		case 'f':
-		case 'o':
-			ret = get_instance(c == 'f' ? "--from" : "--on", optarg,
-					   &from);
-			break;
-		case 't':
-			ret = get_instance("--to", optarg, &to);
-			break;
-		case 's':
-			ret = get_size("--size", optarg, &size);
-			break;
-		case OPT_SRC:
-			ret = get_region("--src", optarg, &sreg);
-			break;
-		case OPT_DST:
-			ret = get_region("--dst", optarg, &dreg);
-			break;
-		case OPT_VRAM:
-			region = PHYR_REGION_VRAM;
-			break;
-		case OPT_SYSTEM:
-			region = PHYR_REGION_SYSTEM;
-			break;
-		case OPT_SEED:
-			ret = get_u32("--seed", optarg, &seed);
-			break;
-		case OPT_FILL:
-			fill = true;
-			break;
-		default:
-			return bad_option(c, argc, argv);
-		}
-		if (ret)
-			return ret;
-	}
-	ret = no_more_args(argc, argv);
-	if (ret)
-		return ret;
 	if (fill && (to != NO_INSTANCE || sreg || dreg))
 		return usage_error("--fill works on one object: use --on, --vram or --system");
-	if (!fill && region)
+	if (!fill && opt->region)
 		return usage_error("--vram and --system go with --fill; use --src and --dst");
 
 	ret = devs_load(&ds);
@@ -1054,7 +724,7 @@ static int run_copy(int argc, char **argv)
 	if (from == NO_INSTANCE)
 		from = devs_default_on(&ds);
 	if (fill) {
-		ret = copy_fill(&ds, from, size, region, seed);
+		ret = copy_fill(&ds, from, size, opt->region, seed);
 		goto out;
 	}
 	if (to == NO_INSTANCE)
@@ -1086,17 +756,13 @@ static int run_copy(int argc, char **argv)
 	       region_name(dreg));
 	if (sdev != ddev) {
 		ret = obj_share(&src, ddev, &ih);
+		if (!ret)
+			ret = import_summary(ddev, ih, "DMA range", sum,
+					     sizeof(sum));
 		if (ret)
 			goto out;
-		if (phyr_bo_ranges(ddev, ih, &t)) {
-			ret = lib_error();
-			goto out;
-		}
-		table_summary(&t, sum, sizeof(sum));
-		printf("copy: %s imports the source as handle %u: %u DMA range%s, %s\n",
-		       phyr_dev_name(ddev), ih, t.count, t.count == 1 ? "" : "s",
-		       sum);
-		phyr_ranges_free(&t);
+		printf("copy: %s imports the source as handle %u: %s\n",
+		       phyr_dev_name(ddev), ih, sum);
 	} else {
 		ih = src.handle;
 	}
@@ -1145,107 +811,43 @@ const struct command cmd_copy = {
 		"\n"
 		"Examples: phyrctl copy --from 1 --to 2 --size 4M\n"
 		"          phyrctl copy --fill --on 0 --system\n",
+	.options = OPT(FROM) | OPT(TO) | OPT(ON) | OPT(SIZE) | OPT(SRC) |
+		   OPT(DST) | OPT(VRAM) | OPT(SYSTEM) | OPT(SEED) | OPT(FILL),
 	.run = run_copy,
 };
 
 /* ---- evict ---- */
 
-static int run_evict(int argc, char **argv)
+static int run_evict(const struct opts *opt)
 {
-	static const struct option lo[] = {
-		{ "on", required_argument, NULL, 'o' },
-		{ "size", required_argument, NULL, 's' },
-		{ "vram", no_argument, NULL, OPT_VRAM },
-		{ "system", no_argument, NULL, OPT_SYSTEM },
-		{ "import-to", required_argument, NULL, 'i' },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		SHOW_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
-	struct show_opts so = { .max_rows = SHOW_DEFAULT_ROWS };
 	struct phyr_ranges eb = { 0 }, ea = { 0 }, ib[MAX_DEVS], ia[MAX_DEVS];
-	int on = NO_INSTANCE, to[MAX_DEVS], nto = 0, c, i, ret;
-	char s[32], what[200], sb[192], sa[192];
+	const struct show_opts *so = &opt->table;
+	int nto = opt->peers.n, i, ret;
 	struct phyr_dev *dev, *imp[MAX_DEVS];
-	uint64_t size = DEFAULT_SIZE;
-	enum phyr_region region = 0;
-	uint32_t seed = 1, ih[MAX_DEVS];
+	uint32_t seed = opt->seed, ih[MAX_DEVS];
+	uint64_t size = opt->size;
+	char s[32], sb[192], sa[192];
 	struct devset ds;
 	struct obj o;
 
-	if (want_help(argc, argv))
-		return EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:o:s:i:", lo, NULL)) != -1) {
-		ret = 0;
-		switch (c) {
-		case 'o':
-			ret = get_instance("--on", optarg, &on);
-			break;
-		case 's':
-			ret = get_size("--size", optarg, &size);
-			break;
-		case OPT_VRAM:
-			region = PHYR_REGION_VRAM;
-			break;
-		case OPT_SYSTEM:
-			region = PHYR_REGION_SYSTEM;
-			break;
-		case 'i':
-			ret = add_instance("--import-to", optarg, to, &nto);
-			break;
-		case OPT_SEED:
-			ret = get_u32("--seed", optarg, &seed);
-			break;
-		case OPT_ALL:
-			so.max_rows = 0;
-			break;
-		case OPT_RAW:
-			so.raw = true;
-			break;
-		default:
-			return bad_option(c, argc, argv);
-		}
-		if (ret)
-			return ret;
-	}
-	ret = no_more_args(argc, argv);
-	if (ret)
-		return ret;
-
 	memset(ib, 0, sizeof(ib));
 	memset(ia, 0, sizeof(ia));
-	ret = devs_load(&ds);
-	if (ret)
-		return ret;
-	if (on == NO_INSTANCE)
-		on = devs_default_on(&ds);
-	ret = devs_open(&ds, on, &dev);
-	if (ret)
-		goto out;
-	region = devs_region(&ds, on, region);
-	ret = obj_create_filled(dev, size, region, seed, &o);
+	ret = create_on(&ds, opt, seed, &dev, &o);
 	if (ret)
 		goto out;
 	printf("evict: handle %u on %s: %s in %s, pattern %u\n", o.handle,
 	       phyr_dev_name(dev), fmt_size(size, s, sizeof(s)),
-	       region_name(region), seed);
-	for (i = 0; i < nto; i++) {
-		ret = devs_open(&ds, to[i], &imp[i]);
-		if (ret)
-			goto out;
-		ret = obj_share(&o, imp[i], &ih[i]);
-		if (ret)
-			goto out;
-		printf("evict: imported into %s as handle %u\n",
-		       phyr_dev_name(imp[i]), ih[i]);
-	}
+	       region_name(o.region), seed);
+	for (i = 0; i < nto && !ret; i++)
+		ret = share_with(&ds, &o, opt->peers.v[i], &imp[i], &ih[i],
+				 "evict: imported");
+	if (ret)
+		goto out;
 
 	printf("evict: before\n");
 	for (i = 0; i < nto && !ret; i++)
-		ret = show_ranges(imp[i], ih[i], &so, &ib[i]);
-	ret = ret ? ret : show_ranges(dev, o.handle, &so, &eb);
+		ret = show_ranges(imp[i], ih[i], so, &ib[i]);
+	ret = ret ? ret : show_ranges(dev, o.handle, so, &eb);
 	if (ret)
 		goto out;
 
@@ -1256,9 +858,9 @@ static int run_evict(int argc, char **argv)
 	printf("evict: GEM_EVICT of handle %u on %s done\n", o.handle,
 	       phyr_dev_name(dev));
 	printf("evict: after\n");
-	ret = show_ranges(dev, o.handle, &so, &ea);
+	ret = show_ranges(dev, o.handle, so, &ea);
 	for (i = 0; i < nto && !ret; i++)
-		ret = show_ranges(imp[i], ih[i], &so, &ia[i]);
+		ret = show_ranges(imp[i], ih[i], so, &ia[i]);
 	if (ret)
 		goto out;
 
@@ -1280,12 +882,7 @@ static int run_evict(int argc, char **argv)
 			  "the exporter's CPU mapping follows the object");
 	ret |= verify_dma(dev, o.handle, size, seed,
 			  "the exporter's device reads it at its new place");
-	for (i = 0; i < nto; i++) {
-		snprintf(what, sizeof(what),
-			 "%s reads it through its new DMA addresses",
-			 phyr_dev_name(imp[i]));
-		ret |= verify_dma(imp[i], ih[i], size, seed, what);
-	}
+	ret |= verify_importers(imp, ih, nto, size, seed, "new ");
 	if (!ret && nto) {
 		/* and writes through the new table land in the new place */
 		ret = fill_dma(imp[nto - 1], ih[nto - 1], size, seed + 1);
@@ -1329,6 +926,7 @@ const struct command cmd_evict = {
 		"      --all, --raw    table options (see alloc)\n"
 		"\n"
 		"Example: phyrctl evict --on 1 --size 4M --import-to 2\n",
+	.options = OPTS_OBJECT | OPT(IMPORT_TO) | OPTS_TABLE,
 	.run = run_evict,
 };
 
@@ -1369,62 +967,16 @@ close_obj:
 	return ret;
 }
 
-static int run_link(int argc, char **argv)
+static int run_link(const struct opts *opt)
 {
-	static const struct option lo[] = {
-		{ "on", required_argument, NULL, 'o' },
-		{ "peer", required_argument, NULL, 'p' },
-		{ "size", required_argument, NULL, 's' },
-		{ "keep", no_argument, NULL, OPT_KEEP },
-		{ "remove", no_argument, NULL, OPT_REMOVE },
-		SHOW_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
-	struct show_opts so = { .max_rows = SHOW_DEFAULT_ROWS };
-	int on = NO_INSTANCE, peer = NO_INSTANCE, c, ret, r;
+	const struct show_opts *so = &opt->table;
+	int on = opt->on, peer = opt->peer, ret, r;
+	bool keep = opt->keep, remove = opt->remove;
 	struct phyr_device_info ia, ib;
-	bool keep = false, remove = false;
-	uint64_t size = 1u << 20;
+	uint64_t size = opt->size;
 	struct phyr_dev *a, *b;
 	struct devset ds;
 
-	if (want_help(argc, argv))
-		return EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:o:p:s:", lo, NULL)) != -1) {
-		ret = 0;
-		switch (c) {
-		case 'o':
-			ret = get_instance("--on", optarg, &on);
-			break;
-		case 'p':
-			ret = get_instance("--peer", optarg, &peer);
-			break;
-		case 's':
-			ret = get_size("--size", optarg, &size);
-			break;
-		case OPT_KEEP:
-			keep = true;
-			break;
-		case OPT_REMOVE:
-			remove = true;
-			break;
-		case OPT_ALL:
-			so.max_rows = 0;
-			break;
-		case OPT_RAW:
-			so.raw = true;
-			break;
-		default:
-			return bad_option(c, argc, argv);
-		}
-		if (ret)
-			return ret;
-	}
-	ret = no_more_args(argc, argv);
-	if (ret)
-		return ret;
 	if (keep && remove)
 		return usage_error("--keep and --remove exclude each other");
 
@@ -1467,9 +1019,9 @@ static int run_link(int argc, char **argv)
 	if (ia.link_peer != ib.instance || ib.link_peer != ia.instance)
 		ret = error("INFO does not show the link");
 	if (!ret)
-		ret = link_share(a, b, size, 1, &so);
+		ret = link_share(a, b, size, 1, so);
 	if (!ret)
-		ret = link_share(b, a, size, 3, &so);
+		ret = link_share(b, a, size, 3, so);
 unlink:
 	if (keep) {
 		printf("link: left in place; remove it with: phyrctl link --remove --on %d --peer %d\n",
@@ -1509,5 +1061,8 @@ const struct command cmd_link = {
 		"      --all, --raw  table options (see alloc)\n"
 		"\n"
 		"Example: phyrctl link --on 1 --peer 2\n",
+	.options = OPT(ON) | OPT(PEER) | OPT(SIZE) | OPT(KEEP) | OPT(REMOVE) |
+		   OPTS_TABLE,
+	.size = 1u << 20,
 	.run = run_link,
 };

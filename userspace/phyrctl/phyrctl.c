@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,47 +41,21 @@ static const struct command *const commands[] = {
 
 /* ---- messages ---- */
 
-static void vmsg(const char *fmt, va_list ap)
+int message(int status, const char *fmt, ...)
 {
+	va_list ap;
+
 	fflush(stdout);
 	fprintf(stderr, "phyrctl%s%s: ", current ? " " : "",
 		current ? current->name : "");
+	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputc('\n', stderr);
-}
-
-int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmsg(fmt, ap);
-	va_end(ap);
-	if (current)
-		fprintf(stderr, "Try 'phyrctl %s --help'.\n", current->name);
-	else
-		fprintf(stderr, "Try 'phyrctl --help'.\n");
-	return EXIT_USAGE;
-}
-
-int error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmsg(fmt, ap);
-	va_end(ap);
-	return EXIT_FAIL;
-}
-
-int absent(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmsg(fmt, ap);
-	va_end(ap);
-	return EXIT_ABSENT;
+	if (status == EXIT_USAGE)
+		fprintf(stderr, "Try 'phyrctl %s%s--help'.\n",
+			current ? current->name : "", current ? " " : "");
+	return status;
 }
 
 int lib_error(void)
@@ -91,38 +66,6 @@ int lib_error(void)
 void print_help(const struct command *c, FILE *f)
 {
 	fprintf(f, "usage: phyrctl %s %s\n\n%s", c->name, c->synopsis, c->help);
-}
-
-bool want_help(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			print_help(current, stdout);
-			return true;
-		}
-	}
-	return false;
-}
-
-int bad_option(int c, int argc, char **argv)
-{
-	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] :
-							  "?";
-
-	if (c == ':')
-		return usage_error("option '%s' needs a value", arg);
-	return usage_error("unknown option '%s'", arg);
-}
-
-int no_more_args(int argc, char **argv)
-{
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
-	return EXIT_OK;
 }
 
 double now_ms(void)
@@ -227,7 +170,7 @@ int parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
-int get_size(const char *opt, const char *s, uint64_t *out)
+static int get_size(const char *opt, const char *s, uint64_t *out)
 {
 	uint64_t page = phyr_page_size();
 
@@ -240,7 +183,7 @@ int get_size(const char *opt, const char *s, uint64_t *out)
 	return EXIT_OK;
 }
 
-int get_u32(const char *opt, const char *s, uint32_t *out)
+static int get_u32(const char *opt, const char *s, uint32_t *out)
 {
 	if (parse_u32(s, out))
 		return usage_error("%s: '%s' is not a number", opt, s);
@@ -258,7 +201,7 @@ int get_instance(const char *opt, const char *s, int *out)
 	return EXIT_OK;
 }
 
-int get_region(const char *opt, const char *s, enum phyr_region *out)
+static int get_region(const char *opt, const char *s, int *out)
 {
 	if (!strcmp(s, "vram") || !strcmp(s, "VRAM"))
 		*out = PHYR_REGION_VRAM;
@@ -281,6 +224,245 @@ const char *fmt_size(uint64_t v, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%" PRIu64 " %s", v, unit[u]);
 	return buf;
+}
+
+/* ---- options ---- */
+
+enum opt_kind {
+	ARG_FLAG,	/* sets a bool */
+	ARG_SET,	/* sets an int to .value */
+	ARG_INSTANCE,	/* int */
+	ARG_INSTANCES,	/* appends to a struct instances (repeatable) */
+	ARG_SIZE,	/* uint64_t, a nonzero multiple of the page size */
+	ARG_U32,	/* uint32_t within .min and .max (.max 0: no limit) */
+	ARG_REGION,	/* int: vram or system */
+	ARG_STRING,	/* const char * */
+};
+
+struct opt_def {
+	const char *name;
+	char short_name;
+	enum opt_kind kind;
+	size_t field;		/* offset in struct opts */
+	int value;		/* ARG_SET */
+	uint32_t min, max;	/* ARG_U32 */
+	const char *limits;	/* message when outside them */
+};
+
+#define FIELD(f) offsetof(struct opts, f)
+
+/*
+ * Every option of every command. A name may stand twice with different
+ * meanings ("--from" is an instance for copy, a source for import) as long
+ * as no command takes both.
+ */
+static const struct opt_def opt_defs[O_COUNT] = {
+	[O_ON] = { "on", 'o', ARG_INSTANCE, FIELD(on) },
+	[O_FROM] = { "from", 'f', ARG_INSTANCE, FIELD(on) },
+	[O_SOURCE] = { "from", 'f', ARG_STRING, FIELD(source) },
+	[O_TO] = { "to", 't', ARG_INSTANCE, FIELD(to) },
+	[O_INTO] = { "into", 'i', ARG_INSTANCE, FIELD(to) },
+	[O_INTO_ALL] = { "into", 'i', ARG_INSTANCES, FIELD(peers) },
+	[O_PEER] = { "peer", 'p', ARG_INSTANCE, FIELD(peer) },
+	[O_EXPORT_TO] = { "export-to", 'e', ARG_INSTANCES, FIELD(peers) },
+	[O_IMPORT_TO] = { "import-to", 'i', ARG_INSTANCES, FIELD(peers) },
+	[O_SIZE] = { "size", 's', ARG_SIZE, FIELD(size) },
+	[O_VRAM] = { "vram", 0, ARG_SET, FIELD(region), PHYR_REGION_VRAM },
+	[O_SYSTEM] = { "system", 0, ARG_SET, FIELD(region), PHYR_REGION_SYSTEM },
+	[O_SRC] = { "src", 0, ARG_REGION, FIELD(src) },
+	[O_DST] = { "dst", 0, ARG_REGION, FIELD(dst) },
+	[O_SEED] = { "seed", 0, ARG_U32, FIELD(seed) },
+	[O_EVICT] = { "evict", 0, ARG_FLAG, FIELD(evict) },
+	[O_SHOW] = { "show", 'S', ARG_FLAG, FIELD(show) },
+	[O_VERIFY] = { "verify", 'V', ARG_FLAG, FIELD(verify) },
+	[O_NO_VERIFY] = { "no-verify", 0, ARG_FLAG, FIELD(no_verify) },
+	[O_HOLD] = { "hold", 0, ARG_U32, FIELD(hold) },
+	[O_ALL] = { "all", 0, ARG_SET, FIELD(table.max_rows), 0 },
+	[O_RAW] = { "raw", 0, ARG_FLAG, FIELD(table.raw) },
+	[O_EXPECT] = { "expect", 0, ARG_U32, FIELD(expect) },
+	[O_FD] = { "fd", 0, ARG_U32, FIELD(fd) },
+	[O_FD_NUMBER] = { "fd-number", 0, ARG_U32, FIELD(fd_number),
+			  .min = 3, .max = 1000, .limits = "use 3 to 1000" },
+	[O_WRITE] = { "write", 0, ARG_U32, FIELD(write) },
+	[O_FILL] = { "fill", 0, ARG_FLAG, FIELD(fill) },
+	[O_KEEP] = { "keep", 0, ARG_FLAG, FIELD(keep) },
+	[O_REMOVE] = { "remove", 0, ARG_FLAG, FIELD(remove) },
+	[O_ITERATIONS] = { "iterations", 0, ARG_U32, FIELD(iterations),
+			   .min = 1, .limits = "at least 1" },
+	[O_CYCLES] = { "cycles", 0, ARG_U32, FIELD(cycles),
+		       .min = 1, .limits = "at least 1" },
+	[O_NODE] = { "node", 0, ARG_STRING, FIELD(node) },
+	[O_WIDTH] = { "width", 0, ARG_U32, FIELD(width),
+		      .min = 1, .max = 16384, .limits = "1 to 16384" },
+	[O_HEIGHT] = { "height", 0, ARG_U32, FIELD(height),
+		       .min = 1, .max = 16384, .limits = "1 to 16384" },
+	[O_VERBOSE] = { "verbose", 'v', ARG_FLAG, FIELD(verbose) },
+	[O_NO_LINK] = { "no-link", 0, ARG_FLAG, FIELD(no_link) },
+	[O_NO_GBM] = { "no-gbm", 0, ARG_FLAG, FIELD(no_gbm) },
+};
+
+/* the help of the running command, when -h or --help comes before "--" */
+static bool want_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			print_help(current, stdout);
+			return true;
+		}
+	}
+	return false;
+}
+
+static int add_instance(const char *opt, const char *arg,
+			struct instances *l)
+{
+	int ret;
+
+	if (l->n >= MAX_DEVS)
+		return usage_error("%s: too many", opt);
+	ret = get_instance(opt, arg, &l->v[l->n]);
+	if (!ret)
+		l->n++;
+	return ret;
+}
+
+/* store the value of option @d, given as @arg, in @o */
+static int apply_option(const struct opt_def *d, const char *arg,
+			struct opts *o)
+{
+	void *f = (char *)o + d->field;
+	char opt[32];
+	int ret;
+
+	snprintf(opt, sizeof(opt), "--%s", d->name);
+	switch (d->kind) {
+	case ARG_FLAG:
+		*(bool *)f = true;
+		return EXIT_OK;
+	case ARG_SET:
+		*(int *)f = d->value;
+		return EXIT_OK;
+	case ARG_INSTANCE:
+		return get_instance(opt, arg, f);
+	case ARG_INSTANCES:
+		return add_instance(opt, arg, f);
+	case ARG_SIZE:
+		return get_size(opt, arg, f);
+	case ARG_REGION:
+		return get_region(opt, arg, f);
+	case ARG_STRING:
+		*(const char **)f = arg;
+		return EXIT_OK;
+	case ARG_U32:
+		break;
+	}
+	ret = get_u32(opt, arg, f);
+	if (!ret && (*(uint32_t *)f < d->min ||
+		     (d->max && *(uint32_t *)f > d->max)))
+		ret = usage_error("%s: %s", opt, d->limits);
+	return ret;
+}
+
+/* the option a short letter stands for in @c, or -1 */
+static int short_option(const struct command *c, int letter)
+{
+	int id;
+
+	for (id = 0; id < O_COUNT; id++)
+		if ((c->options & (UINT64_C(1) << id)) &&
+		    opt_defs[id].short_name == letter)
+			return id;
+	return -1;
+}
+
+/* getopt_long()'s tables for the options of @c */
+static void getopt_tables(const struct command *c, struct option *lo,
+			  char *so)
+{
+	int id, n = 0;
+
+	*so++ = '+';
+	*so++ = ':';
+	for (id = 0; id < O_COUNT; id++) {
+		const struct opt_def *d = &opt_defs[id];
+		bool arg = d->kind != ARG_FLAG && d->kind != ARG_SET;
+
+		if (!(c->options & (UINT64_C(1) << id)))
+			continue;
+		lo[n++] = (struct option){ d->name, arg ? required_argument :
+						 no_argument, NULL, 256 + id };
+		if (d->short_name) {
+			*so++ = d->short_name;
+			if (arg)
+				*so++ = ':';
+		}
+	}
+	lo[n] = (struct option){ NULL, 0, NULL, 0 };
+	*so = '\0';
+}
+
+static void opts_init(const struct command *c, struct opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->on = o->to = o->peer = NO_INSTANCE;
+	o->size = c->size ? c->size : 4u << 20;
+	o->seed = c->seed ? c->seed : 1;
+	o->table.max_rows = c->rows ? c->rows : SHOW_DEFAULT_ROWS;
+	o->fd_number = 3;
+	o->iterations = 8;
+	o->cycles = 50;
+	o->width = 256;
+	o->height = 64;
+}
+
+#define EXIT_HELP (-1)	/* help printed */
+
+/*
+ * Parse the options of @c in @argv[1..]; EXIT_OK, EXIT_HELP or EXIT_USAGE
+ * (message printed).
+ */
+static int parse_options(const struct command *c, int argc, char **argv,
+			 struct opts *o)
+{
+	struct option lo[O_COUNT + 1];
+	char so[3 * O_COUNT + 3];
+	const char *arg;
+	int ch, id, ret;
+
+	opts_init(c, o);
+	if (want_help(argc, argv))
+		return EXIT_HELP;
+	getopt_tables(c, lo, so);
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		id = ch >= 256 ? ch - 256 : short_option(c, ch);
+		if (ch == ':' || ch == '?' || id < 0) {
+			arg = optind > 0 && optind <= argc ? argv[optind - 1] :
+							     "?";
+			if (ch == ':')
+				return usage_error("option '%s' needs a value",
+						   arg);
+			return usage_error("unknown option '%s'", arg);
+		}
+		ret = apply_option(&opt_defs[id], optarg, o);
+		if (ret)
+			return ret;
+		o->given |= UINT64_C(1) << id;
+	}
+	if (optind >= argc)
+		return EXIT_OK;
+	if (!c->takes_command)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (strcmp(argv[optind - 1], "--"))
+		return usage_error("unexpected argument '%s' (a command to run goes after --)",
+				   argv[optind]);
+	o->cmd = &argv[optind];
+	return EXIT_OK;
 }
 
 /* ---- devices ---- */
@@ -397,29 +579,17 @@ enum phyr_region devs_region(const struct devset *ds, int instance, int want)
 
 /* ---- objects and checks ---- */
 
-int fill_cpu(struct phyr_dev *dev, uint32_t handle, uint64_t size,
-	     uint32_t seed)
+/* map @handle for the CPU and allocate a buffer of one chunk */
+static int map_chunked(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+		       unsigned char **map, unsigned char **buf)
 {
-	unsigned char *map;
-	void *buf;
-	uint64_t off, n;
-
-	if (phyr_bo_map(dev, handle, size, (void **)&map))
+	if (phyr_bo_map(dev, handle, size, (void **)map))
 		return lib_error();
-	buf = malloc(size < CHUNK ? size : CHUNK);
-	if (!buf) {
-		phyr_bo_unmap(map, size);
-		return error("out of memory");
-	}
-	/* whole chunks: the mapping may be uncached or write-combined */
-	for (off = 0; off < size; off += n) {
-		n = size - off < CHUNK ? size - off : CHUNK;
-		phyr_pattern_fill(buf, n, seed, off);
-		memcpy(map + off, buf, n);
-	}
-	free(buf);
-	phyr_bo_unmap(map, size);
-	return EXIT_OK;
+	*buf = malloc(size < CHUNK ? size : CHUNK);
+	if (*buf)
+		return EXIT_OK;
+	phyr_bo_unmap(*map, size);
+	return error("out of memory");
 }
 
 int obj_create_filled(struct phyr_dev *dev, uint64_t size,
@@ -478,43 +648,79 @@ int verify_mem(const void *mem, uint64_t size, uint32_t seed,
 			    bad ? ((const uint8_t *)mem)[first] : 0);
 }
 
-int verify_cpu(struct phyr_dev *dev, uint32_t handle, uint64_t size,
-	       uint32_t seed, const char *what)
-{
-	uint64_t off, n, pos = 0;
-	size_t bad = 0, b, first;
-	unsigned char *map, *buf;
-	uint8_t got = 0;
+/* the count of bad bytes and the first of them, over the chunks of a check */
+struct check {
+	size_t bad;
+	uint64_t pos;
+	uint8_t got;
+};
 
-	if (phyr_bo_map(dev, handle, size, (void **)&map))
-		return lib_error();
-	buf = malloc(size < CHUNK ? size : CHUNK);
-	if (!buf) {
-		phyr_bo_unmap(map, size);
-		return error("out of memory");
+static void check_chunk(struct check *c, const unsigned char *buf,
+			uint64_t n, uint32_t seed, uint64_t off)
+{
+	size_t first = 0, b;
+
+	b = phyr_pattern_check(buf, n, seed, off, &first);
+	if (b && !c->bad) {
+		c->pos = off + first;
+		c->got = buf[first];
 	}
+	c->bad += b;
+}
+
+/*
+ * Through a CPU mapping, in whole chunks (it may be uncached or
+ * write-combined): write the pattern, or with @c, read it back and check.
+ */
+static int cpu_pass(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+		    uint32_t seed, struct check *c)
+{
+	unsigned char *map, *buf;
+	uint64_t off, n;
+	int ret;
+
+	ret = map_chunked(dev, handle, size, &map, &buf);
+	if (ret)
+		return ret;
 	for (off = 0; off < size; off += n) {
 		n = size - off < CHUNK ? size - off : CHUNK;
-		memcpy(buf, map + off, n);
-		b = phyr_pattern_check(buf, n, seed, off, &first);
-		if (b && !bad) {
-			pos = off + first;
-			got = buf[first];
+		if (c) {
+			memcpy(buf, map + off, n);
+			check_chunk(c, buf, n, seed, off);
+		} else {
+			phyr_pattern_fill(buf, n, seed, off);
+			memcpy(map + off, buf, n);
 		}
-		bad += b;
 	}
 	free(buf);
 	phyr_bo_unmap(map, size);
-	return report_check(what, size, bad, pos, seed, got);
+	return EXIT_OK;
+}
+
+int fill_cpu(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+	     uint32_t seed)
+{
+	return cpu_pass(dev, handle, size, seed, NULL);
+}
+
+int verify_cpu(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+	       uint32_t seed, const char *what)
+{
+	struct check c = { 0 };
+	int ret;
+
+	ret = cpu_pass(dev, handle, size, seed, &c);
+	if (ret)
+		return ret;
+	return report_check(what, size, c.bad, c.pos, seed, c.got);
 }
 
 int verify_dma(struct phyr_dev *dev, uint32_t handle, uint64_t size,
 	       uint32_t seed, const char *what)
 {
-	uint64_t off, n, pos = 0;
-	size_t bad = 0, b, first;
+	struct check c = { 0 };
 	unsigned char *buf;
-	uint8_t got = 0;
+	uint64_t off, n;
 	int ret = EXIT_OK;
 
 	/* zeroed: the kernel fills it, valgrind must see defined bytes */
@@ -527,17 +733,12 @@ int verify_dma(struct phyr_dev *dev, uint32_t handle, uint64_t size,
 			ret = lib_error();
 			break;
 		}
-		b = phyr_pattern_check(buf, n, seed, off, &first);
-		if (b && !bad) {
-			pos = off + first;
-			got = buf[first];
-		}
-		bad += b;
+		check_chunk(&c, buf, n, seed, off);
 	}
 	free(buf);
 	if (ret)
 		return ret;
-	return report_check(what, size, bad, pos, seed, got);
+	return report_check(what, size, c.bad, c.pos, seed, c.got);
 }
 
 int fill_dma(struct phyr_dev *dev, uint32_t handle, uint64_t size,
@@ -597,6 +798,21 @@ void table_summary(const struct phyr_ranges *t, char *buf, size_t len)
 		 !mmio ? "" : mmio == t->count ? ", mmio" : ", partly mmio");
 }
 
+int import_summary(struct phyr_dev *dev, uint32_t handle, const char *noun,
+		   char *buf, size_t len)
+{
+	struct phyr_ranges t;
+	char sum[192];
+
+	if (phyr_bo_ranges(dev, handle, &t))
+		return lib_error();
+	table_summary(&t, sum, sizeof(sum));
+	snprintf(buf, len, "%u %s%s, %s", t.count, noun,
+		 t.count == 1 ? "" : "s", sum);
+	phyr_ranges_free(&t);
+	return EXIT_OK;
+}
+
 int show_ranges(struct phyr_dev *dev, uint32_t handle,
 		const struct show_opts *o, struct phyr_ranges *out)
 {
@@ -646,17 +862,14 @@ int show_ranges(struct phyr_dev *dev, uint32_t handle,
 
 /* ---- list ---- */
 
-static int run_list(int argc, char **argv)
+static int run_list(const struct opts *o)
 {
 	struct phyr_device_info *d;
 	char vgem[64], s[32], base[32], peer[16];
 	int i, nvram = 0, nlinked = 0, ret;
 	struct devset *ds;
 
-	if (want_help(argc, argv))
-		return EXIT_OK;
-	if (argc > 1)
-		return usage_error("unexpected argument '%s'", argv[1]);
+	(void)o;
 	ds = calloc(1, sizeof(*ds));
 	if (!ds)
 		return error("out of memory");
@@ -729,6 +942,8 @@ static const struct command *find_command(const char *name)
 int main(int argc, char **argv)
 {
 	const struct command *c;
+	struct opts o;
+	int ret;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -753,5 +968,8 @@ int main(int argc, char **argv)
 	if (!c)
 		return usage_error("unknown command '%s'", argv[1]);
 	current = c;
-	return c->run(argc - 1, argv + 1);
+	ret = parse_options(c, argc - 1, argv + 1, &o);
+	if (ret)
+		return ret == EXIT_HELP ? EXIT_OK : ret;
+	return c->run(&o);
 }

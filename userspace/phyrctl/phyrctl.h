@@ -20,12 +20,19 @@
 #define MAX_DEVS	64
 #define NO_INSTANCE	(-1)
 
+struct opts;
+
 struct command {
 	const char *name;
 	const char *synopsis;	/* options, one line or more */
 	const char *summary;	/* one line for the command list */
 	const char *help;	/* what it does and its options */
-	int (*run)(int argc, char **argv);
+	uint64_t options;	/* OPT() bits of the options it takes */
+	bool takes_command;	/* a command to run may follow "--" */
+	uint64_t size;		/* default --size (0: 4 MiB) */
+	uint32_t seed;		/* default --seed (0: 1) */
+	int rows;		/* default table rows (0: SHOW_DEFAULT_ROWS) */
+	int (*run)(const struct opts *o);
 };
 
 extern const struct command cmd_list, cmd_alloc, cmd_export, cmd_import,
@@ -42,20 +49,17 @@ extern const char *check_indent;
 extern const char *note_indent;
 
 void print_help(const struct command *c, FILE *f);
-/* "phyrctl CMD: ..." and a hint; returns EXIT_USAGE */
-int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "phyrctl CMD: ..."; returns EXIT_FAIL */
-int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "phyrctl CMD: ..."; returns EXIT_ABSENT */
-int absent(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "phyrctl CMD: ..." on stderr; returns @status */
+int message(int status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* the same and a hint to --help; returns EXIT_USAGE */
+#define usage_error(...)	message(EXIT_USAGE, __VA_ARGS__)
+/* returns EXIT_FAIL */
+#define error(...)		message(EXIT_FAIL, __VA_ARGS__)
+/* returns EXIT_ABSENT */
+#define absent(...)		message(EXIT_ABSENT, __VA_ARGS__)
 /* report phyr_last_error(); returns EXIT_FAIL */
 int lib_error(void);
-/* true when --help or -h is among the arguments: help printed */
-bool want_help(int argc, char **argv);
-/* after getopt_long() returned @c, unknown or without its value */
-int bad_option(int c, int argc, char **argv);
-/* EXIT_USAGE when arguments are left after the options */
-int no_more_args(int argc, char **argv);
 /* a monotonic clock in milliseconds */
 double now_ms(void);
 
@@ -63,11 +67,8 @@ double now_ms(void);
 
 int parse_size(const char *s, uint64_t *out);
 int parse_u32(const char *s, uint32_t *out);
-/* parse_size() and a page-multiple check; messages; EXIT_OK or EXIT_USAGE */
-int get_size(const char *opt, const char *s, uint64_t *out);
-int get_u32(const char *opt, const char *s, uint32_t *out);
+/* an instance number; messages name @opt; EXIT_OK or EXIT_USAGE */
 int get_instance(const char *opt, const char *s, int *out);
-int get_region(const char *opt, const char *s, enum phyr_region *out);
 const char *fmt_size(uint64_t v, char *buf, size_t len);
 
 /* ---- devices ---- */
@@ -141,6 +142,51 @@ int show_ranges(struct phyr_dev *dev, uint32_t handle,
 		const struct show_opts *o, struct phyr_ranges *out);
 /* one word for what a table says: "p2p via host-bridge" etc. */
 void table_summary(const struct phyr_ranges *t, char *buf, size_t len);
+/* "N @noun(s), <summary>" of the table of @handle on @dev; exit status */
+int import_summary(struct phyr_dev *dev, uint32_t handle, const char *noun,
+		   char *buf, size_t len);
+
+/* ---- options (one table in phyrctl.c; each command lists its own) ---- */
+
+enum opt_id {
+	O_ON, O_FROM, O_SOURCE, O_TO, O_INTO, O_INTO_ALL, O_PEER,
+	O_EXPORT_TO, O_IMPORT_TO, O_SIZE, O_VRAM, O_SYSTEM, O_SRC, O_DST,
+	O_SEED, O_EVICT, O_SHOW, O_VERIFY, O_NO_VERIFY, O_HOLD, O_ALL, O_RAW,
+	O_EXPECT, O_FD, O_FD_NUMBER, O_WRITE, O_FILL, O_KEEP, O_REMOVE,
+	O_ITERATIONS, O_CYCLES, O_NODE, O_WIDTH, O_HEIGHT, O_VERBOSE,
+	O_NO_LINK, O_NO_GBM,
+	O_COUNT
+};
+
+#define OPT(id)		(UINT64_C(1) << (O_##id))
+#define OPTS_TABLE	(OPT(ALL) | OPT(RAW))
+
+struct instances {
+	int n;
+	int v[MAX_DEVS];
+};
+
+/* what the command line said, defaults filled in */
+struct opts {
+	uint64_t given;			/* OPT() bits of the options seen */
+	int on, to, peer;		/* NO_INSTANCE when not given */
+	struct instances peers;		/* --export-to, --import-to, --into */
+	const char *source;		/* import --from */
+	const char *node;		/* gbm-import --node */
+	uint64_t size;
+	int region, src, dst;		/* enum phyr_region, 0: default */
+	uint32_t seed, hold, expect, fd, fd_number, write;
+	uint32_t iterations, cycles, width, height;
+	bool evict, show, verify, no_verify, fill, keep, remove;
+	bool verbose, no_link, no_gbm;
+	struct show_opts table;
+	char **cmd;			/* export: what follows "--" */
+};
+
+static inline bool opt_given(const struct opts *o, enum opt_id id)
+{
+	return o->given & (UINT64_C(1) << id);
+}
 
 /* ---- GBM (gbm.c) ---- */
 

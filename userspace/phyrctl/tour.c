@@ -5,7 +5,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,14 +12,6 @@
 #include <string.h>
 
 #include "phyrctl.h"
-
-enum {
-	OPT_NO_LINK = 256,
-	OPT_NO_GBM,
-	OPT_ALL,
-	OPT_RAW,
-	OPT_VERBOSE,
-};
 
 #define SEED 11
 
@@ -289,72 +280,17 @@ static int step_gbm(struct tour *t, bool verbose)
 	return gbm_import(&t->b, 1, &o);
 }
 
-static int run_tour(int argc, char **argv)
+static int run_tour(const struct opts *opt)
 {
-	static const struct option lo[] = {
-		{ "on", required_argument, NULL, 'o' },
-		{ "to", required_argument, NULL, 't' },
-		{ "size", required_argument, NULL, 's' },
-		{ "no-link", no_argument, NULL, OPT_NO_LINK },
-		{ "no-gbm", no_argument, NULL, OPT_NO_GBM },
-		{ "all", no_argument, NULL, OPT_ALL },
-		{ "raw", no_argument, NULL, OPT_RAW },
-		{ "verbose", no_argument, NULL, OPT_VERBOSE },
-		{ NULL, 0, NULL, 0 }
-	};
-	int on = NO_INSTANCE, to = NO_INSTANCE, c, ret;
-	bool link = true, gbm = true, verbose = false;
+	int on = opt->on, to = opt->to, ret;
 	struct tour *t;
 
-	if (want_help(argc, argv))
-		return EXIT_OK;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return error("out of memory");
-	t->size = 4u << 20;
-	t->so.max_rows = 8;
+	t->size = opt->size;
+	t->so = opt->table;
 	t->so.indent = "   ";
-	optind = 1;
-	opterr = 0;
-	ret = EXIT_OK;
-	while (!ret && (c = getopt_long(argc, argv, "+:o:t:s:v", lo, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			ret = get_instance("--on", optarg, &on);
-			break;
-		case 't':
-			ret = get_instance("--to", optarg, &to);
-			break;
-		case 's':
-			ret = get_size("--size", optarg, &t->size);
-			break;
-		case OPT_NO_LINK:
-			link = false;
-			break;
-		case OPT_NO_GBM:
-			gbm = false;
-			break;
-		case OPT_ALL:
-			t->so.max_rows = 0;
-			break;
-		case OPT_RAW:
-			t->so.raw = true;
-			break;
-		case 'v':
-		case OPT_VERBOSE:
-			verbose = true;
-			break;
-		default:
-			ret = bad_option(c, argc, argv);
-			break;
-		}
-	}
-	if (!ret)
-		ret = no_more_args(argc, argv);
-	if (ret) {
-		free(t);
-		return ret;
-	}
 
 	check_indent = "   ";
 	note_indent = "   ";
@@ -387,10 +323,10 @@ static int run_tour(int argc, char **argv)
 		phyr_bo_close(t->a, t->o.handle);
 	if (t->ih && t->b != t->a)
 		phyr_bo_close(t->b, t->ih);
-	if (link)
+	if (!opt->no_link)
 		result(t, step_link(t));
-	if (gbm)
-		result(t, step_gbm(t, verbose));
+	if (!opt->no_gbm)
+		result(t, step_gbm(t, opt->verbose));
 
 	printf("\ntour: %s, %d step%s", t->failed ? "FAILED" : "OK", t->step,
 	       t->step == 1 ? "" : "s");
@@ -433,5 +369,8 @@ const struct command cmd_tour = {
 		"      --no-gbm    leave out step 7\n"
 		"  -v, --verbose   show what Mesa prints while it looks for a driver\n"
 		"      --all, --raw  table options (see alloc)\n",
+	.options = OPT(ON) | OPT(TO) | OPT(SIZE) | OPT(NO_LINK) | OPT(NO_GBM) |
+		   OPT(VERBOSE) | OPTS_TABLE,
+	.rows = 8,
 	.run = run_tour,
 };
