@@ -196,6 +196,17 @@ void igt_install_exit_handler(igt_exit_handler_t fn);
 	     __igt_subtest_group_restore(igt_unique(__save), \
 					 igt_unique(__desc)))
 
+/*
+ * Run the body in num_children child processes (child is the index); an
+ * assertion failing in a child ends that child only. igt_waitchildren()
+ * then fails the subtest if any child failed.
+ */
+bool __igt_fork(void);
+#define igt_fork(child, num_children) \
+	for (int child = 0; child < (num_children); child++) \
+		for (; __igt_fork(); exit(0))
+void igt_waitchildren(void);
+
 /* ---- requirements ---- */
 
 #define igt_skip_check(E, F...) \

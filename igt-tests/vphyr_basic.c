@@ -36,6 +36,11 @@
  * Description: What the CPU writes through a mapping of a VRAM object the
  *	device reads by DMA address, and the other way round.
  *
+ * SUBTEST: large-object
+ * Description: One object of all the VRAM of the largest instance (1 GiB
+ *	with the default VM) is one or two device-local ranges; the CPU and
+ *	the device see each other's writes to its first and last page.
+ *
  * SUBTEST: ranges-truncated
  * Description: Reading the ranges into a short array reports the full
  *	count and writes only the entries there is room for.
@@ -64,7 +69,7 @@
 IGT_TEST_DESCRIPTION("vphyr GEM objects: creation, mapping, ranges, DMA, eviction");
 
 #define OBJ_PAGES		16
-#define LEAK_CYCLES		256
+#define LEAK_CYCLES		512
 #define LEAK_OPEN_CYCLES	64
 
 static struct vphyr_env env;
@@ -197,6 +202,56 @@ static void test_mmap_dma(int idx, uint32_t flags)
 	vphyr_assert_pattern("bytes after a short DMA write", buf + poff + plen,
 			     size - poff - plen, 2, poff + plen);
 
+	free(buf);
+	munmap(map, size);
+	gem_close(fd, h);
+}
+
+/* All the VRAM of the instance with the most, in one object. */
+static void test_large_object(void)
+{
+	int idx = env.vram[0], i, fd;
+	unsigned char *map, *buf;
+	struct vphyr_expect x;
+	struct vphyr_table t;
+	uint64_t size, last;
+	uint32_t h;
+
+	for (i = 1; i < env.nvram; i++)
+		if (env.dev[env.vram[i]].info.vram_size >
+		    env.dev[idx].info.vram_size)
+			idx = env.vram[i];
+	fd = env.dev[idx].fd;
+	size = env.dev[idx].info.vram_size & ~(env.page - 1);
+	igt_assert_f(size >= 2 * env.page, "%s: VRAM of 0x%llx bytes\n",
+		     env.dev[idx].name, (unsigned long long)size);
+	last = size - env.page;
+	igt_info("%s: one object of 0x%llx bytes\n", env.dev[idx].name,
+		 (unsigned long long)size);
+
+	h = vphyr_gem_create(fd, size, VPHYR_GEM_VRAM);
+	vphyr_get_table(fd, h, &t);
+	vphyr_expect_own(&x, idx, VPHYR_PLACE_VRAM, size);
+	x.max_ranges = 2;
+	vphyr_check_table(&env, "an object of all the VRAM", &t, &x);
+	vphyr_table_fini(&t);
+
+	map = vphyr_gem_mmap(fd, h, size);
+	buf = malloc(env.page);
+	igt_assert(buf);
+	vphyr_fill(map, env.page, 27, 0);
+	vphyr_fill(map + last, env.page, 27, last);
+	vphyr_check_dma("DMA read of the first page", fd, h, 0, env.page, 27);
+	vphyr_check_dma("DMA read of the last page", fd, h, last, env.page, 27);
+
+	vphyr_write_dma(fd, h, 0, env.page, 28);
+	memcpy(buf, map, env.page);
+	vphyr_assert_pattern("CPU view of a DMA write to the first page", buf,
+			     env.page, 28, 0);
+	vphyr_write_dma(fd, h, last, env.page, 28);
+	memcpy(buf, map + last, env.page);
+	vphyr_assert_pattern("CPU view of a DMA write to the last page", buf,
+			     env.page, 28, last);
 	free(buf);
 	munmap(map, size);
 	gem_close(fd, h);
@@ -483,6 +538,12 @@ igt_main
 		for (int i = 0; i < env.nvram; i++)
 			igt_dynamic(env.dev[env.vram[i]].name)
 				test_mmap_dma(env.vram[i], VPHYR_GEM_VRAM);
+	}
+
+	igt_describe("An object of all the VRAM maps and reaches its last page.");
+	igt_subtest("large-object") {
+		vphyr_require_vram(&env, 1);
+		test_large_object();
 	}
 
 	igt_describe("A short range array gets the full count and only what fits.");

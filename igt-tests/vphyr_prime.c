@@ -38,6 +38,12 @@
  *	memory through the exporter's scatterlist; DMA reads and writes match
  *	vgem's CPU mapping.
  *
+ * SUBTEST: udmabuf-to-vphyr
+ * Description: A udmabuf (memfd pages turned into a dma-buf by an exporter
+ *	that knows nothing of phyr) imported into each instance maps as host
+ *	memory through the exporter's scatterlist; DMA reads and writes match
+ *	the memfd's mapping.
+ *
  * SUBTEST: vphyr-to-vgem
  * Description: vphyr objects imported into vgem, which cannot reach VRAM:
  *	a VRAM object moves to system memory with its data.
@@ -51,14 +57,21 @@
  * Description: Hundreds of export, import, map and close cycles leave no
  *	file descriptor or handle behind on either side.
  */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+
+#include <linux/udmabuf.h>
 
 #include "igt_vphyr.h"
 
 IGT_TEST_DESCRIPTION("vphyr dma-buf sharing: PRIME, P2P, vgem, IOMMU, eviction");
 
 #define OBJ_PAGES		16
-#define LEAK_PRIME_CYCLES	128
+#define LEAK_PRIME_CYCLES	200
+#define UDMABUF_SIZE		(1u << 20)
+#define UDMABUF_DEV		"/dev/udmabuf"
 
 static struct vphyr_env env;
 
@@ -258,6 +271,62 @@ static void test_vgem_to_vphyr(int idx)
 	gem_close(fd, ih);
 	munmap(map, bo.size);
 	gem_close(env.vgem, bo.handle);
+}
+
+/* A dma-buf of memfd pages, mapped for the CPU at *map. */
+static int udmabuf_new(uint64_t size, unsigned char **map)
+{
+	struct udmabuf_create c = {
+		.flags = UDMABUF_FLAGS_CLOEXEC, .offset = 0, .size = size,
+	};
+	int dev, memfd, dmabuf;
+
+	dev = open(UDMABUF_DEV, O_RDWR | O_CLOEXEC);
+	igt_assert_f(dev >= 0, "open %s: %s\n", UDMABUF_DEV, strerror(errno));
+	memfd = memfd_create("vphyr-udmabuf", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	igt_assert_f(memfd >= 0, "memfd_create: %s\n", strerror(errno));
+	igt_assert_f(!ftruncate(memfd, size), "ftruncate: %s\n",
+		     strerror(errno));
+	/* udmabuf takes only memfds that cannot shrink */
+	igt_assert_f(!fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK),
+		     "F_SEAL_SHRINK: %s\n", strerror(errno));
+	*map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	igt_assert_f(*map != MAP_FAILED, "mmap of the memfd: %s\n",
+		     strerror(errno));
+	c.memfd = memfd;
+	dmabuf = ioctl(dev, UDMABUF_CREATE, &c);
+	igt_assert_f(dmabuf >= 0, "UDMABUF_CREATE: %s\n", strerror(errno));
+	close(memfd);
+	close(dev);
+	return dmabuf;
+}
+
+static void test_udmabuf_to_vphyr(int idx)
+{
+	int fd = env.dev[idx].fd, dmabuf;
+	struct vphyr_expect x;
+	struct vphyr_table t;
+	unsigned char *map;
+	uint32_t ih;
+
+	dmabuf = udmabuf_new(UDMABUF_SIZE, &map);
+	vphyr_fill(map, UDMABUF_SIZE, 43, 0);
+	ih = prime_fd_to_handle(fd, dmabuf);
+
+	vphyr_get_table(fd, ih, &t);
+	vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0,
+			 VPHYR_VIA_BIT(VPHYR_RANGE_VIA_SG), UDMABUF_SIZE);
+	vphyr_check_table(&env, "udmabuf imported", &t, &x);
+	igt_assert_eq_u32(t.q.generation, 0);
+	vphyr_table_fini(&t);
+
+	vphyr_check_dma("DMA read of a udmabuf", fd, ih, 0, UDMABUF_SIZE, 43);
+	vphyr_write_dma(fd, ih, 0, UDMABUF_SIZE, 44);
+	vphyr_assert_pattern("the memfd's view of a DMA write", map,
+			     UDMABUF_SIZE, 44, 0);
+	gem_close(fd, ih);
+	close(dmabuf);
+	munmap(map, UDMABUF_SIZE);
 }
 
 static void test_vphyr_to_vgem(int idx, uint32_t flags)
@@ -475,6 +544,16 @@ igt_main
 		for (int i = 0; i < env.ndev; i++)
 			igt_dynamic_f("to-%s", env.dev[i].name)
 				test_vgem_to_vphyr(i);
+	}
+
+	igt_describe("udmabufs imported into vphyr map as host memory.");
+	igt_subtest_with_dynamic("udmabuf-to-vphyr") {
+		vphyr_require_dev(&env);
+		igt_require_f(access(UDMABUF_DEV, R_OK | W_OK) == 0,
+			      "no %s: %s\n", UDMABUF_DEV, strerror(errno));
+		for (int i = 0; i < env.ndev; i++)
+			igt_dynamic_f("to-%s", env.dev[i].name)
+				test_udmabuf_to_vphyr(i);
 	}
 
 	igt_describe("vphyr objects imported into vgem end up in system memory.");

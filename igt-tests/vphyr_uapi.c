@@ -196,7 +196,7 @@ static void test_create_vram_too_big(int idx)
 static void test_create_vram_enospc(int idx)
 {
 	uint64_t vs = env.dev[idx].info.vram_size, chunk, total = 0;
-	int fd = vphyr_open_again(&env, idx), n = 0, ret;
+	int fd = vphyr_open_again(&env, idx), n = 0, i, ret;
 	bool full = false;
 	uint32_t *hs, h;
 
@@ -234,7 +234,10 @@ static void test_create_vram_enospc(int idx)
 		 (unsigned long long)vs);
 	igt_assert_f(full, "never got ENOSPC after %d objects\n", n);
 	igt_assert(total > 0);
-	/* closing the file frees every object; the space comes back */
+	/* every handle closes, then the file; the space comes back */
+	for (i = 0; i < n; i++)
+		assert_ret(__vphyr_gem_close(fd, hs[i]), 0, "closing handle %u",
+			   hs[i]);
 	close(fd);
 	free(hs);
 	fd = env.dev[idx].fd;
@@ -347,6 +350,10 @@ static void ranges_efault(int fd, uint32_t flags)
 	uint32_t h;
 
 	h = vphyr_gem_create(fd, obj_size(), flags);
+	memset(&q, 0, sizeof(q));
+	q.handle = h;
+	assert_ret(__vphyr_gem_ranges(fd, &q), 0, "counting the ranges");
+	igt_assert_f(q.count > 0, "an object without ranges\n");
 	memset(&q, 0, sizeof(q));
 	q.handle = h;
 	q.count = 1;

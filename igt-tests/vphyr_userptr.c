@@ -13,30 +13,60 @@
  * Test category: functionality test
  *
  * SUBTEST: userptr-basic
- * Description: Objects of 1, 3 and 16 pages, touched or not, are host
- *	memory with placement USERPTR, every range flagged IC_HOST | PINNED,
- *	lengths adding up to the size.
+ * Description: Objects of 1, 3 and 16 pages, touched or not, and of 4
+ *	pages inside a larger mapping, are host memory with placement
+ *	USERPTR, every range flagged IC_HOST | PINNED, lengths adding up to
+ *	the size; two objects of the same memory have the same ranges.
  *
  * SUBTEST: userptr-dma
  * Description: The device reads by DMA what the CPU wrote into the user
- *	memory, before and after GEM_USERPTR, and the CPU reads there what
- *	the device wrote, a short unaligned write included.
+ *	memory, before and after GEM_USERPTR and at an unaligned offset, and
+ *	the CPU reads there what the device wrote, a short unaligned write
+ *	included; memory never touched reads as zeroes.
  *
  * SUBTEST: userptr-errors
  * Description: Unaligned addresses, zero or unaligned sizes, nonzero
  *	flags and wrapping ranges are EINVAL; unmapped, partly unmapped and
- *	read-only ranges EFAULT; more than half of RAM E2BIG.
+ *	read-only ranges EFAULT; more than half of RAM E2BIG. No refused call
+ *	leaves a pin (VmPin) or a handle behind.
  *
  * SUBTEST: userptr-thp
  * Description: A 2 MiB-aligned transparent huge page is one range of
- *	2 MiB.
+ *	2 MiB, and two pages inside it are one range too.
+ *
+ * SUBTEST: userptr-hugetlb
+ * Description: Objects of one and of two 2 MiB hugetlb pages have one
+ *	range per huge page at most; two pages across the boundary of two
+ *	huge pages at most two ranges. The device reads the memory's bytes.
+ *
+ * SUBTEST: userptr-memlock
+ * Description: Without CAP_IPC_LOCK, pins are charged to VmPin and bounded
+ *	by RLIMIT_MEMLOCK: 1 MiB under a 64 KiB limit is ENOMEM, 32 KiB
+ *	works, exactly the limit works and one page more is ENOMEM; closing
+ *	gives the charge back.
+ *
+ * SUBTEST: userptr-munmap
+ * Description: Unmapping the user memory keeps the object's pages pinned
+ *	and its ranges and data unchanged; new memory mapped at the same
+ *	address is not the object's. Closing the object releases the pin.
  *
  * SUBTEST: userptr-prime
  * Description: A userptr object imported by another instance maps as
- *	host memory; the importer's DMA reads and writes are the user
- *	memory's bytes, also once the exporter's handle is closed.
+ *	host memory; the importer's and the exporter's DMA reads and writes
+ *	are the user memory's bytes, also once the exporter's handle is
+ *	closed.
+ *
+ * SUBTEST: userptr-evict-noop
+ * Description: GEM_EVICT of a userptr object succeeds and changes
+ *	nothing: same ranges, the user's pages still shared with the device.
+ *
+ * SUBTEST: userptr-leak
+ * Description: Hundreds of GEM_USERPTR and close cycles without
+ *	CAP_IPC_LOCK: VmPin goes up by the object's size while it is open
+ *	and back after, and no descriptor or handle is left behind.
  */
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include <linux/capability.h>
 
@@ -45,7 +75,21 @@
 
 IGT_TEST_DESCRIPTION("vphyr userptr objects: pinned user memory, its ranges, DMA, PRIME and argument checks");
 
-#define UPTR_PAGES	16
+#define UPTR_PAGES		16
+#define HUGETLB_DIR		"/sys/kernel/mm/hugepages/hugepages-2048kB"
+#define HUGETLB_SIZE		(2ull << 20)
+#define HUGETLB_PAGES		2
+#define MEMLOCK_LIMIT		(64u << 10)
+#define MEMLOCK_SMALL		(32u << 10)
+#define MEMLOCK_BIG		(1u << 20)
+#define LEAK_USERPTR_CYCLES	300
+
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB		(21 << MAP_HUGE_SHIFT)
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE	0x100000
+#endif
 
 static struct vphyr_env env;
 
@@ -79,67 +123,143 @@ static uint32_t userptr(int fd, const void *addr, uint64_t size)
 /*
  * The table of userptr object h of instance idx: physical, host memory,
  * placement USERPTR, generation 0, and what umem_check_ranges() checks.
+ * The table is left in t (vphyr_table_fini() it), or freed if t is NULL.
  */
 static void check_userptr(int idx, uint32_t h, const char *what,
-			  const struct umem_expect *x)
+			  const struct umem_expect *x, struct vphyr_table *t)
 {
+	struct vphyr_table own;
 	struct vphyr_expect e;
-	struct vphyr_table t;
 	char msg[256];
 	int r;
 
-	vphyr_get_table(env.dev[idx].fd, h, &t);
+	if (!t)
+		t = &own;
+	vphyr_get_table(env.dev[idx].fd, h, t);
 	vphyr_expect_own(&e, idx, VPHYR_PLACE_USERPTR, x->size);
 	e.max_ranges = x->max_ranges;
-	vphyr_check_table(&env, what, &t, &e);
-	igt_assert_eq_u32(t.q.generation, 0);
-	r = umem_check_ranges(t.r, t.q.count, x, msg, sizeof(msg));
+	vphyr_check_table(&env, what, t, &e);
+	igt_assert_eq_u32(t->q.generation, 0);
+	r = umem_check_ranges(t->r, t->q.count, x, msg, sizeof(msg));
 	igt_assert_f(r >= 0, "%s: %s\n", what, msg);
-	igt_debug("%s: %u range(s)%s\n", what, t.q.count,
+	igt_debug("%s: %u range(s)%s\n", what, t->q.count,
 		  r > 0 ? ", as pagemap shows" : "");
-	vphyr_table_fini(&t);
+	if (t == &own)
+		vphyr_table_fini(t);
+}
+
+/* Memory holding pattern seed and a userptr object of it on idx. */
+static unsigned char *userptr_filled(int idx, uint64_t size, uint32_t seed,
+				     uint32_t *h)
+{
+	unsigned char *m = anon_map(size);
+
+	vphyr_fill(m, size, seed, 0);
+	*h = userptr(env.dev[idx].fd, m, size);
+	return m;
+}
+
+/* The device's DMA read of len bytes of object h must give the bytes at mem. */
+static void check_dma_mem(const char *what, int fd, uint32_t h,
+			  const void *mem, uint64_t len)
+{
+	unsigned char *buf = malloc(len);
+	const unsigned char *c = mem;
+	uint64_t i;
+	int ret;
+
+	igt_assert(buf);
+	memset(buf, 0xa5, len);
+	ret = __vphyr_gem_dma(fd, h, VPHYR_DMA_READ, 0, len, buf);
+	igt_assert_f(ret == 0, "%s: GEM_DMA read: %s\n", what, strerror(-ret));
+	for (i = 0; i < len && buf[i] == c[i]; i++)
+		;
+	igt_assert_f(i == len,
+		     "%s: the DMA read differs from the memory at offset 0x%llx: 0x%02x, expected 0x%02x\n",
+		     what, (unsigned long long)i, buf[i < len ? i : 0],
+		     c[i < len ? i : 0]);
+	free(buf);
+}
+
+static bool all_zero(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (c[i])
+			return false;
+	return true;
 }
 
 static void test_basic(int idx)
 {
 	const struct {
-		uint64_t pages;
-		bool touch;	/* written before GEM_USERPTR */
+		uint64_t pages;		/* of the object */
+		uint64_t map_pages;	/* of the mapping it is taken from */
+		uint64_t first;		/* its first page in the mapping */
+		bool touch;		/* written before GEM_USERPTR */
 		const char *what;
 	} shapes[] = {
-		{ 1, true, "userptr object of 1 page" },
-		{ 3, true, "userptr object of 3 pages" },
-		{ UPTR_PAGES, true, "userptr object of 16 pages" },
+		{ 1, 1, 0, true, "userptr object of 1 page" },
+		{ 3, 3, 0, true, "userptr object of 3 pages" },
+		{ UPTR_PAGES, UPTR_PAGES, 0, true,
+		  "userptr object of 16 pages" },
 		/* the pin faults the pages in */
-		{ UPTR_PAGES, false, "userptr object of 16 untouched pages" },
+		{ UPTR_PAGES, UPTR_PAGES, 0, false,
+		  "userptr object of 16 untouched pages" },
+		{ 4, UPTR_PAGES, 5, true,
+		  "userptr object of 4 pages inside a 16-page mapping" },
 	};
 	int fd = env.dev[idx].fd;
+	struct vphyr_table t, t2;
 	struct umem_expect x;
+	uint64_t size, len;
 	unsigned char *m;
-	uint64_t size;
-	uint32_t h;
+	uint32_t h, h2;
 	size_t i;
 
 	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		len = shapes[i].map_pages * env.page;
 		size = shapes[i].pages * env.page;
-		m = anon_map(size);
+		m = anon_map(len);
 		if (shapes[i].touch)
-			memset(m, 0x11, size);
-		h = userptr(fd, m, size);
+			memset(m, 0x11, len);
 		x = (struct umem_expect){
-			.addr = m, .size = size, .unit = env.page,
+			.addr = m + shapes[i].first * env.page, .size = size,
+			.unit = env.page,
 		};
-		check_userptr(idx, h, shapes[i].what, &x);
+		h = userptr(fd, x.addr, size);
+		check_userptr(idx, h, shapes[i].what, &x, NULL);
 		gem_close(fd, h);
-		munmap(m, size);
+		munmap(m, len);
 	}
+
+	/* the same memory twice: two objects with the same ranges */
+	size = uptr_size();
+	m = anon_map(size);
+	memset(m, 0x22, size);
+	x = (struct umem_expect){ .addr = m, .size = size, .unit = env.page };
+	h = userptr(fd, m, size);
+	check_userptr(idx, h, "first userptr object of a range", &x, &t);
+	h2 = userptr(fd, m, size);
+	check_userptr(idx, h2, "second userptr object of the range", &x, &t2);
+	igt_assert_f(h2 != h, "the second object got the first one's handle %u\n",
+		     h);
+	igt_assert_f(vphyr_same_table(&t, &t2),
+		     "two objects of the same memory have different ranges\n");
+	vphyr_table_fini(&t);
+	vphyr_table_fini(&t2);
+	gem_close(fd, h2);
+	gem_close(fd, h);
+	munmap(m, size);
 }
 
 static void test_dma(int idx)
 {
 	uint64_t size = uptr_size(), off = env.page - 5, len = 20;
-	int fd = env.dev[idx].fd;
-	unsigned char *m;
+	unsigned char *m, *buf;
+	int fd = env.dev[idx].fd, ret;
 	uint32_t h;
 
 	m = anon_map(size);
@@ -150,6 +270,8 @@ static void test_dma(int idx)
 	vphyr_fill(m, size, 22, 0);
 	vphyr_check_dma("DMA read of what the CPU wrote after GEM_USERPTR",
 			fd, h, 0, size, 22);
+	vphyr_check_dma("DMA read at an unaligned offset", fd, h, 100,
+			2 * env.page + 13, 22);
 	vphyr_write_dma(fd, h, 0, size, 23);
 	vphyr_assert_pattern("user memory after a DMA write", m, size, 23, 0);
 
@@ -161,18 +283,38 @@ static void test_dma(int idx)
 			     size - off - len, 23, off + len);
 	gem_close(fd, h);
 	munmap(m, size);
+
+	/* memory never touched: the pin faults in zeroed pages */
+	m = anon_map(size);
+	h = userptr(fd, m, size);
+	buf = malloc(size);
+	igt_assert(buf);
+	memset(buf, 0xa5, size);
+	ret = __vphyr_gem_dma(fd, h, VPHYR_DMA_READ, 0, size, buf);
+	igt_assert_f(ret == 0, "GEM_DMA read of untouched memory: %s\n",
+		     strerror(-ret));
+	igt_assert_f(all_zero(buf, size),
+		     "DMA read of untouched memory is not all zero\n");
+	free(buf);
+	vphyr_write_dma(fd, h, 0, size, 25);
+	vphyr_assert_pattern("untouched memory after a DMA write", m, size, 25,
+			     0);
+	gem_close(fd, h);
+	munmap(m, size);
 }
 
 static void test_errors(int idx)
 {
 	struct umem_bad b[UMEM_BAD_MAX];
-	int fd = env.dev[idx].fd, n, i, ret, wrong = 0;
+	int fd = vphyr_open_again(&env, idx), n, i, ret, wrong = 0, left;
+	long long pin0, pin1;
+	uint32_t h, maxh = 0;
 	void *area;
-	uint32_t h;
 
 	area = umem_bad_area();
 	igt_assert_f(area, "mapping the test area: %s\n", strerror(errno));
 	n = umem_bad_args(area, umem_has_cap(CAP_IPC_LOCK) > 0, b);
+	pin0 = vphyr_vmpin_kb();
 	for (i = 0; i < n; i++) {
 		ret = umem_userptr(fd, b[i].addr, b[i].size, b[i].flags, &h);
 		if (ret != b[i].err) {
@@ -184,8 +326,10 @@ static void test_errors(int idx)
 		}
 		if (ret)
 			continue;
+		if (h > maxh)
+			maxh = h;
 		if (h) {
-			__vphyr_gem_close(fd, h);
+			igt_assert_eq(__vphyr_gem_close(fd, h), 0);
 		} else {
 			igt_warn("GEM_USERPTR of %s gave handle 0\n",
 				 b[i].what);
@@ -195,14 +339,20 @@ static void test_errors(int idx)
 	umem_bad_area_free(area);
 	igt_assert_f(!wrong, "%d of %d GEM_USERPTR calls gave a wrong result\n",
 		     wrong, n);
+	pin1 = vphyr_vmpin_kb();
+	igt_assert_f(pin1 == pin0, "VmPin %lld kB before the calls, %lld kB after\n",
+		     pin0, pin1);
+	left = vphyr_count_handles(fd, maxh + 16);
+	igt_assert_f(left == 0, "%d handle(s) open after the calls\n", left);
+	close(fd);
 }
 
 static void test_thp(int idx, unsigned char *m, uint64_t hp)
 {
 	int fd = env.dev[idx].fd;
 	struct umem_expect x;
+	uint32_t h, h2;
 	long long kb;
-	uint32_t h;
 
 	h = userptr(fd, m, hp);
 	kb = umem_anon_huge_kb(m);
@@ -214,8 +364,22 @@ static void test_thp(int idx, unsigned char *m, uint64_t hp)
 	x = (struct umem_expect){
 		.addr = m, .size = hp, .unit = hp, .max_ranges = 1,
 	};
-	check_userptr(idx, h, "userptr object of a transparent huge page", &x);
+	check_userptr(idx, h, "userptr object of a transparent huge page", &x,
+		      NULL);
 	vphyr_check_dma("DMA read of the huge page", fd, h, 0, hp, 31);
+
+	/* a part of the huge page is physically contiguous too */
+	h2 = userptr(fd, m + env.page, 2 * env.page);
+	x = (struct umem_expect){
+		.addr = m + env.page, .size = 2 * env.page, .unit = env.page,
+		.max_ranges = 1,
+	};
+	check_userptr(idx, h2,
+		      "userptr object of 2 pages inside a transparent huge page",
+		      &x, NULL);
+	check_dma_mem("DMA read of 2 pages inside the huge page", fd, h2,
+		      m + env.page, 2 * env.page);
+	gem_close(fd, h2);
 	gem_close(fd, h);
 }
 
@@ -224,13 +388,12 @@ static void test_prime(int a, int b)
 	int fa = env.dev[a].fd, fb = env.dev[b].fd;
 	uint64_t size = uptr_size();
 	struct vphyr_expect x;
+	struct umem_expect ux;
 	struct vphyr_table t;
 	unsigned char *m;
 	uint32_t h, ih;
 
-	m = anon_map(size);
-	vphyr_fill(m, size, 41, 0);
-	h = userptr(fa, m, size);
+	m = userptr_filled(a, size, 41, &h);
 	ih = vphyr_share(fa, h, fb);
 
 	vphyr_get_table(fb, ih, &t);
@@ -244,14 +407,358 @@ static void test_prime(int a, int b)
 	vphyr_write_dma(fb, ih, 0, size, 42);
 	vphyr_assert_pattern("user memory after the importer's DMA write", m,
 			     size, 42, 0);
+	vphyr_fill(m, size, 44, 0);
+	vphyr_check_dma("importer's DMA read of a CPU write", fb, ih, 0, size,
+			44);
+	vphyr_check_dma("exporter's DMA read of a CPU write", fa, h, 0, size,
+			44);
+	ux = (struct umem_expect){ .addr = m, .size = size, .unit = env.page };
+	check_userptr(a, h, "exporter of a userptr object", &ux, NULL);
 
 	/* the import keeps the object and its pages without the handle */
 	gem_close(fa, h);
 	vphyr_fill(m, size, 43, 0);
 	vphyr_check_dma("importer's DMA read after the exporter's handle closed",
 			fb, ih, 0, size, 43);
+	vphyr_write_dma(fb, ih, 0, size, 45);
+	vphyr_assert_pattern("user memory after a DMA write by the importer alone",
+			     m, size, 45, 0);
 	gem_close(fb, ih);
 	munmap(m, size);
+}
+
+/* ---- hugetlb ---- */
+
+static unsigned long long hugetlb_saved = ~0ull;
+
+static int sysfs_ull(const char *name, unsigned long long *v)
+{
+	char path[128];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/%s", HUGETLB_DIR, name);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%llu", v);
+	fclose(f);
+	return n == 1 ? 0 : -EIO;
+}
+
+static int sysfs_set_nr_hugepages(unsigned long long v)
+{
+	FILE *f = fopen(HUGETLB_DIR "/nr_hugepages", "we");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%llu\n", v) < 0)
+		ret = -EIO;
+	if (fclose(f))
+		ret = -errno;
+	return ret;
+}
+
+static void hugetlb_restore(int sig)
+{
+	(void)sig;
+	if (hugetlb_saved == ~0ull)
+		return;
+	sysfs_set_nr_hugepages(hugetlb_saved);
+	hugetlb_saved = ~0ull;
+}
+
+/*
+ * Make sure n free 2 MiB hugetlb pages exist, reserving more as root;
+ * nr_hugepages goes back with hugetlb_restore(). Skips if it cannot.
+ */
+static void require_huge_pages(unsigned long long n)
+{
+	unsigned long long nfree, nr, want;
+	int ret;
+
+	ret = sysfs_ull("free_hugepages", &nfree);
+	igt_require_f(ret == 0, "no 2 MiB hugetlb pages (%s/free_hugepages: %s)\n",
+		      HUGETLB_DIR, strerror(-ret));
+	if (nfree >= n)
+		return;
+	igt_require_f(env.root,
+		      "%llu free 2 MiB hugetlb pages, %llu needed, and only root may reserve more\n",
+		      nfree, n);
+	ret = sysfs_ull("nr_hugepages", &nr);
+	igt_require_f(ret == 0, "reading nr_hugepages: %s\n", strerror(-ret));
+	want = nr + n - nfree;
+	hugetlb_saved = nr;
+	igt_install_exit_handler(hugetlb_restore);
+	ret = sysfs_set_nr_hugepages(want);
+	igt_require_f(ret == 0, "writing %llu to nr_hugepages: %s\n", want,
+		      strerror(-ret));
+	ret = sysfs_ull("free_hugepages", &nfree);
+	igt_require_f(ret == 0 && nfree >= n,
+		      "asked for %llu 2 MiB hugetlb pages in all, %llu free\n",
+		      want, ret ? 0 : nfree);
+	igt_info("nr_hugepages %llu -> %llu for this subtest\n", nr, want);
+}
+
+static void test_hugetlb(int idx, unsigned char *m)
+{
+	const struct {
+		uint64_t first;	/* bytes into the huge pages */
+		uint64_t size;
+		bool huge;	/* made of whole huge pages */
+		const char *what;
+	} parts[] = {
+		{ 0, HUGETLB_SIZE, true, "userptr object of one hugetlb page" },
+		{ 0, HUGETLB_PAGES * HUGETLB_SIZE, true,
+		  "userptr object of two hugetlb pages" },
+		{ HUGETLB_SIZE - env.page, 2 * env.page, false,
+		  "userptr object of 2 pages across two hugetlb pages" },
+	};
+	int fd = env.dev[idx].fd;
+	struct umem_expect x;
+	uint32_t h;
+	size_t i;
+
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		x = (struct umem_expect){
+			.addr = m + parts[i].first,
+			.size = parts[i].size,
+			/* one range per huge page, fewer where contiguous */
+			.unit = parts[i].huge ? HUGETLB_SIZE : env.page,
+			.max_ranges = parts[i].huge ?
+				      parts[i].size / HUGETLB_SIZE : 2,
+		};
+		h = userptr(fd, x.addr, x.size);
+		check_userptr(idx, h, parts[i].what, &x, NULL);
+		check_dma_mem(parts[i].what, fd, h, x.addr, x.size);
+		gem_close(fd, h);
+	}
+}
+
+/* ---- pins charged to RLIMIT_MEMLOCK ---- */
+
+/* GEM_USERPTR of [m, m + size) on fd: 0 or a negative errno */
+static int userptr_try(int fd, const unsigned char *m, uint64_t size,
+		       uint32_t *h)
+{
+	return umem_userptr(fd, (uintptr_t)m, size, 0, h);
+}
+
+static void memlock_child(int idx)
+{
+	long long pin0, pin;
+	unsigned char *m;
+	struct rlimit rl;
+	uint32_t h, h2;
+	int fd, ret;
+
+	ret = umem_drop_cap(CAP_IPC_LOCK);
+	igt_assert_f(ret == 0, "dropping CAP_IPC_LOCK: %s\n", strerror(-ret));
+	igt_assert_eq(getrlimit(RLIMIT_MEMLOCK, &rl), 0);
+	igt_assert_f(rl.rlim_max >= MEMLOCK_LIMIT,
+		     "RLIMIT_MEMLOCK hard limit %llu below 64 KiB\n",
+		     (unsigned long long)rl.rlim_max);
+	rl.rlim_cur = MEMLOCK_LIMIT;
+	igt_assert_eq(setrlimit(RLIMIT_MEMLOCK, &rl), 0);
+	fd = vphyr_open_again(&env, idx);
+	m = anon_map(MEMLOCK_BIG);
+	memset(m, 0x33, MEMLOCK_BIG);
+	pin0 = vphyr_vmpin_kb();
+	igt_assert_f(pin0 + MEMLOCK_SMALL / 1024 <= MEMLOCK_LIMIT / 1024,
+		     "VmPin %lld kB at the start\n", pin0);
+
+	ret = userptr_try(fd, m, MEMLOCK_BIG, &h);
+	igt_assert_f(ret == -ENOMEM,
+		     "GEM_USERPTR of 1 MiB with RLIMIT_MEMLOCK 64 KiB: %s\n",
+		     strerror(-ret));
+	pin = vphyr_vmpin_kb();
+	igt_assert_f(pin == pin0, "VmPin %lld kB after the refused pin, %lld kB before\n",
+		     pin, pin0);
+
+	ret = userptr_try(fd, m, MEMLOCK_SMALL, &h);
+	igt_assert_f(ret == 0,
+		     "GEM_USERPTR of 32 KiB with RLIMIT_MEMLOCK 64 KiB: %s\n",
+		     strerror(-ret));
+	pin = vphyr_vmpin_kb();
+	igt_assert_f(pin == pin0 + MEMLOCK_SMALL / 1024,
+		     "VmPin %lld kB with 32 KiB pinned, %lld kB before\n", pin,
+		     pin0);
+	gem_close(fd, h);
+	pin = vphyr_vmpin_kb();
+	igt_assert_f(pin == pin0,
+		     "VmPin %lld kB after closing the 32 KiB object, %lld kB before\n",
+		     pin, pin0);
+	if (pin0) {
+		igt_info("VmPin %lld kB at the start: the exact limit is not tried\n",
+			 pin0);
+		return;
+	}
+
+	/* up to the limit is fine, one page more is over it */
+	ret = userptr_try(fd, m, MEMLOCK_LIMIT, &h);
+	igt_assert_f(ret == 0, "GEM_USERPTR of exactly RLIMIT_MEMLOCK: %s\n",
+		     strerror(-ret));
+	ret = userptr_try(fd, m + MEMLOCK_LIMIT, env.page, &h2);
+	igt_assert_f(ret == -ENOMEM,
+		     "GEM_USERPTR of one page with RLIMIT_MEMLOCK used up: %s\n",
+		     strerror(-ret));
+	pin = vphyr_vmpin_kb();
+	igt_assert_f(pin == MEMLOCK_LIMIT / 1024,
+		     "VmPin %lld kB with 64 KiB pinned and one page refused\n",
+		     pin);
+	gem_close(fd, h);
+	pin = vphyr_vmpin_kb();
+	igt_assert_f(pin == 0, "VmPin %lld kB after closing everything\n", pin);
+	close(fd);
+}
+
+/* ---- unmapped, evicted, leaked ---- */
+
+static void test_munmap(int idx)
+{
+	uint64_t size = uptr_size();
+	long long pin0, pin1, pin2, pin3;
+	int fd = env.dev[idx].fd;
+	struct vphyr_table t0, t1;
+	struct umem_expect x;
+	unsigned char *m, *n;
+	uint32_t h;
+
+	pin0 = vphyr_vmpin_kb();
+	m = userptr_filled(idx, size, 90, &h);
+	x = (struct umem_expect){ .addr = m, .size = size, .unit = env.page };
+	check_userptr(idx, h, "userptr object before munmap", &x, &t0);
+	pin1 = vphyr_vmpin_kb();
+	igt_assert_eq(munmap(m, size), 0);
+	pin2 = vphyr_vmpin_kb();
+	igt_assert_f(pin2 == pin1,
+		     "VmPin %lld kB before munmap, %lld kB after: the pages must stay pinned\n",
+		     pin1, pin2);
+
+	vphyr_check_dma("DMA read after munmap", fd, h, 0, size, 90);
+	vphyr_get_table(fd, h, &t1);
+	igt_assert_f(vphyr_same_table(&t0, &t1),
+		     "the ranges changed with munmap\n");
+	vphyr_table_fini(&t0);
+	vphyr_table_fini(&t1);
+
+	/* new memory at the same address is not the object's */
+	n = mmap(m, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (n != MAP_FAILED && n != m)
+		munmap(n, size);
+	if (n != m) {
+		igt_info("the address was taken again meanwhile: new memory there not tried\n");
+	} else {
+		igt_assert_f(all_zero(n, size),
+			     "new memory at the old address is not zero\n");
+		vphyr_write_dma(fd, h, 0, size, 91);
+		igt_assert_f(all_zero(n, size),
+			     "a DMA write to the object reached the new memory at its old address\n");
+		vphyr_check_dma("DMA read of a DMA write after munmap", fd, h,
+				0, size, 91);
+		vphyr_fill(n, size, 92, 0);
+		vphyr_check_dma("DMA read after the CPU wrote new memory at the old address",
+				fd, h, 0, size, 91);
+		munmap(n, size);
+	}
+
+	gem_close(fd, h);
+	pin3 = vphyr_vmpin_kb();
+	igt_assert_f(pin3 == pin0,
+		     "VmPin %lld kB before GEM_USERPTR, %lld kB after closing the unmapped object\n",
+		     pin0, pin3);
+}
+
+static void test_evict_noop(int idx)
+{
+	uint64_t size = uptr_size();
+	int fd = env.dev[idx].fd, i;
+	struct vphyr_table t0, t1;
+	struct umem_expect x;
+	unsigned char *m;
+	char what[96];
+	uint32_t h;
+
+	m = userptr_filled(idx, size, 100, &h);
+	x = (struct umem_expect){ .addr = m, .size = size, .unit = env.page };
+	check_userptr(idx, h, "userptr object before GEM_EVICT", &x, &t0);
+	for (i = 1; i <= 2; i++) {
+		snprintf(what, sizeof(what), "userptr object after GEM_EVICT #%d",
+			 i);
+		vphyr_gem_evict(fd, h);
+		check_userptr(idx, h, what, &x, &t1);
+		igt_assert_f(vphyr_same_table(&t0, &t1), "%s: the ranges changed\n",
+			     what);
+		vphyr_table_fini(&t1);
+	}
+	vphyr_table_fini(&t0);
+	vphyr_check_dma("DMA read after GEM_EVICT", fd, h, 0, size, 100);
+	/* still the user's pages: CPU and device see each other's writes */
+	vphyr_fill(m, size, 101, 0);
+	vphyr_check_dma("DMA read of a CPU write after GEM_EVICT", fd, h, 0,
+			size, 101);
+	vphyr_write_dma(fd, h, 0, size, 102);
+	vphyr_assert_pattern("CPU read of a DMA write after GEM_EVICT", m, size,
+			     102, 0);
+	gem_close(fd, h);
+	munmap(m, size);
+}
+
+/* In a child without CAP_IPC_LOCK: every pin is charged to VmPin. */
+static void leak_child(int idx)
+{
+	uint64_t size = 8 * env.page;
+	long long kb = size / 1024, pin0, pin;
+	int fd, fds0, i, ret, left;
+	struct drm_vphyr_gem_ranges q;
+	uint32_t h, maxh = 0;
+	unsigned char *m;
+
+	ret = umem_drop_cap(CAP_IPC_LOCK);
+	igt_assert_f(ret == 0, "dropping CAP_IPC_LOCK: %s\n", strerror(-ret));
+	fd = vphyr_open_again(&env, idx);
+	m = anon_map(size);
+	memset(m, 0x44, size);
+	fds0 = vphyr_count_fds();
+	pin0 = vphyr_vmpin_kb();
+	for (i = 0; i < LEAK_USERPTR_CYCLES; i++) {
+		ret = userptr_try(fd, m, size, &h);
+		igt_assert_f(ret == 0, "cycle %d: GEM_USERPTR: %s\n", i,
+			     strerror(-ret));
+		if (h > maxh)
+			maxh = h;
+		pin = vphyr_vmpin_kb();
+		igt_assert_f(pin == pin0 + kb,
+			     "cycle %d: VmPin %lld kB with the object open, expected %lld\n",
+			     i, pin, pin0 + kb);
+		memset(&q, 0, sizeof(q));
+		q.handle = h;
+		igt_assert_eq(__vphyr_gem_ranges(fd, &q), 0);
+		igt_assert_eq(__vphyr_gem_close(fd, h), 0);
+	}
+	pin = vphyr_vmpin_kb();
+	igt_assert_f(pin == pin0, "VmPin %lld kB before the cycles, %lld kB after\n",
+		     pin0, pin);
+	igt_assert_eq(vphyr_count_fds(), fds0);
+	left = vphyr_count_handles(fd, maxh + 16);
+	igt_assert_f(left == 0, "%d handle(s) left open on %s\n", left,
+		     env.dev[idx].name);
+	munmap(m, size);
+	close(fd);
+}
+
+/* The pins of a child without CAP_IPC_LOCK need this much RLIMIT_MEMLOCK. */
+static void require_memlock(uint64_t bytes)
+{
+	struct rlimit rl;
+
+	igt_assert_eq(getrlimit(RLIMIT_MEMLOCK, &rl), 0);
+	igt_require_f(rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= bytes,
+		      "RLIMIT_MEMLOCK %llu bytes, %llu needed\n",
+		      (unsigned long long)rl.rlim_cur,
+		      (unsigned long long)bytes);
 }
 
 igt_main
@@ -305,6 +812,47 @@ igt_main
 			munmap(p, hp);
 	}
 
+	igt_describe("hugetlb pages are one range each at most.");
+	igt_subtest_with_dynamic("userptr-hugetlb") {
+		uint64_t size = HUGETLB_PAGES * HUGETLB_SIZE;
+		void *p;
+		int err;
+
+		vphyr_require_dev(&env);
+		require_huge_pages(HUGETLB_PAGES);
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+			 MAP_HUGE_2MB, -1, 0);
+		err = p == MAP_FAILED ? errno : 0;
+		if (!err)
+			vphyr_fill(p, size, 80, 0);
+		for (int i = 0; i < env.ndev; i++)
+			igt_dynamic(env.dev[i].name) {
+				igt_assert_f(!err, "mmap of %d 2 MiB hugetlb pages: %s\n",
+					     HUGETLB_PAGES, strerror(err));
+				test_hugetlb(i, p);
+			}
+		if (!err)
+			munmap(p, size);
+		hugetlb_restore(0);
+	}
+
+	igt_describe("Pins without CAP_IPC_LOCK count against RLIMIT_MEMLOCK.");
+	igt_subtest("userptr-memlock") {
+		vphyr_require_dev(&env);
+		igt_fork(child, 1)
+			memlock_child(vphyr_primary(&env));
+		igt_waitchildren();
+	}
+
+	igt_describe("Unmapping the memory of a userptr object leaves the object whole.");
+	igt_subtest_with_dynamic("userptr-munmap") {
+		vphyr_require_dev(&env);
+		for (int i = 0; i < env.ndev; i++)
+			igt_dynamic(env.dev[i].name)
+				test_munmap(i);
+	}
+
 	igt_describe("Userptr objects shared between instances map as host memory.");
 	igt_subtest_with_dynamic("userptr-prime") {
 		igt_require_f(env.ndev >= 2, "needs two vphyr instances, found %d\n",
@@ -316,6 +864,23 @@ igt_main
 						      env.dev[a].name,
 						      env.dev[b].name)
 						test_prime(a, b);
+	}
+
+	igt_describe("Evicting a userptr object changes nothing.");
+	igt_subtest_with_dynamic("userptr-evict-noop") {
+		vphyr_require_dev(&env);
+		for (int i = 0; i < env.ndev; i++)
+			igt_dynamic(env.dev[i].name)
+				test_evict_noop(i);
+	}
+
+	igt_describe("GEM_USERPTR and close cycles leave no pin, descriptor or handle.");
+	igt_subtest("userptr-leak") {
+		vphyr_require_dev(&env);
+		require_memlock(8 * env.page + (uint64_t)vphyr_vmpin_kb() * 1024);
+		igt_fork(child, 1)
+			leak_child(vphyr_primary(&env));
+		igt_waitchildren();
 	}
 
 	igt_fixture

@@ -818,6 +818,22 @@ int vphyr_count_handles(int fd, uint32_t max)
 	return n;
 }
 
+/* VmPin of this process (pages pinned for devices) in kB. */
+long long vphyr_vmpin_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	long long kb = -1;
+	char line[128];
+
+	igt_assert_f(f, "/proc/self/status: %s\n", strerror(errno));
+	while (kb < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %lld kB", &kb) != 1)
+			kb = -1;
+	fclose(f);
+	igt_assert_f(kb >= 0, "no VmPin line in /proc/self/status\n");
+	return kb;
+}
+
 /* A handle number that existed on fd and does not any more. */
 uint32_t vphyr_stale_handle(const struct vphyr_env *e, int fd)
 {

@@ -142,6 +142,7 @@ void vphyr_check_dma(const char *what, int fd, uint32_t handle,
 int vphyr_count_fds(void);
 int vphyr_count_maps(void);
 int vphyr_count_handles(int fd, uint32_t max);
+long long vphyr_vmpin_kb(void);
 uint32_t vphyr_stale_handle(const struct vphyr_env *e, int fd);
 void *vphyr_unmapped_address(const struct vphyr_env *e);
 
