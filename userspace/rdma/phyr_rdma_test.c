@@ -12,16 +12,16 @@
  * exporter's device reading its own object) or, for a userptr object, the
  * process memory itself.
  *
- * As in vphyr_test, every case runs in a child process of its own, which
- * opens the verbs device and the vphyr nodes afresh and releases all it
- * took before it exits. The parent prints one line per case:
+ * Every case runs in a child process of its own (phyr_case_run()), which
+ * opens the verbs device and the vphyr instance afresh; what it leaves goes
+ * away with it. The parent prints one line per case:
  *
  *	PASS name
  *	FAIL name
  *	SKIP name reason
  *
- * and diagnostics go to stderr. Exit status: 0 when no case failed, 1
- * otherwise, 2 for a bad invocation.
+ * and diagnostics go to stderr, with the time each case took. Exit status:
+ * 0 when no case failed, 1 otherwise, 2 for a bad invocation.
  *
  * usage: phyr_rdma_test [-d DEVICE] [-g GID_INDEX] [-p PORT]
  *			 [--reg auto|verbs|ioctl] [--list] [--run NAME]...
@@ -30,13 +30,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,7 +43,16 @@
 #include <rdma/ib_user_ioctl_cmds.h>
 #include <rdma/ib_user_ioctl_verbs.h>
 
-#include "vphyr_util.h"
+#include "libphyr.h"
+
+#define CHECK		PHYR_CHECK
+#define REQUIRE		PHYR_REQUIRE
+#define EXPECT_RET	PHYR_EXPECT_RET
+#define SKIP		PHYR_SKIP
+#define errname		phyr_errname
+#define t_note		phyr_case_note
+#define t_skip		phyr_case_skip
+#define t_failed	phyr_case_failed
 
 #define CASE_TIMEOUT_S	90
 #define OP_TIMEOUT_MS	30000
@@ -64,8 +71,16 @@
 #define ACCESS_RW	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 			 IBV_ACCESS_REMOTE_READ)
 
-#define EVICT_SIZE	(16 * g.page)
-#define LEAK_CYCLES	200
+#define EVICT_SIZE	(16 * page)
+/*
+ * A leaked file or MR shows after the first cycle already; the cycles
+ * after it catch what leaks only now and then, and every LEAK_CHECK_EVERY
+ * cycles a WRITE proves that the fresh MR works.
+ */
+#define LEAK_CYCLES	50
+#define LEAK_CHECK_EVERY 25
+
+static uint64_t page;
 
 /* ---- options ---- */
 
@@ -89,9 +104,18 @@ static struct {
 
 #define MAX_DMR	8
 
+/* what a dma-buf MR is registered over */
+struct mr_args {
+	int fd;
+	uint64_t off;
+	uint64_t len;
+	uint64_t iova;
+	int access;
+};
+
 /*
- * A dma-buf MR: registered by ibv_reg_dmabuf_mr() (mr set) or by the
- * uverbs ioctl directly (handle), see pick_reg_mode().
+ * A dma-buf MR: registered by ibv_reg_dmabuf_mr() (mr set) or through the
+ * provider gap below (handle).
  */
 struct dmr {
 	bool live;
@@ -110,127 +134,88 @@ static struct {
 	unsigned char *buf;		/* LOCAL_SIZE bytes */
 	char name[64];
 	int gid;
-	bool ioctl_reg;
+	bool gap;			/* register through the provider gap */
 	uint64_t wr_id;
 	struct dmr dmr[MAX_DMR];
 } r;
 
-/* ---- registration through the uverbs ioctl ---- */
-
-#define UV_MAX_ATTRS	9
-
-static void uv_attr(struct ib_uverbs_attr *a, uint16_t id, uint16_t len,
-		    uint64_t data)
-{
-	memset(a, 0, sizeof(*a));
-	a->attr_id = id;
-	a->len = len;
-	a->flags = UVERBS_ATTR_F_MANDATORY;
-	a->data = data;
-}
-
-/* 0 or a negative errno; attrs get back what the kernel wrote into them */
-static int uv_call(uint16_t object, uint16_t method,
-		   struct ib_uverbs_attr *attrs, unsigned int n)
-{
-	uint64_t buf[(sizeof(struct ib_uverbs_ioctl_hdr) +
-		      UV_MAX_ATTRS * sizeof(struct ib_uverbs_attr)) /
-		     sizeof(uint64_t)];
-	struct ib_uverbs_ioctl_hdr *hdr = (void *)buf;
-
-	if (n > UV_MAX_ATTRS)
-		return -E2BIG;
-	memset(buf, 0, sizeof(buf));
-	hdr->length = sizeof(*hdr) + n * sizeof(*attrs);
-	hdr->object_id = object;
-	hdr->method_id = method;
-	hdr->num_attrs = n;
-	/* the kernel only takes methods addressed to the device's driver */
-	hdr->driver_id = RDMA_DRIVER_RXE;
-	memcpy(hdr->attrs, attrs, n * sizeof(*attrs));
-	if (ioctl(r.ctx->cmd_fd, RDMA_VERBS_IOCTL, hdr))
-		return -errno;
-	memcpy(attrs, hdr->attrs, n * sizeof(*attrs));
-	return 0;
-}
-
-static int uv_reg_dmabuf(uint64_t off, uint64_t len, uint64_t iova, int fd,
-			 int access, struct dmr *m)
-{
-	struct ib_uverbs_attr a[9];
-	uint32_t lkey = 0, rkey = 0;
-	int ret;
-
-	uv_attr(&a[0], UVERBS_ATTR_REG_DMABUF_MR_HANDLE, 0, 0);
-	uv_attr(&a[1], UVERBS_ATTR_REG_DMABUF_MR_PD_HANDLE, 0, r.pd->handle);
-	uv_attr(&a[2], UVERBS_ATTR_REG_DMABUF_MR_OFFSET, 8, off);
-	uv_attr(&a[3], UVERBS_ATTR_REG_DMABUF_MR_LENGTH, 8, len);
-	uv_attr(&a[4], UVERBS_ATTR_REG_DMABUF_MR_IOVA, 8, iova);
-	uv_attr(&a[5], UVERBS_ATTR_REG_DMABUF_MR_FD, 4, (uint32_t)fd);
-	uv_attr(&a[6], UVERBS_ATTR_REG_DMABUF_MR_ACCESS_FLAGS, 8, access);
-	uv_attr(&a[7], UVERBS_ATTR_REG_DMABUF_MR_RESP_LKEY, 4,
-		(uintptr_t)&lkey);
-	uv_attr(&a[8], UVERBS_ATTR_REG_DMABUF_MR_RESP_RKEY, 4,
-		(uintptr_t)&rkey);
-	ret = uv_call(UVERBS_OBJECT_MR, UVERBS_METHOD_REG_DMABUF_MR, a, 9);
-	if (ret)
-		return ret;
-	m->mr = NULL;
-	m->handle = a[0].data;
-	m->lkey = lkey;
-	m->rkey = rkey;
-	return 0;
-}
-
-static int uv_destroy_mr(uint32_t handle)
-{
-	struct ib_uverbs_attr a;
-
-	uv_attr(&a, UVERBS_ATTR_DESTROY_MR_HANDLE, 0, handle);
-	return uv_call(UVERBS_OBJECT_MR, UVERBS_METHOD_MR_DESTROY, &a, 1);
-}
+/* ---- the provider gap ---- */
 
 /*
  * rdma-core's rxe provider (Debian 12 ships rdma-core 44) has no
  * reg_dmabuf_mr: libibverbs then fails ibv_reg_dmabuf_mr() with EOPNOTSUPP
- * without asking the kernel at all. Ask both the library and the kernel
- * about fd -1: a library that passes the call on gives the kernel's answer.
- * When the answers differ, register with the REG_DMABUF_MR ioctl that the
- * library would have issued, so the kernel's dma-buf MRs get tested anyway.
- * A kernel without them answers EOPNOTSUPP too, and every registration
- * then fails with it.
+ * without asking the kernel. For such a provider, gap_mr() issues the
+ * uverbs method itself on the context's command fd, as libibverbs' generic
+ * command layer would: UVERBS_METHOD_REG_DMABUF_MR to register @m over @a,
+ * UVERBS_METHOD_MR_DESTROY to destroy it (@a NULL). Nothing else in this
+ * file talks to the uverbs ABI. 0 or a negative errno.
  */
-static void pick_reg_mode(void)
+static int gap_mr(struct dmr *m, const struct mr_args *a)
+{
+	struct {
+		struct ib_uverbs_ioctl_hdr hdr;
+		struct ib_uverbs_attr a[9];
+	} c = { .hdr = { .object_id = UVERBS_OBJECT_MR } };
+	/* attribute id, length, value: the method's attributes in order */
+	const uint64_t reg[9][3] = {
+		{ UVERBS_ATTR_REG_DMABUF_MR_HANDLE, 0, 0 },
+		{ UVERBS_ATTR_REG_DMABUF_MR_PD_HANDLE, 0, r.pd->handle },
+		{ UVERBS_ATTR_REG_DMABUF_MR_OFFSET, 8, a ? a->off : 0 },
+		{ UVERBS_ATTR_REG_DMABUF_MR_LENGTH, 8, a ? a->len : 0 },
+		{ UVERBS_ATTR_REG_DMABUF_MR_IOVA, 8, a ? a->iova : 0 },
+		{ UVERBS_ATTR_REG_DMABUF_MR_FD, 4, a ? (uint32_t)a->fd : 0 },
+		{ UVERBS_ATTR_REG_DMABUF_MR_ACCESS_FLAGS, 8, a ? a->access : 0 },
+		{ UVERBS_ATTR_REG_DMABUF_MR_RESP_LKEY, 4, (uintptr_t)&m->lkey },
+		{ UVERBS_ATTR_REG_DMABUF_MR_RESP_RKEY, 4, (uintptr_t)&m->rkey },
+	}, destroy[1][3] = {
+		{ UVERBS_ATTR_DESTROY_MR_HANDLE, 0, m->handle },
+	};
+	const uint64_t (*v)[3] = a ? reg : destroy;
+	unsigned int i, n = a ? 9 : 1;
+
+	c.hdr.method_id = a ? UVERBS_METHOD_REG_DMABUF_MR :
+			      UVERBS_METHOD_MR_DESTROY;
+	c.hdr.num_attrs = n;
+	c.hdr.length = sizeof(c.hdr) + n * sizeof(c.a[0]);
+	/* the kernel only takes methods addressed to the device's driver */
+	c.hdr.driver_id = RDMA_DRIVER_RXE;
+	for (i = 0; i < n; i++) {
+		c.a[i].attr_id = v[i][0];
+		c.a[i].len = v[i][1];
+		c.a[i].flags = UVERBS_ATTR_F_MANDATORY;
+		c.a[i].data = v[i][2];
+	}
+	if (ioctl(r.ctx->cmd_fd, RDMA_VERBS_IOCTL, &c.hdr))
+		return -errno;
+	if (a)
+		m->handle = c.a[0].data;
+	return 0;
+}
+
+/*
+ * Whether to register through the gap: with --reg auto, when the provider
+ * lacks reg_dmabuf_mr. Asked about fd -1, a provider that has it passes
+ * the call to the kernel, which refuses the fd (EBADF) or dma-buf MRs
+ * altogether (EOPNOTSUPP: the gap then gets the same answer).
+ */
+static void pick_reg_path(void)
 {
 	struct ibv_mr *mr;
-	struct dmr m;
-	int lib, ret;
 
-	r.ioctl_reg = opt.reg == REG_IOCTL;
+	r.gap = opt.reg == REG_IOCTL;
 	if (opt.reg != REG_AUTO)
 		return;
 	errno = 0;
-	mr = ibv_reg_dmabuf_mr(r.pd, 0, g.page, 0, -1, IBV_ACCESS_LOCAL_WRITE);
+	mr = ibv_reg_dmabuf_mr(r.pd, 0, page, 0, -1, IBV_ACCESS_LOCAL_WRITE);
 	if (mr) {
 		ibv_dereg_mr(mr);
 		CHECK(false, "%s: ibv_reg_dmabuf_mr() accepted fd -1", r.name);
 		return;
 	}
-	lib = errno ? -errno : -EIO;
-	ret = uv_reg_dmabuf(0, g.page, 0, -1, IBV_ACCESS_LOCAL_WRITE, &m);
-	if (!ret) {
-		uv_destroy_mr(m.handle);
-		CHECK(false, "%s: REG_DMABUF_MR accepted fd -1", r.name);
-		return;
-	}
-	if (ret == -EOPNOTSUPP)
-		t_note("%s: the kernel has no dma-buf MRs for this device (EOPNOTSUPP)",
+	r.gap = errno == EOPNOTSUPP;
+	if (r.gap)
+		t_note("%s: ibv_reg_dmabuf_mr() says EOPNOTSUPP for fd -1: registering through the uverbs REG_DMABUF_MR method",
 		       r.name);
-	if (ret == lib)
-		return;
-	r.ioctl_reg = true;
-	t_note("%s: for fd -1 ibv_reg_dmabuf_mr() says %s, the kernel %s: registering with the REG_DMABUF_MR ioctl",
-	       r.name, errname(lib), errname(ret));
 }
 
 /* Register a dma-buf MR: 0 and *out, or a negative errno. */
@@ -238,7 +223,7 @@ static int dmr_reg(int fd, uint64_t off, uint64_t len, uint64_t iova,
 		   int access, struct dmr **out)
 {
 	struct dmr *m = NULL;
-	int i, ret;
+	int i, ret = 0;
 
 	*out = NULL;
 	for (i = 0; i < MAX_DMR && !m; i++)
@@ -246,18 +231,23 @@ static int dmr_reg(int fd, uint64_t off, uint64_t len, uint64_t iova,
 			m = &r.dmr[i];
 	if (!CHECK(m, "more than %d dma-buf MRs at once", MAX_DMR))
 		return -ENOSPC;
-	if (r.ioctl_reg) {
-		ret = uv_reg_dmabuf(off, len, iova, fd, access, m);
-		if (ret)
-			return ret;
+	memset(m, 0, sizeof(*m));
+	if (r.gap) {
+		const struct mr_args a = { fd, off, len, iova, access };
+
+		ret = gap_mr(m, &a);
 	} else {
 		errno = 0;
 		m->mr = ibv_reg_dmabuf_mr(r.pd, off, len, iova, fd, access);
-		if (!m->mr)
-			return errno ? -errno : -EIO;
-		m->lkey = m->mr->lkey;
-		m->rkey = m->mr->rkey;
+		if (m->mr) {
+			m->lkey = m->mr->lkey;
+			m->rkey = m->mr->rkey;
+		} else {
+			ret = errno ? -errno : -EIO;
+		}
 	}
+	if (ret)
+		return ret;
 	m->live = true;
 	*out = m;
 	return 0;
@@ -266,16 +256,22 @@ static int dmr_reg(int fd, uint64_t off, uint64_t len, uint64_t iova,
 /* Deregister: 0 or a negative errno (the MR is forgotten either way). */
 static int dmr_dereg(struct dmr *m)
 {
-	int ret;
-
 	if (!m || !m->live)
 		return -EINVAL;
 	m->live = false;
 	if (m->mr)
-		ret = -ibv_dereg_mr(m->mr);
-	else
-		ret = uv_destroy_mr(m->handle);
-	m->mr = NULL;
+		return -ibv_dereg_mr(m->mr);
+	return gap_mr(m, NULL);
+}
+
+/* A registration that must fail: its error (0 if it did not fail). */
+static int dmr_refused(int fd, uint64_t off, uint64_t len, int access)
+{
+	struct dmr *m;
+	int ret = dmr_reg(fd, off, len, MR_IOVA, access, &m);
+
+	if (!ret)
+		dmr_dereg(m);
 	return ret;
 }
 
@@ -473,14 +469,14 @@ static bool rdma_up(void)
 		if (!qp_connect(i, &gid, pa.active_mtu))
 			return false;
 
-	r.buf = t_alloc(LOCAL_SIZE);
-	if (!r.buf)
+	r.buf = calloc(1, LOCAL_SIZE);
+	if (!CHECK(r.buf, "out of memory"))
 		return false;
 	r.mr = ibv_reg_mr(r.pd, r.buf, LOCAL_SIZE, ACCESS_RW);
 	if (!CHECK(r.mr, "ibv_reg_mr of %llu bytes: %s",
 		   (unsigned long long)LOCAL_SIZE, strerror(errno)))
 		return false;
-	pick_reg_mode();
+	pick_reg_path();
 	return !t_failed();
 }
 
@@ -518,7 +514,7 @@ static void rdma_down(void)
 		ret = ibv_close_device(r.ctx);
 		CHECK(!ret, "ibv_close_device: %s", strerror(errno));
 	}
-	/* buf is t_alloc()ed: t_cleanup() frees it */
+	free(r.buf);
 	memset(&r, 0, sizeof(r));
 }
 
@@ -632,61 +628,150 @@ static bool rdma_refused(const char *what, enum ibv_wr_opcode op,
 
 /* ---- vphyr objects ---- */
 
-static int userptr_create(int fd, void *addr, uint64_t size,
-			  uint32_t *handle)
-{
-	struct drm_vphyr_gem_userptr u = {
-		.addr = (uintptr_t)addr,
-		.size = size,
-	};
+enum backing {
+	BACK_VRAM,
+	BACK_SYSTEM,
+	BACK_USERPTR,
+};
 
-	*handle = 0;
-	if (drmIoctl(fd, DRM_IOCTL_VPHYR_GEM_USERPTR, &u))
-		return -errno;
-	*handle = u.handle;
+static const char *const backing_name[] = {
+	[BACK_VRAM] = "VRAM",
+	[BACK_SYSTEM] = "system-memory",
+	[BACK_USERPTR] = "userptr",
+};
+
+/* What a case moves data into and out of: an object and its dma-buf. */
+struct target {
+	struct phyr_dev *dev;
+	uint32_t handle;
+	uint64_t size;
+	int dmabuf;
+	struct dmr *mr;		/* NULL unless registered */
+	unsigned char *mem;	/* BACK_USERPTR: the memory it wraps */
+};
+
+/*
+ * The instance the cases use: the first one with VRAM, or else the system
+ * memory instance 0 (the first one without VRAM if there is no 0).
+ */
+static int open_instance(bool vram, struct phyr_dev **dev)
+{
+	struct phyr_device_info info[16];
+	int i, n, pick = -1;
+
+	*dev = NULL;
+	n = phyr_list_devices(info, 16);
+	if (!CHECK(n >= 0, "%s", phyr_last_error()))
+		return -1;
+	for (i = 0; i < n && i < 16; i++) {
+		if (vram != !!(info[i].flags & PHYR_DEV_VRAM))
+			continue;
+		if (pick < 0 || info[i].instance == 0)
+			pick = i;
+		if (vram || info[i].instance == 0)
+			break;
+	}
+	if (pick < 0) {
+		t_skip("no vphyr %s instance", vram ? "VRAM" : "system-memory");
+		return -1;
+	}
+	if (!CHECK(!phyr_open(info[pick].instance, dev), "%s",
+		   phyr_last_error()))
+		return -1;
 	return 0;
 }
 
-/* The dma-buf of an object, closed by t_cleanup() if the case does not. */
-static int export_dmabuf(int fd, uint32_t handle)
+/*
+ * The preamble of every case: the instance (a skip without one), the
+ * verbs side (rdma_up()), an object of @size bytes backed as @b, its
+ * dma-buf, and, unless @mr_len is 0, a dma-buf MR over [mr_off, mr_off +
+ * mr_len) of it at MR_IOVA. A userptr object wraps fresh memory of this
+ * process, filled with the pattern of @seed. False when the case cannot go
+ * on (a failure or a skip was recorded).
+ */
+static bool target_up(struct target *t, enum backing b, uint64_t size,
+		      uint64_t mr_off, uint64_t mr_len, uint32_t seed)
 {
-	int dmabuf, ret;
+	enum phyr_region region = b == BACK_VRAM ? PHYR_REGION_VRAM :
+						   PHYR_REGION_SYSTEM;
+	int ret;
 
-	ret = prime_export(fd, handle, &dmabuf);
-	if (!EXPECT_RET(ret, 0, "PRIME export of handle %u", handle))
-		return -1;
-	return t_track_fd(dmabuf);
-}
-
-static bool check_placement(const char *what, int fd, uint32_t handle,
-			    uint32_t want)
-{
-	struct drm_vphyr_gem_ranges q = { .handle = handle };
-	int ret = vp_ranges(fd, &q);
-
-	if (!EXPECT_RET(ret, 0, "GEM_RANGES of handle %u", handle))
+	memset(t, 0, sizeof(*t));
+	t->dmabuf = -1;
+	t->size = size;
+	if (open_instance(b == BACK_VRAM, &t->dev) || !rdma_up())
 		return false;
-	return CHECK(q.placement == want, "%s: placement %u, expected %u",
-		     what, q.placement, want);
+	if (b == BACK_USERPTR) {
+		t->mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (!CHECK(t->mem != MAP_FAILED, "mmap of %llu bytes: %s",
+			   (unsigned long long)size, strerror(errno)))
+			return false;
+		phyr_pattern_fill(t->mem, size, seed, 0);
+		ret = phyr_bo_userptr(t->dev, t->mem, size, &t->handle);
+	} else {
+		ret = phyr_bo_create(t->dev, size, region, &t->handle);
+	}
+	if (!CHECK(!ret, "%s object: %s", backing_name[b], phyr_last_error()) ||
+	    !CHECK(!phyr_bo_export(t->dev, t->handle, &t->dmabuf), "%s",
+		   phyr_last_error()))
+		return false;
+	if (!mr_len)
+		return true;
+	ret = dmr_reg(t->dmabuf, mr_off, mr_len, MR_IOVA, ACCESS_RW, &t->mr);
+	return CHECK(!ret, "register the dma-buf from offset 0x%llx, 0x%llx bytes: %s",
+		     (unsigned long long)mr_off, (unsigned long long)mr_len,
+		     errname(ret));
 }
 
-/* The first instance with VRAM, or the system-memory instance 0. */
-static int rdma_dev(bool vram)
+/* Bytes that must hold the pattern of @seed from position @pos. */
+static bool check_bytes(const char *what, const void *buf, uint64_t len,
+			uint32_t seed, uint64_t pos)
 {
-	if (vram)
-		return g.nvram ? g.vram[0] : -1;
-	return dev_by_instance(0) >= 0 ? dev_by_instance(0) : g.sys;
+	const unsigned char *c = buf;
+	size_t bad, first = 0;
+
+	bad = phyr_pattern_check(buf, len, seed, pos, &first);
+	return CHECK(!bad,
+		     "%s: %zu of %llu bytes differ, first at offset 0x%llx: expected 0x%02x, got 0x%02x",
+		     what, bad, (unsigned long long)len,
+		     (unsigned long long)(pos + first),
+		     phyr_pattern_byte(seed, pos + first), bad ? c[first] : 0);
+}
+
+/* What the exporter's device reads at [off, off + len) of the object. */
+static bool check_device(const struct target *t, const char *what,
+			 uint64_t off, uint64_t len, uint32_t seed)
+{
+	void *buf = malloc(len ? len : 1);
+	bool ok;
+
+	if (!CHECK(buf, "out of memory"))
+		return false;
+	ok = CHECK(!phyr_bo_read(t->dev, t->handle, off, buf, len), "%s: %s",
+		   what, phyr_last_error()) &&
+	     check_bytes(what, buf, len, seed, off);
+	free(buf);
+	return ok;
+}
+
+static bool check_placement(const struct target *t, const char *what,
+			    enum phyr_placement want)
+{
+	struct phyr_ranges q;
+	bool ok;
+
+	if (!CHECK(!phyr_bo_ranges(t->dev, t->handle, &q), "%s: %s", what,
+		   phyr_last_error()))
+		return false;
+	ok = CHECK(q.placement == want, "%s: placement %s, expected %s", what,
+		   phyr_placement_name(q.placement),
+		   phyr_placement_name(want));
+	phyr_ranges_free(&q);
+	return ok;
 }
 
 /* ---- cases ---- */
-
-#define NEED_DEV(d, vram) \
-	do { \
-		(d) = rdma_dev(vram); \
-		if ((d) < 0) \
-			SKIP("%s", (vram) ? "no vphyr instance with VRAM" : \
-				   "no vphyr system-memory instance"); \
-	} while (0)
 
 #define SEED_WRITE	0x5752
 #define SEED_PART	0x5041
@@ -701,54 +786,37 @@ static int rdma_dev(bool vram)
  * exporter's device reads the object back; the bytes around the range must
  * still hold the first write. The object must not have moved for it.
  */
-static void write_case(bool vram)
+static void write_case(enum backing b)
 {
-	uint64_t off = 3 * g.page + 100, len = 64 * 1024 + 123;
-	uint64_t loc = g.page + 17;
-	uint32_t place = vram ? VPHYR_PLACE_VRAM : VPHYR_PLACE_SYSTEM;
-	struct dmr *m;
-	uint32_t h;
-	int d, fd, dmabuf, ret;
+	uint64_t off = 3 * page + 100, len = 64 * 1024 + 123;
+	uint64_t loc = page + 17;
+	enum phyr_placement place = b == BACK_VRAM ? PHYR_PLACE_VRAM :
+						     PHYR_PLACE_SYSTEM;
+	struct target t;
 
-	NEED_DEV(d, vram);
-	if (!rdma_up())
+	if (!target_up(&t, b, OBJ_SIZE, 0, OBJ_SIZE, 0))
 		return;
-	fd = g.dev[d].fd;
-	ret = obj_create(d, OBJ_SIZE, vram ? VPHYR_GEM_VRAM : VPHYR_GEM_SYSTEM,
-			 &h);
-	REQUIRE(!ret, "create a 1 MiB %s object on %s: %s",
-		vram ? "VRAM" : "system", dev_name(d), errname(ret));
-	dmabuf = export_dmabuf(fd, h);
-	if (dmabuf < 0)
-		return;
-	ret = dmr_reg(dmabuf, 0, OBJ_SIZE, MR_IOVA, ACCESS_RW, &m);
-	REQUIRE(!ret, "register the dma-buf: %s", errname(ret));
-
-	fill_pattern(r.buf, OBJ_SIZE, SEED_WRITE, 0);
+	phyr_pattern_fill(r.buf, OBJ_SIZE, SEED_WRITE, 0);
 	if (!rdma_ok("of the whole object", IBV_WR_RDMA_WRITE, 0, OBJ_SIZE,
-		     MR_IOVA, m->rkey))
-		return;
-	if (!check_obj_dma("object after the WRITE", fd, h, 0, OBJ_SIZE,
-			   SEED_WRITE))
+		     MR_IOVA, t.mr->rkey) ||
+	    !check_device(&t, "object after the WRITE", 0, OBJ_SIZE,
+			  SEED_WRITE))
 		return;
 
-	fill_pattern(r.buf + loc, len, SEED_PART, off);
+	phyr_pattern_fill(r.buf + loc, len, SEED_PART, off);
 	if (!rdma_ok("of a range", IBV_WR_RDMA_WRITE, loc, len, MR_IOVA + off,
-		     m->rkey))
+		     t.mr->rkey))
 		return;
-	check_obj_dma("before the range", fd, h, 0, off, SEED_WRITE);
-	check_obj_dma("the range", fd, h, off, len, SEED_PART);
-	check_obj_dma("after the range", fd, h, off + len,
-		      OBJ_SIZE - off - len, SEED_WRITE);
-	check_placement("after the WRITEs", fd, h, place);
+	check_device(&t, "before the range", 0, off, SEED_WRITE);
+	check_device(&t, "the range", off, len, SEED_PART);
+	check_device(&t, "after the range", off + len, OBJ_SIZE - off - len,
+		     SEED_WRITE);
+	check_placement(&t, "after the WRITEs", place);
 	if (!t_failed())
 		t_note("RDMA WRITE of 1 MiB and of 0x%llx bytes at 0x%llx into the %s dma-buf MR of %s: the device reads the same bytes back, the object stayed in %s",
 		       (unsigned long long)len, (unsigned long long)off,
-		       vram ? "VRAM" : "system-memory", dev_name(d),
-		       vram ? "VRAM" : "system memory");
-
-	ret = dmr_dereg(m);
-	EXPECT_RET(ret, 0, "deregister the dma-buf MR");
+		       backing_name[b], phyr_dev_name(t.dev),
+		       phyr_placement_name(place));
 }
 
 /*
@@ -757,77 +825,65 @@ static void write_case(bool vram)
  * a misaligned local address, whose neighbours must stay untouched.
  * Finally a READ of the last page, outside the MR, must be refused.
  */
-static void read_case(bool vram)
+static void read_case(enum backing b)
 {
-	uint64_t mr_len = OBJ_SIZE - 2 * g.page;
-	uint64_t off = 5 * g.page + 7, len = 3 * g.page + 1000;
-	uint64_t loc = 2 * g.page + 3;
-	uint32_t place = vram ? VPHYR_PLACE_VRAM : VPHYR_PLACE_SYSTEM;
-	struct dmr *m;
-	uint32_t h;
-	int d, fd, dmabuf, ret;
+	uint64_t mr_len = OBJ_SIZE - 2 * page;
+	uint64_t off = 5 * page + 7, len = 3 * page + 1000;
+	uint64_t loc = 2 * page + 3;
+	enum phyr_placement place = b == BACK_VRAM ? PHYR_PLACE_VRAM :
+						     PHYR_PLACE_SYSTEM;
+	struct target t;
+	void *fill;
 
-	NEED_DEV(d, vram);
-	if (!rdma_up())
+	if (!target_up(&t, b, OBJ_SIZE, page, mr_len, 0))
 		return;
-	fd = g.dev[d].fd;
-	ret = obj_create(d, OBJ_SIZE, vram ? VPHYR_GEM_VRAM : VPHYR_GEM_SYSTEM,
-			 &h);
-	REQUIRE(!ret, "create a 1 MiB %s object on %s: %s",
-		vram ? "VRAM" : "system", dev_name(d), errname(ret));
-	if (!write_obj_dma(fd, h, 0, OBJ_SIZE, SEED_READ))
-		return;
-	dmabuf = export_dmabuf(fd, h);
-	if (dmabuf < 0)
-		return;
-	ret = dmr_reg(dmabuf, g.page, mr_len, MR_IOVA, ACCESS_RW, &m);
-	REQUIRE(!ret, "register the dma-buf from offset 0x%llx: %s",
-		(unsigned long long)g.page, errname(ret));
+	fill = malloc(OBJ_SIZE);
+	REQUIRE(fill, "out of memory");
+	phyr_pattern_fill(fill, OBJ_SIZE, SEED_READ, 0);
+	REQUIRE(!phyr_bo_write(t.dev, t.handle, 0, fill, OBJ_SIZE), "%s",
+		phyr_last_error());
+	free(fill);
 
 	memset(r.buf, 0, LOCAL_SIZE);
 	if (!rdma_ok("of the whole MR", IBV_WR_RDMA_READ, 0, mr_len, MR_IOVA,
-		     m->rkey))
+		     t.mr->rkey))
 		return;
-	check_pattern("READ of the whole MR", r.buf, mr_len, SEED_READ,
-		      g.page);
+	check_bytes("READ of the whole MR", r.buf, mr_len, SEED_READ, page);
 
 	memset(r.buf, 0xa5, LOCAL_SIZE);
 	if (!rdma_ok("of a range", IBV_WR_RDMA_READ, loc, len, MR_IOVA + off,
-		     m->rkey))
+		     t.mr->rkey))
 		return;
-	check_pattern("READ of a range", r.buf + loc, len, SEED_READ,
-		      g.page + off);
+	check_bytes("READ of a range", r.buf + loc, len, SEED_READ,
+		    page + off);
 	CHECK(r.buf[loc - 1] == 0xa5 && r.buf[loc + len] == 0xa5,
 	      "READ of 0x%llx bytes wrote outside them: 0x%02x before, 0x%02x after",
 	      (unsigned long long)len, r.buf[loc - 1], r.buf[loc + len]);
-	check_placement("after the READs", fd, h, place);
+	check_placement(&t, "after the READs", place);
 
 	/* the QP goes to the error state: nothing may follow on it */
-	rdma_refused("past the end of the MR", IBV_WR_RDMA_READ, 0, g.page,
-		     MR_IOVA + mr_len, m->rkey);
-
-	ret = dmr_dereg(m);
-	EXPECT_RET(ret, 0, "deregister the dma-buf MR");
+	rdma_refused("past the end of the MR", IBV_WR_RDMA_READ, 0, page,
+		     MR_IOVA + mr_len, t.mr->rkey);
 }
 
 static void case_write_vram(void)
 {
-	write_case(true);
+	write_case(BACK_VRAM);
 }
 
 static void case_read_vram(void)
 {
-	read_case(true);
+	read_case(BACK_VRAM);
 }
 
 static void case_write_system(void)
 {
-	write_case(false);
+	write_case(BACK_SYSTEM);
 }
 
 static void case_read_system(void)
 {
-	read_case(false);
+	read_case(BACK_SYSTEM);
 }
 
 /*
@@ -836,53 +892,30 @@ static void case_read_system(void)
  */
 static void case_userptr_dmabuf(void)
 {
-	uint64_t off = 2 * g.page + 64, len = 256 * 1024 + 5;
+	uint64_t off = 2 * page + 64, len = 256 * 1024 + 5;
 	uint64_t loc = 100;
-	unsigned char *mem;
-	struct dmr *m;
-	uint32_t h;
-	int d, fd, dmabuf, ret;
+	struct target t;
 
-	NEED_DEV(d, false);
-	if (!rdma_up())
+	if (!target_up(&t, BACK_USERPTR, OBJ_SIZE, 0, OBJ_SIZE, SEED_OLD))
 		return;
-	fd = g.dev[d].fd;
-	mem = mmap(NULL, OBJ_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	REQUIRE(mem != MAP_FAILED, "mmap 1 MiB: %s", strerror(errno));
-	t_track_map(mem, OBJ_SIZE);
-	fill_pattern(mem, OBJ_SIZE, SEED_OLD, 0);
+	check_placement(&t, "userptr object", PHYR_PLACE_USERPTR);
 
-	ret = userptr_create(fd, mem, OBJ_SIZE, &h);
-	REQUIRE(!ret, "GEM_USERPTR of 1 MiB on %s: %s", dev_name(d),
-		errname(ret));
-	t_track_handle(fd, h);
-	check_placement("userptr object", fd, h, VPHYR_PLACE_USERPTR);
-	dmabuf = export_dmabuf(fd, h);
-	if (dmabuf < 0)
-		return;
-	ret = dmr_reg(dmabuf, 0, OBJ_SIZE, MR_IOVA, ACCESS_RW, &m);
-	REQUIRE(!ret, "register the dma-buf: %s", errname(ret));
-
-	fill_pattern(r.buf + loc, len, SEED_NEW, off);
+	phyr_pattern_fill(r.buf + loc, len, SEED_NEW, off);
 	if (!rdma_ok("of a range", IBV_WR_RDMA_WRITE, loc, len, MR_IOVA + off,
-		     m->rkey))
+		     t.mr->rkey))
 		return;
-	check_pattern("user memory before the range", mem, off, SEED_OLD, 0);
-	check_pattern("user memory in the range", mem + off, len, SEED_NEW,
-		      off);
-	check_pattern("user memory after the range", mem + off + len,
-		      OBJ_SIZE - off - len, SEED_OLD, off + len);
+	check_bytes("user memory before the range", t.mem, off, SEED_OLD, 0);
+	check_bytes("user memory in the range", t.mem + off, len, SEED_NEW,
+		    off);
+	check_bytes("user memory after the range", t.mem + off + len,
+		    OBJ_SIZE - off - len, SEED_OLD, off + len);
 
-	fill_pattern(mem, OBJ_SIZE, SEED_USER, 0);
+	phyr_pattern_fill(t.mem, OBJ_SIZE, SEED_USER, 0);
 	memset(r.buf, 0, LOCAL_SIZE);
 	if (rdma_ok("of the whole object", IBV_WR_RDMA_READ, 0, OBJ_SIZE,
-		    MR_IOVA, m->rkey))
-		check_pattern("READ of what the CPU wrote", r.buf, OBJ_SIZE,
-			      SEED_USER, 0);
-
-	ret = dmr_dereg(m);
-	EXPECT_RET(ret, 0, "deregister the dma-buf MR");
+		    MR_IOVA, t.mr->rkey))
+		check_bytes("READ of what the CPU wrote", r.buf, OBJ_SIZE,
+			    SEED_USER, 0);
 }
 
 /*
@@ -893,118 +926,85 @@ static void case_userptr_dmabuf(void)
 static void case_evict_invalidates(void)
 {
 	uint64_t size = EVICT_SIZE;
-	int d, fd, dmabuf, fds0, fds1, ret;
-	struct dmr *m;
-	uint32_t h;
+	int fds0, fds1, ret;
+	struct target t;
 
-	NEED_DEV(d, true);
-	if (!rdma_up())
+	if (!target_up(&t, BACK_VRAM, size, 0, size, 0))
 		return;
-	fd = g.dev[d].fd;
-	ret = obj_create(d, size, VPHYR_GEM_VRAM, &h);
-	REQUIRE(!ret, "create a VRAM object on %s: %s", dev_name(d),
-		errname(ret));
-	fds0 = count_open_fds();
-	dmabuf = export_dmabuf(fd, h);
-	if (dmabuf < 0)
-		return;
-	ret = dmr_reg(dmabuf, 0, size, MR_IOVA, ACCESS_RW, &m);
-	REQUIRE(!ret, "register the dma-buf: %s", errname(ret));
+	fds0 = phyr_count_fds();
 
-	fill_pattern(r.buf, size, SEED_OLD, 0);
+	phyr_pattern_fill(r.buf, size, SEED_OLD, 0);
 	if (!rdma_ok("before the eviction", IBV_WR_RDMA_WRITE, 0, size, MR_IOVA,
-		     m->rkey))
-		return;
-	if (!check_obj_dma("object before the eviction", fd, h, 0, size,
-			   SEED_OLD))
+		     t.mr->rkey) ||
+	    !check_device(&t, "object before the eviction", 0, size, SEED_OLD))
 		return;
 
-	ret = vp_evict(fd, h, 0);
-	REQUIRE(!ret, "GEM_EVICT with an RDMA MR on the dma-buf: %s",
-		errname(ret));
-	check_placement("after GEM_EVICT", fd, h, VPHYR_PLACE_SYSTEM);
+	REQUIRE(!phyr_bo_evict(t.dev, t.handle),
+		"GEM_EVICT with an RDMA MR on the dma-buf: %s",
+		phyr_last_error());
+	check_placement(&t, "after GEM_EVICT", PHYR_PLACE_SYSTEM);
 
-	fill_pattern(r.buf, size, SEED_NEW, 0);
+	phyr_pattern_fill(r.buf, size, SEED_NEW, 0);
 	rdma_refused("after the eviction", IBV_WR_RDMA_WRITE, 0, size, MR_IOVA,
-		     m->rkey);
-	check_obj_dma("evicted object", fd, h, 0, size, SEED_OLD);
+		     t.mr->rkey);
+	check_device(&t, "evicted object", 0, size, SEED_OLD);
 	if (!t_failed())
 		t_note("after GEM_EVICT the MR is invalid: the WRITE was refused and the evicted object still holds the earlier bytes");
 
-	ret = dmr_dereg(m);
+	ret = dmr_dereg(t.mr);
 	EXPECT_RET(ret, 0, "deregister the invalidated MR");
-	t_close_fd(dmabuf);
-	ret = t_close_handle(fd, h);
-	EXPECT_RET(ret, 0, "GEM_CLOSE of the evicted object");
-	fds1 = count_open_fds();
-	CHECK(fds0 == fds1, "open files: %d before the export, %d at the end",
-	      fds0, fds1);
+	CHECK(!close(t.dmabuf), "close the dma-buf: %s", strerror(errno));
+	CHECK(!phyr_bo_close(t.dev, t.handle), "%s", phyr_last_error());
+	fds1 = phyr_count_fds();
+	CHECK(fds1 == fds0 - 1,
+	      "open files: %d with the dma-buf, %d after closing it", fds0,
+	      fds1);
 	/* the QPs, one of them in the error state, go now, checked */
 	rdma_down();
 }
 
+/* Registrations that must fail, then one that must work. */
 static void case_reg_errors(void)
 {
-	const uint64_t size = 4 * g.page;
+	const uint64_t size = 4 * page;
 	const struct {
 		uint64_t off;
 		uint64_t len;
 		const char *what;
 	} bad[] = {
-		{ 0, size + g.page, "one page longer than the dma-buf" },
-		{ g.page, size, "offset 1 page, the dma-buf's length" },
-		{ size, g.page, "the page after the dma-buf" },
-		{ -g.page, 2 * g.page, "offset + length wrapping around" },
+		{ 0, size + page, "one page longer than the dma-buf" },
+		{ page, size, "offset 1 page, the dma-buf's length" },
+		{ size, page, "the page after the dma-buf" },
+		{ -page, 2 * page, "offset + length wrapping around" },
 	};
+	struct target t;
 	struct dmr *m;
-	int d, fd, dmabuf, p[2], ret;
-	uint32_t h;
+	int p[2], ret;
 	size_t i;
 
-	NEED_DEV(d, false);
-	if (!rdma_up())
+	if (!target_up(&t, BACK_SYSTEM, size, 0, 0, 0))
 		return;
-	fd = g.dev[d].fd;
-	ret = obj_create(d, size, VPHYR_GEM_SYSTEM, &h);
-	REQUIRE(!ret, "create a system object: %s", errname(ret));
-	dmabuf = export_dmabuf(fd, h);
-	if (dmabuf < 0)
-		return;
-
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ret = dmr_reg(dmabuf, bad[i].off, bad[i].len, MR_IOVA,
-			      ACCESS_RW, &m);
-		if (!ret)
-			dmr_dereg(m);
-		EXPECT_RET(ret, -EINVAL,
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		EXPECT_RET(dmr_refused(t.dmabuf, bad[i].off, bad[i].len,
+				       ACCESS_RW), -EINVAL,
 			   "register %s (offset 0x%llx length 0x%llx)",
 			   bad[i].what, (unsigned long long)bad[i].off,
 			   (unsigned long long)bad[i].len);
-	}
-
-	ret = dmr_reg(dmabuf, 0, size, MR_IOVA,
-		      ACCESS_RW | IBV_ACCESS_REMOTE_ATOMIC, &m);
-	if (!ret)
-		dmr_dereg(m);
-	EXPECT_RET(ret, -EOPNOTSUPP, "register with IBV_ACCESS_REMOTE_ATOMIC");
+	EXPECT_RET(dmr_refused(t.dmabuf, 0, size,
+			       ACCESS_RW | IBV_ACCESS_REMOTE_ATOMIC),
+		   -EOPNOTSUPP, "register with IBV_ACCESS_REMOTE_ATOMIC");
 
 	/* a DRM device file and a pipe are files, but not dma-bufs */
-	ret = dmr_reg(fd, 0, size, MR_IOVA, ACCESS_RW, &m);
-	if (!ret)
-		dmr_dereg(m);
+	ret = dmr_refused(phyr_dev_fd(t.dev), 0, size, ACCESS_RW);
 	t_note("register the DRM device fd: %s", errname(ret));
 	CHECK(ret < 0, "registered a DRM device file as a dma-buf");
 	REQUIRE(!pipe2(p, O_CLOEXEC), "pipe: %s", strerror(errno));
-	t_track_fd(p[0]);
-	t_track_fd(p[1]);
-	ret = dmr_reg(p[0], 0, g.page, MR_IOVA, ACCESS_RW, &m);
-	if (!ret)
-		dmr_dereg(m);
+	ret = dmr_refused(p[0], 0, page, ACCESS_RW);
 	t_note("register a pipe fd: %s", errname(ret));
 	CHECK(ret < 0, "registered a pipe as a dma-buf");
 
 	/* the refusals above must not come from registration being broken */
-	ret = dmr_reg(dmabuf, 0, size, MR_IOVA, ACCESS_RW, &m);
+	ret = dmr_reg(t.dmabuf, 0, size, MR_IOVA, ACCESS_RW, &m);
 	REQUIRE(!ret, "register the whole dma-buf after the errors: %s",
 		errname(ret));
 	ret = dmr_dereg(m);
@@ -1017,36 +1017,32 @@ static void case_reg_errors(void)
  */
 static void case_leak_cycles(void)
 {
-	const uint64_t size = 2 * g.page;
-	int d, fd, dmabuf, fds0, fds1, i, ret;
+	const uint64_t size = 2 * page;
+	int dmabuf, fds0, fds1, i, ret;
+	struct target t;
 	char what[64];
 	struct dmr *m;
-	uint32_t h;
 
-	NEED_DEV(d, false);
-	if (!rdma_up())
+	if (!target_up(&t, BACK_SYSTEM, size, 0, 0, 0))
 		return;
-	fd = g.dev[d].fd;
-	ret = obj_create(d, size, VPHYR_GEM_SYSTEM, &h);
-	REQUIRE(!ret, "create a system object: %s", errname(ret));
-	fds0 = count_open_fds();
+	fds0 = phyr_count_fds();
 	REQUIRE(fds0 > 0, "cannot count the open files in /proc/self/fd");
 
 	for (i = 0; i < LEAK_CYCLES; i++) {
-		ret = prime_export(fd, h, &dmabuf);
-		if (!EXPECT_RET(ret, 0, "cycle %d: PRIME export", i))
+		ret = phyr_bo_export(t.dev, t.handle, &dmabuf);
+		if (!EXPECT_RET(ret, 0, "cycle %d: %s", i, phyr_last_error()))
 			break;
 		ret = dmr_reg(dmabuf, 0, size, MR_IOVA, ACCESS_RW, &m);
 		if (!EXPECT_RET(ret, 0, "cycle %d: register", i)) {
 			close(dmabuf);
 			break;
 		}
-		if (!(i % 50)) {
+		if (!(i % LEAK_CHECK_EVERY)) {
 			snprintf(what, sizeof(what), "in cycle %d", i);
-			fill_pattern(r.buf, size, i, 0);
+			phyr_pattern_fill(r.buf, size, i, 0);
 			if (rdma_ok(what, IBV_WR_RDMA_WRITE, 0, size, MR_IOVA,
 				    m->rkey))
-				check_obj_dma(what, fd, h, 0, size, i);
+				check_device(&t, what, 0, size, i);
 		}
 		ret = dmr_dereg(m);
 		close(dmabuf);
@@ -1054,7 +1050,7 @@ static void case_leak_cycles(void)
 		    t_failed())
 			break;
 	}
-	fds1 = count_open_fds();
+	fds1 = phyr_count_fds();
 	CHECK(i == LEAK_CYCLES, "stopped after %d of %d cycles", i,
 	      LEAK_CYCLES);
 	CHECK(fds1 == fds0, "open files: %d before, %d after %d cycles", fds0,
@@ -1082,20 +1078,27 @@ static const struct test_case cases[] = {
 #define NCASES	(sizeof(cases) / sizeof(cases[0]))
 
 /* Runs in the case's child process. */
-static void case_body(const void *arg)
+static enum phyr_case_result case_body(const void *arg, char *reason,
+				       size_t len)
 {
 	const struct test_case *c = arg;
 
-	if (!open_devices())
-		c->fn();
+	phyr_case_begin(c->name);
+	c->fn();
 	/* MRs hold the dma-bufs: the verbs side goes before the files */
 	rdma_down();
+	return phyr_case_end(reason, len);
 }
 
-/* Fork the case, print its line; false if it failed. */
+/* Fork the case, print its line and how long it took; false if it failed. */
 static bool run_case(const struct test_case *c)
 {
-	return t_run_forked(c->name, CASE_TIMEOUT_S, case_body, c) != 'F';
+	uint64_t t0 = now_ms();
+	enum phyr_case_result res;
+
+	res = phyr_case_run(c->name, CASE_TIMEOUT_S, case_body, c);
+	fprintf(stderr, "%s: %.1f s\n", c->name, (now_ms() - t0) / 1000.0);
+	return res != PHYR_CASE_FAIL;
 }
 
 static void usage(FILE *f)
@@ -1136,8 +1139,7 @@ int main(int argc, char **argv)
 	bool list = false, selected[NCASES] = { false }, any = false;
 	char gid[16] = "auto";
 	const char *a;
-	int i, failed = 0;
-	long page;
+	int i, n, failed = 0;
 	size_t c;
 
 	for (i = 1; i < argc; i++) {
@@ -1197,16 +1199,14 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	page = sysconf(_SC_PAGESIZE);
-	g.page = page > 0 ? (uint64_t)page : 4096;
-	/* verbs are opened in each case's child only: nothing to fork here */
-	discover();
+	page = phyr_page_size();
+	/* verbs and devices are opened in each case's child only */
+	n = phyr_list_devices(NULL, 0);
 	if (opt.gid >= 0)
 		snprintf(gid, sizeof(gid), "%d", opt.gid);
 	fprintf(stderr,
-		"phyr_rdma_test: %d vphyr device(s), %d with VRAM; RDMA device %s port %d, GID %s\n",
-		g.ndev, g.nvram, opt.dev ? opt.dev : "rxe* (first)", opt.port,
-		gid);
+		"phyr_rdma_test: %d vphyr instance(s); RDMA device %s port %d, GID %s\n",
+		n, opt.dev ? opt.dev : "rxe* (first)", opt.port, gid);
 
 	for (c = 0; c < NCASES; c++) {
 		if (any && !selected[c])
