@@ -9,7 +9,7 @@
 # The IGT names an object refers to are its undefined symbols (nm -u) in
 # IGT's namespaces: igt_*, __igt_*, and the function families the tests
 # declare in igt_decls.h (drm_open*, __drm_open*, gem_*, prime_*, vgem_*,
-# __vgem_*). Each must be a defined dynamic symbol of LIBIGT
+# __vgem_*, __set_forced_driver). Each must be a defined dynamic symbol of LIBIGT
 # (nm -D --defined-only). A missing one is named, with the objects that
 # use it, and the script fails: a declaration in igt_decls.h that IGT 1.27
 # does not export breaks the build here instead of at run time.
@@ -47,7 +47,7 @@ if [ ! -s "$tmp/exported" ]; then
 	exit 1
 fi
 
-igt_re='^(__)?(igt_|drm_open|gem_|prime_|vgem_)|^__drm_open'
+igt_re='^(__)?(igt_|drm_open|gem_|prime_|vgem_)|^__drm_open|^__set_forced_driver$'
 
 : >"$tmp/used"
 for obj in "$@"; do

@@ -322,9 +322,21 @@ void igt_log(const char *domain, enum igt_log_level level,
 /* ---- drmtest.h ---- */
 
 #define DRIVER_VGEM	(1 << 2)
+/* every driver but vgem, those IGT knows no flag for included */
+#define DRIVER_ANY	~(DRIVER_VGEM)
 
 /* The first card node of a matching driver, or -1 (no skip). */
 int __drm_open_driver(int chipset);
+/*
+ * The card node of device idx: the one the idx-th --device filter (or
+ * IGT_DEVICE) names, or without such a filter the first matching node
+ * not opened as an earlier idx; -1 if there is none (no skip).
+ */
+int __drm_open_driver_another(int idx, int chipset);
+/* how many --device filters were given */
+int igt_device_filter_count(void);
+/* like IGT_FORCE_DRIVER: DRIVER_ANY opens only this driver's devices */
+void __set_forced_driver(const char *name);
 
 /* ---- ioctl_wrappers.h ---- */
 

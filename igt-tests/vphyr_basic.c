@@ -95,7 +95,7 @@ static void test_devices(void)
 			 env.dev[i].name, env.dev[i].path,
 			 env.dev[i].info.flags,
 			 (unsigned long long)env.dev[i].info.vram_size);
-	igt_assert_f(env.ndev > 0, "no vphyr render node under /dev/dri\n");
+	igt_assert_f(env.ndev > 0, "no vphyr device found\n");
 	igt_assert_f(env.sys >= 0, "no vphyr instance without VRAM\n");
 	if (!env.in_vm)
 		return;
@@ -491,7 +491,7 @@ static void test_leak_create_close(void)
 	igt_assert_eq(vphyr_count_maps(), maps0);
 }
 
-igt_main
+vphyr_main
 {
 	igt_fixture
 		vphyr_env_open(&env);

@@ -187,7 +187,7 @@ static void test_link_evict(void)
 	vphyr_unlink(fa, fb);
 }
 
-igt_main
+vphyr_main
 {
 	igt_fixture
 		vphyr_env_open(&env);

@@ -475,7 +475,7 @@ static bool has_iommu(int idx)
 	return env.dev[idx].info.flags & VPHYR_INFO_IOMMU;
 }
 
-igt_main
+vphyr_main
 {
 	igt_fixture
 		vphyr_env_open(&env);

@@ -761,7 +761,7 @@ static void require_memlock(uint64_t bytes)
 		      (unsigned long long)bytes);
 }
 
-igt_main
+vphyr_main
 {
 	igt_fixture
 		vphyr_env_open(&env);

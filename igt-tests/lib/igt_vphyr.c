@@ -2,14 +2,15 @@
 /*
  * Code shared by the vphyr IGT tests.
  *
- * The vphyr render nodes are found by driver name (drmGetVersion()), one
- * per instance; vgem is opened through IGT's own __drm_open_driver(). The
- * P2P topology the VM was booted with comes from phyr_p2p=none|host|bus
- * on the kernel command line (read from $PHYR_CMDLINE if set, else
- * /proc/cmdline).
+ * The vphyr instances are opened through IGT's own device helpers, so
+ * that --device and IGT_DEVICE pick them as they pick any IGT device; the
+ * tests then work on each instance's render node. vgem is opened through
+ * __drm_open_driver(). The P2P topology the machine has comes from the
+ * --p2p=none|host|bus option every vphyr test takes (vphyr_main).
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -37,40 +38,43 @@ const char *vphyr_p2p_name(enum vphyr_p2p p)
 	}
 }
 
-static void read_p2p_mode(struct vphyr_env *e)
-{
-	const char *path = getenv("PHYR_CMDLINE");
-	const char *key = "phyr_p2p=";
-	char buf[4096], *tok, *save;
-	size_t n;
-	FILE *f;
+/* ---- the --p2p option ---- */
 
-	e->p2p = VPHYR_P2P_UNKNOWN;
-	e->in_vm = false;
-	if (!path || !*path)
-		path = "/proc/cmdline";
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	for (tok = strtok_r(buf, " \t\n", &save); tok;
-	     tok = strtok_r(NULL, " \t\n", &save)) {
-		if (strncmp(tok, key, strlen(key)))
-			continue;
-		e->in_vm = true;
-		tok += strlen(key);
-		if (!strcmp(tok, "none"))
-			e->p2p = VPHYR_P2P_NONE;
-		else if (!strcmp(tok, "host"))
-			e->p2p = VPHYR_P2P_HOST;
-		else if (!strcmp(tok, "bus"))
-			e->p2p = VPHYR_P2P_BUS;
-		else
-			igt_info("unknown phyr_p2p=%s on the kernel command line\n",
-				 tok);
+#define OPT_P2P	0x7001
+
+static enum vphyr_p2p opt_p2p = VPHYR_P2P_UNKNOWN;
+
+const struct option vphyr_long_opts[] = {
+	{ "p2p", required_argument, NULL, OPT_P2P },
+	{ NULL, 0, NULL, 0 },
+};
+
+const char vphyr_help_str[] =
+	"  --p2p=none|host|bus\n"
+	"\t\tthe P2P path between the VRAM instances: refused (importing\n"
+	"\t\tVRAM migrates it), through the host bridge, or by PCI bus\n"
+	"\t\taddress below a switch; without it the subtests that depend\n"
+	"\t\ton it skip\n";
+
+int vphyr_opt_handler(int opt, int opt_index, void *data)
+{
+	static const enum vphyr_p2p modes[] = {
+		VPHYR_P2P_NONE, VPHYR_P2P_HOST, VPHYR_P2P_BUS,
+	};
+	size_t i;
+
+	(void)opt_index;
+	(void)data;
+	if (opt != OPT_P2P)
+		return IGT_OPT_HANDLER_ERROR;
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (!strcmp(optarg, vphyr_p2p_name(modes[i]))) {
+			opt_p2p = modes[i];
+			return IGT_OPT_HANDLER_SUCCESS;
+		}
 	}
+	igt_warn("--p2p=%s: expected none, host or bus\n", optarg);
+	return IGT_OPT_HANDLER_ERROR;
 }
 
 static bool is_vphyr(int fd)
@@ -93,46 +97,76 @@ static int cmp_dev(const void *a, const void *b)
 	       x->info.instance > y->info.instance;
 }
 
+/*
+ * Keep the instance behind fd (a node IGT opened): its render node, where
+ * there is one, becomes the file the tests use. Return: true if kept.
+ */
+static bool add_instance(struct vphyr_env *e, int fd)
+{
+	struct vphyr_dev *d = &e->dev[e->ndev];
+	char link[32], path[PATH_MAX];
+	char *render;
+	ssize_t n;
+
+	memset(d, 0, sizeof(*d));
+	render = drmGetRenderDeviceNameFromFd(fd);
+	if (render) {
+		snprintf(path, sizeof(path), "%s", render);
+		free(render);
+	} else {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, path, sizeof(path) - 1);
+		if (n <= 0)
+			return false;
+		path[n] = '\0';
+	}
+	if (strlen(path) >= sizeof(d->path)) {
+		igt_info("%s: path too long, left out\n", path);
+		return false;
+	}
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	d->fd = open(d->path, O_RDWR | O_CLOEXEC);
+	if (d->fd < 0) {
+		igt_info("%s: %s, left out\n", d->path, strerror(errno));
+		return false;
+	}
+	if (__vphyr_info(d->fd, &d->info)) {
+		igt_info("%s: VPHYR_INFO failed: %s\n", d->path, strerror(errno));
+		close(d->fd);
+		return false;
+	}
+	snprintf(d->name, sizeof(d->name), "vphyr%u", d->info.instance);
+	e->ndev++;
+	return true;
+}
+
+/*
+ * IGT opens device idx as the idx-th --device filter says, or else the
+ * next DRM device not opened yet; with no filter, every vphyr device is
+ * taken, with filters, only what they name. Devices of other drivers are
+ * passed over (IGT_FORCE_DRIVER=vphyr, unless the caller set it, keeps
+ * IGT from opening them in the first place).
+ */
 static void find_instances(struct vphyr_env *e)
 {
-	struct dirent **ents;
-	struct vphyr_dev *d;
-	char path[64];
-	int i, n, fd;
+	int i, fd, nfilter = igt_device_filter_count();
+	int limit = nfilter > 0 ? nfilter : VPHYR_MAX_DEVS;
 
-	n = scandir("/dev/dri", &ents, NULL, alphasort);
-	if (n < 0)
-		return;
-	for (i = 0; i < n; i++) {
-		const char *name = ents[i]->d_name;
-
-		if (strncmp(name, "renderD", 7) || strlen(name) > 40 ||
-		    e->ndev >= VPHYR_MAX_DEVS)
-			continue;
-		snprintf(path, sizeof(path), "/dev/dri/%.40s", name);
-		fd = open(path, O_RDWR | O_CLOEXEC);
+	if (!getenv("IGT_FORCE_DRIVER"))
+		__set_forced_driver("vphyr");
+	for (i = 0; i < limit && e->ndev < VPHYR_MAX_DEVS; i++) {
+		fd = __drm_open_driver_another(i, DRIVER_ANY);
 		if (fd < 0)
-			continue;
-		if (!is_vphyr(fd)) {
-			close(fd);
-			continue;
-		}
-		d = &e->dev[e->ndev];
-		memset(d, 0, sizeof(*d));
-		snprintf(d->path, sizeof(d->path), "%s", path);
-		if (__vphyr_info(fd, &d->info)) {
-			igt_info("%s: VPHYR_INFO failed: %s\n", path,
-				 strerror(errno));
-			close(fd);
-			continue;
-		}
-		d->fd = fd;
-		snprintf(d->name, sizeof(d->name), "vphyr%u", d->info.instance);
-		e->ndev++;
+			break;
+		if (!is_vphyr(fd))
+			igt_info("device %d is not a vphyr device, left out\n", i);
+		else
+			add_instance(e, fd);
+		close(fd);
 	}
-	for (i = 0; i < n; i++)
-		free(ents[i]);
-	free(ents);
+	if (nfilter > 0 && e->ndev < nfilter)
+		igt_info("%d device filter(s), %d vphyr instance(s) found\n",
+			 nfilter, e->ndev);
 
 	qsort(e->dev, e->ndev, sizeof(e->dev[0]), cmp_dev);
 	for (i = 0; i < e->ndev; i++) {
@@ -163,13 +197,14 @@ void vphyr_env_open(struct vphyr_env *e)
 	e->vgem = -1;
 	e->page = page > 0 ? (uint64_t)page : 4096;
 	e->root = geteuid() == 0;
-	read_p2p_mode(e);
+	e->p2p = opt_p2p;
+	e->in_vm = opt_p2p != VPHYR_P2P_UNKNOWN;
 	find_instances(e);
 	e->vgem = __drm_open_driver(DRIVER_VGEM);
 
 	igt_info("%d vphyr instance(s), %d with VRAM, vgem %s, phyr_p2p=%s%s\n",
 		 e->ndev, e->nvram, e->vgem >= 0 ? "present" : "absent",
-		 vphyr_p2p_name(e->p2p), e->in_vm ? "" : " (not given)");
+		 vphyr_p2p_name(e->p2p), e->in_vm ? "" : " (no --p2p)");
 
 	/* a link left behind by an earlier run would change what we see */
 	vphyr_reset_links(e);
@@ -247,7 +282,7 @@ void vphyr_reset_links(const struct vphyr_env *e)
 
 void vphyr_require_dev(const struct vphyr_env *e)
 {
-	igt_require_f(e->ndev > 0, "no vphyr device under /dev/dri\n");
+	igt_require_f(e->ndev > 0, "no vphyr device found\n");
 }
 
 void vphyr_require_vram(const struct vphyr_env *e, int n)
@@ -270,7 +305,7 @@ void vphyr_require_vgem(const struct vphyr_env *e)
 void vphyr_require_p2p(const struct vphyr_env *e)
 {
 	igt_require_f(e->p2p != VPHYR_P2P_UNKNOWN,
-		      "P2P expectation unknown: no phyr_p2p=none|host|bus on the kernel command line\n");
+		      "P2P expectation unknown: run with --p2p=none|host|bus\n");
 }
 
 void vphyr_require_root(const struct vphyr_env *e)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Code shared by the vphyr IGT tests: finding the instances, the
+ * Code shared by the vphyr IGT tests: the --p2p option, finding the
+ * instances, the
  * vphyr ioctls (a __ variant returning 0 or -errno, a plain one asserting
  * success), range tables with the checks every test applies, and data
  * patterns compared through the CPU and through the device's DMA.
@@ -39,13 +40,24 @@ struct vphyr_env {
 	int vram[VPHYR_MAX_DEVS];	/* indices of the VRAM instances */
 	int nvram;
 	int vgem;		/* fd of vgem's card node, or -1 */
-	enum vphyr_p2p p2p;	/* from phyr_p2p= on the kernel command line */
-	bool in_vm;		/* phyr_p2p= was given at all */
+	enum vphyr_p2p p2p;	/* from --p2p */
+	bool in_vm;		/* --p2p was given: the test VM's layout applies */
 	bool root;
 	uint64_t page;
 };
 
 /* ---- environment ---- */
+
+/*
+ * main() of a vphyr test: igt_main with the --p2p=none|host|bus option,
+ * the P2P path between VRAM instances the machine is expected to have.
+ */
+extern const struct option vphyr_long_opts[];
+extern const char vphyr_help_str[];
+int vphyr_opt_handler(int opt, int opt_index, void *data);
+#define vphyr_main \
+	igt_main_args(NULL, vphyr_long_opts, vphyr_help_str, \
+		      vphyr_opt_handler, NULL)
 
 void vphyr_env_open(struct vphyr_env *e);
 void vphyr_env_close(struct vphyr_env *e);
