@@ -4,31 +4,40 @@
 #
 # usage: 30-igt.sh OUTDIR
 #
-# Runs only when the kernel command line carries phyr_p2p=..., the P2P
-# topology the tests check against (PHYR_CMDLINE=FILE reads FILE instead
-# of /proc/cmdline; the tests honour it too). Every executable in
-# igt-tests/build/ runs once as a whole; IGT's own result lines
+# Kernel command line (PHYR_CMDLINE=FILE reads FILE instead of
+# /proc/cmdline, to try the hook by hand):
+#
+#	phyr_p2p=none|host|bus	the P2P topology of the VM, passed to every
+#				binary as --p2p; without it the hook fails
+#	phyr_igt=NAME[,NAME...]	run only these binaries (default: all);
+#				NAME@GLOB runs only the subtests of NAME that
+#				match GLOB (--run-subtest GLOB)
+#	phyr_igt_timeout=S	seconds per binary (default 300)
+#	phyr_hook_timeout=S	the hook's own limit (default 300), which
+#				guest-init enforces
+#
+# Before running anything, OUTDIR/igt.results gets a plan line "1..N":
+# N is the number of subtests the selected binaries list (--list-subtests,
+# filtered by GLOB), plus one for each selected binary that is missing.
+# Then IGT's result lines
 #
 #	Subtest NAME: SUCCESS|FAIL|SKIP|CRASH|... (TIME)
 #	Dynamic subtest NAME: ...
 #
 # become one line per subtest, or per dynamic subtest where a subtest has
-# them, in OUTDIR/igt.results:
+# them, so that a subtest gives at least one line:
 #
 #	PASS binary.subtest[.dynamic]
 #	FAIL binary.subtest[.dynamic] [what IGT reported instead of FAIL]
 #	SKIP binary.subtest[.dynamic] reason
 #
-# Their stdout and stderr go to OUTDIR/igt.log. A binary that exits with
-# anything but 0, 77 (all skipped) or 98 (a subtest failed) adds
-# "FAIL binary.run exit N"; a subtest it listed (--list-subtests) but never
-# reported is run again on its own, and fails if it still does not report.
-# A test source in igt-tests/ without its binary adds
-# "FAIL igt.build missing binaries: ...".
-#
-# Time: phyr_igt_timeout (seconds per binary, default 150) and the hook's
-# own limit, phyr_hook_timeout (default 300), both from the kernel command
-# line like every phyr_* setting.
+# One failure is one FAIL line: a failing dynamic subtest is not counted
+# again for its subtest, and a binary that dies in a subtest fails that
+# subtest with its exit status. Subtests a binary listed but never reported
+# run again one by one, and fail if they still do not report. A binary
+# that ends with a status other than 0, 77 or 98 without a failure to show
+# for it adds "FAIL binary.run exit N". Output goes to OUTDIR/igt.log, with
+# the time each binary took.
 
 out=${1:-}
 if [ -z "$out" ] || [ ! -d "$out" ]; then
@@ -36,33 +45,42 @@ if [ -z "$out" ] || [ ! -d "$out" ]; then
 	exit 2
 fi
 
+results=$out/igt.results
+log=$out/igt.log
+: >"$results" || exit 1
+: >"$log" || exit 1
+logn() { echo "$*" >>"$log"; }
+
 cmdline_file=${PHYR_CMDLINE:-/proc/cmdline}
 cmdline=
 if [ -r "$cmdline_file" ]; then
 	read -r cmdline <"$cmdline_file" || [ -n "$cmdline" ] || cmdline=
 fi
 p2p=
-found=
+select=
+igt_timeout=
 for arg in $cmdline; do
 	case $arg in
-	phyr_p2p=*)
-		found=1
-		p2p=${arg#phyr_p2p=}
-		;;
+	phyr_p2p=*) p2p=${arg#phyr_p2p=} ;;
+	phyr_igt=*) select=${arg#phyr_igt=} ;;
+	phyr_igt_timeout=*) igt_timeout=${arg#phyr_igt_timeout=} ;;
 	esac
 done
-[ -n "$found" ] || exit 0
+case $p2p in
+none | host | bus) ;;
+*)
+	echo "FAIL igt.p2p phyr_p2p=none|host|bus is not on the kernel command line (got '${p2p}')" >>"$results"
+	logn "phyr_p2p= missing or invalid in $cmdline_file: the tests need the VM's P2P topology"
+	exit 1
+	;;
+esac
 
 here=$(cd "$(dirname "$0")" && pwd -P) || exit 1
 igtdir=$here/../../../../igt-tests
 igtdir=$(cd "$igtdir" 2>/dev/null && pwd -P) || igtdir=$here/../../../../igt-tests
 bindir=$igtdir/build
-results=$out/igt.results
-log=$out/igt.log
-: >"$results" || exit 1
-: >"$log" || exit 1
 
-per_bin=${phyr_igt_timeout:-150}
+per_bin=${igt_timeout:-${phyr_igt_timeout:-300}}
 hook_limit=${phyr_hook_timeout:-300}
 start=$(date +%s)
 deadline=$((start + hook_limit - 20))
@@ -76,13 +94,15 @@ trap 'exit 1' INT TERM
 acc=$tmp/results
 : >"$acc"
 
-logn() { echo "$*" >>"$log"; }
-
-# OUTDIR/igt.results = what is known so far, plus a FAIL line for the
-# binary now running: if the hook is killed, that binary still counts
+# OUTDIR/igt.results = plan, what is known so far, plus a FAIL line for
+# the binary now running: if the hook is killed, that binary still counts
 publish() {
-	cp "$acc" "$results.new" || return
-	[ -n "${1:-}" ] && echo "$1" >>"$results.new"
+	{
+		cat "$tmp/plan" "$acc"
+		if [ -n "${1:-}" ]; then
+			echo "$1"
+		fi
+	} >"$results.new" || return
 	mv -f "$results.new" "$results"
 }
 
@@ -205,52 +225,64 @@ parse_igt() {
 	}'
 }
 
-# run_binary PATH: run it, parse it, append result lines
-run_binary() {
-	bin=$1
-	name=$(basename "$bin")
-	list=$tmp/$name.list
-	miss=$tmp/$name.missing
+# append the output of a run to the log
+log_run() {
+	logn "--- stdout"
+	cat "$1" >>"$log"
+	logn "--- stderr"
+	cat "$2" >>"$log"
+}
 
-	limit=$(time_left 60)
-	if [ "$limit" -le 0 ]; then
-		echo "FAIL $name.run not run: out of time" >>"$acc"
-		return
-	fi
-	run_with_limit "$limit" "$list" "$tmp/$name.listerr" "$bin" --list-subtests
+# list_binary NAME GLOB: its subtests matching GLOB into $tmp/NAME.list
+list_binary() {
+	name=$1
+	glob=$2
+	run_with_limit 60 "$tmp/$name.all" "$tmp/$name.listerr" \
+		"$bindir/$name" --list-subtests
 	rc=$?
-	if [ "$rc" -ne 0 ] || [ ! -s "$list" ]; then
+	if [ "$rc" -ne 0 ] || [ ! -s "$tmp/$name.all" ]; then
 		logn "### $name --list-subtests: exit $rc"
 		cat "$tmp/$name.listerr" >>"$log"
-		echo "FAIL $name.run exit $rc" >>"$acc"
-		return
+		return 1
 	fi
+	: >"$tmp/$name.list"
+	while read -r sub; do
+		# shellcheck disable=SC2254
+		case $sub in
+		$glob) echo "$sub" >>"$tmp/$name.list" ;;
+		esac
+	done <"$tmp/$name.all"
+	return 0
+}
+
+# run_binary NAME GLOB: run it, parse it, append result lines
+run_binary() {
+	name=$1
+	glob=$2
+	bin=$bindir/$name
+	list=$tmp/$name.list
+	miss=$tmp/$name.missing
+	set -- --p2p="$p2p"
+	[ "$glob" = "*" ] || set -- "$@" --run-subtest "$glob"
 
 	limit=$(time_left "$per_bin")
 	if [ "$limit" -le 0 ]; then
 		while read -r sub; do
-			[ -n "$sub" ] && echo "FAIL $name.$sub not run: out of time" >>"$acc"
+			echo "FAIL $name.$sub not run: out of time" >>"$acc"
 		done <"$list"
 		return
 	fi
 	t0=$(date +%s)
-	run_with_limit "$limit" "$tmp/$name.out" "$tmp/$name.err" "$bin"
+	run_with_limit "$limit" "$tmp/$name.out" "$tmp/$name.err" "$bin" "$@"
 	rc=$?
-	logn "### $name: exit $rc after $(($(date +%s) - t0)) s (limit $limit s)"
-	logn "--- stdout"
-	cat "$tmp/$name.out" >>"$log"
-	logn "--- stderr"
-	cat "$tmp/$name.err" >>"$log"
+	logn "### $name $*: exit $rc after $(($(date +%s) - t0)) s (limit $limit s)"
+	log_run "$tmp/$name.out" "$tmp/$name.err"
 
 	: >"$miss"
+	nfail0=$(grep -c '^FAIL ' "$acc")
 	parse_igt "$name" "$list" "$miss" <"$tmp/$name.out" >>"$acc"
-	case $rc in
-	0 | 77 | 98) ;;
-	*) echo "FAIL $name.run exit $rc" >>"$acc" ;;
-	esac
 
-	# what the whole run did not report: the subtest it died in fails,
-	# the others run again one by one
+	# the subtest it died in fails; the others run again one by one
 	while read -r state sub; do
 		if [ "$state" = RUNNING ]; then
 			echo "FAIL $name.$sub no result: the binary ended in it (exit $rc)" >>"$acc"
@@ -263,49 +295,84 @@ run_binary() {
 		fi
 		echo "$sub" >"$tmp/one.list"
 		: >"$tmp/one.missing"
-		run_with_limit "$limit" "$tmp/one.out" "$tmp/one.err" "$bin" --run-subtest "$sub"
+		run_with_limit "$limit" "$tmp/one.out" "$tmp/one.err" "$bin" \
+			--p2p="$p2p" --run-subtest "$sub"
 		src=$?
 		logn "### $name --run-subtest $sub: exit $src"
-		logn "--- stdout"
-		cat "$tmp/one.out" >>"$log"
-		logn "--- stderr"
-		cat "$tmp/one.err" >>"$log"
+		log_run "$tmp/one.out" "$tmp/one.err"
 		parse_igt "$name" "$tmp/one.list" "$tmp/one.missing" <"$tmp/one.out" >>"$acc"
 		if [ -s "$tmp/one.missing" ]; then
 			echo "FAIL $name.$sub no result (exit $src)" >>"$acc"
 		fi
 	done <"$miss"
+
+	case $rc in
+	0 | 77 | 98) ;;
+	*)
+		# a status no failure line explains is a failure of its own
+		if [ "$(grep -c '^FAIL ' "$acc")" -eq "$nfail0" ]; then
+			echo "FAIL $name.run exit $rc" >>"$acc"
+		fi
+		;;
+	esac
 }
 
-logn "phyr IGT run: phyr_p2p=$p2p, binaries from $bindir, $per_bin s per binary"
+logn "phyr IGT run: phyr_p2p=$p2p, phyr_igt=${select:-(all)}, binaries from $bindir, $per_bin s per binary"
 
-missing_bins=
-for src in "$igtdir"/*.c; do
-	[ -f "$src" ] || continue
-	b=$(basename "$src" .c)
-	[ -x "$bindir/$b" ] || missing_bins="$missing_bins $b"
-done
-nbin=0
-for bin in "$bindir"/*; do
-	[ -f "$bin" ] && [ -x "$bin" ] && nbin=$((nbin + 1))
-done
-if [ "$nbin" -eq 0 ] && [ -z "$missing_bins" ]; then
-	missing_bins=" (none built)"
-fi
-if [ -n "$missing_bins" ]; then
-	echo "FAIL igt.build missing binaries:$missing_bins" >>"$acc"
-	logn "missing in $bindir:$missing_bins: run make -C igt-tests on the host"
+# what to run: "NAME GLOB" lines
+if [ -n "$select" ]; then
+	echo "$select" | tr ',' '\n' | while read -r item; do
+		[ -n "$item" ] || continue
+		case $item in
+		*@*) echo "${item%%@*} ${item#*@}" ;;
+		*) echo "$item *" ;;
+		esac
+	done >"$tmp/selected"
+else
+	for src in "$igtdir"/*.c; do
+		[ -f "$src" ] && echo "$(basename "$src" .c) *"
+	done >"$tmp/selected"
 fi
 
-publish
-for bin in "$bindir"/*; do
-	if [ ! -f "$bin" ] || [ ! -x "$bin" ]; then
+# the plan, and a FAIL line for what cannot run at all
+nplan=0
+: >"$tmp/torun"
+while read -r name glob; do
+	if [ ! -f "$bindir/$name" ] || [ ! -x "$bindir/$name" ]; then
+		if [ -f "$igtdir/$name.c" ]; then
+			echo "FAIL $name.build missing binary: run make -C igt-tests on the host" >>"$acc"
+		else
+			echo "FAIL $name.run no such IGT test in $igtdir" >>"$acc"
+		fi
+		nplan=$((nplan + 1))
 		continue
 	fi
-	publish "FAIL $(basename "$bin").run interrupted: the hook ran out of time"
-	run_binary "$bin"
+	if ! list_binary "$name" "$glob"; then
+		echo "FAIL $name.run --list-subtests failed" >>"$acc"
+		nplan=$((nplan + 1))
+		continue
+	fi
+	n=$(wc -l <"$tmp/$name.list")
+	if [ "$n" -eq 0 ]; then
+		echo "FAIL $name.run no subtest matches '$glob'" >>"$acc"
+		nplan=$((nplan + 1))
+		continue
+	fi
+	nplan=$((nplan + n))
+	echo "$name $glob" >>"$tmp/torun"
+done <"$tmp/selected"
+if [ "$nplan" -eq 0 ]; then
+	echo "FAIL igt.run nothing selected (phyr_igt=$select)" >>"$acc"
+	nplan=1
+fi
+echo "1..$nplan" >"$tmp/plan"
+publish
+
+while read -r name glob; do
+	publish "FAIL $name.run interrupted: the hook ran out of time"
+	run_binary "$name" "$glob"
 	publish
-done
+done <"$tmp/torun"
 
 npass=$(grep -c '^PASS ' "$acc")
 nfail=$(grep -c '^FAIL ' "$acc")
