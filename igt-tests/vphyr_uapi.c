@@ -654,7 +654,7 @@ static void test_link_busy(void)
 	vphyr_unlink(fa, fb);
 }
 
-igt_main
+vphyr_main
 {
 	igt_fixture
 		vphyr_env_open(&env);
@@ -805,6 +805,9 @@ igt_main
 
 	igt_describe("LINK refuses an instance already linked elsewhere.");
 	igt_subtest("link-busy") {
+		igt_require_f(env.nvram >= 3,
+			      "needs three vphyr instances with VRAM, found %d (boot the VM with --ivshmem 64M,64M,64M)\n",
+			      env.nvram);
 		require_link(3);
 		test_link_busy();
 	}
