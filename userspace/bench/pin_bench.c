@@ -29,6 +29,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "libphyr.h"
+
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT 26
 #endif
@@ -91,46 +93,6 @@ static void fmt_time(unsigned long long ns, char *s, size_t n)
 		snprintf(s, n, "%.1f us", ns / 1e3);
 }
 
-static int read_ulong(const char *path, unsigned long *v)
-{
-	FILE *f = fopen(path, "r");
-	int ok;
-
-	if (!f)
-		return -1;
-	ok = fscanf(f, "%lu", v) == 1;
-	fclose(f);
-	return ok ? 0 : -1;
-}
-
-static int write_ulong(const char *path, unsigned long v)
-{
-	char buf[32];
-	int fd, len, ok;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	len = snprintf(buf, sizeof(buf), "%lu\n", v);
-	ok = write(fd, buf, len) == len;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-static void print_file_line(const char *what, const char *path)
-{
-	char buf[256];
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return;
-	if (fgets(buf, sizeof(buf), f)) {
-		buf[strcspn(buf, "\n")] = '\0';
-		printf("pin_bench: %s: %s\n", what, buf);
-	}
-	fclose(f);
-}
-
 /*
  * Physically contiguous runs of pages in [addr, addr + len) according to
  * /proc/self/pagemap: what a list of ranges of them cannot go below.
@@ -139,37 +101,19 @@ static void print_file_line(const char *what, const char *path)
  */
 static long pagemap_runs(const void *addr, uint64_t len)
 {
-	uint64_t npages = len / page_size, i = 0, prev = 0;
-	uint64_t buf[512];
+	size_t n = len / page_size, i;
+	uint64_t *pfn;
 	long runs = 0;
-	int fd;
 
-	fd = open("/proc/self/pagemap", O_RDONLY);
-	if (fd < 0)
+	pfn = malloc(n * sizeof(*pfn));
+	if (!pfn)
 		return -1;
-	while (i < npages) {
-		uint64_t n = npages - i < 512 ? npages - i : 512, j;
-		off_t off = ((uintptr_t)addr / page_size + i) * sizeof(uint64_t);
-		ssize_t got = pread(fd, buf, n * sizeof(uint64_t), off);
-
-		if (got != (ssize_t)(n * sizeof(uint64_t)))
-			goto fail;
-		for (j = 0; j < n; j++) {
-			uint64_t pfn = buf[j] & ((1ULL << 55) - 1);
-
-			if (!(buf[j] >> 63) || !pfn)
-				goto fail;
-			if ((i == 0 && j == 0) || pfn != prev + 1)
-				runs++;
-			prev = pfn;
-		}
-		i += n;
-	}
-	close(fd);
+	if (phyr_pagemap_pfns(addr, n, pfn))
+		runs = -1;
+	for (i = 0; runs >= 0 && i < n; i += phyr_pfn_run(pfn + i, n - i))
+		runs++;
+	free(pfn);
 	return runs;
-fail:
-	close(fd);
-	return -1;
 }
 
 /* Write every page once, so that each is backed by its own memory. */
@@ -268,65 +212,23 @@ out:
 		munmap(b, k->size);
 }
 
-/*
- * AnonHugePages of the mappings within [p, p + len), in KiB. Sets *wider
- * when a mapping that overlaps the range reaches beyond it (merged with a
- * neighbour): its whole count is included then.
- */
-static long smaps_anon_huge_kb(const char *p, uint64_t len, bool *wider)
-{
-	uintptr_t lo = (uintptr_t)p, hi = lo + len, s = 0, e = 0;
-	bool in = false;
-	char line[512];
-	long kb, total = 0;
-	FILE *f;
-
-	*wider = false;
-	f = fopen("/proc/self/smaps", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char perms[8];
-
-		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %7s", &s, &e,
-			   perms) == 3) {
-			in = s < hi && e > lo;
-			if (in && (s < lo || e > hi))
-				*wider = true;
-		} else if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1) {
-			total += kb;
-		}
-	}
-	fclose(f);
-	return total;
-}
-
 /* 256 MiB, 2 MiB aligned, MADV_HUGEPAGE, every page written */
 static void kind_thp(struct kind *k)
 {
-	uint64_t map_len;
-	char *raw, *p;
-	uintptr_t head;
+	char enabled[64], defrag[64];
+	long long kb;
 	bool wider;
-	long kb;
+	char *p;
 
 	snprintf(k->label, sizeof(k->label), "thp-2m");
 	k->size = REGION_SIZE;
-	map_len = k->size + HUGE_2M;
-	raw = map_anon(map_len, 0);
-	if (!raw) {
+	p = phyr_map_aligned(k->size, HUGE_2M);
+	if (!p) {
 		k->err = errno;
 		fprintf(stderr, "pin_bench: %s: mmap: %s\n", k->label,
 			strerror(errno));
 		return;
 	}
-	/* keep exactly the aligned range mapped */
-	head = (HUGE_2M - (uintptr_t)raw % HUGE_2M) % HUGE_2M;
-	p = raw + head;
-	if (head)
-		munmap(raw, head);
-	if (map_len - head - k->size)
-		munmap(p + k->size, map_len - head - k->size);
 
 	if (madvise(p, k->size, MADV_HUGEPAGE)) {
 		k->err = errno;
@@ -337,15 +239,15 @@ static void kind_thp(struct kind *k)
 	}
 	touch(p, k->size, page_size);
 
-	print_file_line("THP enabled", "/sys/kernel/mm/transparent_hugepage/enabled");
-	print_file_line("THP defrag", "/sys/kernel/mm/transparent_hugepage/defrag");
-	kb = smaps_anon_huge_kb(p, k->size, &wider);
+	phyr_thp_modes(enabled, defrag, sizeof(enabled));
+	printf("pin_bench: THP enabled: %s, defrag: %s\n", enabled, defrag);
+	kb = phyr_anon_huge_kb(p, k->size, &wider);
 	if (kb < 0) {
 		snprintf(k->note, sizeof(k->note),
 			 "MADV_HUGEPAGE; AnonHugePages unknown (no /proc/self/smaps)");
 	} else {
 		snprintf(k->note, sizeof(k->note),
-			 "MADV_HUGEPAGE; AnonHugePages %ld kB: %ld of %" PRIu64 " possible 2 MiB THPs%s",
+			 "MADV_HUGEPAGE; AnonHugePages %lld kB: %lld of %" PRIu64 " possible 2 MiB THPs%s",
 			 kb, kb / 2048, k->size / HUGE_2M,
 			 wider ? " (mapping wider than the range)" : "");
 	}
@@ -357,7 +259,7 @@ static void kind_thp(struct kind *k)
 /* The hugetlb pool of one page size, grown for the benchmark and restored. */
 struct pool {
 	char nr[128], free[128];
-	unsigned long old_nr;
+	unsigned long long old_nr;
 	bool changed;
 };
 
@@ -368,19 +270,19 @@ struct pool {
 static unsigned long pool_reserve(struct pool *pl, unsigned long kb,
 				  unsigned long want)
 {
-	unsigned long nfree;
+	unsigned long long nfree;
 
 	snprintf(pl->nr, sizeof(pl->nr),
 		 "/sys/kernel/mm/hugepages/hugepages-%lukB/nr_hugepages", kb);
 	snprintf(pl->free, sizeof(pl->free),
 		 "/sys/kernel/mm/hugepages/hugepages-%lukB/free_hugepages", kb);
 	pl->changed = false;
-	if (read_ulong(pl->nr, &pl->old_nr) || read_ulong(pl->free, &nfree))
+	if (phyr_read_ull(pl->nr, &pl->old_nr) || phyr_read_ull(pl->free, &nfree))
 		return 0;
 	if (nfree < want && geteuid() == 0) {
-		if (write_ulong(pl->nr, pl->old_nr + (want - nfree)) == 0)
+		if (phyr_write_ull(pl->nr, pl->old_nr + (want - nfree)) == 0)
 			pl->changed = true;
-		if (read_ulong(pl->free, &nfree))
+		if (phyr_read_ull(pl->free, &nfree))
 			nfree = 0;
 	}
 	return nfree < want ? nfree : want;
@@ -388,8 +290,8 @@ static unsigned long pool_reserve(struct pool *pl, unsigned long kb,
 
 static void pool_restore(struct pool *pl)
 {
-	if (pl->changed && write_ulong(pl->nr, pl->old_nr))
-		fprintf(stderr, "pin_bench: could not restore %s to %lu\n",
+	if (pl->changed && phyr_write_ull(pl->nr, pl->old_nr))
+		fprintf(stderr, "pin_bench: could not restore %s to %llu\n",
 			pl->nr, pl->old_nr);
 	pl->changed = false;
 }
@@ -559,7 +461,7 @@ int main(int argc, char **argv)
 		       strerror(errno));
 		return 3;
 	}
-	page_size = (size_t)sysconf(_SC_PAGESIZE);
+	page_size = phyr_page_size();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	kind_fragmented(&kinds[0]);

@@ -42,40 +42,6 @@ const char *phyr_last_error(void)
 	return last_error;
 }
 
-static const struct {
-	int err;
-	const char *name;
-} errnames[] = {
-	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" },
-	{ EINTR, "EINTR" }, { EIO, "EIO" }, { ENXIO, "ENXIO" },
-	{ E2BIG, "E2BIG" }, { EBADF, "EBADF" }, { EAGAIN, "EAGAIN" },
-	{ ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
-	{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
-	{ ENOTDIR, "ENOTDIR" }, { EINVAL, "EINVAL" }, { ENFILE, "ENFILE" },
-	{ EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" }, { EFBIG, "EFBIG" },
-	{ ENOSPC, "ENOSPC" }, { ESPIPE, "ESPIPE" }, { ERANGE, "ERANGE" },
-	{ ENOSYS, "ENOSYS" }, { EOVERFLOW, "EOVERFLOW" },
-	{ EOPNOTSUPP, "EOPNOTSUPP" }, { ETIMEDOUT, "ETIMEDOUT" },
-};
-
-const char *phyr_errname(int err)
-{
-	static _Thread_local char buf[4][32];
-	static _Thread_local unsigned int next;
-	size_t i;
-
-	if (err < 0)
-		err = -err;
-	if (!err)
-		return "success";
-	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
-		if (errnames[i].err == err)
-			return errnames[i].name;
-	next = (next + 1) % 4;
-	snprintf(buf[next], sizeof(buf[next]), "errno %d", err);
-	return buf[next];
-}
-
 /*
  * Record "<what>: <strerror> (<ENAME>)" and return @err, a negative errno.
  */

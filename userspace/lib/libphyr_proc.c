@@ -2,7 +2,8 @@
 /*
  * libphyr_proc: what a process can learn about its own memory and files
  * (page frames, transparent huge pages, pinned memory, open files,
- * capabilities). See libphyr.h. Needs nothing but libc.
+ * capabilities), and the names of errno values. See libphyr.h. Needs
+ * nothing but libc.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -30,6 +31,42 @@ uint64_t phyr_page_size(void)
 	long page = sysconf(_SC_PAGESIZE);
 
 	return page > 0 ? (uint64_t)page : 4096;
+}
+
+/* ---- errno names ---- */
+
+static const struct {
+	int err;
+	const char *name;
+} errnames[] = {
+	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" },
+	{ EINTR, "EINTR" }, { EIO, "EIO" }, { ENXIO, "ENXIO" },
+	{ E2BIG, "E2BIG" }, { EBADF, "EBADF" }, { EAGAIN, "EAGAIN" },
+	{ ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
+	{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
+	{ ENOTDIR, "ENOTDIR" }, { EINVAL, "EINVAL" }, { ENFILE, "ENFILE" },
+	{ EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" }, { EFBIG, "EFBIG" },
+	{ ENOSPC, "ENOSPC" }, { ESPIPE, "ESPIPE" }, { ERANGE, "ERANGE" },
+	{ ENOSYS, "ENOSYS" }, { EOVERFLOW, "EOVERFLOW" },
+	{ EOPNOTSUPP, "EOPNOTSUPP" }, { ETIMEDOUT, "ETIMEDOUT" },
+};
+
+const char *phyr_errname(int err)
+{
+	static _Thread_local char buf[4][32];
+	static _Thread_local unsigned int next;
+	size_t i;
+
+	if (err < 0)
+		err = -err;
+	if (!err)
+		return "success";
+	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+		if (errnames[i].err == err)
+			return errnames[i].name;
+	next = (next + 1) % 4;
+	snprintf(buf[next], sizeof(buf[next]), "errno %d", err);
+	return buf[next];
 }
 
 /* ---- page frames ---- */
