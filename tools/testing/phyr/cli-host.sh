@@ -1,0 +1,267 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# The phyrctl cases that need no vphyr device, run on the build host: help,
+# usage errors, bad numbers and sizes, unknown options, options that
+# exclude each other. The cases that need devices run in the test VM
+# (guest.d/40-phyrctl.sh, which takes the case runner below from this file).
+#
+# usage: cli-host.sh OUTDIR
+#
+# Runs userspace/build/phyrctl-asan (PHYRCTL_BUILD=DIR: DIR/phyrctl-asan),
+# built with AddressSanitizer, LeakSanitizer and UBSan: a memory error or a
+# leak fails the case. Writes OUTDIR/cli-host.results, a plan line "1..N"
+# and one line per case:
+#
+#	PASS name [host-asan]
+#	FAIL name [host-asan] reason
+#
+# and every command with its output to OUTDIR/cli-host.log.
+# Exit status: 0 when every case passed, 1 otherwise, 2 for a bad
+# invocation.
+
+# ---- the case runner, shared with guest.d/40-phyrctl.sh ----
+#
+# Set before use: $results, $log, $tmp (an empty directory), $root (the
+# project). A case is one phyrctl run with the exit status and the output
+# fragments it must produce; it runs under one checker:
+#   valgrind  $cli_vg "$cli_bin" (memcheck; status 99 is its report)
+#   asan      "$cli_asan" (status 99 is a sanitizer's report)
+#   host-asan the same, on the build host
+# The result line names the checker. Cases run in the order of the file;
+# a lane (cli_lane NAME FUNCTION) runs a function's cases in the
+# background, each case's lines go to its own file and cli_collect puts
+# them into $results and $log in case order.
+
+cli_n=0		# cases seen (counting or running)
+cli_counting=	# set: only count the cases (for the plan line)
+cli_vg=		# the valgrind command line
+cli_bin=	# phyrctl, for valgrind
+cli_asan=	# phyrctl-asan
+cli_case_timeout=${PHYRCTL_CASE_TIMEOUT:-240}
+rc=0		# exit status of the last run
+
+cli_note() {
+	echo "# $*" >>"$log"
+}
+
+# cli_limit SECS CMD...: CMD, killed after SECS seconds
+cli_limit() {
+	lim=$1
+	shift
+	timeout -k 5 "$lim" "$@"
+}
+
+# cli_result STATUS NAME CHECKER [REASON]: a result line for case $cli_n
+cli_result() {
+	echo "$1 $2 [$3]${4:+ $4}" >"$tmp/r.$cli_n"
+	echo "--- $1 $2${4:+ ($4)}" >>"$tmp/l.$cli_n"
+}
+
+# cli_skip NAME REASON
+cli_skip() {
+	cli_n=$((cli_n + 1))
+	[ -n "$cli_counting" ] && return 0
+	: >"$tmp/l.$cli_n"
+	echo "SKIP $1 $2" >"$tmp/r.$cli_n"
+}
+
+# cli_run CHECKER ARGS...: phyrctl ARGS under CHECKER; output in
+# $tmp/out.$cli_n, status in $rc
+cli_run() {
+	checker=$1
+	shift
+	case $checker in
+	valgrind)
+		# shellcheck disable=SC2086 # $cli_vg is a command line
+		cli_limit "$cli_case_timeout" $cli_vg "$cli_bin" "$@" ;;
+	*)
+		cli_limit "$cli_case_timeout" "$cli_asan" "$@" ;;
+	esac >"$tmp/out.$cli_n" 2>&1
+	rc=$?
+}
+
+# cli_why WANT CHECKER: why the run of case $cli_n failed, or nothing
+cli_why() {
+	if [ "$rc" -eq 99 ]; then
+		echo "$2 reported errors or leaks"
+	elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "TIMEOUT after ${cli_case_timeout}s"
+	elif [ "$rc" -ne "$1" ]; then
+		echo "exit status $rc, expected $1"
+	else
+		while IFS= read -r f; do
+			case $f in
+			!*) ! grep -qF -e "${f#!}" "$tmp/out.$cli_n" ||
+				{ echo "the output has '${f#!}'" && return; } ;;
+			*) grep -qF -e "$f" "$tmp/out.$cli_n" ||
+				{ echo "the output lacks '$f'" && return; } ;;
+			esac
+		done <"$tmp/frags.$cli_n"
+	fi
+}
+
+# t NAME STATUS CHECKER [FRAGMENT]... -- ARGS...
+#   run "phyrctl ARGS" under CHECKER; it must exit with STATUS and print
+#   every FRAGMENT (a FRAGMENT starting with ! must not appear)
+t() {
+	cli_n=$((cli_n + 1))
+	[ -n "$cli_counting" ] && return 0
+	name=$1
+	want=$2
+	ck=$3
+	shift 3
+	: >"$tmp/frags.$cli_n"
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		printf '%s\n' "$1" >>"$tmp/frags.$cli_n"
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	t0=$(date +%s)
+	cli_run "$ck" "$@"
+	{
+		echo "=== $name ($ck, $(($(date +%s) - t0))s): phyrctl $*"
+		cat "$tmp/out.$cli_n"
+	} >"$tmp/l.$cli_n"
+	why=$(cli_why "$want" "$ck")
+	if [ -n "$why" ]; then
+		cli_result FAIL "$name" "$ck" "$why"
+	else
+		cli_result PASS "$name" "$ck"
+	fi
+}
+
+# cli_plan FUNCTION...: the plan line for the cases of the functions
+cli_plan() {
+	cli_counting=1
+	cli_n=0
+	for f in "$@"; do
+		"$f"
+	done
+	cli_counting=
+	echo "1..$cli_n" >>"$results"
+	cli_n=0
+}
+
+# cli_lane FIRST FUNCTION: run FUNCTION's cases, numbered from FIRST, in the
+# background
+cli_lane() {
+	(
+		cli_n=$(($1 - 1))
+		"$2"
+	) &
+}
+
+# cli_collect: append the cases' lines in order; the number of failures
+cli_collect() {
+	i=1
+	failed=0
+	while [ -e "$tmp/r.$i" ]; do
+		cat "$tmp/l.$i" >>"$log"
+		cat "$tmp/r.$i" >>"$results"
+		case $(cat "$tmp/r.$i") in
+		PASS* | SKIP*) ;;
+		*) failed=$((failed + 1)) ;;
+		esac
+		i=$((i + 1))
+	done
+	echo "$failed"
+}
+
+# ---- the host cases ----
+
+cli_host_cases() {
+	t help 0 host-asan "usage: phyrctl COMMAND" "gbm-import" "tour" "Exit status" -- --help
+	t help-short 0 host-asan "usage: phyrctl COMMAND" -- -h
+	t help-no-command 0 host-asan "usage: phyrctl COMMAND" -- help
+	for c in list alloc export import ranges copy evict link gbm-import bench tour; do
+		t "help-$c" 0 host-asan "usage: phyrctl $c" -- "$c" --help
+	done
+	t help-command 0 host-asan "usage: phyrctl ranges" -- help ranges
+	t help-before-bad-option 0 host-asan "usage: phyrctl alloc" -- alloc --bogus -h
+	t help-bad-command 2 host-asan "unknown command 'frob'" "Try 'phyrctl --help'" -- help frob
+	t no-command 2 host-asan "usage: phyrctl" --
+	t bad-command 2 host-asan "unknown command 'frobnicate'" -- frobnicate
+	t bad-option 2 host-asan "phyrctl alloc: unknown option '--bogus'" \
+		"Try 'phyrctl alloc --help'" -- alloc --bogus
+	t bad-short-option 2 host-asan "unknown option '-x'" -- alloc -x
+	t option-of-another-command 2 host-asan "phyrctl ranges: unknown option '--hold'" -- \
+		ranges --hold 3
+	t flag-with-value 2 host-asan "unknown option '--raw=3'" -- evict --raw=3
+	t list-option 2 host-asan "phyrctl list: unknown option '--all'" -- list --all
+	t missing-value 2 host-asan "option '--size' needs a value" -- alloc --size
+	t missing-value-short 2 host-asan "option '-o' needs a value" -- evict -o
+	t bad-size 2 host-asan "--size: 12345 is not a nonzero multiple of the page size" -- \
+		alloc --size 12345
+	t zero-size 2 host-asan "not a nonzero multiple of the page size" -- alloc --size 0
+	t bad-size-text 2 host-asan "--size: 'lots' is not a size" -- ranges --size lots
+	t bad-size-short 2 host-asan "--size: '1Q' is not a size" -- copy -s 1Q
+	t size-overflow 2 host-asan "is not a size" -- alloc --size 99999999999T
+	t bad-instance 2 host-asan "--on: 'x' is not an instance number" -- alloc --on x
+	t bad-instance-large 2 host-asan "--peer: '65536' is not an instance number" -- \
+		link --peer 65536
+	t bad-export-to 2 host-asan "--export-to: 'x' is not an instance number" -- alloc -e x
+	t bad-seed 2 host-asan "--seed: '-1' is not a number" -- alloc --seed -1
+	t bad-seed-large 2 host-asan "--seed: '4294967296' is not a number" -- \
+		evict --seed 4294967296
+	t bad-region 2 host-asan "--src: 'bogus' is neither vram nor system" -- copy --src bogus
+	t unexpected-argument 2 host-asan "unexpected argument 'extra'" -- list extra
+	t unexpected-after-dashes 2 host-asan "phyrctl alloc: unexpected argument 'extra'" -- \
+		alloc -- extra
+	t import-no-source 2 host-asan "exactly one of --fd K and --from SOURCE" -- import
+	t import-two-sources 2 host-asan "exactly one of --fd K and --from SOURCE" -- \
+		import --fd 1 --from 1
+	t import-bad-from 2 host-asan "--from: 'x' is not an instance number" -- import --from x
+	t import-bad-fd 2 host-asan "--fd 99: not an open file descriptor" -- import --fd 99
+	export PHYR_SEED=z
+	t import-bad-env-seed 2 host-asan "PHYR_SEED='z' is not a number" -- import --fd 1
+	unset PHYR_SEED
+	t link-keep-remove 2 host-asan "--keep and --remove exclude each other" -- \
+		link --keep --remove
+	t copy-fill-to 2 host-asan "--fill works on one object" -- copy --fill --to 1
+	t copy-vram-without-fill 2 host-asan "--vram and --system go with --fill" -- copy --vram
+	t export-expect-no-command 2 host-asan "--expect needs a command" -- export --expect 3
+	t export-argument-without-dashes 2 host-asan \
+		"unexpected argument 'true' (a command to run goes after --)" -- export true
+	t export-fd-number-low 2 host-asan "--fd-number: use 3 to 1000" -- export --fd-number 2
+	t export-fd-number-high 2 host-asan "--fd-number: use 3 to 1000" -- \
+		export --fd-number 1001
+	t bench-iterations-zero 2 host-asan "--iterations: at least 1" -- bench --iterations 0
+	t bench-cycles-zero 2 host-asan "--cycles: at least 1" -- bench --cycles 0
+	t gbm-width-zero 2 host-asan "--width: 1 to 16384" -- gbm-import --width 0
+	t gbm-height-large 2 host-asan "--height: 1 to 16384" -- gbm-import --height 16385
+	t tour-bad-size 2 host-asan "--size: 1 is not a nonzero multiple of the page size" -- \
+		tour --size 1
+}
+
+cli_host_main() {
+	out=${1:-}
+	if [ -z "$out" ] || [ ! -d "$out" ]; then
+		echo "usage: $0 OUTDIR" >&2
+		exit 2
+	fi
+	root=$(cd "$(dirname "$0")/../../.." && pwd -P) || exit 2
+	build=${PHYRCTL_BUILD:-$root/userspace/build}
+	cli_asan=$build/phyrctl-asan
+	results=$out/cli-host.results
+	log=$out/cli-host.log
+	: >"$results"
+	: >"$log"
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/cli-host.XXXXXX") || exit 2
+	trap 'rm -rf "$tmp"' EXIT
+	cli_plan cli_host_cases
+	if [ ! -x "$cli_asan" ]; then
+		echo "FAIL phyrctl-asan-build [host-asan] $cli_asan is missing" >>"$results"
+		cli_note "build it: make -C userspace"
+		exit 1
+	fi
+	ASAN_OPTIONS=exitcode=99:detect_leaks=1
+	UBSAN_OPTIONS=exitcode=99:print_stacktrace=1
+	LSAN_OPTIONS=suppressions=$root/userspace/phyrctl/phyrctl.lsan:print_suppressions=0
+	export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+	cli_host_cases
+	failed=$(cli_collect)
+	cli_note "cli-host: $failed case(s) failed"
+	[ "$failed" -eq 0 ]
+}
+
+[ -n "${PHYR_CLI_LIB:-}" ] || cli_host_main "$@"
