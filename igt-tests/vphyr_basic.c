@@ -183,7 +183,7 @@ static void test_mmap_dma(int idx, uint32_t flags)
 	buf = malloc(size);
 	igt_assert(buf);
 
-	vphyr_fill(map, size, 1, 0);
+	phyr_pattern_fill(map, size, 1, 0);
 	vphyr_check_dma("DMA read of what the CPU wrote", fd, h, 0, size, 1);
 	vphyr_check_dma("DMA read at an unaligned offset", fd, h, 100,
 			2 * env.page + 13, 1);
@@ -239,8 +239,8 @@ static void test_large_object(void)
 	map = vphyr_gem_mmap(fd, h, size);
 	buf = malloc(env.page);
 	igt_assert(buf);
-	vphyr_fill(map, env.page, 27, 0);
-	vphyr_fill(map + last, env.page, 27, last);
+	phyr_pattern_fill(map, env.page, 27, 0);
+	phyr_pattern_fill(map + last, env.page, 27, last);
 	vphyr_check_dma("DMA read of the first page", fd, h, 0, env.page, 27);
 	vphyr_check_dma("DMA read of the last page", fd, h, last, env.page, 27);
 
@@ -300,7 +300,7 @@ static void read_truncated(int fd, uint32_t h, const struct vphyr_table *full,
 	igt_assert(r);
 	memset(r, 0xa5, (room + 1) * sizeof(*r));
 	q.ranges_ptr = (uintptr_t)r;
-	igt_assert_eq(__vphyr_gem_ranges(fd, &q), 0);
+	igt_assert_eq(phyr_uapi_gem_ranges(fd, &q), 0);
 	igt_assert_f(q.count == n, "room for %u: count %u, expected %u\n",
 		     room, q.count, n);
 	igt_assert_f(q.total_len == full->q.total_len &&
@@ -410,7 +410,7 @@ static void test_evict_mmap_follows(void)
 	map = vphyr_gem_mmap(fd, h, size);
 	buf = malloc(size);
 	igt_assert(buf);
-	vphyr_fill(map, size, 8, 0);
+	phyr_pattern_fill(map, size, 8, 0);
 	vphyr_gem_evict(fd, h);
 
 	/* the old VRAM still holds seed 8: a stale mapping would show it */
@@ -418,7 +418,7 @@ static void test_evict_mmap_follows(void)
 	memcpy(buf, map, size);
 	vphyr_assert_pattern("old mapping after eviction and a DMA write",
 			     buf, size, 9, 0);
-	vphyr_fill(map, size, 10, 0);
+	phyr_pattern_fill(map, size, 10, 0);
 	vphyr_check_dma("DMA read of a write through the old mapping", fd, h,
 			0, size, 10);
 	free(buf);
@@ -431,10 +431,10 @@ static void leak_cycle(int fd, uint32_t flags, int i, uint32_t *maxh)
 	uint64_t size = 2 * env.page, off, *p;
 	uint32_t h;
 
-	igt_assert_eq(__vphyr_gem_create(fd, size, flags, &h), 0);
+	igt_assert_eq(phyr_uapi_gem_create(fd, size, flags, &h), 0);
 	if (h > *maxh)
 		*maxh = h;
-	igt_assert_eq(__vphyr_gem_mmap_offset(fd, h, 0, &off), 0);
+	igt_assert_eq(phyr_uapi_gem_mmap(fd, h, 0, &off), 0);
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
 	igt_assert_f(p != MAP_FAILED, "cycle %d: mmap: %s\n", i,
 		     strerror(errno));
@@ -445,7 +445,7 @@ static void leak_cycle(int fd, uint32_t flags, int i, uint32_t *maxh)
 		     (unsigned long long)p[0],
 		     (unsigned long long)p[size / 8 - 1]);
 	igt_assert_eq(munmap(p, size), 0);
-	igt_assert_eq(__vphyr_gem_close(fd, h), 0);
+	igt_assert_eq(phyr_uapi_gem_close(fd, h), 0);
 }
 
 static void test_leak_create_close(void)
@@ -478,7 +478,7 @@ static void test_leak_create_close(void)
 		fd = vphyr_open_again(&env, idx);
 		h = vphyr_gem_create(fd, env.page, VPHYR_GEM_SYSTEM);
 		vphyr_gem_create(fd, env.page, VPHYR_GEM_SYSTEM);
-		igt_assert_eq(__vphyr_gem_mmap_offset(fd, h, 0, &off), 0);
+		igt_assert_eq(phyr_uapi_gem_mmap(fd, h, 0, &off), 0);
 		p = mmap(NULL, env.page, PROT_READ | PROT_WRITE, MAP_SHARED,
 			 fd, off);
 		igt_assert(p != MAP_FAILED);
@@ -503,41 +503,36 @@ vphyr_main
 	igt_describe("VPHYR_INFO of each instance is consistent.");
 	igt_subtest_with_dynamic("info") {
 		vphyr_require_dev(&env);
-		for (int i = 0; i < env.ndev; i++)
-			igt_dynamic(env.dev[i].name)
-				test_info(i);
+		vphyr_dynamic_each(&env, i)
+			test_info(i);
 	}
 
 	igt_describe("System-memory objects read back as host ranges of the right size.");
 	igt_subtest_with_dynamic("create-system") {
 		vphyr_require_dev(&env);
-		for (int i = 0; i < env.ndev; i++)
-			igt_dynamic(env.dev[i].name)
-				test_create(i, VPHYR_GEM_SYSTEM);
+		vphyr_dynamic_each(&env, i)
+			test_create(i, VPHYR_GEM_SYSTEM);
 	}
 
 	igt_describe("VRAM objects read back as MMIO ranges inside the instance's BAR.");
 	igt_subtest_with_dynamic("create-vram") {
 		vphyr_require_vram(&env, 1);
-		for (int i = 0; i < env.nvram; i++)
-			igt_dynamic(env.dev[env.vram[i]].name)
-				test_create(env.vram[i], VPHYR_GEM_VRAM);
+		vphyr_dynamic_each_vram(&env, i)
+			test_create(i, VPHYR_GEM_VRAM);
 	}
 
 	igt_describe("CPU and device DMA see the same bytes of a system-memory object.");
 	igt_subtest_with_dynamic("mmap-dma-system") {
 		vphyr_require_dev(&env);
-		for (int i = 0; i < env.ndev; i++)
-			igt_dynamic(env.dev[i].name)
-				test_mmap_dma(i, VPHYR_GEM_SYSTEM);
+		vphyr_dynamic_each(&env, i)
+			test_mmap_dma(i, VPHYR_GEM_SYSTEM);
 	}
 
 	igt_describe("CPU and device DMA see the same bytes of a VRAM object.");
 	igt_subtest_with_dynamic("mmap-dma-vram") {
 		vphyr_require_vram(&env, 1);
-		for (int i = 0; i < env.nvram; i++)
-			igt_dynamic(env.dev[env.vram[i]].name)
-				test_mmap_dma(env.vram[i], VPHYR_GEM_VRAM);
+		vphyr_dynamic_each_vram(&env, i)
+			test_mmap_dma(i, VPHYR_GEM_VRAM);
 	}
 
 	igt_describe("An object of all the VRAM maps and reaches its last page.");
@@ -555,17 +550,15 @@ vphyr_main
 	igt_describe("Eviction moves a VRAM object to system memory with its data.");
 	igt_subtest_with_dynamic("evict-vram") {
 		vphyr_require_vram(&env, 1);
-		for (int i = 0; i < env.nvram; i++)
-			igt_dynamic(env.dev[env.vram[i]].name)
-				test_evict_vram(env.vram[i]);
+		vphyr_dynamic_each_vram(&env, i)
+			test_evict_vram(i);
 	}
 
 	igt_describe("Eviction leaves a system-memory object alone.");
 	igt_subtest_with_dynamic("evict-system-noop") {
 		vphyr_require_dev(&env);
-		for (int i = 0; i < env.ndev; i++)
-			igt_dynamic(env.dev[i].name)
-				test_evict_system_noop(i);
+		vphyr_dynamic_each(&env, i)
+			test_evict_system_noop(i);
 	}
 
 	igt_describe("A CPU mapping follows its object out of VRAM.");

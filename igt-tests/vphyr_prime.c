@@ -254,7 +254,7 @@ static void test_vgem_to_vphyr(int idx)
 
 	vgem_create(env.vgem, &bo);
 	map = vgem_mmap(env.vgem, &bo, PROT_READ | PROT_WRITE);
-	vphyr_fill(map, bo.size, 15, 0);
+	phyr_pattern_fill(map, bo.size, 15, 0);
 	ih = vphyr_share(env.vgem, bo.handle, fd);
 
 	vphyr_get_table(fd, ih, &t);
@@ -310,7 +310,7 @@ static void test_udmabuf_to_vphyr(int idx)
 	uint32_t ih;
 
 	dmabuf = udmabuf_new(UDMABUF_SIZE, &map);
-	vphyr_fill(map, UDMABUF_SIZE, 43, 0);
+	phyr_pattern_fill(map, UDMABUF_SIZE, 43, 0);
 	ih = prime_fd_to_handle(fd, dmabuf);
 
 	vphyr_get_table(fd, ih, &t);
@@ -423,23 +423,23 @@ static void prime_cycle(int fa, int fb, uint32_t flags, int i,
 	uint32_t h, ih, ih2;
 	int dmabuf;
 
-	igt_assert_eq(__vphyr_gem_create(fa, 2 * env.page, flags, &h), 0);
+	igt_assert_eq(phyr_uapi_gem_create(fa, 2 * env.page, flags, &h), 0);
 	if (h > *maxa)
 		*maxa = h;
-	igt_assert_eq(__vphyr_prime_export(fa, h, &dmabuf), 0);
-	igt_assert_eq(__vphyr_prime_import(fb, dmabuf, &ih), 0);
+	igt_assert_eq(phyr_uapi_prime_export(fa, h, &dmabuf), 0);
+	igt_assert_eq(phyr_uapi_prime_import(fb, dmabuf, &ih), 0);
 	if (ih > *maxb)
 		*maxb = ih;
 	/* the same dma-buf imported twice is one handle */
-	igt_assert_eq(__vphyr_prime_import(fb, dmabuf, &ih2), 0);
+	igt_assert_eq(phyr_uapi_prime_import(fb, dmabuf, &ih2), 0);
 	igt_assert_f(ih2 == ih, "cycle %d: second import gave handle %u, first %u\n",
 		     i, ih2, ih);
 	/* map it for the importer too */
 	memset(&q, 0, sizeof(q));
 	q.handle = ih;
-	igt_assert_eq(__vphyr_gem_ranges(fb, &q), 0);
-	igt_assert_eq(__vphyr_gem_close(fb, ih), 0);
-	igt_assert_eq(__vphyr_gem_close(fa, h), 0);
+	igt_assert_eq(phyr_uapi_gem_ranges(fb, &q), 0);
+	igt_assert_eq(phyr_uapi_gem_close(fb, ih), 0);
+	igt_assert_eq(phyr_uapi_gem_close(fa, h), 0);
 	igt_assert_eq(close(dmabuf), 0);
 }
 

@@ -154,7 +154,7 @@ static void test_create_invalid_flags(int idx)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_ret(__vphyr_gem_create(fd, env.page, bad[i], &h), EINVAL,
+		assert_ret(phyr_uapi_gem_create(fd, env.page, bad[i], &h), EINVAL,
 			   "%s: GEM_CREATE flags 0x%x", env.dev[idx].name,
 			   bad[i]);
 }
@@ -169,11 +169,11 @@ static void test_create_invalid_size(int idx)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_ret(__vphyr_gem_create(fd, bad[i], VPHYR_GEM_SYSTEM, &h),
+		assert_ret(phyr_uapi_gem_create(fd, bad[i], VPHYR_GEM_SYSTEM, &h),
 			   EINVAL, "%s: system object of 0x%llx bytes",
 			   env.dev[idx].name, (unsigned long long)bad[i]);
 		if (vphyr_has_vram(&env, idx))
-			assert_ret(__vphyr_gem_create(fd, bad[i],
+			assert_ret(phyr_uapi_gem_create(fd, bad[i],
 						      VPHYR_GEM_VRAM, &h),
 				   EINVAL, "%s: VRAM object of 0x%llx bytes",
 				   env.dev[idx].name,
@@ -187,9 +187,9 @@ static void test_create_vram_too_big(int idx)
 	int fd = env.dev[idx].fd;
 	uint32_t h;
 
-	assert_ret(__vphyr_gem_create(fd, vs + env.page, VPHYR_GEM_VRAM, &h),
+	assert_ret(phyr_uapi_gem_create(fd, vs + env.page, VPHYR_GEM_VRAM, &h),
 		   E2BIG, "VRAM object of vram_size + 1 page");
-	assert_ret(__vphyr_gem_create(fd, 2 * vs, VPHYR_GEM_VRAM, &h), E2BIG,
+	assert_ret(phyr_uapi_gem_create(fd, 2 * vs, VPHYR_GEM_VRAM, &h), E2BIG,
 		   "VRAM object of 2 * vram_size");
 }
 
@@ -206,7 +206,7 @@ static void test_create_vram_enospc(int idx)
 	if (!chunk)
 		chunk = env.page;
 	while (n < MAX_FILL) {
-		ret = __vphyr_gem_create(fd, chunk, VPHYR_GEM_VRAM, &h);
+		ret = phyr_uapi_gem_create(fd, chunk, VPHYR_GEM_VRAM, &h);
 		if (!ret) {
 			hs[n++] = h;
 			total += chunk;
@@ -236,7 +236,7 @@ static void test_create_vram_enospc(int idx)
 	igt_assert(total > 0);
 	/* every handle closes, then the file; the space comes back */
 	for (i = 0; i < n; i++)
-		assert_ret(__vphyr_gem_close(fd, hs[i]), 0, "closing handle %u",
+		assert_ret(phyr_uapi_gem_close(fd, hs[i]), 0, "closing handle %u",
 			   hs[i]);
 	close(fd);
 	free(hs);
@@ -254,11 +254,11 @@ static void test_mmap_invalid_pad(void)
 	uint32_t h;
 
 	h = vphyr_gem_create(fd, env.page, VPHYR_GEM_SYSTEM);
-	assert_ret(__vphyr_gem_mmap_offset(fd, h, 1, &off), EINVAL,
+	assert_ret(phyr_uapi_gem_mmap(fd, h, 1, &off), EINVAL,
 		   "GEM_MMAP pad 1");
-	assert_ret(__vphyr_gem_mmap_offset(fd, h, 1u << 31, &off), EINVAL,
+	assert_ret(phyr_uapi_gem_mmap(fd, h, 1u << 31, &off), EINVAL,
 		   "GEM_MMAP pad 1 << 31");
-	assert_ret(__vphyr_gem_mmap_offset(fd, h, 0, &off), 0,
+	assert_ret(phyr_uapi_gem_mmap(fd, h, 0, &off), 0,
 		   "GEM_MMAP pad 0");
 	gem_close(fd, h);
 }
@@ -269,12 +269,12 @@ static void test_mmap_invalid_handle(void)
 	uint64_t off;
 	uint32_t stale;
 
-	assert_ret(__vphyr_gem_mmap_offset(fd, VPHYR_BAD_HANDLE, 0, &off),
+	assert_ret(phyr_uapi_gem_mmap(fd, VPHYR_BAD_HANDLE, 0, &off),
 		   ENOENT, "GEM_MMAP of handle 0x%x", VPHYR_BAD_HANDLE);
-	assert_ret(__vphyr_gem_mmap_offset(fd, 0, 0, &off), ENOENT,
+	assert_ret(phyr_uapi_gem_mmap(fd, 0, 0, &off), ENOENT,
 		   "GEM_MMAP of handle 0");
 	stale = vphyr_stale_handle(&env, fd);
-	assert_ret(__vphyr_gem_mmap_offset(fd, stale, 0, &off), ENOENT,
+	assert_ret(phyr_uapi_gem_mmap(fd, stale, 0, &off), ENOENT,
 		   "GEM_MMAP of closed handle %u", stale);
 }
 
@@ -296,7 +296,7 @@ static void test_mmap_imported(void)
 	fb = env.dev[b].fd;
 	h = vphyr_gem_create(fa, obj_size(), VPHYR_GEM_SYSTEM);
 	ih = vphyr_share(fa, h, fb);
-	assert_ret(__vphyr_gem_mmap_offset(fb, ih, 0, &off), EINVAL,
+	assert_ret(phyr_uapi_gem_mmap(fb, ih, 0, &off), EINVAL,
 		   "GEM_MMAP of an object of %s imported into %s",
 		   env.dev[a].name, env.dev[b].name);
 	gem_close(fb, ih);
@@ -318,12 +318,12 @@ static void test_ranges_invalid_flags(void)
 		memset(&q, 0, sizeof(q));
 		q.handle = h;
 		q.flags = bad[i];
-		assert_ret(__vphyr_gem_ranges(fd, &q), EINVAL,
+		assert_ret(phyr_uapi_gem_ranges(fd, &q), EINVAL,
 			   "GEM_RANGES flags 0x%x", bad[i]);
 	}
 	memset(&q, 0, sizeof(q));
 	q.handle = h;
-	assert_ret(__vphyr_gem_ranges(fd, &q), 0, "GEM_RANGES flags 0");
+	assert_ret(phyr_uapi_gem_ranges(fd, &q), 0, "GEM_RANGES flags 0");
 	gem_close(fd, h);
 }
 
@@ -335,12 +335,12 @@ static void test_ranges_invalid_handle(void)
 
 	memset(&q, 0, sizeof(q));
 	q.handle = VPHYR_BAD_HANDLE;
-	assert_ret(__vphyr_gem_ranges(fd, &q), ENOENT,
+	assert_ret(phyr_uapi_gem_ranges(fd, &q), ENOENT,
 		   "GEM_RANGES of handle 0x%x", VPHYR_BAD_HANDLE);
 	stale = vphyr_stale_handle(&env, fd);
 	memset(&q, 0, sizeof(q));
 	q.handle = stale;
-	assert_ret(__vphyr_gem_ranges(fd, &q), ENOENT,
+	assert_ret(phyr_uapi_gem_ranges(fd, &q), ENOENT,
 		   "GEM_RANGES of closed handle %u", stale);
 }
 
@@ -352,13 +352,13 @@ static void ranges_efault(int fd, uint32_t flags)
 	h = vphyr_gem_create(fd, obj_size(), flags);
 	memset(&q, 0, sizeof(q));
 	q.handle = h;
-	assert_ret(__vphyr_gem_ranges(fd, &q), 0, "counting the ranges");
+	assert_ret(phyr_uapi_gem_ranges(fd, &q), 0, "counting the ranges");
 	igt_assert_f(q.count > 0, "an object without ranges\n");
 	memset(&q, 0, sizeof(q));
 	q.handle = h;
 	q.count = 1;
 	q.ranges_ptr = (uintptr_t)vphyr_unmapped_address(&env);
-	assert_ret(__vphyr_gem_ranges(fd, &q), EFAULT,
+	assert_ret(phyr_uapi_gem_ranges(fd, &q), EFAULT,
 		   "GEM_RANGES of a %s object into unmapped memory",
 		   flags == VPHYR_GEM_VRAM ? "VRAM" : "system");
 	gem_close(fd, h);
@@ -394,7 +394,7 @@ static void dma_expect(int err, uint32_t flags, uint64_t off, uint64_t len,
 			continue;
 		h = vphyr_gem_create(fd, size, placements[i]);
 		ptr = bad_ptr ? vphyr_unmapped_address(&env) : buf;
-		assert_ret(__vphyr_gem_dma(fd, h, flags, off, len, ptr), err,
+		assert_ret(phyr_uapi_gem_dma(fd, h, flags, off, len, ptr), err,
 			   "%s object of 0x%llx bytes: GEM_DMA flags 0x%x offset 0x%llx size 0x%llx%s",
 			   placements[i] == VPHYR_GEM_VRAM ? "VRAM" : "system",
 			   (unsigned long long)size, flags,
@@ -454,17 +454,17 @@ static void test_dma_invalid_handle(void)
 
 	buf = calloc(1, env.page);
 	igt_assert(buf);
-	assert_ret(__vphyr_gem_dma(fd, VPHYR_BAD_HANDLE, VPHYR_DMA_READ, 0,
+	assert_ret(phyr_uapi_gem_dma(fd, VPHYR_BAD_HANDLE, VPHYR_DMA_READ, 0,
 				   env.page, buf),
 		   ENOENT, "GEM_DMA read of handle 0x%x", VPHYR_BAD_HANDLE);
-	assert_ret(__vphyr_gem_dma(fd, VPHYR_BAD_HANDLE, VPHYR_DMA_WRITE, 0,
+	assert_ret(phyr_uapi_gem_dma(fd, VPHYR_BAD_HANDLE, VPHYR_DMA_WRITE, 0,
 				   env.page, buf),
 		   ENOENT, "GEM_DMA write of handle 0x%x", VPHYR_BAD_HANDLE);
 	stale = vphyr_stale_handle(&env, fd);
-	assert_ret(__vphyr_gem_dma(fd, stale, VPHYR_DMA_READ, 0, env.page,
+	assert_ret(phyr_uapi_gem_dma(fd, stale, VPHYR_DMA_READ, 0, env.page,
 				   buf),
 		   ENOENT, "GEM_DMA read of closed handle %u", stale);
-	assert_ret(__vphyr_gem_dma(fd, stale, VPHYR_DMA_WRITE, 0, env.page,
+	assert_ret(phyr_uapi_gem_dma(fd, stale, VPHYR_DMA_WRITE, 0, env.page,
 				   buf),
 		   ENOENT, "GEM_DMA write of closed handle %u", stale);
 	free(buf);
@@ -485,7 +485,7 @@ static void test_evict_invalid_flags(void)
 	h = vphyr_gem_create(fd, obj_size(),
 			     vram ? VPHYR_GEM_VRAM : VPHYR_GEM_SYSTEM);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_ret(__vphyr_gem_evict(fd, h, bad[i]), EINVAL,
+		assert_ret(phyr_uapi_gem_evict(fd, h, bad[i]), EINVAL,
 			   "GEM_EVICT flags 0x%x", bad[i]);
 	/* and nothing moved */
 	vphyr_get_table(fd, h, &t);
@@ -502,10 +502,10 @@ static void test_evict_invalid_handle(void)
 	int fd = primary_fd();
 	uint32_t stale;
 
-	assert_ret(__vphyr_gem_evict(fd, VPHYR_BAD_HANDLE, 0), ENOENT,
+	assert_ret(phyr_uapi_gem_evict(fd, VPHYR_BAD_HANDLE, 0), ENOENT,
 		   "GEM_EVICT of handle 0x%x", VPHYR_BAD_HANDLE);
 	stale = vphyr_stale_handle(&env, fd);
-	assert_ret(__vphyr_gem_evict(fd, stale, 0), ENOENT,
+	assert_ret(phyr_uapi_gem_evict(fd, stale, 0), ENOENT,
 		   "GEM_EVICT of closed handle %u", stale);
 }
 
@@ -521,7 +521,7 @@ static void test_evict_imported(void)
 		fb = env.dev[b].fd;
 		h = vphyr_gem_create(fa, obj_size(), VPHYR_GEM_SYSTEM);
 		ih = vphyr_share(fa, h, fb);
-		assert_ret(__vphyr_gem_evict(fb, ih, 0), EINVAL,
+		assert_ret(phyr_uapi_gem_evict(fb, ih, 0), EINVAL,
 			   "GEM_EVICT of an object of %s imported into %s",
 			   env.dev[a].name, env.dev[b].name);
 		gem_close(fb, ih);
@@ -532,7 +532,7 @@ static void test_evict_imported(void)
 		fb = primary_fd();
 		vgem_create(env.vgem, &bo);
 		ih = vphyr_share(env.vgem, bo.handle, fb);
-		assert_ret(__vphyr_gem_evict(fb, ih, 0), EINVAL,
+		assert_ret(phyr_uapi_gem_evict(fb, ih, 0), EINVAL,
 			   "GEM_EVICT of a vgem buffer imported into %s",
 			   env.dev[vphyr_primary(&env)].name);
 		gem_close(fb, ih);
@@ -569,7 +569,7 @@ static void test_link_invalid_flags(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_ret(__vphyr_link(env.dev[a].fd, env.dev[b].fd, bad[i]),
+		assert_ret(phyr_uapi_link(env.dev[a].fd, env.dev[b].fd, bad[i]),
 			   EINVAL, "LINK flags 0x%x", bad[i]);
 	expect_peer(a, VPHYR_NO_PEER);
 	expect_peer(b, VPHYR_NO_PEER);
@@ -579,21 +579,21 @@ static void test_link_invalid_fd(void)
 {
 	int a = env.vram[0], fa = env.dev[a].fd, fd, p[2];
 
-	assert_ret(__vphyr_link(fa, -1, 0), EBADF, "LINK with peer_fd -1");
+	assert_ret(phyr_uapi_link(fa, -1, 0), EBADF, "LINK with peer_fd -1");
 	fd = dup(fa);
 	igt_assert_fd(fd);
 	close(fd);
-	assert_ret(__vphyr_link(fa, fd, 0), EBADF,
+	assert_ret(phyr_uapi_link(fa, fd, 0), EBADF,
 		   "LINK with the closed peer_fd %d", fd);
 	igt_assert_eq(pipe(p), 0);
-	assert_ret(__vphyr_link(fa, p[0], 0), EINVAL,
+	assert_ret(phyr_uapi_link(fa, p[0], 0), EINVAL,
 		   "LINK with the read end of a pipe");
-	assert_ret(__vphyr_link(fa, p[1], 0), EINVAL,
+	assert_ret(phyr_uapi_link(fa, p[1], 0), EINVAL,
 		   "LINK with the write end of a pipe");
 	close(p[0]);
 	close(p[1]);
 	if (env.vgem >= 0)
-		assert_ret(__vphyr_link(fa, env.vgem, 0), EINVAL,
+		assert_ret(phyr_uapi_link(fa, env.vgem, 0), EINVAL,
 			   "LINK with a vgem file");
 	expect_peer(a, VPHYR_NO_PEER);
 }
@@ -602,9 +602,9 @@ static void test_link_self(void)
 {
 	int a = env.vram[0], fa = env.dev[a].fd, fd;
 
-	assert_ret(__vphyr_link(fa, fa, 0), EINVAL, "LINK with its own file");
+	assert_ret(phyr_uapi_link(fa, fa, 0), EINVAL, "LINK with its own file");
 	fd = vphyr_open_again(&env, a);
-	assert_ret(__vphyr_link(fa, fd, 0), EINVAL,
+	assert_ret(phyr_uapi_link(fa, fd, 0), EINVAL,
 		   "LINK with another file of the same instance");
 	close(fd);
 	expect_peer(a, VPHYR_NO_PEER);
@@ -614,9 +614,9 @@ static void test_link_no_vram(void)
 {
 	int a = env.vram[0], s = env.sys;
 
-	assert_ret(__vphyr_link(env.dev[s].fd, env.dev[a].fd, 0), ENODEV,
+	assert_ret(phyr_uapi_link(env.dev[s].fd, env.dev[a].fd, 0), ENODEV,
 		   "LINK %s with %s", env.dev[s].name, env.dev[a].name);
-	assert_ret(__vphyr_link(env.dev[a].fd, env.dev[s].fd, 0), ENODEV,
+	assert_ret(phyr_uapi_link(env.dev[a].fd, env.dev[s].fd, 0), ENODEV,
 		   "LINK %s with %s", env.dev[a].name, env.dev[s].name);
 	expect_peer(a, VPHYR_NO_PEER);
 	expect_peer(s, VPHYR_NO_PEER);
@@ -626,13 +626,13 @@ static void test_link_remove_not_linked(void)
 {
 	int fa = env.dev[env.vram[0]].fd, fb = env.dev[env.vram[1]].fd;
 
-	assert_ret(__vphyr_link(fa, fb, VPHYR_LINK_REMOVE), ENOENT,
+	assert_ret(phyr_uapi_link(fa, fb, VPHYR_LINK_REMOVE), ENOENT,
 		   "unlink, never linked");
-	assert_ret(__vphyr_link(fb, fa, VPHYR_LINK_REMOVE), ENOENT,
+	assert_ret(phyr_uapi_link(fb, fa, VPHYR_LINK_REMOVE), ENOENT,
 		   "unlink the other way, never linked");
 	vphyr_link(fa, fb);
 	vphyr_unlink(fa, fb);
-	assert_ret(__vphyr_link(fa, fb, VPHYR_LINK_REMOVE), ENOENT,
+	assert_ret(phyr_uapi_link(fa, fb, VPHYR_LINK_REMOVE), ENOENT,
 		   "unlink again");
 }
 
@@ -642,10 +642,10 @@ static void test_link_busy(void)
 	int fa = env.dev[a].fd, fb = env.dev[b].fd, fc = env.dev[c].fd;
 
 	vphyr_link(fa, fb);
-	assert_ret(__vphyr_link(fa, fc, 0), EBUSY,
+	assert_ret(phyr_uapi_link(fa, fc, 0), EBUSY,
 		   "LINK %s, already linked, with %s", env.dev[a].name,
 		   env.dev[c].name);
-	assert_ret(__vphyr_link(fc, fb, 0), EBUSY,
+	assert_ret(phyr_uapi_link(fc, fb, 0), EBUSY,
 		   "LINK %s with %s, already linked", env.dev[c].name,
 		   env.dev[b].name);
 	expect_peer(a, env.dev[b].info.instance);
@@ -662,25 +662,22 @@ vphyr_main
 	igt_describe("GEM_CREATE refuses flags other than exactly one placement.");
 	igt_subtest_with_dynamic("create-invalid-flags") {
 		vphyr_require_dev(&env);
-		for (int i = 0; i < env.ndev; i++)
-			igt_dynamic(env.dev[i].name)
-				test_create_invalid_flags(i);
+		vphyr_dynamic_each(&env, i)
+			test_create_invalid_flags(i);
 	}
 
 	igt_describe("GEM_CREATE refuses zero and unaligned sizes.");
 	igt_subtest_with_dynamic("create-invalid-size") {
 		vphyr_require_dev(&env);
-		for (int i = 0; i < env.ndev; i++)
-			igt_dynamic(env.dev[i].name)
-				test_create_invalid_size(i);
+		vphyr_dynamic_each(&env, i)
+			test_create_invalid_size(i);
 	}
 
 	igt_describe("GEM_CREATE refuses VRAM objects larger than the VRAM.");
 	igt_subtest_with_dynamic("create-vram-too-big") {
 		vphyr_require_vram(&env, 1);
-		for (int i = 0; i < env.nvram; i++)
-			igt_dynamic(env.dev[env.vram[i]].name)
-				test_create_vram_too_big(env.vram[i]);
+		vphyr_dynamic_each_vram(&env, i)
+			test_create_vram_too_big(i);
 	}
 
 	igt_describe("GEM_CREATE refuses VRAM objects where there is no VRAM.");
@@ -688,7 +685,7 @@ vphyr_main
 		uint32_t h;
 
 		vphyr_require_sys(&env);
-		assert_ret(__vphyr_gem_create(env.dev[env.sys].fd, env.page,
+		assert_ret(phyr_uapi_gem_create(env.dev[env.sys].fd, env.page,
 					      VPHYR_GEM_VRAM, &h),
 			   ENODEV, "VRAM object on %s", env.dev[env.sys].name);
 	}
@@ -816,9 +813,8 @@ vphyr_main
 	igt_describe("Full VRAM is ENOSPC, and freeing it makes room again.");
 	igt_subtest_with_dynamic("create-vram-enospc") {
 		vphyr_require_vram(&env, 1);
-		for (int i = 0; i < env.nvram; i++)
-			igt_dynamic(env.dev[env.vram[i]].name)
-				test_create_vram_enospc(env.vram[i]);
+		vphyr_dynamic_each_vram(&env, i)
+			test_create_vram_enospc(i);
 	}
 
 	igt_fixture

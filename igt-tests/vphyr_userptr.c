@@ -71,7 +71,6 @@
 #include <linux/capability.h>
 
 #include "igt_vphyr.h"
-#include "vphyr_umem.h"
 
 IGT_TEST_DESCRIPTION("vphyr userptr objects: pinned user memory, its ranges, DMA, PRIME and argument checks");
 
@@ -113,7 +112,7 @@ static uint32_t userptr(int fd, const void *addr, uint64_t size)
 	uint32_t h;
 	int ret;
 
-	ret = umem_userptr(fd, (uintptr_t)addr, size, 0, &h);
+	ret = phyr_uapi_gem_userptr(fd, (uintptr_t)addr, size, 0, &h);
 	igt_assert_f(ret == 0, "GEM_USERPTR of 0x%llx bytes at %p: %s\n",
 		     (unsigned long long)size, addr, strerror(-ret));
 	igt_assert_neq_u32(h, 0);
@@ -122,11 +121,11 @@ static uint32_t userptr(int fd, const void *addr, uint64_t size)
 
 /*
  * The table of userptr object h of instance idx: physical, host memory,
- * placement USERPTR, generation 0, and what umem_check_ranges() checks.
+ * placement USERPTR, generation 0, and what phyr_userptr_check_ranges() checks.
  * The table is left in t (vphyr_table_fini() it), or freed if t is NULL.
  */
 static void check_userptr(int idx, uint32_t h, const char *what,
-			  const struct umem_expect *x, struct vphyr_table *t)
+			  const struct phyr_userptr_expect *x, struct vphyr_table *t)
 {
 	struct vphyr_table own;
 	struct vphyr_expect e;
@@ -140,7 +139,7 @@ static void check_userptr(int idx, uint32_t h, const char *what,
 	e.max_ranges = x->max_ranges;
 	vphyr_check_table(&env, what, t, &e);
 	igt_assert_eq_u32(t->q.generation, 0);
-	r = umem_check_ranges(t->r, t->q.count, x, msg, sizeof(msg));
+	r = phyr_userptr_check_ranges(t->r, t->q.count, x, msg, sizeof(msg));
 	igt_assert_f(r >= 0, "%s: %s\n", what, msg);
 	igt_debug("%s: %u range(s)%s\n", what, t->q.count,
 		  r > 0 ? ", as pagemap shows" : "");
@@ -154,7 +153,7 @@ static unsigned char *userptr_filled(int idx, uint64_t size, uint32_t seed,
 {
 	unsigned char *m = anon_map(size);
 
-	vphyr_fill(m, size, seed, 0);
+	phyr_pattern_fill(m, size, seed, 0);
 	*h = userptr(env.dev[idx].fd, m, size);
 	return m;
 }
@@ -170,7 +169,7 @@ static void check_dma_mem(const char *what, int fd, uint32_t h,
 
 	igt_assert(buf);
 	memset(buf, 0xa5, len);
-	ret = __vphyr_gem_dma(fd, h, VPHYR_DMA_READ, 0, len, buf);
+	ret = phyr_uapi_gem_dma(fd, h, VPHYR_DMA_READ, 0, len, buf);
 	igt_assert_f(ret == 0, "%s: GEM_DMA read: %s\n", what, strerror(-ret));
 	for (i = 0; i < len && buf[i] == c[i]; i++)
 		;
@@ -213,7 +212,7 @@ static void test_basic(int idx)
 	};
 	int fd = env.dev[idx].fd;
 	struct vphyr_table t, t2;
-	struct umem_expect x;
+	struct phyr_userptr_expect x;
 	uint64_t size, len;
 	unsigned char *m;
 	uint32_t h, h2;
@@ -225,7 +224,7 @@ static void test_basic(int idx)
 		m = anon_map(len);
 		if (shapes[i].touch)
 			memset(m, 0x11, len);
-		x = (struct umem_expect){
+		x = (struct phyr_userptr_expect){
 			.addr = m + shapes[i].first * env.page, .size = size,
 			.unit = env.page,
 		};
@@ -239,7 +238,7 @@ static void test_basic(int idx)
 	size = uptr_size();
 	m = anon_map(size);
 	memset(m, 0x22, size);
-	x = (struct umem_expect){ .addr = m, .size = size, .unit = env.page };
+	x = (struct phyr_userptr_expect){ .addr = m, .size = size, .unit = env.page };
 	h = userptr(fd, m, size);
 	check_userptr(idx, h, "first userptr object of a range", &x, &t);
 	h2 = userptr(fd, m, size);
@@ -263,11 +262,11 @@ static void test_dma(int idx)
 	uint32_t h;
 
 	m = anon_map(size);
-	vphyr_fill(m, size, 21, 0);
+	phyr_pattern_fill(m, size, 21, 0);
 	h = userptr(fd, m, size);
 	vphyr_check_dma("DMA read of what the CPU wrote before GEM_USERPTR",
 			fd, h, 0, size, 21);
-	vphyr_fill(m, size, 22, 0);
+	phyr_pattern_fill(m, size, 22, 0);
 	vphyr_check_dma("DMA read of what the CPU wrote after GEM_USERPTR",
 			fd, h, 0, size, 22);
 	vphyr_check_dma("DMA read at an unaligned offset", fd, h, 100,
@@ -290,7 +289,7 @@ static void test_dma(int idx)
 	buf = malloc(size);
 	igt_assert(buf);
 	memset(buf, 0xa5, size);
-	ret = __vphyr_gem_dma(fd, h, VPHYR_DMA_READ, 0, size, buf);
+	ret = phyr_uapi_gem_dma(fd, h, VPHYR_DMA_READ, 0, size, buf);
 	igt_assert_f(ret == 0, "GEM_DMA read of untouched memory: %s\n",
 		     strerror(-ret));
 	igt_assert_f(all_zero(buf, size),
@@ -305,18 +304,18 @@ static void test_dma(int idx)
 
 static void test_errors(int idx)
 {
-	struct umem_bad b[UMEM_BAD_MAX];
+	struct phyr_bad_userptr b[PHYR_BAD_ARGS_MAX];
 	int fd = vphyr_open_again(&env, idx), n, i, ret, wrong = 0, left;
 	long long pin0, pin1;
 	uint32_t h, maxh = 0;
 	void *area;
 
-	area = umem_bad_area();
+	area = phyr_bad_area_map();
 	igt_assert_f(area, "mapping the test area: %s\n", strerror(errno));
-	n = umem_bad_args(area, umem_has_cap(CAP_IPC_LOCK) > 0, b);
+	n = phyr_bad_userptr_args(area, phyr_has_cap(CAP_IPC_LOCK) > 0, b);
 	pin0 = vphyr_vmpin_kb();
 	for (i = 0; i < n; i++) {
-		ret = umem_userptr(fd, b[i].addr, b[i].size, b[i].flags, &h);
+		ret = phyr_uapi_gem_userptr(fd, b[i].addr, b[i].size, b[i].flags, &h);
 		if (ret != b[i].err) {
 			igt_warn("GEM_USERPTR of %s (addr 0x%llx size 0x%llx flags 0x%x): expected %s, got %s\n",
 				 b[i].what, (unsigned long long)b[i].addr,
@@ -329,14 +328,14 @@ static void test_errors(int idx)
 		if (h > maxh)
 			maxh = h;
 		if (h) {
-			igt_assert_eq(__vphyr_gem_close(fd, h), 0);
+			igt_assert_eq(phyr_uapi_gem_close(fd, h), 0);
 		} else {
 			igt_warn("GEM_USERPTR of %s gave handle 0\n",
 				 b[i].what);
 			wrong++;
 		}
 	}
-	umem_bad_area_free(area);
+	phyr_bad_area_unmap(area);
 	igt_assert_f(!wrong, "%d of %d GEM_USERPTR calls gave a wrong result\n",
 		     wrong, n);
 	pin1 = vphyr_vmpin_kb();
@@ -350,18 +349,18 @@ static void test_errors(int idx)
 static void test_thp(int idx, unsigned char *m, uint64_t hp)
 {
 	int fd = env.dev[idx].fd;
-	struct umem_expect x;
+	struct phyr_userptr_expect x;
 	uint32_t h, h2;
 	long long kb;
 
 	h = userptr(fd, m, hp);
-	kb = umem_anon_huge_kb(m);
+	kb = phyr_anon_huge_kb(m, 0, NULL);
 	if (kb < (long long)(hp >> 10)) {
-		__vphyr_gem_close(fd, h);
+		phyr_uapi_gem_close(fd, h);
 		igt_skip("the huge page was split or moved when pinned (AnonHugePages %lld kB)\n",
 			 kb);
 	}
-	x = (struct umem_expect){
+	x = (struct phyr_userptr_expect){
 		.addr = m, .size = hp, .unit = hp, .max_ranges = 1,
 	};
 	check_userptr(idx, h, "userptr object of a transparent huge page", &x,
@@ -370,7 +369,7 @@ static void test_thp(int idx, unsigned char *m, uint64_t hp)
 
 	/* a part of the huge page is physically contiguous too */
 	h2 = userptr(fd, m + env.page, 2 * env.page);
-	x = (struct umem_expect){
+	x = (struct phyr_userptr_expect){
 		.addr = m + env.page, .size = 2 * env.page, .unit = env.page,
 		.max_ranges = 1,
 	};
@@ -388,7 +387,7 @@ static void test_prime(int a, int b)
 	int fa = env.dev[a].fd, fb = env.dev[b].fd;
 	uint64_t size = uptr_size();
 	struct vphyr_expect x;
-	struct umem_expect ux;
+	struct phyr_userptr_expect ux;
 	struct vphyr_table t;
 	unsigned char *m;
 	uint32_t h, ih;
@@ -407,17 +406,17 @@ static void test_prime(int a, int b)
 	vphyr_write_dma(fb, ih, 0, size, 42);
 	vphyr_assert_pattern("user memory after the importer's DMA write", m,
 			     size, 42, 0);
-	vphyr_fill(m, size, 44, 0);
+	phyr_pattern_fill(m, size, 44, 0);
 	vphyr_check_dma("importer's DMA read of a CPU write", fb, ih, 0, size,
 			44);
 	vphyr_check_dma("exporter's DMA read of a CPU write", fa, h, 0, size,
 			44);
-	ux = (struct umem_expect){ .addr = m, .size = size, .unit = env.page };
+	ux = (struct phyr_userptr_expect){ .addr = m, .size = size, .unit = env.page };
 	check_userptr(a, h, "exporter of a userptr object", &ux, NULL);
 
 	/* the import keeps the object and its pages without the handle */
 	gem_close(fa, h);
-	vphyr_fill(m, size, 43, 0);
+	phyr_pattern_fill(m, size, 43, 0);
 	vphyr_check_dma("importer's DMA read after the exporter's handle closed",
 			fb, ih, 0, size, 43);
 	vphyr_write_dma(fb, ih, 0, size, 45);
@@ -516,12 +515,12 @@ static void test_hugetlb(int idx, unsigned char *m)
 		  "userptr object of 2 pages across two hugetlb pages" },
 	};
 	int fd = env.dev[idx].fd;
-	struct umem_expect x;
+	struct phyr_userptr_expect x;
 	uint32_t h;
 	size_t i;
 
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-		x = (struct umem_expect){
+		x = (struct phyr_userptr_expect){
 			.addr = m + parts[i].first,
 			.size = parts[i].size,
 			/* one range per huge page, fewer where contiguous */
@@ -542,7 +541,7 @@ static void test_hugetlb(int idx, unsigned char *m)
 static int userptr_try(int fd, const unsigned char *m, uint64_t size,
 		       uint32_t *h)
 {
-	return umem_userptr(fd, (uintptr_t)m, size, 0, h);
+	return phyr_uapi_gem_userptr(fd, (uintptr_t)m, size, 0, h);
 }
 
 static void memlock_child(int idx)
@@ -553,7 +552,7 @@ static void memlock_child(int idx)
 	uint32_t h, h2;
 	int fd, ret;
 
-	ret = umem_drop_cap(CAP_IPC_LOCK);
+	ret = phyr_drop_cap(CAP_IPC_LOCK);
 	igt_assert_f(ret == 0, "dropping CAP_IPC_LOCK: %s\n", strerror(-ret));
 	igt_assert_eq(getrlimit(RLIMIT_MEMLOCK, &rl), 0);
 	igt_assert_f(rl.rlim_max >= MEMLOCK_LIMIT,
@@ -621,13 +620,13 @@ static void test_munmap(int idx)
 	long long pin0, pin1, pin2, pin3;
 	int fd = env.dev[idx].fd;
 	struct vphyr_table t0, t1;
-	struct umem_expect x;
+	struct phyr_userptr_expect x;
 	unsigned char *m, *n;
 	uint32_t h;
 
 	pin0 = vphyr_vmpin_kb();
 	m = userptr_filled(idx, size, 90, &h);
-	x = (struct umem_expect){ .addr = m, .size = size, .unit = env.page };
+	x = (struct phyr_userptr_expect){ .addr = m, .size = size, .unit = env.page };
 	check_userptr(idx, h, "userptr object before munmap", &x, &t0);
 	pin1 = vphyr_vmpin_kb();
 	igt_assert_eq(munmap(m, size), 0);
@@ -658,7 +657,7 @@ static void test_munmap(int idx)
 			     "a DMA write to the object reached the new memory at its old address\n");
 		vphyr_check_dma("DMA read of a DMA write after munmap", fd, h,
 				0, size, 91);
-		vphyr_fill(n, size, 92, 0);
+		phyr_pattern_fill(n, size, 92, 0);
 		vphyr_check_dma("DMA read after the CPU wrote new memory at the old address",
 				fd, h, 0, size, 91);
 		munmap(n, size);
@@ -676,13 +675,13 @@ static void test_evict_noop(int idx)
 	uint64_t size = uptr_size();
 	int fd = env.dev[idx].fd, i;
 	struct vphyr_table t0, t1;
-	struct umem_expect x;
+	struct phyr_userptr_expect x;
 	unsigned char *m;
 	char what[96];
 	uint32_t h;
 
 	m = userptr_filled(idx, size, 100, &h);
-	x = (struct umem_expect){ .addr = m, .size = size, .unit = env.page };
+	x = (struct phyr_userptr_expect){ .addr = m, .size = size, .unit = env.page };
 	check_userptr(idx, h, "userptr object before GEM_EVICT", &x, &t0);
 	for (i = 1; i <= 2; i++) {
 		snprintf(what, sizeof(what), "userptr object after GEM_EVICT #%d",
@@ -696,7 +695,7 @@ static void test_evict_noop(int idx)
 	vphyr_table_fini(&t0);
 	vphyr_check_dma("DMA read after GEM_EVICT", fd, h, 0, size, 100);
 	/* still the user's pages: CPU and device see each other's writes */
-	vphyr_fill(m, size, 101, 0);
+	phyr_pattern_fill(m, size, 101, 0);
 	vphyr_check_dma("DMA read of a CPU write after GEM_EVICT", fd, h, 0,
 			size, 101);
 	vphyr_write_dma(fd, h, 0, size, 102);
@@ -716,7 +715,7 @@ static void leak_child(int idx)
 	uint32_t h, maxh = 0;
 	unsigned char *m;
 
-	ret = umem_drop_cap(CAP_IPC_LOCK);
+	ret = phyr_drop_cap(CAP_IPC_LOCK);
 	igt_assert_f(ret == 0, "dropping CAP_IPC_LOCK: %s\n", strerror(-ret));
 	fd = vphyr_open_again(&env, idx);
 	m = anon_map(size);
@@ -735,8 +734,8 @@ static void leak_child(int idx)
 			     i, pin, pin0 + kb);
 		memset(&q, 0, sizeof(q));
 		q.handle = h;
-		igt_assert_eq(__vphyr_gem_ranges(fd, &q), 0);
-		igt_assert_eq(__vphyr_gem_close(fd, h), 0);
+		igt_assert_eq(phyr_uapi_gem_ranges(fd, &q), 0);
+		igt_assert_eq(phyr_uapi_gem_close(fd, h), 0);
 	}
 	pin = vphyr_vmpin_kb();
 	igt_assert_f(pin == pin0, "VmPin %lld kB before the cycles, %lld kB after\n",
@@ -769,45 +768,41 @@ vphyr_main
 	igt_describe("Userptr objects are pinned host memory described by its contiguous runs.");
 	igt_subtest_with_dynamic("userptr-basic") {
 		vphyr_require_dev(&env);
-		for (int i = 0; i < env.ndev; i++)
-			igt_dynamic(env.dev[i].name)
-				test_basic(i);
+		vphyr_dynamic_each(&env, i)
+			test_basic(i);
 	}
 
 	igt_describe("CPU and device see each other's writes to userptr memory.");
 	igt_subtest_with_dynamic("userptr-dma") {
 		vphyr_require_dev(&env);
-		for (int i = 0; i < env.ndev; i++)
-			igt_dynamic(env.dev[i].name)
-				test_dma(i);
+		vphyr_dynamic_each(&env, i)
+			test_dma(i);
 	}
 
 	igt_describe("GEM_USERPTR refuses invalid, unmapped and too large ranges.");
 	igt_subtest_with_dynamic("userptr-errors") {
 		vphyr_require_dev(&env);
-		for (int i = 0; i < env.ndev; i++)
-			igt_dynamic(env.dev[i].name)
-				test_errors(i);
+		vphyr_dynamic_each(&env, i)
+			test_errors(i);
 	}
 
 	igt_describe("A transparent huge page is one range.");
 	igt_subtest_with_dynamic("userptr-thp") {
-		uint64_t hp = umem_thp_size();
+		uint64_t hp = phyr_thp_size();
 		char msg[256];
 		void *p;
 		int ret;
 
 		vphyr_require_dev(&env);
-		ret = umem_thp_map(hp, &p, msg, sizeof(msg));
+		ret = phyr_thp_map(hp, &p, msg, sizeof(msg));
 		igt_require_f(ret <= 0, "%s\n", msg);
 		if (!ret)
-			vphyr_fill(p, hp, 31, 0);
+			phyr_pattern_fill(p, hp, 31, 0);
 		/* only a dynamic subtest may fail: a failed mapping fails each */
-		for (int i = 0; i < env.ndev; i++)
-			igt_dynamic(env.dev[i].name) {
-				igt_assert_f(ret == 0, "%s\n", msg);
-				test_thp(i, p, hp);
-			}
+		vphyr_dynamic_each(&env, i) {
+			igt_assert_f(ret == 0, "%s\n", msg);
+			test_thp(i, p, hp);
+		}
 		if (!ret)
 			munmap(p, hp);
 	}
@@ -825,13 +820,12 @@ vphyr_main
 			 MAP_HUGE_2MB, -1, 0);
 		err = p == MAP_FAILED ? errno : 0;
 		if (!err)
-			vphyr_fill(p, size, 80, 0);
-		for (int i = 0; i < env.ndev; i++)
-			igt_dynamic(env.dev[i].name) {
-				igt_assert_f(!err, "mmap of %d 2 MiB hugetlb pages: %s\n",
-					     HUGETLB_PAGES, strerror(err));
-				test_hugetlb(i, p);
-			}
+			phyr_pattern_fill(p, size, 80, 0);
+		vphyr_dynamic_each(&env, i) {
+			igt_assert_f(!err, "mmap of %d 2 MiB hugetlb pages: %s\n",
+				     HUGETLB_PAGES, strerror(err));
+			test_hugetlb(i, p);
+		}
 		if (!err)
 			munmap(p, size);
 		hugetlb_restore(0);
@@ -848,9 +842,8 @@ vphyr_main
 	igt_describe("Unmapping the memory of a userptr object leaves the object whole.");
 	igt_subtest_with_dynamic("userptr-munmap") {
 		vphyr_require_dev(&env);
-		for (int i = 0; i < env.ndev; i++)
-			igt_dynamic(env.dev[i].name)
-				test_munmap(i);
+		vphyr_dynamic_each(&env, i)
+			test_munmap(i);
 	}
 
 	igt_describe("Userptr objects shared between instances map as host memory.");
@@ -869,9 +862,8 @@ vphyr_main
 	igt_describe("Evicting a userptr object changes nothing.");
 	igt_subtest_with_dynamic("userptr-evict-noop") {
 		vphyr_require_dev(&env);
-		for (int i = 0; i < env.ndev; i++)
-			igt_dynamic(env.dev[i].name)
-				test_evict_noop(i);
+		vphyr_dynamic_each(&env, i)
+			test_evict_noop(i);
 	}
 
 	igt_describe("GEM_USERPTR and close cycles leave no pin, descriptor or handle.");

@@ -107,6 +107,7 @@ static bool add_instance(struct vphyr_env *e, int fd)
 	char link[32], path[PATH_MAX];
 	char *render;
 	ssize_t n;
+	int ret;
 
 	memset(d, 0, sizeof(*d));
 	render = drmGetRenderDeviceNameFromFd(fd);
@@ -130,8 +131,9 @@ static bool add_instance(struct vphyr_env *e, int fd)
 		igt_info("%s: %s, left out\n", d->path, strerror(errno));
 		return false;
 	}
-	if (__vphyr_info(d->fd, &d->info)) {
-		igt_info("%s: VPHYR_INFO failed: %s\n", d->path, strerror(errno));
+	ret = phyr_uapi_info(d->fd, &d->info);
+	if (ret) {
+		igt_info("%s: VPHYR_INFO failed: %s\n", d->path, strerror(-ret));
 		close(d->fd);
 		return false;
 	}
@@ -270,12 +272,12 @@ void vphyr_reset_links(const struct vphyr_env *e)
 	int i, p;
 
 	for (i = 0; i < e->ndev; i++) {
-		if (__vphyr_info(e->dev[i].fd, &info) ||
+		if (phyr_uapi_info(e->dev[i].fd, &info) ||
 		    info.link_peer == VPHYR_NO_PEER)
 			continue;
 		p = vphyr_by_instance(e, info.link_peer);
 		if (p >= 0)
-			__vphyr_link(e->dev[i].fd, e->dev[p].fd,
+			phyr_uapi_link(e->dev[i].fd, e->dev[p].fd,
 				     VPHYR_LINK_REMOVE);
 	}
 }
@@ -315,54 +317,18 @@ void vphyr_require_root(const struct vphyr_env *e)
 
 /* ---- ioctls ---- */
 
-static int vphyr_ioctl(int fd, unsigned long request, void *arg)
-{
-	int ret = 0;
-
-	if (igt_ioctl(fd, request, arg))
-		ret = -errno;
-	errno = 0;
-	return ret;
-}
-
-int __vphyr_info(int fd, struct drm_vphyr_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	return vphyr_ioctl(fd, DRM_IOCTL_VPHYR_INFO, info);
-}
-
 void vphyr_info(int fd, struct drm_vphyr_info *info)
 {
-	igt_assert_eq(__vphyr_info(fd, info), 0);
-}
-
-int __vphyr_gem_create(int fd, uint64_t size, uint32_t flags,
-		       uint32_t *handle)
-{
-	struct drm_vphyr_gem_create c = { .size = size, .flags = flags };
-	int ret = vphyr_ioctl(fd, DRM_IOCTL_VPHYR_GEM_CREATE, &c);
-
-	*handle = ret ? 0 : c.handle;
-	return ret;
+	igt_assert_eq(phyr_uapi_info(fd, info), 0);
 }
 
 uint32_t vphyr_gem_create(int fd, uint64_t size, uint32_t flags)
 {
 	uint32_t handle;
 
-	igt_assert_eq(__vphyr_gem_create(fd, size, flags, &handle), 0);
+	igt_assert_eq(phyr_uapi_gem_create(fd, size, flags, &handle), 0);
 	igt_assert_neq_u32(handle, 0);
 	return handle;
-}
-
-int __vphyr_gem_mmap_offset(int fd, uint32_t handle, uint32_t pad,
-			    uint64_t *offset)
-{
-	struct drm_vphyr_gem_mmap m = { .handle = handle, .pad = pad };
-	int ret = vphyr_ioctl(fd, DRM_IOCTL_VPHYR_GEM_MMAP, &m);
-
-	*offset = ret ? 0 : m.offset;
-	return ret;
 }
 
 void *vphyr_gem_mmap(int fd, uint32_t handle, uint64_t size)
@@ -370,7 +336,7 @@ void *vphyr_gem_mmap(int fd, uint32_t handle, uint64_t size)
 	uint64_t off;
 	void *p;
 
-	igt_assert_eq(__vphyr_gem_mmap_offset(fd, handle, 0, &off), 0);
+	igt_assert_eq(phyr_uapi_gem_mmap(fd, handle, 0, &off), 0);
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
 	igt_assert_f(p != MAP_FAILED, "mmap of handle %u (0x%llx bytes at 0x%llx): %s\n",
 		     handle, (unsigned long long)size,
@@ -378,79 +344,19 @@ void *vphyr_gem_mmap(int fd, uint32_t handle, uint64_t size)
 	return p;
 }
 
-int __vphyr_gem_ranges(int fd, struct drm_vphyr_gem_ranges *q)
-{
-	return vphyr_ioctl(fd, DRM_IOCTL_VPHYR_GEM_RANGES, q);
-}
-
-int __vphyr_gem_dma(int fd, uint32_t handle, uint32_t flags, uint64_t offset,
-		    uint64_t size, void *data)
-{
-	struct drm_vphyr_gem_dma d = {
-		.handle = handle,
-		.flags = flags,
-		.offset = offset,
-		.size = size,
-		.data_ptr = (uintptr_t)data,
-	};
-
-	return vphyr_ioctl(fd, DRM_IOCTL_VPHYR_GEM_DMA, &d);
-}
-
-int __vphyr_gem_evict(int fd, uint32_t handle, uint32_t flags)
-{
-	struct drm_vphyr_gem_evict ev = { .handle = handle, .flags = flags };
-
-	return vphyr_ioctl(fd, DRM_IOCTL_VPHYR_GEM_EVICT, &ev);
-}
-
 void vphyr_gem_evict(int fd, uint32_t handle)
 {
-	igt_assert_eq(__vphyr_gem_evict(fd, handle, 0), 0);
-}
-
-int __vphyr_link(int fd, int peer_fd, uint32_t flags)
-{
-	struct drm_vphyr_link l = { .peer_fd = peer_fd, .flags = flags };
-
-	return vphyr_ioctl(fd, DRM_IOCTL_VPHYR_LINK, &l);
+	igt_assert_eq(phyr_uapi_gem_evict(fd, handle, 0), 0);
 }
 
 void vphyr_link(int fd, int peer_fd)
 {
-	igt_assert_eq(__vphyr_link(fd, peer_fd, 0), 0);
+	igt_assert_eq(phyr_uapi_link(fd, peer_fd, 0), 0);
 }
 
 void vphyr_unlink(int fd, int peer_fd)
 {
-	igt_assert_eq(__vphyr_link(fd, peer_fd, VPHYR_LINK_REMOVE), 0);
-}
-
-int __vphyr_gem_close(int fd, uint32_t handle)
-{
-	struct drm_gem_close c = { .handle = handle };
-
-	return vphyr_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &c);
-}
-
-int __vphyr_prime_export(int fd, uint32_t handle, int *dmabuf)
-{
-	struct drm_prime_handle p = {
-		.handle = handle, .flags = DRM_CLOEXEC | DRM_RDWR, .fd = -1,
-	};
-	int ret = vphyr_ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p);
-
-	*dmabuf = ret ? -1 : p.fd;
-	return ret;
-}
-
-int __vphyr_prime_import(int fd, int dmabuf, uint32_t *handle)
-{
-	struct drm_prime_handle p = { .fd = dmabuf };
-	int ret = vphyr_ioctl(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
-
-	*handle = ret ? 0 : p.handle;
-	return ret;
+	igt_assert_eq(phyr_uapi_link(fd, peer_fd, VPHYR_LINK_REMOVE), 0);
 }
 
 /* Export from one file and import into another (with IGT's PRIME functions). */
@@ -487,7 +393,7 @@ void vphyr_get_table(int fd, uint32_t handle, struct vphyr_table *t)
 	uint32_t n;
 
 	memset(t, 0, sizeof(*t));
-	igt_assert_eq(__vphyr_gem_ranges(fd, &q), 0);
+	igt_assert_eq(phyr_uapi_gem_ranges(fd, &q), 0);
 	n = q.count;
 	igt_assert_f(n > 0 && n <= 1u << 20, "handle %u reports %u ranges\n",
 		     handle, n);
@@ -497,7 +403,7 @@ void vphyr_get_table(int fd, uint32_t handle, struct vphyr_table *t)
 	t->q.handle = handle;
 	t->q.count = n;
 	t->q.ranges_ptr = (uintptr_t)t->r;
-	igt_assert_eq(__vphyr_gem_ranges(fd, &t->q), 0);
+	igt_assert_eq(phyr_uapi_gem_ranges(fd, &t->q), 0);
 	igt_assert_f(t->q.count == n, "handle %u: %u ranges, then %u\n",
 		     handle, n, t->q.count);
 	igt_assert_f(all_sentinel(&t->r[n], sizeof(t->r[n])),
@@ -712,51 +618,25 @@ void vphyr_expect_dma(struct vphyr_expect *x, uint32_t ic, int mmio,
 
 /* ---- data ---- */
 
-/* Bytes that depend on the seed and on their offset in the object. */
-static uint64_t pattern_word(uint32_t seed, uint64_t word)
-{
-	uint64_t x = word * 0xd1342543de82ef95ull + seed * 0x2545f4914f6cdd1dull;
-
-	x ^= x >> 29;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 32;
-	return x;
-}
-
-static uint8_t pattern_byte(uint32_t seed, uint64_t pos)
-{
-	return pattern_word(seed, pos >> 3) >> ((pos & 7) * 8);
-}
-
-void vphyr_fill(void *buf, size_t len, uint32_t seed, uint64_t pos)
-{
-	unsigned char *c = buf;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		c[i] = pattern_byte(seed, pos + i);
-}
-
+/* The bytes of buf are the pattern of seed from object offset pos on. */
 void vphyr_assert_pattern(const char *what, const void *buf, size_t len,
 			  uint32_t seed, uint64_t pos)
 {
 	const unsigned char *c = buf;
-	size_t i, bad = 0, first = 0;
+	size_t bad, first = 0;
 
-	for (i = 0; i < len; i++)
-		if (c[i] != pattern_byte(seed, pos + i) && !bad++)
-			first = i;
+	bad = phyr_pattern_check(buf, len, seed, pos, &first);
 	igt_assert_f(!bad,
 		     "%s: %zu of %zu bytes differ, first at object offset 0x%llx: expected 0x%02x, got 0x%02x\n",
 		     what, bad, len, (unsigned long long)(pos + first),
-		     pattern_byte(seed, pos + first), c[first]);
+		     phyr_pattern_byte(seed, pos + first), c[first]);
 }
 
 void vphyr_write_cpu(int fd, uint32_t handle, uint64_t size, uint32_t seed)
 {
 	void *map = vphyr_gem_mmap(fd, handle, size);
 
-	vphyr_fill(map, size, seed, 0);
+	phyr_pattern_fill(map, size, seed, 0);
 	munmap(map, size);
 }
 
@@ -780,8 +660,8 @@ void vphyr_write_dma(int fd, uint32_t handle, uint64_t offset, uint64_t len,
 	int ret;
 
 	igt_assert(buf);
-	vphyr_fill(buf, len, seed, offset);
-	ret = __vphyr_gem_dma(fd, handle, VPHYR_DMA_WRITE, offset, len, buf);
+	phyr_pattern_fill(buf, len, seed, offset);
+	ret = phyr_uapi_gem_dma(fd, handle, VPHYR_DMA_WRITE, offset, len, buf);
 	free(buf);
 	igt_assert_f(ret == 0, "GEM_DMA write of handle %u at 0x%llx+0x%llx: %s\n",
 		     handle, (unsigned long long)offset,
@@ -796,7 +676,7 @@ void vphyr_check_dma(const char *what, int fd, uint32_t handle,
 
 	igt_assert(buf);
 	memset(buf, VPHYR_SENTINEL, len);
-	ret = __vphyr_gem_dma(fd, handle, VPHYR_DMA_READ, offset, len, buf);
+	ret = phyr_uapi_gem_dma(fd, handle, VPHYR_DMA_READ, offset, len, buf);
 	igt_assert_f(ret == 0, "%s: GEM_DMA read of handle %u at 0x%llx+0x%llx: %s\n",
 		     what, handle, (unsigned long long)offset,
 		     (unsigned long long)len, strerror(-ret));
@@ -808,28 +688,17 @@ void vphyr_check_dma(const char *what, int fd, uint32_t handle,
 
 int vphyr_count_fds(void)
 {
-	struct dirent *de;
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
+	int n = phyr_count_fds();
 
-	igt_assert_f(d, "/proc/self/fd: %s\n", strerror(errno));
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;	/* the directory's own descriptor */
+	igt_assert_f(n >= 0, "counting open files: %s\n", strerror(-n));
+	return n;
 }
 
 int vphyr_count_maps(void)
 {
-	FILE *f = fopen("/proc/self/maps", "re");
-	int c, n = 0;
+	int n = phyr_count_maps();
 
-	igt_assert_f(f, "/proc/self/maps: %s\n", strerror(errno));
-	while ((c = fgetc(f)) != EOF)
-		if (c == '\n')
-			n++;
-	fclose(f);
+	igt_assert_f(n >= 0, "/proc/self/maps: %s\n", strerror(-n));
 	return n;
 }
 
@@ -843,7 +712,7 @@ int vphyr_count_handles(int fd, uint32_t max)
 	for (h = 1; h <= max; h++) {
 		memset(&q, 0, sizeof(q));
 		q.handle = h;
-		ret = __vphyr_gem_ranges(fd, &q);
+		ret = phyr_uapi_gem_ranges(fd, &q);
 		igt_assert_f(ret == 0 || ret == -ENOENT,
 			     "GEM_RANGES probing handle %u: %s\n", h,
 			     strerror(-ret));
@@ -856,16 +725,10 @@ int vphyr_count_handles(int fd, uint32_t max)
 /* VmPin of this process (pages pinned for devices) in kB. */
 long long vphyr_vmpin_kb(void)
 {
-	FILE *f = fopen("/proc/self/status", "re");
-	long long kb = -1;
-	char line[128];
+	long long kb = phyr_status_kb("VmPin");
 
-	igt_assert_f(f, "/proc/self/status: %s\n", strerror(errno));
-	while (kb < 0 && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %lld kB", &kb) != 1)
-			kb = -1;
-	fclose(f);
-	igt_assert_f(kb >= 0, "no VmPin line in /proc/self/status\n");
+	igt_assert_f(kb >= 0, "VmPin of /proc/self/status: %s\n",
+		     strerror((int)-kb));
 	return kb;
 }
 

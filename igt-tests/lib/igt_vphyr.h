@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "igt_decls.h"
+#include "libphyr.h"
+#include "libphyr_uapi.h"
 #include "vphyr_drm.h"
 
 #define VPHYR_MAX_DEVS		16
@@ -68,6 +70,18 @@ int vphyr_primary(const struct vphyr_env *e);
 int vphyr_by_instance(const struct vphyr_env *e, uint32_t instance);
 void vphyr_reset_links(const struct vphyr_env *e);
 
+/*
+ * One dynamic subtest, named after the instance, per instance (its index
+ * in i) or per instance with VRAM; the statement that follows is its body.
+ */
+#define vphyr_dynamic_each(e, i) \
+	for (int i = 0; i < (e)->ndev; i++) \
+		igt_dynamic((e)->dev[i].name)
+#define vphyr_dynamic_each_vram(e, i) \
+	for (int i##_k = 0, i = 0; \
+	     i##_k < (e)->nvram && ((i = (e)->vram[i##_k]), true); i##_k++) \
+		igt_dynamic((e)->dev[i].name)
+
 void vphyr_require_dev(const struct vphyr_env *e);
 void vphyr_require_vram(const struct vphyr_env *e, int n);
 void vphyr_require_sys(const struct vphyr_env *e);
@@ -75,27 +89,19 @@ void vphyr_require_vgem(const struct vphyr_env *e);
 void vphyr_require_p2p(const struct vphyr_env *e);
 void vphyr_require_root(const struct vphyr_env *e);
 
-/* ---- ioctls ---- */
+/*
+ * ---- ioctls ----
+ *
+ * libphyr's phyr_uapi_*() (libphyr_uapi.h) issue them one by one and
+ * return 0 or a negative errno; these assert success.
+ */
 
-int __vphyr_info(int fd, struct drm_vphyr_info *info);
 void vphyr_info(int fd, struct drm_vphyr_info *info);
-int __vphyr_gem_create(int fd, uint64_t size, uint32_t flags,
-		       uint32_t *handle);
 uint32_t vphyr_gem_create(int fd, uint64_t size, uint32_t flags);
-int __vphyr_gem_mmap_offset(int fd, uint32_t handle, uint32_t pad,
-			    uint64_t *offset);
 void *vphyr_gem_mmap(int fd, uint32_t handle, uint64_t size);
-int __vphyr_gem_ranges(int fd, struct drm_vphyr_gem_ranges *q);
-int __vphyr_gem_dma(int fd, uint32_t handle, uint32_t flags, uint64_t offset,
-		    uint64_t size, void *data);
-int __vphyr_gem_evict(int fd, uint32_t handle, uint32_t flags);
 void vphyr_gem_evict(int fd, uint32_t handle);
-int __vphyr_link(int fd, int peer_fd, uint32_t flags);
 void vphyr_link(int fd, int peer_fd);
 void vphyr_unlink(int fd, int peer_fd);
-int __vphyr_gem_close(int fd, uint32_t handle);
-int __vphyr_prime_export(int fd, uint32_t handle, int *dmabuf);
-int __vphyr_prime_import(int fd, int dmabuf, uint32_t *handle);
 uint32_t vphyr_share(int exp_fd, uint32_t handle, int imp_fd);
 
 /* ---- range tables ---- */
@@ -136,9 +142,8 @@ void vphyr_expect_own(struct vphyr_expect *x, int idx, uint32_t placement,
 void vphyr_expect_dma(struct vphyr_expect *x, uint32_t ic, int mmio,
 		      uint32_t via, uint64_t size);
 
-/* ---- data ---- */
+/* ---- data: libphyr's patterns (phyr_pattern_fill() writes one) ---- */
 
-void vphyr_fill(void *buf, size_t len, uint32_t seed, uint64_t pos);
 void vphyr_assert_pattern(const char *what, const void *buf, size_t len,
 			  uint32_t seed, uint64_t pos);
 void vphyr_write_cpu(int fd, uint32_t handle, uint64_t size, uint32_t seed);
