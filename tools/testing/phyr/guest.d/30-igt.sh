@@ -12,6 +12,9 @@
 #	phyr_igt=NAME[,NAME...]	run only these binaries (default: all);
 #				NAME@GLOB runs only the subtests of NAME that
 #				match GLOB (--run-subtest GLOB)
+#	phyr_igt_device=FILTERS	IGT device filters (IGT_DEVICE, e.g.
+#				drm:/dev/dri/card1;drm:/dev/dri/card2): only
+#				the vphyr instances they name are tested
 #	phyr_igt_timeout=S	seconds per binary (default 300)
 #	phyr_hook_timeout=S	the hook's own limit (default 300), which
 #				guest-init enforces
@@ -64,6 +67,7 @@ for arg in $cmdline; do
 	phyr_p2p=*) p2p=${arg#phyr_p2p=} ;;
 	phyr_igt=*) select=${arg#phyr_igt=} ;;
 	phyr_igt_timeout=*) igt_timeout=${arg#phyr_igt_timeout=} ;;
+	phyr_igt_device=*) IGT_DEVICE=${arg#phyr_igt_device=} && export IGT_DEVICE ;;
 	esac
 done
 case $p2p in
@@ -317,7 +321,7 @@ run_binary() {
 	esac
 }
 
-logn "phyr IGT run: phyr_p2p=$p2p, phyr_igt=${select:-(all)}, binaries from $bindir, $per_bin s per binary"
+logn "phyr IGT run: phyr_p2p=$p2p, phyr_igt=${select:-(all)}, IGT_DEVICE=${IGT_DEVICE:-(all)}, binaries from $bindir, $per_bin s per binary"
 
 # what to run: "NAME GLOB" lines
 if [ -n "$select" ]; then
