@@ -61,6 +61,18 @@ static int share_with(struct devset *ds, const struct obj *o, int instance,
 	return ret;
 }
 
+/* share_with() each instance of @peers in turn, into @imp[i] as @ih[i] */
+static int share_all(struct devset *ds, const struct obj *o,
+		     const struct instances *peers, struct phyr_dev **imp,
+		     uint32_t *ih, const char *what)
+{
+	int i, ret = EXIT_OK;
+
+	for (i = 0; i < peers->n && !ret; i++)
+		ret = share_with(ds, o, peers->v[i], &imp[i], &ih[i], what);
+	return ret;
+}
+
 /*
  * Each importer reads the object through its (@new) DMA addresses; nonzero
  * when one of them does not see @seed.
@@ -103,9 +115,7 @@ static int run_alloc(const struct opts *opt)
 	printf("alloc: handle %u on %s: %s in %s, filled by the CPU with pattern %u\n",
 	       o.handle, phyr_dev_name(dev), fmt_size(size, s, sizeof(s)),
 	       region_name(o.region), seed);
-	for (i = 0; i < nto && !ret; i++)
-		ret = share_with(&ds, &o, opt->peers.v[i], &imp[i], &ih[i],
-				 "alloc: exported as a dma-buf and imported");
+	ret = share_all(&ds, &o, &opt->peers, imp, ih, "alloc: exported as a dma-buf and imported");
 	if (ret)
 		goto out;
 	if (opt->evict) {
@@ -838,9 +848,7 @@ static int run_evict(const struct opts *opt)
 	printf("evict: handle %u on %s: %s in %s, pattern %u\n", o.handle,
 	       phyr_dev_name(dev), fmt_size(size, s, sizeof(s)),
 	       region_name(o.region), seed);
-	for (i = 0; i < nto && !ret; i++)
-		ret = share_with(&ds, &o, opt->peers.v[i], &imp[i], &ih[i],
-				 "evict: imported");
+	ret = share_all(&ds, &o, &opt->peers, imp, ih, "evict: imported");
 	if (ret)
 		goto out;
 
