@@ -7,12 +7,17 @@
 # from the kernel command line (phyr_mode=test|demo|bench), which the kernel
 # hands to init as an environment variable.
 #
-#   test: KUnit debugfs results -> kunit/<suite>.ktap, guest.d/*.sh hooks
+#   test: KUnit debugfs results -> kunit/<suite>.ktap; the guest.d hooks
+#         named by phyr_hooks=NAME,... (default: every guest.d/*.sh), each
+#         with a line "NAME.sh STATUS SECONDS" in guest.d.status
 #   demo: /sys/kernel/debug/phyr/demo -> demo.txt
 #   bench: /sys/kernel/debug/phyr/bench, then userspace/build/pin_bench
 #          (pinning user memory, best booted with hugepagesz=1G
 #          hugepages=1) -> bench.txt
-#   both: kmemleak.txt, dmesg.txt, uname, cmdline, and finally "done"
+#   all:  kmemleak.txt and kmemleak.status (ok, or why the scans did not
+#         run), dmesg.txt, lockdep_stats.txt, uname, cmdline, timing
+#         (seconds: boot = uptime when init started, kmemleak, uptime at
+#         the end), and finally "done"
 #
 # As PID 1 this script must never exit: it always ends by powering off,
 # with a sleep loop as the last resort.
@@ -89,29 +94,52 @@ collect_kunit() {
 	log "collected $n KUnit suite result(s)"
 }
 
+# now_s: seconds since boot, with hundredths
+now_s() { cut -d' ' -f1 /proc/uptime; }
+
+# elapsed START: seconds since START (a now_s value), whole seconds
+elapsed() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%d", b - a + 0.5 }'; }
+
+timing() { echo "$1 $2" >>"$OUT/timing"; }
+
+# One line per hook in guest.d.status: "NAME STATUS SECONDS", where STATUS
+# is its exit code, "not-executable" or "missing". Every hook that should
+# run gets a line, so that a hook that could not run is never silent.
 run_hooks() {
 	hookdir=$PHYR_DIR/guest.d
-	[ -d "$hookdir" ] || return 0
 	: >"$OUT/guest.d.status"
-	for hook in "$hookdir"/*.sh; do
-		if [ ! -f "$hook" ] || [ ! -x "$hook" ]; then
+	if [ -n "${phyr_hooks:-}" ]; then
+		# phyr_hooks=30-igt,50-rdma: exactly these, in this order
+		hooks=$(echo "$phyr_hooks" | tr ',' ' ')
+	else
+		hooks=
+		for hook in "$hookdir"/*.sh; do
+			[ -e "$hook" ] && hooks="$hooks $(basename "$hook" .sh)"
+		done
+	fi
+	for name in $hooks; do
+		hook=$hookdir/$name.sh
+		if [ ! -f "$hook" ]; then
+			log "hook $name.sh is missing"
+			echo "$name.sh missing 0" >>"$OUT/guest.d.status"
 			continue
 		fi
-		name=$(basename "$hook")
-		# phyr_hooks=20-userspace,50-rdma runs only those (by hand)
-		case ",${phyr_hooks:-${name%.sh}}," in
-		*",${name%.sh},"*) ;;
-		*) continue ;;
-		esac
-		log "running hook $name"
+		if [ ! -x "$hook" ]; then
+			log "hook $name.sh is not executable"
+			echo "$name.sh not-executable 0" >>"$OUT/guest.d.status"
+			continue
+		fi
+		log "running hook $name.sh"
+		t0=$(now_s)
 		if command -v timeout >/dev/null 2>&1; then
 			timeout -k 10 "${phyr_hook_timeout:-300}" "$hook" "$OUT"
 		else
 			"$hook" "$OUT"
 		fi
 		rc=$?
-		echo "$name $rc" >>"$OUT/guest.d.status"
-		log "hook $name exited with $rc"
+		secs=$(elapsed "$t0")
+		echo "$name.sh $rc $secs" >>"$OUT/guest.d.status"
+		log "hook $name.sh exited with $rc after ${secs}s"
 	done
 }
 
@@ -192,18 +220,24 @@ collect_kmemleak() {
 	kml=$DBG/kmemleak
 	if [ ! -e "$kml" ]; then
 		echo "kmemleak: $kml is missing" >"$OUT/kmemleak.txt"
+		echo "missing: $kml" >"$OUT/kmemleak.status"
 		log "kmemleak not available"
 		return 0
 	fi
 	# An object is only reported once its checksum is stable across two
-	# scans, so scan twice.
+	# scans, so scan twice. A scan that cannot run (kmemleak disabled
+	# itself) is recorded: a leak check that did not happen is a failure.
+	t0=$(now_s)
+	st=ok
 	log "kmemleak scan (1/2)"
-	echo scan >"$kml" || log "kmemleak scan failed"
+	echo scan >"$kml" || st="scan failed"
 	sleep 5
 	log "kmemleak scan (2/2)"
-	echo scan >"$kml" || log "kmemleak scan failed"
-	cat "$kml" >"$OUT/kmemleak.txt"
-	log "kmemleak: $(grep -c '^unreferenced object' "$OUT/kmemleak.txt") unreferenced object(s)"
+	echo scan >"$kml" || st="scan failed"
+	cat "$kml" >"$OUT/kmemleak.txt" || st="reading $kml failed"
+	echo "$st" >"$OUT/kmemleak.status"
+	timing kmemleak "$(elapsed "$t0")"
+	log "kmemleak: $st, $(grep -c '^unreferenced object' "$OUT/kmemleak.txt") unreferenced object(s)"
 }
 
 collect_common() {
@@ -214,10 +248,16 @@ collect_common() {
 	fi
 	uname -r >"$OUT/uname"
 	cat /proc/cmdline >"$OUT/cmdline"
+	# debug_locks drops to 0 when lockdep turns itself off
+	if [ -r /proc/lockdep_stats ]; then
+		cat /proc/lockdep_stats >"$OUT/lockdep_stats.txt"
+	fi
 }
 
 main() {
 	setup
+	: >"$OUT/timing"
+	timing boot "$(now_s)"
 	mode=$(get_mode)
 	log "mode $mode, kernel $(uname -r), results in $OUT"
 	case $mode in
@@ -238,6 +278,7 @@ main() {
 	esac
 	collect_kmemleak
 	collect_common
+	timing uptime "$(now_s)"
 	touch "$OUT/done"
 	log "done"
 }

@@ -10,6 +10,10 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 mode=${1:-test}
 T=$PHYR_ROOT/tools/testing/phyr
+# The IGT binaries whose outcome depends on the PCI topology (P2P refused,
+# through the host bridge, by bus address): the IOMMU and switch VMs run
+# only these; everything else runs once, in the first VM.
+PHYR_TOPO_IGT=${PHYR_TOPO_IGT:-vphyr_prime vphyr_link}
 start=$SECONDS
 
 fail() {
@@ -21,7 +25,8 @@ fail() {
 "$T/deps.sh" || fail "installing dependencies failed"
 [[ $mode == bench ]] && export PHYR_EXTRA_CONFIG=$T/variants/nodebug.config
 "$T/build-kernel.sh" || fail "kernel build failed"
-log "kernel ready after $((SECONDS - start))s"
+build_s=$((SECONDS - start))
+log "kernel ready after ${build_s}s"
 make -s -C "$PHYR_ROOT/userspace" || fail "building userspace failed"
 if [[ $mode != bench ]]; then
 	make -s -C "$PHYR_ROOT/igt-tests" || fail "building the IGT tests failed"
@@ -31,40 +36,102 @@ case $mode in
 test)
 	res=$PHYR_CACHE/results
 	# results of earlier runs must never be counted again
-	rm -rf "$res/test" "$res/test-iommu" "$res/test-iommu-pt" "$res/test-swiotlb"
-	# 1. every suite; no IOMMU; ivshmem on the root bus with QEMU's max
-	#    CPU model, where P2P between them is refused
-	# 2. the DMA suite under an emulated Intel IOMMU (translated), with an
-	#    EPYC CPU model: P2P through the host bridge
-	# 3. the DMA suite with iommu=pt (identity), ivshmem behind one PCIe
-	#    switch: P2P by bus address
-	# The vphyr userspace suite and the IGT tests run in all three
-	# (phyr_p2p= tells them what the topology allows); the phyrctl CLI
-	# suite, slow under TCG, in the third; soft-RoCE (RDMA into vphyr
-	# dma-bufs, CPU copies that do not depend on the topology) in the first.
+	rm -rf "$res/host" "$res/test" "$res/test-iommu" "$res/test-iommu-pt" \
+		"$res/test-swiotlb"
+	mkdir -p "$res/host"
+	exp=$(mktemp -d)
+	trap 'rm -rf "$exp"' EXIT
+
+	# 0. on the host, in seconds: the result parser's self-test (every
+	#    way a run must turn red, on synthetic inputs) and the phyrctl
+	#    cases that need no device
+	host=$res/host
+	printf 'mode host\nresults selftest cli-host\n' >"$host/expect"
+	echo "build $build_s" >"$host/timing"
+	t0=$SECONDS
+	python3 "$T/results.py" --selftest --results "$host/selftest.results" ||
+		echo "[phyr] the result parser's self-test failed" >&2
+	"$T/cli-host.sh" "$host" >/dev/null ||
+		echo "[phyr] host CLI cases failed (see $host/cli-host.log)" >&2
+	echo "host-tests $((SECONDS - t0))" >>"$host/timing"
+
+	accel=$("$T/vm.sh" --probe-accel)
+	log "accelerator: $accel"
+	export PHYR_ACCEL=${accel%% *}
+
+	# Every VM says up front what it must bring back (results.py checks
+	# it): its KUnit suites, its hooks and their results, its IGT
+	# binaries, and the skips its topology explains.
+	# 1. everything that does not depend on the PCI topology, once: every
+	#    KUnit suite, IGT, the phyrctl CLI suite and soft-RoCE; no IOMMU,
+	#    ivshmem on the root bus with QEMU's max CPU, where P2P between
+	#    them is refused
+	cat >"$exp/test" <<-EOT
+	mode test
+	kunit *
+	hook 30-igt igt
+	hook 40-phyrctl phyrctl
+	hook 50-rdma rdma
+	igt *
+	# two VRAM instances here; link-busy needs three (test-swiotlb)
+	skip-ok igt.vphyr_uapi.link-busy
+	EOT
+	# 2. under an emulated Intel IOMMU (translated), EPYC CPU: P2P through
+	#    the host bridge; the DMA suite and the IGT binaries whose outcome
+	#    depends on the topology
+	cat >"$exp/test-iommu" <<-EOT
+	mode test
+	kunit phyr_dma
+	hook 30-igt igt
+	igt $PHYR_TOPO_IGT
+	EOT
+	# 3. iommu=pt (identity), ivshmem behind one PCIe switch: P2P by bus
+	#    address; the same selection
+	cat >"$exp/test-iommu-pt" <<-EOT
+	mode test
+	kunit phyr_dma
+	hook 30-igt igt
+	igt $PHYR_TOPO_IGT
+	EOT
+	# 4. bouncing through swiotlb, forced for every device; three VRAM
+	#    instances, so that a third one can find the other two linked
+	cat >"$exp/test-swiotlb" <<-EOT
+	mode test
+	kunit phyr_dma
+	hook 30-igt igt
+	igt vphyr_uapi
+	EOT
+	for f in "$exp"/*; do
+		sed -i 's/^[[:space:]]*//' "$f"
+	done
+	topo_igt=$(echo "$PHYR_TOPO_IGT" | tr ' ' ',')
 	app=${PHYR_VM_APPEND:-}
-	PHYR_VM_APPEND="drm_phyr_test.p2p=none phyr_p2p=none phyr_rdma=1 $app" \
-		"$T/vm.sh" --mode test --timeout 1800 --name test --out "$res/test" ||
+	PHYR_VM_APPEND="drm_phyr_test.p2p=none phyr_p2p=none phyr_hooks=30-igt,40-phyrctl,50-rdma phyr_hook_timeout=1500 $app" \
+		"$T/vm.sh" --mode test --timeout 2400 --name test --out "$res/test" \
+		--expect "$exp/test" ||
 		echo "[phyr] the test VM failed; its results are incomplete" >&2
-	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma drm_phyr_test.p2p=host phyr_p2p=host $app" \
+	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma drm_phyr_test.p2p=host phyr_p2p=host phyr_hooks=30-igt phyr_igt=$topo_igt $app" \
 		"$T/vm.sh" --mode test --timeout 1800 --iommu --cpu EPYC --name test-iommu \
-		--out "$res/test-iommu" ||
+		--out "$res/test-iommu" --expect "$exp/test-iommu" ||
 		echo "[phyr] the IOMMU VM failed; its results are incomplete" >&2
-	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma iommu=pt drm_phyr_test.p2p=bus phyr_p2p=bus phyr_phyrctl=1 phyr_hook_timeout=1200 $app" \
+	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma iommu=pt drm_phyr_test.p2p=bus phyr_p2p=bus phyr_hooks=30-igt phyr_igt=$topo_igt $app" \
 		"$T/vm.sh" --mode test --timeout 1800 --iommu --switch --name test-iommu-pt \
-		--out "$res/test-iommu-pt" ||
+		--out "$res/test-iommu-pt" --expect "$exp/test-iommu-pt" ||
 		echo "[phyr] the iommu=pt VM failed; its results are incomplete" >&2
-	# 4. bouncing through swiotlb, forced for every device
-	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma.phyr_dma_bounce swiotlb=force $app" \
-		"$T/vm.sh" --mode test --timeout 1800 --name test-swiotlb --out "$res/test-swiotlb" ||
+	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma.phyr_dma_bounce swiotlb=force phyr_p2p=none phyr_hooks=30-igt phyr_igt=vphyr_uapi@link-* $app" \
+		"$T/vm.sh" --mode test --timeout 1800 --ivshmem 64M,64M,64M --name test-swiotlb \
+		--out "$res/test-swiotlb" --expect "$exp/test-swiotlb" ||
 		echo "[phyr] the swiotlb VM failed; its results are incomplete" >&2
 	log "VM runs done after $((SECONDS - start))s"
-	python3 "$T/results.py" "$res/test" "$res/test-iommu" "$res/test-iommu-pt" \
-		"$res/test-swiotlb"
+	python3 "$T/results.py" "$host" "$res/test" "$res/test-iommu" \
+		"$res/test-iommu-pt" "$res/test-swiotlb"
 	;;
 demo)
 	out=$PHYR_CACHE/results/demo
-	"$T/vm.sh" --mode demo --switch --name demo --out "$out" || exit 1
+	exp=$(mktemp)
+	trap 'rm -f "$exp"' EXIT
+	echo "mode demo" >"$exp"
+	"$T/vm.sh" --mode demo --switch --name demo --out "$out" --expect "$exp" || exit 1
 	echo
 	echo "=== phyr demo: lists built in the guest kernel (/sys/kernel/debug/phyr/demo) ==="
 	cat "$out/demo.txt"

@@ -16,7 +16,9 @@ set -euo pipefail
 usage() {
 	cat <<EOF
 usage: $(basename "$0") [--iommu] [--ivshmem N] [--mode test|demo|bench] [--out DIR]
-                        [--timeout SECS] [--name NAME] [--mem SIZE]
+                        [--timeout SECS] [--name NAME] [--mem SIZE] [--expect FILE]
+                        [--accel auto|kvm|tcg]
+       $(basename "$0") --probe-accel
 
   --iommu         q35 with an emulated Intel IOMMU (intel_iommu=on)
   --ivshmem LIST  ivshmem-plain devices: a count of 64 MiB devices, or a
@@ -38,6 +40,11 @@ usage: $(basename "$0") [--iommu] [--ivshmem N] [--mode test|demo|bench] [--out 
                   PCI bus address
   --mem SIZE      guest memory, QEMU's -m with an M or G suffix
                   (default 2G)
+  --expect FILE   copy FILE into the results directory as "expect": what
+                  results.py must find there (see results.py)
+  --accel A       kvm, tcg, or auto (default, or \$PHYR_ACCEL): KVM when a
+                  probe boots this kernel under KVM, TCG otherwise
+  --probe-accel   print the accelerator auto picks (kvm or tcg) and why
 
 Extra kernel command line arguments can be given in \$PHYR_VM_APPEND.
 EOF
@@ -53,6 +60,9 @@ mode="test"
 out=
 timeout_s=600
 name=
+expect=
+accel=${PHYR_ACCEL:-auto}
+probe=0
 
 while (($#)); do
 	case $1 in
@@ -66,6 +76,9 @@ while (($#)); do
 	--out) out=${2-}; shift ;;
 	--timeout) timeout_s=${2-}; shift ;;
 	--name) name=${2-}; shift ;;
+	--expect) expect=${2-}; shift ;;
+	--accel) accel=${2-}; shift ;;
+	--probe-accel) probe=1 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; die "unknown argument: $1" ;;
 	esac
@@ -97,6 +110,44 @@ out=${out:-$PHYR_CACHE/results/$name}
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (run make deps)"
 kernel=$(phyr_builddir)/arch/x86/boot/bzImage
 [[ -f $kernel ]] || die "no kernel at $kernel: run make kernel"
+
+# KVM only counts as working when this kernel gets as far as mounting its
+# root under it: /dev/kvm can exist and run trivial code, yet hang a real
+# kernel. Without a root the kernel panics and QEMU exits (-no-reboot).
+probe_kvm() {
+	local con
+	if [[ ! -r /dev/kvm || ! -w /dev/kvm ]]; then
+		echo "tcg (no usable /dev/kvm)"
+		return
+	fi
+	con=$(mktemp)
+	timeout -k 5 30 qemu-system-x86_64 -machine q35 -accel kvm -cpu max \
+		-smp 1 -m 512M -nographic -no-reboot -nic none -monitor none \
+		-serial "file:$con" -kernel "$kernel" \
+		-append "console=ttyS0 panic=-1 root=/dev/phyr-none kunit.enable=0" \
+		</dev/null >/dev/null 2>&1
+	if grep -q 'Unable to mount root\|VFS: Cannot open root' "$con"; then
+		echo "kvm (the kernel booted under KVM)"
+	elif [[ -s $con ]]; then
+		echo "tcg (the kernel did not get to its root under KVM in 30 s)"
+	else
+		echo "tcg (QEMU could not start the kernel under KVM)"
+	fi
+	rm -f "$con"
+}
+if ((probe)); then
+	probe_kvm
+	exit 0
+fi
+case $accel in
+kvm | tcg) accel_why="as asked" ;;
+auto)
+	accel_why=$(probe_kvm)
+	accel=${accel_why%% *}
+	accel_why=${accel_why#* }
+	;;
+*) die "--accel must be auto, kvm or tcg, got '$accel'" ;;
+esac
 init=$PHYR_ROOT/tools/testing/phyr/guest-init.sh
 [[ -x $init ]] || die "$init is missing or not executable"
 
@@ -111,6 +162,9 @@ find "$out" -mindepth 1 -delete
 console=$out/console.log
 : >"$console"
 echo "$mode" >"$out/mode"
+if [[ -n $expect ]]; then
+	cp "$expect" "$out/expect" || die "cannot copy $expect"
+fi
 
 # QEMU option values escape ',' by doubling it.
 qesc() { printf '%s' "${1//,/,,}"; }
@@ -131,7 +185,9 @@ trap 'exit 143' TERM
 
 append="console=ttyS0 panic=-1 log_buf_len=4M"
 append+=" root=/dev/root rootfstype=9p ro"
-append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000"
+# The root is read-only and does not change during a run: let the guest
+# cache it (each test process loads its libraries over 9p).
+append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose"
 append+=" init=$init phyr_mode=$mode"
 # QEMU's "max" CPU offers 5-level paging; with it, KASAN reported a wild
 # access in rcu_is_watching() when an interrupt hit during cpu_detect() at
@@ -142,7 +198,7 @@ append+=" no5lvl"
 append+=${PHYR_VM_APPEND:+ $PHYR_VM_APPEND}
 
 qemu=(qemu-system-x86_64
-	-machine q35 -accel tcg -cpu "$cpu" -smp 2 -m "$mem"
+	-machine q35 -accel "$accel" -cpu "$cpu" -smp 2 -m "$mem"
 	-nographic -no-reboot -nic none -monitor none
 	-serial "file:$(qesc "$console")")
 if ((iommu)); then
@@ -178,7 +234,7 @@ if ((cmb)); then
 	qemu+=(-device "nvme,serial=phyr-cmb,cmb_size_mb=$cmb")
 fi
 
-log "vm: booting $name (mode $mode, cpu $cpu, memory $mem, iommu $iommu, ivshmem $nshm, switch $switch, timeout ${timeout_s}s)"
+log "vm: booting $name (mode $mode, accel $accel: $accel_why, cpu $cpu, memory $mem, iommu $iommu, ivshmem $nshm, switch $switch, timeout ${timeout_s}s)"
 log "vm: console: $console"
 printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
 echo >>"$out/qemu.cmd"
@@ -200,6 +256,7 @@ rc=0
 wait "$qemu_pid" || rc=$?
 qemu_pid=
 el=$((SECONDS - start))
+echo "$el" >"$out/vm.seconds"
 
 show() { sed 's/\r$//; s/^/    /' | tr -cd '[:print:]\n\t'; }
 
