@@ -440,9 +440,8 @@ int phyr_dmabuf_sync(int fd, unsigned int flags);
 /* ---- test patterns ---- */
 
 /*
- * Bytes that depend on a seed and on their position in an object, the same
- * as the ones userspace/tests/vphyr_test writes: a copy moved by the wrong
- * offset or taken from the wrong pages does not match.
+ * Bytes that depend on a seed and on their position in an object: a copy
+ * moved by the wrong offset or taken from the wrong pages does not match.
  */
 
 /* phyr_pattern_byte() - the byte at position @pos for @seed */
