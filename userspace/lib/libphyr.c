@@ -69,7 +69,7 @@ static int neg_errno(void)
 
 /* ---- sizes in messages ---- */
 
-static const char *size_str(uint64_t v, char *buf, size_t len)
+const char *phyr_size_name(uint64_t v, char *buf, size_t len)
 {
 	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB",
 					    "TiB" };
@@ -433,7 +433,7 @@ int phyr_bo_create(struct phyr_dev *dev, uint64_t size,
 	ret = phyr_uapi_gem_create(dev->fd, size, flags, handle);
 	if (ret)
 		return fail(ret, "GEM_CREATE of %s in %s on %s",
-			    size_str(size, s, sizeof(s)),
+			    phyr_size_name(size, s, sizeof(s)),
 			    region == PHYR_REGION_VRAM ? "VRAM" : "system memory",
 			    dev->name);
 	return 0;
@@ -448,7 +448,7 @@ int phyr_bo_userptr(struct phyr_dev *dev, void *addr, uint64_t size,
 	ret = phyr_uapi_gem_userptr(dev->fd, (uintptr_t)addr, size, 0, handle);
 	if (ret)
 		return fail(ret, "GEM_USERPTR of %s at %p on %s",
-			    size_str(size, s, sizeof(s)), addr, dev->name);
+			    phyr_size_name(size, s, sizeof(s)), addr, dev->name);
 	return 0;
 }
 
@@ -526,7 +526,7 @@ static int gem_dma(struct phyr_dev *dev, uint32_t handle, uint32_t flags,
 		return fail(ret, "GEM_DMA %s of %s at offset 0x%" PRIx64
 			    " of handle %u on %s",
 			    flags == VPHYR_DMA_READ ? "read" : "write",
-			    size_str(size, s, sizeof(s)), offset, handle,
+			    phyr_size_name(size, s, sizeof(s)), offset, handle,
 			    dev->name);
 	return 0;
 }
@@ -717,61 +717,53 @@ void phyr_ranges_free(struct phyr_ranges *r)
 	r->count = 0;
 }
 
+/* names[i], or "?" for a value without a name */
+static const char *name_of(const char *const *names, size_t n, unsigned int i)
+{
+	return i < n && names[i] ? names[i] : "?";
+}
+
+#define NAME_OF(names, i) \
+	name_of((names), sizeof(names) / sizeof((names)[0]), (unsigned int)(i))
+
 const char *phyr_ic_name(enum phyr_ic ic)
 {
-	switch (ic) {
-	case PHYR_IC_HOST:
-		return "host";
-	case PHYR_IC_DEVICE:
-		return "device";
-	case PHYR_IC_P2P:
-		return "p2p";
-	case PHYR_IC_LINK:
-		return "link";
-	}
-	return "?";
+	static const char *const names[] = {
+		[PHYR_IC_HOST] = "host",
+		[PHYR_IC_DEVICE] = "device",
+		[PHYR_IC_P2P] = "p2p",
+		[PHYR_IC_LINK] = "link",
+	};
+
+	return NAME_OF(names, ic);
 }
 
 const char *phyr_via_name(enum phyr_via via)
 {
-	switch (via) {
-	case PHYR_VIA_NONE:
-		return "-";
-	case PHYR_VIA_DIRECT:
-		return "direct";
-	case PHYR_VIA_PAGE:
-		return "page";
-	case PHYR_VIA_BUS:
-		return "bus";
-	case PHYR_VIA_HOST_BRIDGE:
-		return "host-bridge";
-	case PHYR_VIA_IOMMU:
-		return "iommu";
-	case PHYR_VIA_LINK:
-		return "link";
-	case PHYR_VIA_SG:
-		return "sg";
-	case PHYR_VIA_UNKNOWN:
-		break;
-	}
-	return "?";
+	static const char *const names[] = {
+		[PHYR_VIA_NONE] = "-",
+		[PHYR_VIA_DIRECT] = "direct",
+		[PHYR_VIA_PAGE] = "page",
+		[PHYR_VIA_BUS] = "bus",
+		[PHYR_VIA_HOST_BRIDGE] = "host-bridge",
+		[PHYR_VIA_IOMMU] = "iommu",
+		[PHYR_VIA_LINK] = "link",
+		[PHYR_VIA_SG] = "sg",
+	};
+
+	return NAME_OF(names, via);
 }
 
 const char *phyr_placement_name(enum phyr_placement placement)
 {
-	switch (placement) {
-	case PHYR_PLACE_VRAM:
-		return "VRAM";
-	case PHYR_PLACE_SYSTEM:
-		return "system";
-	case PHYR_PLACE_IMPORTED:
-		return "imported";
-	case PHYR_PLACE_USERPTR:
-		return "userptr";
-	case PHYR_PLACE_UNKNOWN:
-		break;
-	}
-	return "?";
+	static const char *const names[] = {
+		[PHYR_PLACE_VRAM] = "VRAM",
+		[PHYR_PLACE_SYSTEM] = "system",
+		[PHYR_PLACE_IMPORTED] = "imported",
+		[PHYR_PLACE_USERPTR] = "userptr",
+	};
+
+	return NAME_OF(names, placement);
 }
 
 /* ---- links ---- */

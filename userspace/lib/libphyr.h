@@ -393,6 +393,12 @@ const char *phyr_via_name(enum phyr_via via);
 /* "?", "VRAM", "system", "imported", "userptr" */
 const char *phyr_placement_name(enum phyr_placement placement);
 
+/*
+ * phyr_size_name() - @bytes for messages: "4 MiB", "12 KiB", "4097 bytes"
+ * (the largest unit that divides it); returns @buf
+ */
+const char *phyr_size_name(uint64_t bytes, char *buf, size_t len);
+
 /* ---- links ---- */
 
 /**
