@@ -583,56 +583,42 @@ int phyr_bo_evict(struct phyr_dev *dev, uint32_t handle)
 
 /* ---- range tables ---- */
 
+/*
+ * The uAPI's codes are small numbers in their fields: the tables below are
+ * indexed by them.
+ */
+_Static_assert(VPHYR_RANGE_VIA_SG >> 4 == 6 && VPHYR_RANGE_IC_LINK == 3 &&
+	       VPHYR_PLACE_USERPTR == 4, "vphyr uAPI codes as tabulated");
+
 static enum phyr_via decode_via(uint32_t flags)
 {
-	switch (flags & VPHYR_RANGE_VIA_MASK) {
-	case VPHYR_RANGE_VIA_DIRECT:
-		return PHYR_VIA_DIRECT;
-	case VPHYR_RANGE_VIA_PAGE:
-		return PHYR_VIA_PAGE;
-	case VPHYR_RANGE_VIA_BUS:
-		return PHYR_VIA_BUS;
-	case VPHYR_RANGE_VIA_HOST_BRIDGE:
-		return PHYR_VIA_HOST_BRIDGE;
-	case VPHYR_RANGE_VIA_IOMMU:
-		return PHYR_VIA_IOMMU;
-	case VPHYR_RANGE_VIA_LINK:
-		return PHYR_VIA_LINK;
-	case VPHYR_RANGE_VIA_SG:
-		return PHYR_VIA_SG;
-	default:
-		return PHYR_VIA_UNKNOWN;
-	}
+	static const enum phyr_via via[8] = {
+		PHYR_VIA_DIRECT, PHYR_VIA_PAGE, PHYR_VIA_BUS,
+		PHYR_VIA_HOST_BRIDGE, PHYR_VIA_IOMMU, PHYR_VIA_LINK,
+		PHYR_VIA_SG, PHYR_VIA_UNKNOWN,
+	};
+
+	return via[(flags & VPHYR_RANGE_VIA_MASK) >> 4];
 }
 
 static enum phyr_ic decode_ic(uint32_t flags)
 {
-	switch (flags & VPHYR_RANGE_IC_MASK) {
-	case VPHYR_RANGE_IC_DEVICE:
-		return PHYR_IC_DEVICE;
-	case VPHYR_RANGE_IC_P2P:
-		return PHYR_IC_P2P;
-	case VPHYR_RANGE_IC_LINK:
-		return PHYR_IC_LINK;
-	default:
-		return PHYR_IC_HOST;
-	}
+	static const enum phyr_ic ic[4] = {
+		PHYR_IC_HOST, PHYR_IC_DEVICE, PHYR_IC_P2P, PHYR_IC_LINK,
+	};
+
+	return ic[flags & VPHYR_RANGE_IC_MASK];
 }
 
 static enum phyr_placement decode_placement(uint32_t p)
 {
-	switch (p) {
-	case VPHYR_PLACE_VRAM:
-		return PHYR_PLACE_VRAM;
-	case VPHYR_PLACE_SYSTEM:
-		return PHYR_PLACE_SYSTEM;
-	case VPHYR_PLACE_IMPORTED:
-		return PHYR_PLACE_IMPORTED;
-	case VPHYR_PLACE_USERPTR:
-		return PHYR_PLACE_USERPTR;
-	default:
-		return PHYR_PLACE_UNKNOWN;
-	}
+	static const enum phyr_placement place[] = {
+		PHYR_PLACE_UNKNOWN, PHYR_PLACE_VRAM, PHYR_PLACE_SYSTEM,
+		PHYR_PLACE_IMPORTED, PHYR_PLACE_USERPTR,
+	};
+
+	return p < sizeof(place) / sizeof(place[0]) ? place[p] :
+						       PHYR_PLACE_UNKNOWN;
 }
 
 int phyr_bo_ranges(struct phyr_dev *dev, uint32_t handle,
@@ -717,53 +703,40 @@ void phyr_ranges_free(struct phyr_ranges *r)
 	r->count = 0;
 }
 
-/* names[i], or "?" for a value without a name */
-static const char *name_of(const char *const *names, size_t n, unsigned int i)
-{
-	return i < n && names[i] ? names[i] : "?";
-}
+/* names in the order of the enums of libphyr.h */
+static const char *const ic_names[] = { "host", "device", "p2p", "link" };
+static const char *const via_names[] = {
+	"-", "direct", "page", "bus", "host-bridge", "iommu", "link", "sg",
+};
+static const char *const placement_names[] = {
+	NULL, "VRAM", "system", "imported", "userptr",
+};
 
+_Static_assert(sizeof(ic_names) / sizeof(ic_names[0]) == PHYR_IC_LINK + 1,
+	       "a name for every enum phyr_ic");
+_Static_assert(sizeof(via_names) / sizeof(via_names[0]) == PHYR_VIA_UNKNOWN,
+	       "a name for every enum phyr_via but PHYR_VIA_UNKNOWN");
+_Static_assert(sizeof(placement_names) / sizeof(placement_names[0]) ==
+	       PHYR_PLACE_USERPTR + 1, "a name for every enum phyr_placement");
+
+/* names[i], or "?" for a value without a name */
 #define NAME_OF(names, i) \
-	name_of((names), sizeof(names) / sizeof((names)[0]), (unsigned int)(i))
+	((unsigned int)(i) < sizeof(names) / sizeof((names)[0]) && \
+	 (names)[(unsigned int)(i)] ? (names)[(unsigned int)(i)] : "?")
 
 const char *phyr_ic_name(enum phyr_ic ic)
 {
-	static const char *const names[] = {
-		[PHYR_IC_HOST] = "host",
-		[PHYR_IC_DEVICE] = "device",
-		[PHYR_IC_P2P] = "p2p",
-		[PHYR_IC_LINK] = "link",
-	};
-
-	return NAME_OF(names, ic);
+	return NAME_OF(ic_names, ic);
 }
 
 const char *phyr_via_name(enum phyr_via via)
 {
-	static const char *const names[] = {
-		[PHYR_VIA_NONE] = "-",
-		[PHYR_VIA_DIRECT] = "direct",
-		[PHYR_VIA_PAGE] = "page",
-		[PHYR_VIA_BUS] = "bus",
-		[PHYR_VIA_HOST_BRIDGE] = "host-bridge",
-		[PHYR_VIA_IOMMU] = "iommu",
-		[PHYR_VIA_LINK] = "link",
-		[PHYR_VIA_SG] = "sg",
-	};
-
-	return NAME_OF(names, via);
+	return NAME_OF(via_names, via);
 }
 
 const char *phyr_placement_name(enum phyr_placement placement)
 {
-	static const char *const names[] = {
-		[PHYR_PLACE_VRAM] = "VRAM",
-		[PHYR_PLACE_SYSTEM] = "system",
-		[PHYR_PLACE_IMPORTED] = "imported",
-		[PHYR_PLACE_USERPTR] = "userptr",
-	};
-
-	return NAME_OF(names, placement);
+	return NAME_OF(placement_names, placement);
 }
 
 /* ---- links ---- */
