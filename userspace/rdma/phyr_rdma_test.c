@@ -152,10 +152,9 @@ static struct {
  */
 static int gap_mr(struct dmr *m, const struct mr_args *a)
 {
-	struct {
-		struct ib_uverbs_ioctl_hdr hdr;
-		struct ib_uverbs_attr a[9];
-	} c = { .hdr = { .object_id = UVERBS_OBJECT_MR } };
+	uint64_t buf[(sizeof(struct ib_uverbs_ioctl_hdr) +
+		      9 * sizeof(struct ib_uverbs_attr)) / sizeof(uint64_t)];
+	struct ib_uverbs_ioctl_hdr *hdr = memset(buf, 0, sizeof(buf));
 	/* attribute id, length, value: the method's attributes in order */
 	const uint64_t reg[9][3] = {
 		{ UVERBS_ATTR_REG_DMABUF_MR_HANDLE, 0, 0 },
@@ -173,22 +172,23 @@ static int gap_mr(struct dmr *m, const struct mr_args *a)
 	const uint64_t (*v)[3] = a ? reg : destroy;
 	unsigned int i, n = a ? 9 : 1;
 
-	c.hdr.method_id = a ? UVERBS_METHOD_REG_DMABUF_MR :
-			      UVERBS_METHOD_MR_DESTROY;
-	c.hdr.num_attrs = n;
-	c.hdr.length = sizeof(c.hdr) + n * sizeof(c.a[0]);
+	hdr->object_id = UVERBS_OBJECT_MR;
+	hdr->method_id = a ? UVERBS_METHOD_REG_DMABUF_MR :
+			     UVERBS_METHOD_MR_DESTROY;
+	hdr->num_attrs = n;
+	hdr->length = sizeof(*hdr) + n * sizeof(hdr->attrs[0]);
 	/* the kernel only takes methods addressed to the device's driver */
-	c.hdr.driver_id = RDMA_DRIVER_RXE;
+	hdr->driver_id = RDMA_DRIVER_RXE;
 	for (i = 0; i < n; i++) {
-		c.a[i].attr_id = v[i][0];
-		c.a[i].len = v[i][1];
-		c.a[i].flags = UVERBS_ATTR_F_MANDATORY;
-		c.a[i].data = v[i][2];
+		hdr->attrs[i].attr_id = v[i][0];
+		hdr->attrs[i].len = v[i][1];
+		hdr->attrs[i].flags = UVERBS_ATTR_F_MANDATORY;
+		hdr->attrs[i].data = v[i][2];
 	}
-	if (ioctl(r.ctx->cmd_fd, RDMA_VERBS_IOCTL, &c.hdr))
+	if (ioctl(r.ctx->cmd_fd, RDMA_VERBS_IOCTL, hdr))
 		return -errno;
 	if (a)
-		m->handle = c.a[0].data;
+		m->handle = hdr->attrs[0].data;
 	return 0;
 }
 
