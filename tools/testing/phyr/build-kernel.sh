@@ -8,10 +8,12 @@
 #     apply patches/*.patch (the rxe dma-buf MR patch) to pristine copies
 #  3. configure tinyconfig + kvm_guest.config + phyr.config in a build
 #     directory keyed by version and config, verify every requested option
+#     (PHYR_CONFIGURE_ONLY=1 stops here)
 #  4. build out of tree (O=) with ccache, printing progress
 #
 # Prints the path of the build directory on its last line.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 ver=$(phyr_kernel_version)
@@ -36,6 +38,7 @@ rsync -rc --exclude='drivers/gpu/drm/phyr/' "$PHYR_ROOT/include/" "$src/include/
 rsync -c "$PHYR_ROOT/Kconfig" "$src/Kconfig.phyr"
 grep -q '^source "Kconfig.phyr"' "$src/Kconfig" ||
 	printf '\nsource "Kconfig.phyr"\n' >>"$src/Kconfig"
+# shellcheck disable=SC2016 # a make variable, written as it is
 grep -q 'CONFIG_DRM_PHYR.*phyr/' "$src/drivers/gpu/drm/Makefile" ||
 	printf '\nobj-$(CONFIG_DRM_PHYR) += phyr/\n' >>"$src/drivers/gpu/drm/Makefile"
 
@@ -67,21 +70,35 @@ if [[ -d $pristine ]]; then
 fi
 rm -rf "$ptmp"
 
-# 3. configuration
+# 3. configuration. The stamp holds the hash of everything configuring reads
+# and is written only once the result has been verified; without a matching
+# stamp (inputs changed, or a run stopped half way through tinyconfig or
+# merge_config) the build directory is configured again from scratch.
 export CCACHE_DIR=${CCACHE_DIR:-$PHYR_CACHE/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
 export KBUILD_BUILD_USER=phyr KBUILD_BUILD_HOST=phyr
 mk=(make -C "$src" O="$out" -j"$PHYR_JOBS" CC="ccache gcc" HOSTCC="ccache gcc")
 
+stamp=$out/.phyr-config
+want=$({
+	echo "linux $ver"
+	cat "$src/kernel/configs/tiny.config" "$src/arch/x86/configs/tiny.config" \
+		"$src/kernel/configs/kvm_guest.config" "$frag" \
+		${PHYR_EXTRA_CONFIG:+"$PHYR_EXTRA_CONFIG"} "$src/Kconfig.phyr" \
+		"${patches[@]}"
+	cd "$PHYR_ROOT" && find drivers/gpu/drm/phyr -name 'Kconfig*' -type f |
+		LC_ALL=C sort | xargs -r cat
+} | sha1sum | cut -d' ' -f1)
+
 mkdir -p "$out"
-if [[ ! -f $out/.config ]]; then
+if [[ ! -f $out/.config || $(cat "$stamp" 2>/dev/null) != "$want" ]]; then
+	rm -f "$stamp" "$out/.config"
 	log "configuring $out (tinyconfig + kvm_guest.config + phyr.config)"
 	"${mk[@]}" -s tinyconfig >/dev/null
 	(cd "$out" && "$src/scripts/kconfig/merge_config.sh" -m -O "$out" .config \
 		"$src/kernel/configs/kvm_guest.config" "$frag" \
 		${PHYR_EXTRA_CONFIG:+"$PHYR_EXTRA_CONFIG"} >/dev/null)
-	"${mk[@]}" -s olddefconfig >/dev/null
 fi
 "${mk[@]}" -s olddefconfig >/dev/null
 
@@ -101,6 +118,15 @@ while IFS= read -r line; do
 done < <(cat "$frag" ${PHYR_EXTRA_CONFIG:+"$PHYR_EXTRA_CONFIG"} |
 	awk -F= '/^CONFIG_/ { v[$1] = $0 } END { for (k in v) print v[k] }')
 ((bad == 0)) || die "config fragment not satisfied (missing dependency?)"
+if [[ $(cat "$stamp" 2>/dev/null) != "$want" ]]; then
+	echo "$want" >"$stamp.new"
+	mv -f "$stamp.new" "$stamp"
+fi
+if [[ ${PHYR_CONFIGURE_ONLY:-0} == 1 ]]; then
+	log "configured $out (PHYR_CONFIGURE_ONLY=1: not building)"
+	echo "$out"
+	exit 0
+fi
 
 # 4. build, with a progress line every 15 s so a long build never looks hung
 log "building linux $ver in $out (ccache: $CCACHE_DIR)"
