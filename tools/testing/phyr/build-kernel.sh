@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Build the 6.12 kernel with the phyr overlay applied.
 #
+#  0. remove the source and build directories of other kernel versions
 #  1. extract Debian's linux-source-6.12 once into $PHYR_CACHE/src-<version>
 #  2. copy the overlay (drivers/gpu/drm/phyr/, include/, Kconfig) into that
 #     tree, removing what left the overlay since the last copy, and hook it
@@ -21,6 +22,9 @@ ver=$(phyr_kernel_version)
 src=$(phyr_srcdir)
 out=$(phyr_builddir)
 frag=$PHYR_ROOT/tools/testing/phyr/phyr.config
+
+# 0. only one kernel version is ever built: Debian's current one
+phyr_prune_cache "$ver"
 
 # 1. source tree; an empty overlay list says that no overlay file is in it yet
 if [[ ! -f $src/.phyr-extracted ]]; then

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 # Shared settings for the phyr build and VM scripts (sourced, not run).
 
 PHYR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -29,3 +30,30 @@ phyr_builddir() {
 		${PHYR_EXTRA_CONFIG:+"$PHYR_EXTRA_CONFIG"} | sha1sum | cut -c1-10)
 	echo "$PHYR_CACHE/build-$(phyr_kernel_version)-$key"
 }
+
+# Prints the kernel version of a cache entry named src-<version>[.tmp] or
+# build-<version>-<key>; fails for any other name.
+phyr_cache_version() {
+	local v
+	case $1 in
+	src-*) v=${1#src-}; v=${v%.tmp} ;;
+	build-*-*) v=${1#build-}; v=${v%-*} ;;
+	*) return 1 ;;
+	esac
+	[[ $v =~ ^[0-9]+(\.[0-9]+)+$ ]] && echo "$v"
+}
+
+# Removes the source and build directories of kernel versions other than $1
+# under $PHYR_CACHE: Debian moves linux-source-6.12 on with security
+# updates, and each tree takes gigabytes.
+phyr_prune_cache() {
+	local d v
+	for d in "$PHYR_CACHE"/src-* "$PHYR_CACHE"/build-*; do
+		[[ -d $d ]] || continue
+		v=$(phyr_cache_version "${d##*/}") || continue
+		[[ $v != "$1" ]] || continue
+		log "removing $d (linux $v; the current version is $1)"
+		rm -rf -- "$d"
+	done
+}
+
