@@ -29,7 +29,7 @@ kernel: deps
 	@$(T)/build-kernel.sh
 
 check:
-	@../shared/tools/kcheck
+	@$(T)/kcheck.sh
 
 clean:
 	@. $(T)/lib.sh && rm -rf "$$PHYR_CACHE/results" && echo "removed $$PHYR_CACHE/results"
