@@ -31,5 +31,12 @@ kernel: deps
 check:
 	@$(T)/kcheck.sh
 
+# clean: the userspace and IGT builds in the clone and the VM results.
+# distclean: also the kernel sources, kernel builds, ccache and style
+# checkers under $PHYR_CACHE (shared by every clone of the same user).
+.PHONY: distclean
 clean:
-	@. $(T)/lib.sh && rm -rf "$$PHYR_CACHE/results" && echo "removed $$PHYR_CACHE/results"
+	@bash -c '. $(T)/lib.sh && phyr_clean'
+
+distclean:
+	@bash -c '. $(T)/lib.sh && phyr_distclean'

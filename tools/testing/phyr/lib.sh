@@ -57,3 +57,32 @@ phyr_prune_cache() {
 	done
 }
 
+# Removes what the project builds inside the clone, and the VM results.
+phyr_clean() {
+	local d
+	for d in userspace igt-tests; do
+		make -s -C "$PHYR_ROOT/$d" clean || die "make -C $d clean failed"
+	done
+	find "$PHYR_ROOT" -path "$PHYR_ROOT/.git" -prune -o \
+		\( -name __pycache__ -o -name '*.pyc' -o -name '*.o' \) -print0 |
+		xargs -0r rm -rf --
+	rm -rf -- "$PHYR_CACHE/results"
+	log "removed the userspace and IGT builds and $PHYR_CACHE/results"
+}
+
+# phyr_clean, then everything else the build keeps under $PHYR_CACHE: kernel
+# sources and build directories of every version, the compiler cache and the
+# style checkers.
+phyr_distclean() {
+	local d
+	phyr_clean
+	for d in "$PHYR_CACHE"/*; do
+		case ${d##*/} in
+		ccache | kcheck | kcheck.*) ;;
+		*) phyr_cache_version "${d##*/}" >/dev/null || continue ;;
+		esac
+		rm -rf -- "$d"
+		log "removed $d"
+	done
+	rmdir -- "$PHYR_CACHE" 2>/dev/null || true
+}
