@@ -121,28 +121,42 @@ probe_kvm() {
 		return
 	fi
 	con=$(mktemp)
-	timeout -k 5 30 qemu-system-x86_64 -machine q35 -accel kvm -cpu max \
+	timeout -k 5 20 qemu-system-x86_64 -machine q35 -accel kvm -cpu max \
 		-smp 1 -m 512M -nographic -no-reboot -nic none -monitor none \
 		-serial "file:$con" -kernel "$kernel" \
 		-append "console=ttyS0 panic=-1 root=/dev/phyr-none kunit.enable=0" \
-		</dev/null >/dev/null 2>&1
+		</dev/null >/dev/null 2>&1 || true
 	if grep -q 'Unable to mount root\|VFS: Cannot open root' "$con"; then
 		echo "kvm (the kernel booted under KVM)"
 	elif [[ -s $con ]]; then
-		echo "tcg (the kernel did not get to its root under KVM in 30 s)"
+		echo "tcg (the kernel did not get to its root under KVM in 20 s)"
 	else
 		echo "tcg (QEMU could not start the kernel under KVM)"
 	fi
+	[[ -n ${PHYR_KEEP_PROBE:-} ]] && cp "$con" "$PHYR_KEEP_PROBE"
 	rm -f "$con"
 }
+# The answer holds for this kernel image on this host until it reboots.
+probe_kvm_cached() {
+	local key cache=$PHYR_CACHE/accel.probe
+	key="$(cat /proc/sys/kernel/random/boot_id 2>/dev/null) $(stat -c %Y-%s "$kernel")"
+	if [[ -f $cache && $(head -n 1 "$cache") == "$key" ]]; then
+		sed -n 2p "$cache"
+		return
+	fi
+	local answer
+	answer=$(probe_kvm)
+	printf '%s\n%s\n' "$key" "$answer" >"$cache"
+	echo "$answer"
+}
 if ((probe)); then
-	probe_kvm
+	probe_kvm_cached
 	exit 0
 fi
 case $accel in
 kvm | tcg) accel_why="as asked" ;;
 auto)
-	accel_why=$(probe_kvm)
+	accel_why=$(probe_kvm_cached)
 	accel=${accel_why%% *}
 	accel_why=${accel_why#* }
 	;;
