@@ -21,6 +21,15 @@
  * Errors: functions that can fail return 0 (or a count) on success and a
  * negative errno value on failure, and then record a message saying what
  * failed and why; phyr_last_error() returns it. The message is per thread.
+ * The process helpers and libphyr_uapi.h's ioctls return errors without a
+ * message.
+ *
+ * Beyond the devices: what this process can learn about its own memory
+ * and files (pagemap, transparent huge pages, /proc/self counts,
+ * capabilities), and test cases run in child processes with checks that
+ * record failures. libphyr_uapi.h has the ioctls one by one for tests that
+ * pass invalid arguments. The device API needs libdrm; the process helpers
+ * and libphyr_uapi.h need only libc.
  *
  * Threads: a struct phyr_dev may be used by one thread at a time.
  *

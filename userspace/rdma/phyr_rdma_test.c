@@ -57,7 +57,11 @@
 #define CASE_TIMEOUT_S	90
 #define OP_TIMEOUT_MS	30000
 
-/* the data cases move 1 MiB: many pages, many packets at RoCE MTUs */
+/*
+ * The data cases move 1 MiB: 256 pages, one more than a phyr list chunk
+ * holds (a system-memory object's list may span two chunks), and 256
+ * packets at RoCE's largest MTU.
+ */
 #define OBJ_SIZE	(1ull << 20)
 /* room for the data cases plus a misaligned start in the local buffer */
 #define LOCAL_SIZE	(OBJ_SIZE + 64 * 1024)
@@ -1090,6 +1094,22 @@ static enum phyr_case_result case_body(const void *arg, char *reason,
 	return phyr_case_end(reason, len);
 }
 
+/*
+ * libibverbs loads its providers on the first ibv_get_device_list() of a
+ * process, which takes seconds under an emulated CPU: do it once, here,
+ * and every case's child inherits them. Nothing is opened before the fork:
+ * devices and vphyr instances are opened by each case.
+ */
+static void verbs_preload(void)
+{
+	struct ibv_device **list;
+	int n = 0;
+
+	list = ibv_get_device_list(&n);
+	if (list)
+		ibv_free_device_list(list);
+}
+
 /* Fork the case, print its line and how long it took; false if it failed. */
 static bool run_case(const struct test_case *c)
 {
@@ -1200,8 +1220,8 @@ int main(int argc, char **argv)
 	}
 
 	page = phyr_page_size();
-	/* verbs and devices are opened in each case's child only */
 	n = phyr_list_devices(NULL, 0);
+	verbs_preload();
 	if (opt.gid >= 0)
 		snprintf(gid, sizeof(gid), "%d", opt.gid);
 	fprintf(stderr,
