@@ -15,6 +15,9 @@
 #	phyr_igt_device=FILTERS	IGT device filters (IGT_DEVICE, e.g.
 #				drm:/dev/dri/card1;drm:/dev/dri/card2): only
 #				the vphyr instances they name are tested
+#	phyr_igt_bindir=DIR	run the binaries in DIR (default
+#				igt-tests/build), e.g. a build of a changed
+#				copy of the tests
 #	phyr_igt_timeout=S	seconds per binary (default 300)
 #	phyr_hook_timeout=S	the hook's own limit (default 300), which
 #				guest-init enforces
@@ -62,12 +65,14 @@ fi
 p2p=
 select=
 igt_timeout=
+bindir=
 for arg in $cmdline; do
 	case $arg in
 	phyr_p2p=*) p2p=${arg#phyr_p2p=} ;;
 	phyr_igt=*) select=${arg#phyr_igt=} ;;
 	phyr_igt_timeout=*) igt_timeout=${arg#phyr_igt_timeout=} ;;
 	phyr_igt_device=*) IGT_DEVICE=${arg#phyr_igt_device=} && export IGT_DEVICE ;;
+	phyr_igt_bindir=*) bindir=${arg#phyr_igt_bindir=} ;;
 	esac
 done
 case $p2p in
@@ -82,7 +87,7 @@ esac
 here=$(cd "$(dirname "$0")" && pwd -P) || exit 1
 igtdir=$here/../../../../igt-tests
 igtdir=$(cd "$igtdir" 2>/dev/null && pwd -P) || igtdir=$here/../../../../igt-tests
-bindir=$igtdir/build
+bindir=${bindir:-$igtdir/build}
 
 per_bin=${igt_timeout:-${phyr_igt_timeout:-300}}
 hook_limit=${phyr_hook_timeout:-300}
@@ -237,17 +242,23 @@ log_run() {
 	cat "$2" >>"$log"
 }
 
-# list_binary NAME GLOB: its subtests matching GLOB into $tmp/NAME.list
+# list_binary NAME GLOB: its subtests matching GLOB into $tmp/NAME.list,
+# from NAME.subtests (written by the build) unless the binary is newer
 list_binary() {
 	name=$1
 	glob=$2
-	run_with_limit 60 "$tmp/$name.all" "$tmp/$name.listerr" \
-		"$bindir/$name" --list-subtests
-	rc=$?
-	if [ "$rc" -ne 0 ] || [ ! -s "$tmp/$name.all" ]; then
-		logn "### $name --list-subtests: exit $rc"
-		cat "$tmp/$name.listerr" >>"$log"
-		return 1
+	if [ -s "$bindir/$name.subtests" ] && [ -z "$(find "$bindir/$name" \
+		-newer "$bindir/$name.subtests" 2>/dev/null)" ]; then
+		cp "$bindir/$name.subtests" "$tmp/$name.all" || return 1
+	else
+		run_with_limit 120 "$tmp/$name.all" "$tmp/$name.listerr" \
+			"$bindir/$name" --list-subtests
+		rc=$?
+		if [ "$rc" -ne 0 ] || [ ! -s "$tmp/$name.all" ]; then
+			logn "### $name --list-subtests: exit $rc"
+			cat "$tmp/$name.listerr" >>"$log"
+			return 1
+		fi
 	fi
 	: >"$tmp/$name.list"
 	while read -r sub; do
