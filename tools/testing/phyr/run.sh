@@ -57,7 +57,7 @@ test)
 
 	accel=$("$T/vm.sh" --probe-accel)
 	log "accelerator: $accel"
-	export PHYR_ACCEL=${accel%% *}
+	export PHYR_ACCEL=${accel%% *} PHYR_ACCEL_WHY=${accel#* }
 
 	# Every VM says up front what it must bring back (results.py checks
 	# it): its KUnit suites, its hooks and their results, its IGT

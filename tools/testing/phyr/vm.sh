@@ -139,7 +139,7 @@ probe_kvm() {
 # The answer holds for this kernel image on this host until it reboots.
 probe_kvm_cached() {
 	local key cache=$PHYR_CACHE/accel.probe
-	key="$(cat /proc/sys/kernel/random/boot_id 2>/dev/null) $(stat -c %Y-%s "$kernel")"
+	key="$(cat /proc/sys/kernel/random/boot_id 2>/dev/null) $(sha1sum <"$kernel" | cut -c1-16)"
 	if [[ -f $cache && $(head -n 1 "$cache") == "$key" ]]; then
 		sed -n 2p "$cache"
 		return
@@ -154,7 +154,7 @@ if ((probe)); then
 	exit 0
 fi
 case $accel in
-kvm | tcg) accel_why="as asked" ;;
+kvm | tcg) accel_why=${PHYR_ACCEL_WHY:-as asked} ;;
 auto)
 	accel_why=$(probe_kvm_cached)
 	accel=${accel_why%% *}
