@@ -27,17 +27,16 @@
 #   valgrind  $cli_vg "$cli_bin" (memcheck; status 99 is its report)
 #   asan      "$cli_asan" (status 99 is a sanitizer's report)
 #   host-asan the same, on the build host
-# The result line names the checker. Cases run in the order of the file;
-# a lane (cli_lane NAME FUNCTION) runs a function's cases in the
-# background, each case's lines go to its own file and cli_collect puts
-# them into $results and $log in case order.
+# The result line names the checker. A lane (cli_lane FUNCTION) runs a
+# function's cases in the background, beside the cases that follow it.
 
 cli_n=0		# cases seen (counting or running)
+cli_key=	# the running case: names its files in $tmp
 cli_counting=	# set: only count the cases (for the plan line)
 cli_vg=		# the valgrind command line
 cli_bin=	# phyrctl, for valgrind
 cli_asan=	# phyrctl-asan
-cli_case_timeout=${PHYRCTL_CASE_TIMEOUT:-240}
+cli_case_timeout=${PHYRCTL_CASE_TIMEOUT:-600}
 rc=0		# exit status of the last run
 
 cli_note() {
@@ -51,22 +50,24 @@ cli_limit() {
 	timeout -k 5 "$lim" "$@"
 }
 
-# cli_result STATUS NAME CHECKER [REASON]: a result line for case $cli_n
+# cli_result STATUS NAME CHECKER [REASON]: the result line of the case
+# and its log (a case's lines are appended at once, so that lanes running
+# side by side do not mix them)
 cli_result() {
-	echo "$1 $2 [$3]${4:+ $4}" >"$tmp/r.$cli_n"
-	echo "--- $1 $2${4:+ ($4)}" >>"$tmp/l.$cli_n"
+	echo "--- $1 $2${4:+ ($4)}" >>"$tmp/l.$cli_key"
+	cat "$tmp/l.$cli_key" >>"$log"
+	echo "$1 $2 [$3]${4:+ $4}" >>"$results"
 }
 
 # cli_skip NAME REASON
 cli_skip() {
 	cli_n=$((cli_n + 1))
 	[ -n "$cli_counting" ] && return 0
-	: >"$tmp/l.$cli_n"
-	echo "SKIP $1 $2" >"$tmp/r.$cli_n"
+	echo "SKIP $1 $2" >>"$results"
 }
 
 # cli_run CHECKER ARGS...: phyrctl ARGS under CHECKER; output in
-# $tmp/out.$cli_n, status in $rc
+# $tmp/out.$cli_key, status in $rc
 cli_run() {
 	checker=$1
 	shift
@@ -76,11 +77,11 @@ cli_run() {
 		cli_limit "$cli_case_timeout" $cli_vg "$cli_bin" "$@" ;;
 	*)
 		cli_limit "$cli_case_timeout" "$cli_asan" "$@" ;;
-	esac >"$tmp/out.$cli_n" 2>&1
+	esac >"$tmp/out.$cli_key" 2>&1
 	rc=$?
 }
 
-# cli_why WANT CHECKER: why the run of case $cli_n failed, or nothing
+# cli_why WANT CHECKER: why the run of the case failed, or nothing
 cli_why() {
 	if [ "$rc" -eq 99 ]; then
 		echo "$2 reported errors or leaks"
@@ -91,12 +92,12 @@ cli_why() {
 	else
 		while IFS= read -r f; do
 			case $f in
-			!*) ! grep -qF -e "${f#!}" "$tmp/out.$cli_n" ||
+			!*) ! grep -qF -e "${f#!}" "$tmp/out.$cli_key" ||
 				{ echo "the output has '${f#!}'" && return; } ;;
-			*) grep -qF -e "$f" "$tmp/out.$cli_n" ||
+			*) grep -qF -e "$f" "$tmp/out.$cli_key" ||
 				{ echo "the output lacks '$f'" && return; } ;;
 			esac
-		done <"$tmp/frags.$cli_n"
+		done <"$tmp/frags.$cli_key"
 	fi
 }
 
@@ -107,12 +108,13 @@ t() {
 	cli_n=$((cli_n + 1))
 	[ -n "$cli_counting" ] && return 0
 	name=$1
+	cli_key=$1
 	want=$2
 	ck=$3
 	shift 3
-	: >"$tmp/frags.$cli_n"
+	: >"$tmp/frags.$cli_key"
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		printf '%s\n' "$1" >>"$tmp/frags.$cli_n"
+		printf '%s\n' "$1" >>"$tmp/frags.$cli_key"
 		shift
 	done
 	[ $# -gt 0 ] && shift
@@ -120,8 +122,8 @@ t() {
 	cli_run "$ck" "$@"
 	{
 		echo "=== $name ($ck, $(($(date +%s) - t0))s): phyrctl $*"
-		cat "$tmp/out.$cli_n"
-	} >"$tmp/l.$cli_n"
+		cat "$tmp/out.$cli_key"
+	} >"$tmp/l.$cli_key"
 	why=$(cli_why "$want" "$ck")
 	if [ -n "$why" ]; then
 		cli_result FAIL "$name" "$ck" "$why"
@@ -142,29 +144,14 @@ cli_plan() {
 	cli_n=0
 }
 
-# cli_lane FIRST FUNCTION: run FUNCTION's cases, numbered from FIRST, in the
-# background
+# cli_lane FUNCTION: run FUNCTION's cases in the background
 cli_lane() {
-	(
-		cli_n=$(($1 - 1))
-		"$2"
-	) &
+	"$1" &
 }
 
-# cli_collect: append the cases' lines in order; the number of failures
-cli_collect() {
-	i=1
-	failed=0
-	while [ -e "$tmp/r.$i" ]; do
-		cat "$tmp/l.$i" >>"$log"
-		cat "$tmp/r.$i" >>"$results"
-		case $(cat "$tmp/r.$i") in
-		PASS* | SKIP*) ;;
-		*) failed=$((failed + 1)) ;;
-		esac
-		i=$((i + 1))
-	done
-	echo "$failed"
+# cli_failed: how many cases of $results failed
+cli_failed() {
+	grep -cv '^\(PASS\|SKIP\|1\.\.\)' "$results"
 }
 
 # ---- the host cases ----
@@ -259,7 +246,7 @@ cli_host_main() {
 	LSAN_OPTIONS=suppressions=$root/userspace/phyrctl/phyrctl.lsan:print_suppressions=0
 	export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 	cli_host_cases
-	failed=$(cli_collect)
+	failed=$(cli_failed)
 	cli_note "cli-host: $failed case(s) failed"
 	[ "$failed" -eq 0 ]
 }
