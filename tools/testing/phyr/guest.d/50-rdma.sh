@@ -5,13 +5,12 @@
 #
 # usage: 50-rdma.sh OUTDIR
 #
-# Runs only when the kernel command line carries phyr_rdma=1 and
-# phyr_p2p=none|host|bus
-# (PHYR_CMDLINE=FILE reads FILE instead of /proc/cmdline, to try the hook
-# on a host). It brings up an rxe device on one end of a veth pair, whose
-# IPv4 address gives the port a RoCE v2 GID, then runs the cases. Case
-# lines (PASS, FAIL, SKIP) go to OUTDIR/rdma.results, commands and their
-# output to OUTDIR/rdma.log:
+# rxe reaches memory with the CPU, so the PCI topology does not matter to
+# it: the caller picks the VMs it runs in (guest-init's phyr_hooks=). It
+# brings up an rxe device on one end of a veth pair, whose IPv4 address
+# gives the port a RoCE v2 GID, then runs the cases. Case lines (PASS,
+# FAIL, SKIP) go to OUTDIR/rdma.results after a plan line, commands, their
+# output and the time of each step ("time: STEP N.NN s") to OUTDIR/rdma.log:
 #
 #	rdma-setup        the veth pair, the address, rxe0 ACTIVE with a GID
 #	rdma-ibv-devices  ibv_devices lists rxe0
@@ -19,29 +18,20 @@
 #	rdma-*            the cases of phyr_rdma_test
 #	rdma-teardown     rxe0 and the veth pair go away again
 #
+# PHYR_RDMA_RUN="CASE ..." runs only those cases of phyr_rdma_test (make
+# run's demo); PHYR_CMDLINE=FILE is read instead of /proc/cmdline for the
+# phyr_p2p= it logs.
+#
 # A missing binary, or one that dies, times out or exits with anything but
 # 0 or 1, adds a FAIL line of its own so the results never look clean by
 # accident. Exit status: 0 when no case failed, 1 otherwise, 2 for a bad
-# invocation.
+# invocation (no OUTDIR: nothing can be written).
 
 out=${1:-}
 if [ -z "$out" ] || [ ! -d "$out" ]; then
 	echo "usage: $0 OUTDIR" >&2
 	exit 2
 fi
-
-cmdline=$(cat "${PHYR_CMDLINE:-/proc/cmdline}" 2>/dev/null) || cmdline=
-p2p=
-rdma=
-for arg in $cmdline; do
-	case $arg in
-	phyr_p2p=*) p2p=${arg#phyr_p2p=} ;;
-	phyr_rdma=*) rdma=${arg#phyr_rdma=} ;;
-	esac
-done
-# rxe reaches memory with the CPU, so the PCI topology does not matter to
-# it: make test runs this hook in one VM only (phyr_rdma=1)
-[ -n "$p2p" ] && [ "$rdma" = 1 ] || exit 0
 
 results=$out/rdma.results
 log=$out/rdma.log
@@ -50,10 +40,20 @@ log=$out/rdma.log
 root=$(cd "$(dirname "$0")/../../../.." && pwd -P) || root=
 bin=$root/userspace/build/phyr_rdma_test
 
+p2p=
+read -r cmdline 2>/dev/null <"${PHYR_CMDLINE:-/proc/cmdline}" || cmdline=
+for arg in $cmdline; do
+	case $arg in
+	phyr_p2p=*) p2p=${arg#phyr_p2p=} ;;
+	esac
+done
+
 rxe=rxe0
 veth=veth0
 peer=veth1
 addr=10.77.0.1/24
+# ibv_rc_pingpong's TCP port, for seeing the server listen
+pp_port=18515
 # the whole hook must stay inside guest-init's limit (300 s by default)
 test_timeout=${PHYR_RDMA_TIMEOUT:-200}
 pp_timeout=60
@@ -73,48 +73,105 @@ run() {
 	"$@" >>"$log" 2>&1
 }
 
+# Under TCG with KASAN every program started costs a good part of a
+# second (a libibverbs one several seconds, loading its providers): the
+# steps below start as few as they can, and polls use shell builtins.
+
+# lap STEP: log how long STEP took since the last lap (uptime, centiseconds)
+centis() {
+	read -r up _ </proc/uptime
+	echo "${up%.*}${up#*.}"
+}
+lap_t=$(centis)
+lap() {
+	t=$(centis)
+	d=$((t - lap_t))
+	note "time: $1 $((d / 100)).$((d / 10 % 10))$((d % 10)) s"
+	lap_t=$t
+}
+
+# wait_for TRIES CMD...: run CMD every 0.2 s until it succeeds
+wait_for() {
+	n=$1
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.2
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# the first line of a sysfs file, without starting a program
+sysfs() {
+	line=
+	read -r line 2>/dev/null <"$1"
+	echo "$line"
+}
+
 # The GID index of the first RoCE v2 GID of an IPv4 address on port 1.
 find_gid() {
 	port=/sys/class/infiniband/$rxe/ports/1
 	i=0
 	while [ -e "$port/gids/$i" ]; do
 		# unused entries have no type: reading it fails
-		type=$(cat "$port/gid_attrs/types/$i" 2>/dev/null) &&
-		[ "$type" = "RoCE v2" ] &&
-		case $(cat "$port/gids/$i" 2>/dev/null) in
-		0000:0000:0000:0000:0000:ffff:*) true ;;
-		*) false ;;
-		esac && {
-			echo "$i"
-			return 0
-		}
+		type=
+		read -r type 2>/dev/null <"$port/gid_attrs/types/$i"
+		g=
+		read -r g 2>/dev/null <"$port/gids/$i"
+		if [ "$type" = "RoCE v2" ]; then
+			case $g in
+			0000:0000:0000:0000:0000:ffff:*)
+				echo "$i"
+				return 0
+				;;
+			esac
+		fi
 		i=$((i + 1))
 	done
 	return 1
 }
 
+# rxe0's port is up and has its GID (sets gid)
+rxe_ready() {
+	[ "$(sysfs "/sys/class/infiniband/$rxe/ports/1/state")" = "4: ACTIVE" ] &&
+		gid=$(find_gid)
+}
+
+# something listens on TCP port $pp_port (state 0A in /proc/net/tcp*)
+pp_hex=$(printf '%04X' "$pp_port")
+pp_listening() {
+	for f in /proc/net/tcp /proc/net/tcp6; do
+		while read -r _ local _ st _; do
+			case $local:$st in
+			*:"$pp_hex":0A) return 0 ;;
+			esac
+		done <"$f"
+	done 2>/dev/null
+	return 1
+}
+
 setup() {
-	run ip link set lo up || return 1
-	run ip link add "$veth" type veth peer name "$peer" || return 1
-	# rxe follows the netdev's MTU: 9000 gives RoCE's largest, 4096, so a
-	# 1 MiB transfer is 256 packets rather than 1024 under TCG
-	run ip link set "$veth" mtu 9000 || return 1
-	run ip link set "$veth" up || return 1
-	run ip link set "$peer" up || return 1
-	run ip addr add "$addr" dev "$veth" || return 1
+	# one ip process for all of it; rxe follows the netdev's MTU: 9000
+	# gives RoCE's largest, 4096, so a 1 MiB transfer is 256 packets
+	# rather than 1024 under TCG
+	note "# ip -batch -"
+	ip -batch - >>"$log" 2>&1 <<-EOF || return 1
+		link set lo up
+		link add $veth type veth peer name $peer
+		link set $veth mtu 9000
+		link set $veth up
+		link set $peer up
+		addr add $addr dev $veth
+	EOF
+	lap "setup: veth pair"
 	run rdma link add "$rxe" type rxe netdev "$veth" || return 1
-	# the port and its GIDs come up asynchronously
-	n=0
-	while [ $n -lt 30 ]; do
-		if ibv_devinfo -d "$rxe" 2>/dev/null | grep -q PORT_ACTIVE &&
-		   gid=$(find_gid); then
-			note "$rxe: port 1 active, RoCE v2 IPv4 GID index $gid"
-			run ibv_devinfo -v -d "$rxe"
-			return 0
-		fi
-		sleep 1
-		n=$((n + 1))
-	done
+	lap "setup: rdma link add"
+	# the port and its GIDs come up asynchronously: up to 30 s
+	if wait_for 150 rxe_ready; then
+		note "$rxe: port 1 active, RoCE v2 IPv4 GID index $gid"
+		return 0
+	fi
 	run ibv_devinfo -v -d "$rxe"
 	note "$rxe: no active port with a RoCE v2 IPv4 GID after 30 s"
 	return 1
@@ -129,33 +186,34 @@ teardown() {
 	fi
 	if [ -e "/sys/class/infiniband/$rxe" ]; then
 		run rdma link delete "$rxe" || ok=1
+		lap "teardown: rdma link delete"
 	fi
 	if [ -e "/sys/class/net/$veth" ]; then
 		run ip link delete "$veth" || ok=1
+		lap "teardown: ip link delete"
 	fi
 	return $ok
 }
 
+# rdma-core's RC ping-pong, both ends on rxe0: ten round trips of a 4 KiB
+# message prove that sends and receives work; more prove nothing more
 pingpong() {
 	srv_log=$out/rdma-pingpong-server.log
-	note "# timeout $pp_timeout ibv_rc_pingpong -d $rxe -g $gid -n 100 &"
-	timeout "$pp_timeout" ibv_rc_pingpong -d "$rxe" -g "$gid" -n 100 \
-		>"$srv_log" 2>&1 &
+	pp="ibv_rc_pingpong -d $rxe -g $gid -p $pp_port -n 10"
+	note "# timeout $pp_timeout $pp &"
+	# shellcheck disable=SC2086
+	timeout "$pp_timeout" $pp >"$srv_log" 2>&1 &
 	srv_pid=$!
-	# the client connects once: retry until the server listens
-	tries=0
-	while :; do
-		sleep 1
-		tries=$((tries + 1))
-		run timeout "$pp_timeout" ibv_rc_pingpong -d "$rxe" -g "$gid" \
-			-n 100 127.0.0.1
+	# the client connects once: start it when the server listens
+	if wait_for 50 pp_listening; then
+		# shellcheck disable=SC2086
+		run timeout "$pp_timeout" $pp 127.0.0.1
 		crc=$?
-		[ $crc -eq 0 ] && break
-		[ $tries -lt 10 ] || break
-		kill -0 "$srv_pid" 2>/dev/null || break
-		# the client prints its local address after the error
-		tail -n 3 "$log" | grep -q "Couldn't connect" || break
-	done
+	else
+		note "the ibv_rc_pingpong server did not listen on port $pp_port within 10 s"
+		crc=1
+		kill "$srv_pid" 2>/dev/null
+	fi
 	wait "$srv_pid"
 	src=$?
 	srv_pid=
@@ -169,28 +227,12 @@ pingpong() {
 	fi
 }
 
-trap 'teardown; exit 1' INT TERM
-
-note "soft-RoCE: $rxe on $veth ($addr), peer $peer (phyr_p2p=$p2p)"
-if ! setup; then
-	fail rdma-setup "bringing up $rxe on $veth"
-	teardown
-	exit 1
-fi
-pass rdma-setup
-
-if ibv_devices >>"$log" 2>&1 && ibv_devices 2>/dev/null | grep -qw "$rxe"; then
-	pass rdma-ibv-devices
-else
-	fail rdma-ibv-devices "ibv_devices does not list $rxe"
-fi
-
-pingpong
-
-if [ -z "$root" ] || [ ! -x "$bin" ]; then
-	fail rdma-build "phyr_rdma_test not found at $bin: run make -C userspace on the host"
-else
-	# PHYR_RDMA_RUN="case ..." runs only those cases (make run's demo)
+# phyr_rdma_test, all its cases or those of PHYR_RDMA_RUN
+rdma_test() {
+	if [ -z "$root" ] || [ ! -x "$bin" ]; then
+		fail rdma-build "phyr_rdma_test not found at $bin: run make -C userspace on the host"
+		return
+	fi
 	set --
 	for c in ${PHYR_RDMA_RUN:-}; do
 		set -- "$@" --run "$c"
@@ -204,7 +246,47 @@ else
 	124 | 137) fail rdma-run "phyr_rdma_test timed out after ${test_timeout}s" ;;
 	*) fail rdma-run "phyr_rdma_test exited with status $rc" ;;
 	esac
+}
+
+trap 'teardown; exit 1' INT TERM
+
+# the plan: setup, ibv_devices, pingpong, teardown and the test's cases
+ncases=0
+if [ -n "${PHYR_RDMA_RUN:-}" ]; then
+	for c in $PHYR_RDMA_RUN; do
+		ncases=$((ncases + 1))
+	done
+elif [ -x "$bin" ]; then
+	ncases=$("$bin" --list 2>/dev/null | wc -l)
 fi
+echo "1..$((ncases + 4))" >>"$results"
+
+note "soft-RoCE: $rxe on $veth ($addr), peer $peer (phyr_p2p=${p2p:-not given})"
+if ! setup; then
+	fail rdma-setup "bringing up $rxe on $veth"
+	teardown
+	exit 1
+fi
+pass rdma-setup
+lap "setup: port active"
+
+# once: every libibverbs program spends seconds loading its providers
+devs=$(ibv_devices 2>&1)
+drc=$?
+note "# ibv_devices (exit status $drc)"
+note "$devs"
+if [ $drc -eq 0 ] && echo "$devs" | grep -qw "$rxe"; then
+	pass rdma-ibv-devices
+else
+	fail rdma-ibv-devices "ibv_devices does not list $rxe"
+fi
+lap ibv-devices
+
+pingpong
+lap pingpong
+
+rdma_test
+lap phyr_rdma_test
 
 if teardown; then
 	pass rdma-teardown
