@@ -28,15 +28,14 @@
 # invocation (no OUTDIR: nothing can be written).
 
 out=${1:-}
-if [ -z "$out" ] || [ ! -d "$out" ]; then
+[ -d "$out" ] || {
 	echo "usage: $0 OUTDIR" >&2
 	exit 2
-fi
-
-results=$out/rdma.results
+}
 log=$out/rdma.log
-: >"$results"
+results=$out/rdma.results
 : >"$log"
+: >"$results"
 root=$(cd "$(dirname "$0")/../../../.." && pwd -P) || root=
 bin=$root/userspace/build/phyr_rdma_test
 
