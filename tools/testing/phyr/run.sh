@@ -73,7 +73,11 @@ test)
 	hook 40-phyrctl phyrctl
 	hook 50-rdma rdma
 	igt *
-	# two VRAM instances here; link-busy needs three (test-swiotlb)
+	# what this topology lacks: an IOMMU, forced bouncing, a third VRAM
+	# instance (test-iommu, test-swiotlb run these)
+	skip-ok phyr_dma.phyr_dma_iommu_one_iova
+	skip-ok phyr_dma.phyr_dma_bounce
+	skip-ok igt.vphyr_prime.iommu-system-import
 	skip-ok igt.vphyr_uapi.link-busy
 	EOT
 	# 2. under an emulated Intel IOMMU (translated), EPYC CPU: P2P through
@@ -84,6 +88,9 @@ test)
 	kunit phyr_dma
 	hook 30-igt igt
 	igt $PHYR_TOPO_IGT
+	# translated DMA never aliases the list; no forced bouncing
+	skip-ok phyr_dma.phyr_dma_pci_passthrough
+	skip-ok phyr_dma.phyr_dma_bounce
 	EOT
 	# 3. iommu=pt (identity), ivshmem behind one PCIe switch: P2P by bus
 	#    address; the same selection
@@ -92,6 +99,10 @@ test)
 	kunit phyr_dma
 	hook 30-igt igt
 	igt $PHYR_TOPO_IGT
+	# identity mapping: nothing translated; no forced bouncing
+	skip-ok phyr_dma.phyr_dma_iommu_one_iova
+	skip-ok phyr_dma.phyr_dma_bounce
+	skip-ok igt.vphyr_prime.iommu-system-import
 	EOT
 	# 4. bouncing through swiotlb, forced for every device; three VRAM
 	#    instances, so that a third one can find the other two linked
