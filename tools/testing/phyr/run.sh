@@ -117,22 +117,37 @@ test)
 	done
 	topo_igt=$(echo "$PHYR_TOPO_IGT" | tr ' ' ',')
 	app=${PHYR_VM_APPEND:-}
-	PHYR_VM_APPEND="drm_phyr_test.p2p=none phyr_p2p=none phyr_hooks=30-igt,40-phyrctl,50-rdma phyr_hook_timeout=1500 $app" \
-		"$T/vm.sh" --mode test --timeout 2400 --name test --out "$res/test" \
-		--expect "$exp/test" ||
-		echo "[phyr] the test VM failed; its results are incomplete" >&2
-	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma drm_phyr_test.p2p=host phyr_p2p=host phyr_hooks=30-igt phyr_igt=$topo_igt $app" \
-		"$T/vm.sh" --mode test --timeout 1800 --iommu --cpu EPYC --name test-iommu \
-		--out "$res/test-iommu" --expect "$exp/test-iommu" ||
-		echo "[phyr] the IOMMU VM failed; its results are incomplete" >&2
-	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma iommu=pt drm_phyr_test.p2p=bus phyr_p2p=bus phyr_hooks=30-igt phyr_igt=$topo_igt $app" \
-		"$T/vm.sh" --mode test --timeout 1800 --iommu --switch --name test-iommu-pt \
-		--out "$res/test-iommu-pt" --expect "$exp/test-iommu-pt" ||
-		echo "[phyr] the iommu=pt VM failed; its results are incomplete" >&2
-	PHYR_VM_APPEND="kunit.filter_glob=phyr_dma.phyr_dma_bounce swiotlb=force phyr_p2p=none phyr_hooks=30-igt phyr_igt=vphyr_uapi@link-* $app" \
-		"$T/vm.sh" --mode test --timeout 1800 --ivshmem 64M,64M,64M --name test-swiotlb \
-		--out "$res/test-swiotlb" --expect "$exp/test-swiotlb" ||
-		echo "[phyr] the swiotlb VM failed; its results are incomplete" >&2
+	# The first VM, the longest, runs beside the other three, which run
+	# one after the other: a guest keeps about one vCPU busy, so two of
+	# them share the host's two cores (PHYR_PARALLEL=0: one at a time).
+	vm_test() {
+		PHYR_VM_APPEND="drm_phyr_test.p2p=none phyr_p2p=none phyr_hooks=30-igt,40-phyrctl,50-rdma phyr_hook_timeout=1500 $app" \
+			"$T/vm.sh" --mode test --timeout 2400 --name test --out "$res/test" \
+			--expect "$exp/test" ||
+			echo "[phyr] the test VM failed; its results are incomplete" >&2
+	}
+	vm_topologies() {
+		PHYR_VM_APPEND="kunit.filter_glob=phyr_dma drm_phyr_test.p2p=host phyr_p2p=host phyr_hooks=30-igt phyr_igt=$topo_igt $app" \
+			"$T/vm.sh" --mode test --timeout 1800 --iommu --cpu EPYC --name test-iommu \
+			--out "$res/test-iommu" --expect "$exp/test-iommu" ||
+			echo "[phyr] the IOMMU VM failed; its results are incomplete" >&2
+		PHYR_VM_APPEND="kunit.filter_glob=phyr_dma iommu=pt drm_phyr_test.p2p=bus phyr_p2p=bus phyr_hooks=30-igt phyr_igt=$topo_igt $app" \
+			"$T/vm.sh" --mode test --timeout 1800 --iommu --switch --name test-iommu-pt \
+			--out "$res/test-iommu-pt" --expect "$exp/test-iommu-pt" ||
+			echo "[phyr] the iommu=pt VM failed; its results are incomplete" >&2
+		PHYR_VM_APPEND="kunit.filter_glob=phyr_dma.phyr_dma_bounce swiotlb=force phyr_p2p=none phyr_hooks=30-igt phyr_igt=vphyr_uapi@link-* $app" \
+			"$T/vm.sh" --mode test --timeout 1800 --ivshmem 64M,64M,64M --name test-swiotlb \
+			--out "$res/test-swiotlb" --expect "$exp/test-swiotlb" ||
+			echo "[phyr] the swiotlb VM failed; its results are incomplete" >&2
+	}
+	if [[ ${PHYR_PARALLEL:-1} != 0 ]]; then
+		vm_test &
+		vm_topologies
+		wait
+	else
+		vm_test
+		vm_topologies
+	fi
 	log "VM runs done after $((SECONDS - start))s"
 	python3 "$T/results.py" "$host" "$res/test" "$res/test-iommu" \
 		"$res/test-iommu-pt" "$res/test-swiotlb"

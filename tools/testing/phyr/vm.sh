@@ -248,8 +248,8 @@ if ((cmb)); then
 	qemu+=(-device "nvme,serial=phyr-cmb,cmb_size_mb=$cmb")
 fi
 
-log "vm: booting $name (mode $mode, accel $accel: $accel_why, cpu $cpu, memory $mem, iommu $iommu, ivshmem $nshm, switch $switch, timeout ${timeout_s}s)"
-log "vm: console: $console"
+log "vm $name: booting (mode $mode, accel $accel: $accel_why, cpu $cpu, memory $mem, iommu $iommu, ivshmem $nshm, switch $switch, timeout ${timeout_s}s)"
+log "vm $name: console: $console"
 printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
 echo >>"$out/qemu.cmd"
 
@@ -262,7 +262,7 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
 	el=$((SECONDS - start))
 	if ((el >= next)); then
 		last=$(tail -n 1 "$console" 2>/dev/null | tr -cd '[:print:]' | cut -c1-70)
-		log "vm: ${el}s, ${last:-(no console output yet)}"
+		log "vm $name: ${el}s, ${last:-(no console output yet)}"
 		next=$((next + 15))
 	fi
 done
@@ -275,24 +275,24 @@ echo "$el" >"$out/vm.seconds"
 show() { sed 's/\r$//; s/^/    /' | tr -cd '[:print:]\n\t'; }
 
 if ((rc == 124 || rc == 137)); then
-	log "vm: FAILED: VM hung: no exit after ${timeout_s}s; last 30 console lines:"
+	log "vm $name: FAILED: VM hung: no exit after ${timeout_s}s; last 30 console lines:"
 	tail -n 30 "$console" | show
 	exit 1
 fi
 if grep -q 'Kernel panic' "$console"; then
-	log "vm: FAILED: guest panicked after ${el}s:"
+	log "vm $name: FAILED: guest panicked after ${el}s:"
 	grep -B 20 -A 5 'Kernel panic' "$console" | head -n 80 | show
 	exit 1
 fi
 if ((rc != 0)); then
-	log "vm: FAILED: qemu exited with status $rc:"
+	log "vm $name: FAILED: qemu exited with status $rc:"
 	show <"$out/qemu.log"
 	tail -n 30 "$console" | show
 	exit 1
 fi
 if [[ ! -e $out/done ]]; then
-	log "vm: FAILED: guest did not finish (no done marker); last 30 console lines:"
+	log "vm $name: FAILED: guest did not finish (no done marker); last 30 console lines:"
 	tail -n 30 "$console" | show
 	exit 1
 fi
-log "vm: finished in ${el}s, results in $out"
+log "vm $name: finished in ${el}s, results in $out"
