@@ -77,7 +77,7 @@ static int device_copy(struct phyr_dev *dev, uint32_t handle, void *back,
 	if (phyr_bo_read(dev, handle, 0, back, SIZE))
 		return -1;
 	bad = phyr_pattern_check(back, SIZE, SEED, 0, NULL);
-	printf("  device copy of %u bytes %s %s what the CPU wrote\n", SIZE,
+	printf("  device copy of %u bytes%s %s what the CPU wrote\n", SIZE,
 	       when, bad ? "DIFFERS from" : "matches");
 	return bad ? 1 : 0;
 }
@@ -120,7 +120,7 @@ static int demo(struct phyr_dev *a, struct phyr_dev *b, void *back)
 	if (phyr_bo_evict(a, handle) || show_ranges(a, handle, "exporter") ||
 	    show_ranges(b, imported, "importer"))
 		return -1;
-	bad |= device_copy(b, imported, back, "after the move");
+	bad |= device_copy(b, imported, back, " after the move");
 	return bad < 0 ? -1 : bad;
 }
 
