@@ -31,9 +31,10 @@
 # OUTDIR/phyrctl.log gets every command with its output, the seconds it
 # took, and the reason of each failure.
 #
-# The valgrind cases run in the background beside the next ones (the VM
-# has two CPUs); the cases that link, unlink or look at the link state run
-# after both, one at a time. PHYRCTL_JOBS=1 runs one case at a time.
+# The valgrind cases and gbm-import (Mesa's loader is about as slow) run in
+# the background beside the other cases (the VM has two CPUs); the cases
+# that link, unlink or look at the link state run after both, one at a
+# time. PHYRCTL_JOBS=1 runs one case at a time.
 # PHYRCTL_ONLY=NAME,... runs only those cases (the others SKIP, by hand).
 # PHYRCTL_BUILD=DIR takes phyrctl and phyrctl-asan from DIR (default
 # userspace/build). PHYRCTL_CASE_TIMEOUT (default 600) limits each case.
