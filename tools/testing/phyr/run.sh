@@ -63,14 +63,13 @@ test)
 	# it): its KUnit suites, its hooks and their results, its IGT
 	# binaries, and the skips its topology explains.
 	# 1. everything that does not depend on the PCI topology, once: every
-	#    KUnit suite, IGT, the phyrctl CLI suite and soft-RoCE; no IOMMU,
+	#    KUnit suite, IGT and soft-RoCE; no IOMMU,
 	#    ivshmem on the root bus with QEMU's max CPU, where P2P between
 	#    them is refused
 	cat >"$exp/test" <<-EOT
 	mode test
 	kunit *
 	hook 30-igt igt
-	hook 40-phyrctl phyrctl
 	hook 50-rdma rdma
 	igt *
 	# what this topology lacks: an IOMMU, forced bouncing, a third VRAM
@@ -93,11 +92,13 @@ test)
 	skip-ok phyr_dma.phyr_dma_bounce
 	EOT
 	# 3. iommu=pt (identity), ivshmem behind one PCIe switch: P2P by bus
-	#    address; the same selection
+	#    address; the same selection, and the phyrctl CLI suite (whose
+	#    sharing cases then take the bus-address path)
 	cat >"$exp/test-iommu-pt" <<-EOT
 	mode test
 	kunit phyr_dma
 	hook 30-igt igt
+	hook 40-phyrctl phyrctl
 	igt $PHYR_TOPO_IGT
 	# identity mapping: nothing translated; no forced bouncing
 	skip-ok phyr_dma.phyr_dma_iommu_one_iova
@@ -121,7 +122,7 @@ test)
 	# one after the other: a guest keeps about one vCPU busy, so two of
 	# them share the host's two cores (PHYR_PARALLEL=0: one at a time).
 	vm_test() {
-		PHYR_VM_APPEND="drm_phyr_test.p2p=none phyr_p2p=none phyr_hooks=30-igt,40-phyrctl,50-rdma phyr_hook_timeout=1500 $app" \
+		PHYR_VM_APPEND="drm_phyr_test.p2p=none phyr_p2p=none phyr_hooks=30-igt,50-rdma phyr_hook_timeout=1500 $app" \
 			"$T/vm.sh" --mode test --timeout 2400 --name test --out "$res/test" \
 			--expect "$exp/test" ||
 			echo "[phyr] the test VM failed; its results are incomplete" >&2
@@ -131,8 +132,8 @@ test)
 			"$T/vm.sh" --mode test --timeout 1800 --iommu --cpu EPYC --name test-iommu \
 			--out "$res/test-iommu" --expect "$exp/test-iommu" ||
 			echo "[phyr] the IOMMU VM failed; its results are incomplete" >&2
-		PHYR_VM_APPEND="kunit.filter_glob=phyr_dma iommu=pt drm_phyr_test.p2p=bus phyr_p2p=bus phyr_hooks=30-igt phyr_igt=$topo_igt $app" \
-			"$T/vm.sh" --mode test --timeout 1800 --iommu --switch --name test-iommu-pt \
+		PHYR_VM_APPEND="kunit.filter_glob=phyr_dma iommu=pt drm_phyr_test.p2p=bus phyr_p2p=bus phyr_hooks=30-igt,40-phyrctl phyr_igt=$topo_igt phyr_hook_timeout=1500 $app" \
+			"$T/vm.sh" --mode test --timeout 2400 --iommu --switch --name test-iommu-pt \
 			--out "$res/test-iommu-pt" --expect "$exp/test-iommu-pt" ||
 			echo "[phyr] the iommu=pt VM failed; its results are incomplete" >&2
 		PHYR_VM_APPEND="kunit.filter_glob=phyr_dma.phyr_dma_bounce swiotlb=force phyr_p2p=none phyr_hooks=30-igt phyr_igt=vphyr_uapi@link-* $app" \
