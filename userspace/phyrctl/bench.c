@@ -25,7 +25,7 @@ static void row(const char *what, uint64_t bytes, uint32_t count, double ms)
 	double op = count ? ms / count : 0;
 
 	if (bytes)
-		fmt_size(bytes, s, sizeof(s));
+		phyr_size_name(bytes, s, sizeof(s));
 	if (op < 1.0)
 		snprintf(per, sizeof(per), "%.1f us", op * 1e3);
 	else
@@ -273,7 +273,7 @@ static int run_bench(const struct opts *opt)
 	}
 	phyr_pattern_fill(buf, size, 1, 0);
 	printf("bench: %s -> %s, objects of %s, %u iterations, %u cycles\n",
-	       phyr_dev_name(a), phyr_dev_name(b), fmt_size(size, s, sizeof(s)),
+	       phyr_dev_name(a), phyr_dev_name(b), phyr_size_name(size, s, sizeof(s)),
 	       iter, cycles);
 	printf("bench: wall-clock times on this machine, no pass or fail; under QEMU TCG compare rows, not absolute numbers\n");
 	header();

@@ -117,7 +117,7 @@ static int check_rows(const unsigned char *base, uint32_t pitch,
 		printf("%sverified: %s (%ux%u pixels, %s, pattern %u)\n",
 		       check_indent, what,
 		       b->width, b->height,
-		       fmt_size(row_bytes * b->height, s, sizeof(s)), seed);
+		       phyr_size_name(row_bytes * b->height, s, sizeof(s)), seed);
 		return EXIT_OK;
 	}
 	printf("%sMISMATCH: %s: %zu of %" PRIu64 " bytes differ, first at dma-buf offset 0x%" PRIx64 ": expected 0x%02x, got 0x%02x\n",
@@ -254,7 +254,7 @@ static int gbm_buf_create(struct gbm_buf *b, const struct gbm_opts *o)
 		return lib_error();
 	b->size = di.size;
 	printf("%sgbm: gbm_bo_get_fd gave dma-buf fd %d: %s, exporter \"%s\"\n",
-	       note_indent, b->dmabuf, fmt_size(di.size, s, sizeof(s)), di.exporter);
+	       note_indent, b->dmabuf, phyr_size_name(di.size, s, sizeof(s)), di.exporter);
 	if (b->stride < b->width * BPP ||
 	    b->offset + (uint64_t)(b->height - 1) * b->stride +
 	    (uint64_t)b->width * BPP > b->size)

@@ -113,7 +113,7 @@ static int run_alloc(const struct opts *opt)
 	if (ret)
 		goto out;
 	printf("alloc: handle %u on %s: %s in %s, filled by the CPU with pattern %u\n",
-	       o.handle, phyr_dev_name(dev), fmt_size(size, s, sizeof(s)),
+	       o.handle, phyr_dev_name(dev), phyr_size_name(size, s, sizeof(s)),
 	       region_name(o.region), seed);
 	ret = share_all(&ds, &o, &opt->peers, imp, ih, "alloc: exported as a dma-buf and imported");
 	if (ret)
@@ -255,7 +255,7 @@ static int run_export(const struct opts *opt)
 		goto out;
 	}
 	printf("export: handle %u on %s (%s in %s, pattern %u) is dma-buf fd %d\n",
-	       o.handle, phyr_dev_name(dev), fmt_size(size, s, sizeof(s)),
+	       o.handle, phyr_dev_name(dev), phyr_size_name(size, s, sizeof(s)),
 	       region_name(o.region), seed, fd);
 	printf("export: dma-buf: %" PRIu64 " bytes, inode %" PRIu64 ", exporter \"%s\"\n",
 	       di.size, di.inode, di.exporter);
@@ -520,7 +520,7 @@ static int run_import(const struct opts *opt)
 	}
 	src.size = di.size;
 	printf("import: dma-buf from %s: %s, exporter \"%s\", inode %" PRIu64 "\n",
-	       src.desc, fmt_size(di.size, s, sizeof(s)), di.exporter,
+	       src.desc, phyr_size_name(di.size, s, sizeof(s)), di.exporter,
 	       di.inode);
 	if (phyr_bo_import(dev, src.fd, &ih)) {
 		ret = lib_error();
@@ -613,7 +613,7 @@ static int run_ranges(const struct opts *opt)
 	if (ret)
 		goto out;
 	printf("ranges: handle %u on %s: %s in %s\n", o.handle,
-	       phyr_dev_name(dev), fmt_size(o.size, s, sizeof(s)),
+	       phyr_dev_name(dev), phyr_size_name(o.size, s, sizeof(s)),
 	       region_name(o.region));
 	ret = show_ranges(dev, o.handle, so, NULL);
 	for (i = 0; i < nto && !ret; i++) {
@@ -691,7 +691,7 @@ static int copy_fill(struct devset *ds, int on, uint64_t size,
 	if (phyr_bo_create(dev, size, region, &h))
 		return lib_error();
 	printf("copy: handle %u on %s: %s in %s\n", h, phyr_dev_name(dev),
-	       fmt_size(size, s, sizeof(s)), region_name(region));
+	       phyr_size_name(size, s, sizeof(s)), region_name(region));
 	ret = fill_dma(dev, h, size, seed);
 	if (ret)
 		return ret;
@@ -751,7 +751,7 @@ static int run_copy(const struct opts *opt)
 	if (ret)
 		goto out;
 	printf("copy: source: handle %u on %s, %s in %s, pattern %u\n",
-	       src.handle, phyr_dev_name(sdev), fmt_size(size, s, sizeof(s)),
+	       src.handle, phyr_dev_name(sdev), phyr_size_name(size, s, sizeof(s)),
 	       region_name(sreg), seed);
 	if (phyr_bo_create(ddev, size, dreg, &dh)) {
 		ret = lib_error();
@@ -762,7 +762,7 @@ static int run_copy(const struct opts *opt)
 	if (ret)
 		goto out;
 	printf("copy: destination: handle %u on %s, %s in %s\n", dh,
-	       phyr_dev_name(ddev), fmt_size(size, s, sizeof(s)),
+	       phyr_dev_name(ddev), phyr_size_name(size, s, sizeof(s)),
 	       region_name(dreg));
 	if (sdev != ddev) {
 		ret = obj_share(&src, ddev, &ih);
@@ -783,7 +783,7 @@ static int run_copy(const struct opts *opt)
 	}
 	ms = now_ms() - t0;
 	printf("copy: %s copied %s by DMA (reading the source, writing the destination through their DMA addresses) in %.2f ms, %.1f MiB/s\n",
-	       phyr_dev_name(ddev), fmt_size(size, s, sizeof(s)), ms,
+	       phyr_dev_name(ddev), phyr_size_name(size, s, sizeof(s)), ms,
 	       ms > 0 ? size / (1024.0 * 1024.0) / (ms / 1e3) : 0.0);
 	ret = verify_cpu(ddev, dh, size, seed,
 			 "the destination through the CPU mapping");
@@ -846,7 +846,7 @@ static int run_evict(const struct opts *opt)
 	if (ret)
 		goto out;
 	printf("evict: handle %u on %s: %s in %s, pattern %u\n", o.handle,
-	       phyr_dev_name(dev), fmt_size(size, s, sizeof(s)),
+	       phyr_dev_name(dev), phyr_size_name(size, s, sizeof(s)),
 	       region_name(o.region), seed);
 	ret = share_all(&ds, &o, &opt->peers, imp, ih, "evict: imported");
 	if (ret)

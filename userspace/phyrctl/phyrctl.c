@@ -212,20 +212,6 @@ static int get_region(const char *opt, const char *s, int *out)
 	return EXIT_OK;
 }
 
-const char *fmt_size(uint64_t v, char *buf, size_t len)
-{
-	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB",
-					    "TiB" };
-	int u = 0;
-
-	while (u < 4 && v && !(v & 1023)) {
-		v >>= 10;
-		u++;
-	}
-	snprintf(buf, len, "%" PRIu64 " %s", v, unit[u]);
-	return buf;
-}
-
 /* ---- options ---- */
 
 enum opt_kind {
@@ -630,7 +616,7 @@ static int report_check(const char *what, uint64_t size, size_t bad,
 
 	if (!bad) {
 		printf("%sverified: %s (%s, pattern %u)\n", check_indent, what,
-		       fmt_size(size, s, sizeof(s)), seed);
+		       phyr_size_name(size, s, sizeof(s)), seed);
 		return EXIT_OK;
 	}
 	printf("%sMISMATCH: %s: %zu of %" PRIu64 " bytes differ, first at offset 0x%" PRIx64 ": expected 0x%02x, got 0x%02x\n",
@@ -828,7 +814,7 @@ int show_ranges(struct phyr_dev *dev, uint32_t handle,
 	       in, t.kind == PHYR_RANGES_DMA ? "dma_range table" : "phyr list",
 	       handle, phyr_dev_name(dev), phyr_placement_name(t.placement),
 	       t.count, t.count == 1 ? "entry" : "entries",
-	       fmt_size(t.total_len, s, sizeof(s)), t.generation);
+	       phyr_size_name(t.total_len, s, sizeof(s)), t.generation);
 	printf("%s  %4s  %-18s  %-18s  %-9s  %-6s  %-4s  %-6s  %s\n", in,
 	       "idx", t.kind == PHYR_RANGES_DMA ? "dma address" : "phys address",
 	       "length", "size", "ic", "mmio", "pinned",
@@ -844,7 +830,7 @@ int show_ranges(struct phyr_dev *dev, uint32_t handle,
 		else
 			snprintf(via, sizeof(via), "%s", phyr_via_name(r->via));
 		printf("%s  %4u  0x%016" PRIx64 "  0x%016" PRIx64 "  %-9s  %-6s  %-4s  %-6s  %s\n",
-		       in, i, r->addr, r->len, fmt_size(r->len, s, sizeof(s)),
+		       in, i, r->addr, r->len, phyr_size_name(r->len, s, sizeof(s)),
 		       phyr_ic_name(r->ic), r->mmio ? "yes" : "no",
 		       r->pinned ? "yes" : "no", via);
 	}
@@ -884,7 +870,7 @@ static int run_list(const struct opts *o)
 		d = &ds->info[i];
 		if (d->flags & PHYR_DEV_VRAM) {
 			nvram++;
-			fmt_size(d->vram_size, s, sizeof(s));
+			phyr_size_name(d->vram_size, s, sizeof(s));
 		} else {
 			snprintf(s, sizeof(s), "-");
 		}

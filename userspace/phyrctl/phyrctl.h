@@ -69,7 +69,6 @@ int parse_size(const char *s, uint64_t *out);
 int parse_u32(const char *s, uint32_t *out);
 /* an instance number; messages name @opt; EXIT_OK or EXIT_USAGE */
 int get_instance(const char *opt, const char *s, int *out);
-const char *fmt_size(uint64_t v, char *buf, size_t len);
 
 /* ---- devices ---- */
 

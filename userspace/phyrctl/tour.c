@@ -80,7 +80,7 @@ static void show_devices(const struct tour *t)
 		       d->node, d->bus[0] ? d->bus : "?",
 		       d->flags & PHYR_DEV_VRAM ? "VRAM " : "system memory only",
 		       d->flags & PHYR_DEV_VRAM ?
-		       fmt_size(d->vram_size, s, sizeof(s)) : "");
+		       phyr_size_name(d->vram_size, s, sizeof(s)) : "");
 	}
 }
 
@@ -113,7 +113,7 @@ static int step_alloc(struct tour *t)
 	int ret;
 
 	step(t, "Allocate %s of %s on instance %u and fill it from the CPU through mmap; its phyr list says where it lives.",
-	     fmt_size(t->size, s, sizeof(s)),
+	     phyr_size_name(t->size, s, sizeof(s)),
 	     r == PHYR_REGION_VRAM ? "VRAM" : "system memory",
 	     phyr_dev_info(t->a)->instance);
 	ret = obj_create_filled(t->a, t->size, r, SEED, &t->o);
@@ -172,7 +172,7 @@ static int step_copy(struct tour *t)
 		ret = lib_error();
 		goto close;
 	}
-	printf("   copied %s in %.2f ms\n", fmt_size(t->size, s, sizeof(s)),
+	printf("   copied %s in %.2f ms\n", phyr_size_name(t->size, s, sizeof(s)),
 	       now_ms() - t0);
 	ret = verify_cpu(t->b, dh, t->size, SEED,
 			 "the copy, through the CPU mapping");
