@@ -13,7 +13,7 @@ T=$PHYR_ROOT/tools/testing/phyr
 # The IGT binaries whose outcome depends on the PCI topology (P2P refused,
 # through the host bridge, by bus address): the IOMMU and switch VMs run
 # only these; everything else runs once, in the first VM.
-PHYR_TOPO_IGT=${PHYR_TOPO_IGT:-vphyr_prime vphyr_link}
+PHYR_TOPO_IGT=${PHYR_TOPO_IGT:-vphyr_prime vphyr_link vphyr_userptr@userptr-prime}
 start=$SECONDS
 
 fail() {
@@ -59,6 +59,8 @@ test)
 	log "accelerator: $accel"
 	export PHYR_ACCEL=${accel%% *} PHYR_ACCEL_WHY=${accel#* }
 
+	topo_igt=$(echo "$PHYR_TOPO_IGT" | tr ' ' ',')
+	topo_bins=$(echo "$PHYR_TOPO_IGT" | sed 's/@[^ ]*//g')
 	# Every VM says up front what it must bring back (results.py checks
 	# it): its KUnit suites, its hooks and their results, its IGT
 	# binaries, and the skips its topology explains.
@@ -86,7 +88,7 @@ test)
 	mode test
 	kunit phyr_dma
 	hook 30-igt igt
-	igt $PHYR_TOPO_IGT
+	igt $topo_bins
 	# translated DMA never aliases the list; no forced bouncing
 	skip-ok phyr_dma.phyr_dma_pci_passthrough
 	skip-ok phyr_dma.phyr_dma_bounce
@@ -99,7 +101,7 @@ test)
 	kunit phyr_dma
 	hook 30-igt igt
 	hook 40-phyrctl phyrctl
-	igt $PHYR_TOPO_IGT
+	igt $topo_bins
 	# identity mapping: nothing translated; no forced bouncing
 	skip-ok phyr_dma.phyr_dma_iommu_one_iova
 	skip-ok phyr_dma.phyr_dma_bounce
@@ -116,7 +118,6 @@ test)
 	for f in "$exp"/*; do
 		sed -i 's/^[[:space:]]*//' "$f"
 	done
-	topo_igt=$(echo "$PHYR_TOPO_IGT" | tr ' ' ',')
 	app=${PHYR_VM_APPEND:-}
 	# The first VM, the longest, runs beside the other three, which run
 	# one after the other: a guest keeps about one vCPU busy, so two of
@@ -128,7 +129,7 @@ test)
 			echo "[phyr] the test VM failed; its results are incomplete" >&2
 	}
 	vm_topologies() {
-		PHYR_VM_APPEND="kunit.filter_glob=phyr_dma drm_phyr_test.p2p=host phyr_p2p=host phyr_hooks=30-igt phyr_igt=$topo_igt $app" \
+		PHYR_VM_APPEND="kunit.filter_glob=phyr_dma drm_phyr_test.p2p=host phyr_p2p=host phyr_hooks=30-igt phyr_igt=$topo_igt phyr_hook_timeout=1200 $app" \
 			"$T/vm.sh" --mode test --timeout 1800 --iommu --cpu EPYC --name test-iommu \
 			--out "$res/test-iommu" --expect "$exp/test-iommu" ||
 			echo "[phyr] the IOMMU VM failed; its results are incomplete" >&2
@@ -136,7 +137,7 @@ test)
 			"$T/vm.sh" --mode test --timeout 2400 --iommu --switch --name test-iommu-pt \
 			--out "$res/test-iommu-pt" --expect "$exp/test-iommu-pt" ||
 			echo "[phyr] the iommu=pt VM failed; its results are incomplete" >&2
-		PHYR_VM_APPEND="kunit.filter_glob=phyr_dma.phyr_dma_bounce swiotlb=force phyr_p2p=none phyr_hooks=30-igt phyr_igt=vphyr_uapi@link-* $app" \
+		PHYR_VM_APPEND="kunit.filter_glob=phyr_dma.phyr_dma_bounce swiotlb=force phyr_p2p=none phyr_hooks=30-igt phyr_igt=vphyr_uapi@link-* phyr_hook_timeout=900 $app" \
 			"$T/vm.sh" --mode test --timeout 1800 --ivshmem 64M,64M,64M --name test-swiotlb \
 			--out "$res/test-swiotlb" --expect "$exp/test-swiotlb" ||
 			echo "[phyr] the swiotlb VM failed; its results are incomplete" >&2
