@@ -494,37 +494,24 @@ vphyr_main
 
 	igt_describe("System-memory objects shared between instances map as host memory.");
 	igt_subtest_with_dynamic("cross-instance-system") {
-		igt_require_f(env.ndev >= 2, "needs two vphyr instances, found %d\n",
-			      env.ndev);
-		for (int a = 0; a < env.ndev; a++)
-			for (int b = 0; b < env.ndev; b++)
-				if (a != b)
-					igt_dynamic_f("%s-to-%s",
-						      env.dev[a].name,
-						      env.dev[b].name)
-						test_cross_system(a, b);
+		vphyr_require_devs(&env, 2);
+		vphyr_dynamic_pairs(&env, a, b)
+			test_cross_system(a, b);
 	}
 
 	igt_describe("VRAM shared between instances follows the machine's P2P topology.");
 	igt_subtest_with_dynamic("cross-instance-vram") {
 		vphyr_require_vram(&env, 2);
 		vphyr_require_p2p(&env);
-		for (int a = 0; a < env.nvram; a++)
-			for (int b = 0; b < env.nvram; b++)
-				if (a != b)
-					igt_dynamic_f("%s-to-%s",
-						      env.dev[env.vram[a]].name,
-						      env.dev[env.vram[b]].name)
-						test_cross_vram(env.vram[a],
-								env.vram[b]);
+		vphyr_dynamic_vram_pairs(&env, a, b)
+			test_cross_vram(a, b);
 	}
 
 	igt_describe("System memory imported behind an IOMMU maps into one IOVA range.");
 	igt_subtest_with_dynamic("iommu-system-import") {
 		bool any = false;
 
-		igt_require_f(env.ndev >= 2, "needs two vphyr instances, found %d\n",
-			      env.ndev);
+		vphyr_require_devs(&env, 2);
 		for (int b = 0; b < env.ndev; b++)
 			any |= has_iommu(b);
 		igt_require_f(any, "no vphyr instance behind an IOMMU (VPHYR_INFO_IOMMU)\n");
@@ -573,20 +560,13 @@ vphyr_main
 	igt_subtest_with_dynamic("evict-with-importer") {
 		vphyr_require_vram(&env, 2);
 		vphyr_require_p2p(&env);
-		for (int a = 0; a < env.nvram; a++)
-			for (int b = 0; b < env.nvram; b++)
-				if (a != b)
-					igt_dynamic_f("%s-to-%s",
-						      env.dev[env.vram[a]].name,
-						      env.dev[env.vram[b]].name)
-						test_evict_with_importer(env.vram[a],
-									 env.vram[b]);
+		vphyr_dynamic_vram_pairs(&env, a, b)
+			test_evict_with_importer(a, b);
 	}
 
 	igt_describe("PRIME export/import cycles leak no descriptor or handle.");
 	igt_subtest("leak-prime") {
-		igt_require_f(env.ndev >= 2, "needs two vphyr instances, found %d\n",
-			      env.ndev);
+		vphyr_require_devs(&env, 2);
 		test_leak_prime();
 	}
 

@@ -704,8 +704,7 @@ vphyr_main
 
 	igt_describe("GEM_MMAP refuses imported objects.");
 	igt_subtest("mmap-imported") {
-		igt_require_f(env.ndev >= 2, "needs two vphyr instances, found %d\n",
-			      env.ndev);
+		vphyr_require_devs(&env, 2);
 		test_mmap_imported();
 	}
 

@@ -851,15 +851,9 @@ vphyr_main
 
 	igt_describe("Userptr objects shared between instances map as host memory.");
 	igt_subtest_with_dynamic("userptr-prime") {
-		igt_require_f(env.ndev >= 2, "needs two vphyr instances, found %d\n",
-			      env.ndev);
-		for (int a = 0; a < env.ndev; a++)
-			for (int b = 0; b < env.ndev; b++)
-				if (a != b)
-					igt_dynamic_f("%s-to-%s",
-						      env.dev[a].name,
-						      env.dev[b].name)
-						test_prime(a, b);
+		vphyr_require_devs(&env, 2);
+		vphyr_dynamic_pairs(&env, a, b)
+			test_prime(a, b);
 	}
 
 	igt_describe("Evicting a userptr object changes nothing.");

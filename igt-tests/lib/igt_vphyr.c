@@ -289,6 +289,12 @@ void vphyr_require_dev(const struct vphyr_env *e)
 	igt_require_f(e->ndev > 0, "no vphyr device found\n");
 }
 
+void vphyr_require_devs(const struct vphyr_env *e, int n)
+{
+	igt_require_f(e->ndev >= n, "needs %d vphyr instances, found %d\n",
+		      n, e->ndev);
+}
+
 void vphyr_require_vram(const struct vphyr_env *e, int n)
 {
 	igt_require_f(e->nvram >= n,

@@ -82,7 +82,27 @@ void vphyr_reset_links(const struct vphyr_env *e);
 	     i##_k < (e)->nvram && ((i = (e)->vram[i##_k]), true); i##_k++) \
 		igt_dynamic((e)->dev[i].name)
 
+/*
+ * One dynamic subtest "A-to-B" per ordered pair of distinct instances (a
+ * exports, b imports), or of distinct instances with VRAM.
+ */
+#define vphyr_dynamic_pairs(e, a, b) \
+	for (int a = 0; a < (e)->ndev; a++) \
+		for (int b = 0; b < (e)->ndev; b++) \
+			if (a != b) \
+				igt_dynamic_f("%s-to-%s", (e)->dev[a].name, \
+					      (e)->dev[b].name)
+#define vphyr_dynamic_vram_pairs(e, a, b) \
+	for (int a##_k = 0, a = 0; a##_k < (e)->nvram && \
+	     ((a = (e)->vram[a##_k]), true); a##_k++) \
+		for (int b##_k = 0, b = 0; b##_k < (e)->nvram && \
+		     ((b = (e)->vram[b##_k]), true); b##_k++) \
+			if (a != b) \
+				igt_dynamic_f("%s-to-%s", (e)->dev[a].name, \
+					      (e)->dev[b].name)
+
 void vphyr_require_dev(const struct vphyr_env *e);
+void vphyr_require_devs(const struct vphyr_env *e, int n);
 void vphyr_require_vram(const struct vphyr_env *e, int n);
 void vphyr_require_sys(const struct vphyr_env *e);
 void vphyr_require_vgem(const struct vphyr_env *e);
