@@ -154,11 +154,16 @@ if ((probe)); then
 	exit 0
 fi
 case $accel in
-kvm | tcg) accel_why=${PHYR_ACCEL_WHY:-as asked} ;;
+kvm | tcg)
+	accel_why=${PHYR_ACCEL_WHY:-as asked}
+	accel_why=${accel_why#(}
+	accel_why=${accel_why%)}
+	;;
 auto)
 	accel_why=$(probe_kvm_cached)
 	accel=${accel_why%% *}
-	accel_why=${accel_why#* }
+	accel_why=${accel_why#* (}
+	accel_why=${accel_why%)}
 	;;
 *) die "--accel must be auto, kvm or tcg, got '$accel'" ;;
 esac
@@ -207,6 +212,12 @@ append+=" init=$init phyr_mode=$mode"
 # access in rcu_is_watching() when an interrupt hit during cpu_detect() at
 # boot (intermittent, before any phyr code runs). 4-level paging avoids it.
 append+=" no5lvl"
+# The lockup and stall detectors are calibrated for hardware; this guest
+# runs kernel code 20-50 times slower (TCG, KASAN) and shares two host
+# cores with a second guest. Soft lockups are reported after 60 s instead
+# of 20, RCU stalls after 60 s instead of 21: still far stricter than the
+# same code on hardware.
+append+=" watchdog_thresh=30 rcupdate.rcu_cpu_stall_timeout=60"
 # The demo and the benchmark do not need the boot-time KUnit run.
 [[ $mode != test ]] && append+=" kunit.enable=0"
 append+=${PHYR_VM_APPEND:+ $PHYR_VM_APPEND}
