@@ -2,13 +2,16 @@
 #
 # phyr: the two commands a newcomer needs.
 #   make run    build the kernel with phyr, boot it in QEMU, run the demo
-#   make test   build, boot, run every suite; last line "N passed, N failed"
+#   make test   build, boot, run every suite; last line "N passed, N failed, N skipped"
 #   make bench  phyr vs. scatterlist mapping benchmark (kernel without debug options)
-# Both install their own Debian packages on first use.
+#   make check  kernel style: checkpatch --strict and kernel-doc on every kernel file
+#   make clean  drop the userspace and IGT builds and the VM results
+#   make distclean  also the kernel trees, builds and ccache under ~/.cache/phyr
+# run, test and bench install their own Debian packages on first use.
 
 T := tools/testing/phyr
 
-.PHONY: run test bench deps kernel check clean help
+.PHONY: run test bench deps kernel check clean distclean help
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -34,7 +37,6 @@ check:
 # clean: the userspace and IGT builds in the clone and the VM results.
 # distclean: also the kernel sources, kernel builds, ccache and style
 # checkers under $PHYR_CACHE (shared by every clone of the same user).
-.PHONY: distclean
 clean:
 	@bash -c '. $(T)/lib.sh && phyr_clean'
 
