@@ -119,16 +119,21 @@ test)
 		sed -i 's/^[[:space:]]*//' "$f"
 	done
 	app=${PHYR_VM_APPEND:-}
-	# The first VM, the longest, runs beside the other three, which run
-	# one after the other: a guest keeps about one vCPU busy, so two of
-	# them share the host's two cores (PHYR_PARALLEL=0: one at a time).
-	vm_test() {
+	# Two lanes, side by side: the first VM, then the swiotlb one; the
+	# IOMMU VM, then the switch VM. A guest keeps about one vCPU busy, so
+	# two of them share the host's two cores (PHYR_PARALLEL=0: one VM at
+	# a time).
+	lane1() {
 		PHYR_VM_APPEND="drm_phyr_test.p2p=none phyr_p2p=none phyr_hooks=30-igt,50-rdma phyr_hook_timeout=1500 $app" \
 			"$T/vm.sh" --mode test --timeout 2400 --name test --out "$res/test" \
 			--expect "$exp/test" ||
 			echo "[phyr] the test VM failed; its results are incomplete" >&2
+		PHYR_VM_APPEND="kunit.filter_glob=phyr_dma.phyr_dma_bounce swiotlb=force phyr_p2p=none phyr_hooks=30-igt phyr_igt=vphyr_uapi@link-* phyr_hook_timeout=900 $app" \
+			"$T/vm.sh" --mode test --timeout 1800 --ivshmem 64M,64M,64M --name test-swiotlb \
+			--out "$res/test-swiotlb" --expect "$exp/test-swiotlb" ||
+			echo "[phyr] the swiotlb VM failed; its results are incomplete" >&2
 	}
-	vm_topologies() {
+	lane2() {
 		PHYR_VM_APPEND="kunit.filter_glob=phyr_dma drm_phyr_test.p2p=host phyr_p2p=host phyr_hooks=30-igt phyr_igt=$topo_igt phyr_hook_timeout=1200 $app" \
 			"$T/vm.sh" --mode test --timeout 1800 --iommu --cpu EPYC --name test-iommu \
 			--out "$res/test-iommu" --expect "$exp/test-iommu" ||
@@ -137,18 +142,14 @@ test)
 			"$T/vm.sh" --mode test --timeout 2400 --iommu --switch --name test-iommu-pt \
 			--out "$res/test-iommu-pt" --expect "$exp/test-iommu-pt" ||
 			echo "[phyr] the iommu=pt VM failed; its results are incomplete" >&2
-		PHYR_VM_APPEND="kunit.filter_glob=phyr_dma.phyr_dma_bounce swiotlb=force phyr_p2p=none phyr_hooks=30-igt phyr_igt=vphyr_uapi@link-* phyr_hook_timeout=900 $app" \
-			"$T/vm.sh" --mode test --timeout 1800 --ivshmem 64M,64M,64M --name test-swiotlb \
-			--out "$res/test-swiotlb" --expect "$exp/test-swiotlb" ||
-			echo "[phyr] the swiotlb VM failed; its results are incomplete" >&2
 	}
 	if [[ ${PHYR_PARALLEL:-1} != 0 ]]; then
-		vm_test &
-		vm_topologies
+		lane1 &
+		lane2
 		wait
 	else
-		vm_test
-		vm_topologies
+		lane1
+		lane2
 	fi
 	log "VM runs done after $((SECONDS - start))s"
 	python3 "$T/results.py" "$host" "$res/test" "$res/test-iommu" \
