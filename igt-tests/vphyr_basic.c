@@ -58,12 +58,22 @@
  * Description: A CPU mapping made before an eviction follows the object
  *	to system memory.
  *
+ * SUBTEST: evict-racing-mmap-writer
+ * Description: A thread writes every word of a VRAM object once, through
+ *	a CPU mapping, while the object is evicted: each write lands either
+ *	in VRAM before the copy or in system memory after it, none is lost.
+ *	Repeated until three evictions fell inside the writer's run.
+ *
  * SUBTEST: leak-create-close
  * Description: Hundreds of create, map and close cycles, and of opening
  *	and closing the device, leave no file descriptor, mapping or handle
  *	behind.
  */
 #include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <sys/mman.h>
 
 #include "igt_vphyr.h"
@@ -464,6 +474,107 @@ static void test_evict_mmap_follows(void)
 	gem_close(fd, h);
 }
 
+/* A thread writing each word of a mapping once, pausing after each page. */
+struct racer {
+	volatile uint64_t *map;
+	uint64_t words, words_per_page;
+	uint64_t tag;
+	long pause_ns;
+	atomic_uint_fast64_t pos;	/* words written so far */
+};
+
+static uint64_t racer_value(const struct racer *r, uint64_t i)
+{
+	return r->tag ^ (i * 0x9e3779b97f4a7c15ull);
+}
+
+static void racer_pause(long ns)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000000000l +
+		 (t.tv_nsec - t0.tv_nsec) < ns);
+}
+
+static void *racer_run(void *arg)
+{
+	struct racer *r = arg;
+
+	for (uint64_t i = 0; i < r->words; i++) {
+		r->map[i] = racer_value(r, i);
+		if ((i + 1) % r->words_per_page == 0) {
+			atomic_store(&r->pos, i + 1);
+			racer_pause(r->pause_ns);
+		}
+	}
+	atomic_store(&r->pos, r->words);
+	return NULL;
+}
+
+/*
+ * Every write through a CPU mapping survives an eviction that races it:
+ * the eviction must stop CPU access before it copies, not after.
+ */
+static void test_evict_racing_mmap_writer(int idx)
+{
+	int fd = env.dev[idx].fd, inside = 0, round;
+	uint64_t size = 8ull << 20;
+	long pause_ns = 20000;
+
+	for (round = 0; round < 10 && inside < 3; round++) {
+		struct racer r = {
+			.words = size / 8, .words_per_page = env.page / 8,
+			.tag = 0x5eed0000ull + round, .pause_ns = pause_ns,
+		};
+		uint64_t before, after, bad = 0, first = 0;
+		struct vphyr_table t;
+		struct vphyr_expect x;
+		pthread_t th;
+		uint32_t h;
+
+		h = vphyr_gem_create(fd, size, VPHYR_GEM_VRAM);
+		r.map = vphyr_gem_mmap(fd, h, size);
+		igt_assert_eq(pthread_create(&th, NULL, racer_run, &r), 0);
+		while (atomic_load(&r.pos) < r.words / 16)
+			sched_yield();
+		before = atomic_load(&r.pos);
+		vphyr_gem_evict(fd, h);
+		after = atomic_load(&r.pos);
+		igt_assert_eq(pthread_join(th, NULL), 0);
+
+		vphyr_get_table(fd, h, &t);
+		vphyr_expect_own(&x, idx, VPHYR_PLACE_SYSTEM, size);
+		vphyr_check_table(&env, "object evicted under a writer", &t, &x);
+		vphyr_table_fini(&t);
+
+		for (uint64_t i = 0; i < r.words; i++) {
+			if (r.map[i] != racer_value(&r, i) && !bad++)
+				first = i;
+		}
+		igt_info("round %d: eviction while %" PRIu64 "..%" PRIu64
+			 " of %" PRIu64 " words were written (pause %ld ns): %" PRIu64
+			 " words lost\n", round, before, after, r.words,
+			 pause_ns, bad);
+		igt_assert_f(!bad,
+			     "%" PRIu64 " writes lost, the first at byte %" PRIu64
+			     ": 0x%" PRIx64 " instead of 0x%" PRIx64 "\n",
+			     bad, first * 8, r.map[first], racer_value(&r, first));
+		munmap((void *)r.map, size);
+		gem_close(fd, h);
+
+		if (after < r.words)
+			inside++;
+		else
+			pause_ns *= 4;	/* the writer finished first: slow it */
+	}
+	igt_assert_f(inside >= 3,
+		     "only %d of %d evictions fell inside the writer's run\n",
+		     inside, round);
+}
+
 static void leak_cycle(int fd, uint32_t flags, int i, uint32_t *maxh)
 {
 	uint64_t size = 2 * env.page, off, *p;
@@ -603,6 +714,13 @@ vphyr_main
 	igt_subtest("evict-mmap-follows") {
 		vphyr_require_vram(&env, 1);
 		test_evict_mmap_follows();
+	}
+
+	igt_describe("Writes through a CPU mapping racing an eviction are kept.");
+	igt_subtest_with_dynamic("evict-racing-mmap-writer") {
+		vphyr_require_vram(&env, 1);
+		vphyr_dynamic_each_vram(&env, i)
+			test_evict_racing_mmap_writer(i);
 	}
 
 	igt_describe("Create/map/close and open/close cycles leak nothing.");

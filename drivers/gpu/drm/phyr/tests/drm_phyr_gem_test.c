@@ -8,12 +8,14 @@
  */
 
 #include <linux/dma-buf.h>
+#include <linux/dma-fence.h>
 #include <linux/dma-resv.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/iosys-map.h>
 #include <linux/mm.h>
 #include <linux/sizes.h>
+#include <linux/workqueue.h>
 #include <kunit/device.h>
 #include <kunit/test.h>
 
@@ -442,6 +444,203 @@ static void phyr_umem_dmabuf_errors(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&d->attachments));
 }
 
+/*
+ * A dynamic importer that reaches the object with the CPU (no DMA mask).
+ * Its move_notify finishes one last write through the mapping it has, as
+ * a device finishing an in-flight DMA would, and then drops the mapping.
+ */
+struct evict_test_importer {
+	struct drm_phyr_attachment pa;
+	struct dma_buf_attachment *attach;
+	u64 offset;		/* where the last write goes */
+	u8 stamp;
+	unsigned int notified;
+	bool wrote;
+};
+
+static void evict_test_move_notify(struct dma_buf_attachment *attach)
+{
+	struct evict_test_importer *imp = attach->importer_priv;
+	const struct phyr_list *l;
+	struct phyr_iter it;
+	struct phyr seg;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	imp->notified++;
+	if (imp->pa.mapped && !drm_phyr_attachment_map_phys(&imp->pa, &l) &&
+	    !phyr_iter_init_slice(l, imp->offset, SZ_4K, &it) &&
+	    phyr_iter_next(&it, &seg) && pfn_valid(PHYS_PFN(phyr_addr(&seg)))) {
+		memset(phys_to_virt(phyr_addr(&seg)), imp->stamp, phyr_len(&seg));
+		imp->wrote = true;
+	}
+	drm_phyr_attachment_unmap(&imp->pa);
+}
+
+static const struct dma_buf_attach_ops evict_test_importer_ops = {
+	.allow_peer2peer = true,
+	.move_notify = evict_test_move_notify,
+};
+
+static void evict_test_detach(void *p)
+{
+	struct evict_test_importer *imp = p;
+	struct dma_buf *dmabuf = imp->attach->dmabuf;
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	drm_phyr_attachment_unmap(&imp->pa);
+	dma_resv_unlock(dmabuf->resv);
+	dma_buf_detach(dmabuf, imp->attach);
+}
+
+static struct evict_test_importer *evict_test_attach(struct kunit *test,
+						     struct dma_buf *dmabuf,
+						     struct device *dev)
+{
+	struct evict_test_importer *imp = kunit_kzalloc(test, sizeof(*imp),
+							GFP_KERNEL);
+	struct dma_buf_attachment *attach;
+
+	KUNIT_ASSERT_NOT_NULL(test, imp);
+	attach = dma_buf_dynamic_attach(dmabuf, dev, &evict_test_importer_ops,
+					imp);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(attach));
+	imp->attach = attach;
+	drm_phyr_attachment_init(&imp->pa, attach);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, evict_test_detach,
+							   imp));
+	return imp;
+}
+
+/*
+ * Eviction invalidates before it copies: whatever an importer writes
+ * while it is being told to stop (move_notify) lands in the new backing
+ * store, and so does every byte written before.
+ */
+static void drm_phyr_gem_evict_invalidates_first(struct kunit *test)
+{
+	struct drm_phyr_gem_object *pobj = gem_test_create(test, SZ_64K,
+							   DRM_PHYR_PLACE_VRAM);
+	struct dma_buf *dmabuf = umem_test_export(test, pobj);
+	struct evict_test_importer *imp;
+	const struct phyr_list *l;
+	u8 *back;
+
+	back = kunit_kzalloc(test, SZ_64K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, back);
+	imp = evict_test_attach(test, dmabuf, umem_test_cpu_device(test));
+	imp->offset = SZ_16K;
+	imp->stamp = 0xa5;
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	KUNIT_ASSERT_EQ(test, 0, drm_phyr_attachment_map_phys(&imp->pa, &l));
+	memset(back, 0x11, SZ_64K);
+	gem_test_rw(test, l, back, SZ_64K, true);
+
+	KUNIT_ASSERT_EQ(test, 0, drm_phyr_gem_evict(pobj));
+	KUNIT_EXPECT_EQ(test, imp->notified, 1);
+	KUNIT_EXPECT_TRUE(test, imp->wrote);
+	KUNIT_EXPECT_FALSE(test, imp->pa.mapped);
+	KUNIT_EXPECT_EQ(test, drm_phyr_gem_placement(pobj), DRM_PHYR_PLACE_SYSTEM);
+	gem_test_rw(test, drm_phyr_gem_list(pobj), back, SZ_64K, false);
+	dma_resv_unlock(dmabuf->resv);
+
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(back, 0x11, SZ_16K));
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(back + SZ_16K, 0xa5, SZ_4K));
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(back + SZ_16K + SZ_4K, 0x11,
+					    SZ_64K - SZ_16K - SZ_4K));
+}
+
+/* A kernel fence that signals from a worker some time after it is armed. */
+struct late_fence {
+	struct dma_fence base;
+	spinlock_t lock;	/* the fence's lock */
+	struct delayed_work work;
+};
+
+static const char *late_fence_name(struct dma_fence *f)
+{
+	return "phyr-test-late";
+}
+
+static const struct dma_fence_ops late_fence_ops = {
+	.get_driver_name = late_fence_name,
+	.get_timeline_name = late_fence_name,
+};
+
+static void late_fence_signal(struct work_struct *work)
+{
+	struct late_fence *lf = container_of(work, typeof(*lf), work.work);
+
+	dma_fence_signal(&lf->base);
+	dma_fence_put(&lf->base);
+}
+
+static void late_fence_put(void *p)
+{
+	struct late_fence *lf = p;
+
+	if (cancel_delayed_work_sync(&lf->work)) {
+		dma_fence_signal(&lf->base);
+		dma_fence_put(&lf->base);
+	}
+	dma_fence_put(&lf->base);
+}
+
+/*
+ * Add to @resv a kernel fence (what an exporter clearing or moving memory
+ * asynchronously adds) that signals @ms milliseconds from now.
+ */
+static struct dma_fence *late_fence_add(struct kunit *test, struct dma_resv *resv,
+					unsigned int ms)
+{
+	struct late_fence *lf = kzalloc(sizeof(*lf), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, lf);
+	spin_lock_init(&lf->lock);
+	dma_fence_init(&lf->base, &late_fence_ops, &lf->lock,
+		       dma_fence_context_alloc(1), 1);
+	INIT_DELAYED_WORK(&lf->work, late_fence_signal);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, late_fence_put, lf));
+
+	dma_resv_lock(resv, NULL);
+	KUNIT_ASSERT_EQ(test, 0, dma_resv_reserve_fences(resv, 1));
+	dma_resv_add_fence(resv, &lf->base, DMA_RESV_USAGE_KERNEL);
+	dma_resv_unlock(resv);
+	dma_fence_get(&lf->base);	/* the worker's */
+	schedule_delayed_work(&lf->work, msecs_to_jiffies(ms));
+	return &lf->base;
+}
+
+/*
+ * An importer gets a mapping only once the exporter's kernel fences have
+ * signalled (moves and clears in flight), for DMA and CPU importers alike.
+ */
+static void drm_phyr_gem_import_waits_kernel_fences(struct kunit *test)
+{
+	struct gem_test *g = test->priv;
+	struct drm_phyr_gem_object *pobj = gem_test_create(test, SZ_64K,
+							   DRM_PHYR_PLACE_SYSTEM);
+	struct dma_buf *dmabuf = umem_test_export(test, pobj);
+	struct evict_test_importer *dma, *cpu;
+	const struct phyr_list *l;
+	struct dma_fence *f;
+
+	dma = evict_test_attach(test, dmabuf, g->drm->dev);
+	cpu = evict_test_attach(test, dmabuf, umem_test_cpu_device(test));
+
+	f = late_fence_add(test, dmabuf->resv, 200);
+	dma_resv_lock(dmabuf->resv, NULL);
+	KUNIT_EXPECT_EQ(test, 0, drm_phyr_attachment_map(&dma->pa, DMA_TO_DEVICE));
+	KUNIT_EXPECT_TRUE(test, dma_fence_is_signaled(f));
+	dma_resv_unlock(dmabuf->resv);
+
+	f = late_fence_add(test, dmabuf->resv, 200);
+	dma_resv_lock(dmabuf->resv, NULL);
+	KUNIT_EXPECT_EQ(test, 0, drm_phyr_attachment_map_phys(&cpu->pa, &l));
+	KUNIT_EXPECT_TRUE(test, dma_fence_is_signaled(f));
+	dma_resv_unlock(dmabuf->resv);
+}
+
 static struct kunit_case drm_phyr_gem_cases[] = {
 	KUNIT_CASE(drm_phyr_gem_vram_evict),
 	KUNIT_CASE(drm_phyr_gem_vmap_pins),
@@ -450,6 +649,8 @@ static struct kunit_case drm_phyr_gem_cases[] = {
 	KUNIT_CASE(phyr_umem_dmabuf_pinned),
 	KUNIT_CASE(phyr_umem_dmabuf_dma),
 	KUNIT_CASE(phyr_umem_dmabuf_errors),
+	KUNIT_CASE(drm_phyr_gem_evict_invalidates_first),
+	KUNIT_CASE(drm_phyr_gem_import_waits_kernel_fences),
 	{ }
 };
 

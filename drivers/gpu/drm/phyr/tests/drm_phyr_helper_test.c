@@ -173,6 +173,7 @@ static void drm_phyr_region_links(struct kunit *test)
 	struct device *own = kunit_device_register(test, "phyr-own");
 	struct device *peer = kunit_device_register(test, "phyr-peer");
 	struct drm_phyr_region *r;
+	unsigned int refs;
 	u64 base = 0;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(own));
@@ -185,13 +186,18 @@ static void drm_phyr_region_links(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -EINVAL, drm_phyr_region_link(r, own, 0));
 	KUNIT_EXPECT_EQ(test, -EINVAL, drm_phyr_region_link(r, NULL, 0));
 	KUNIT_EXPECT_EQ(test, -EINVAL, drm_phyr_region_link(r, peer, U64_MAX - SZ_4K));
+	refs = kref_read(&peer->kobj.kref);
 	KUNIT_ASSERT_EQ(test, 0, drm_phyr_region_link(r, peer, 1ULL << 44));
+	/* the link holds the peer device */
+	KUNIT_EXPECT_EQ(test, kref_read(&peer->kobj.kref), refs + 1);
 	KUNIT_EXPECT_EQ(test, -EBUSY, drm_phyr_region_link(r, peer, 0));
+	KUNIT_EXPECT_EQ(test, kref_read(&peer->kobj.kref), refs + 1);
 	KUNIT_EXPECT_TRUE(test, drm_phyr_region_linked_to(r, peer, &base));
 	KUNIT_EXPECT_EQ(test, base, 1ULL << 44);
 	KUNIT_EXPECT_FALSE(test, drm_phyr_region_linked_to(r, own, &base));
 	drm_phyr_region_unlink(r);
 	KUNIT_EXPECT_FALSE(test, drm_phyr_region_linked_to(r, peer, &base));
+	KUNIT_EXPECT_EQ(test, kref_read(&peer->kobj.kref), refs);
 }
 
 static void drm_phyr_test_free_sgt(void *sgt)
@@ -266,6 +272,27 @@ static void drm_phyr_sgt_from(struct kunit *test)
 		i++;
 	}
 	KUNIT_EXPECT_EQ(test, i, ARRAY_SIZE(want));
+	phyr_dma_unmap(t);
+
+	/*
+	 * A foreign exporter's peer-to-peer segment (a PCI bus address, as
+	 * the P2PDMA core marks it) is not host memory, whatever the caller
+	 * says the rest is: it becomes its own %PHYR_IC_P2P range.
+	 */
+	sg_dma_mark_bus_address(sg_next(sg_next(sgt->sgl)));
+	KUNIT_ASSERT_EQ(test, 0, dma_range_table_from_sgt(t, NULL, sgt, PHYR_IC_HOST));
+	KUNIT_EXPECT_EQ(test, dma_range_table_nents(t), ARRAY_SIZE(want));
+	i = 0;
+	dma_range_iter_init(t, &it);
+	dma_range_for_each(r, &it) {
+		KUNIT_ASSERT_LT(test, i, ARRAY_SIZE(want));
+		KUNIT_EXPECT_EQ(test, r.addr, want[i][0]);
+		KUNIT_EXPECT_EQ_MSG(test, dma_range_flags(&r),
+				    (i == 1 ? PHYR_IC_P2P : PHYR_IC_HOST) | DMA_RANGE_VIA_SG,
+				    "range %u", i);
+		i++;
+	}
+	KUNIT_EXPECT_EQ(test, i, ARRAY_SIZE(want));
 
 	/* bad flags, and a scatterlist with nothing in it */
 	bad = kunit_kzalloc(test, sizeof(*bad), GFP_KERNEL);
@@ -282,9 +309,10 @@ static void drm_phyr_sgt_to(struct kunit *test)
 	u64 big = 5ULL << 30;	/* more than a scatterlist entry can hold */
 	struct scatterlist *sg;
 	struct sg_table *sgt;
-	u64 expect_addr[3] = { 0x100000, 0x200000000ULL,
-			       0x200000000ULL + UINT_MAX };
-	u64 expect_len[3] = { SZ_64K, UINT_MAX, big - UINT_MAX };
+	/* long ranges split on power-of-two boundaries, not at UINT_MAX */
+	u64 expect_addr[4] = { 0x100000, 0x200000000ULL, 0x280000000ULL,
+			       0x300000000ULL };
+	u64 expect_len[4] = { SZ_64K, SZ_2G, SZ_2G, SZ_1G };
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
@@ -305,10 +333,10 @@ static void drm_phyr_sgt_to(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(sgt));
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, drm_phyr_test_free_sgt, sgt));
-	KUNIT_EXPECT_EQ(test, sgt->nents, 3);
-	KUNIT_EXPECT_EQ(test, sgt->orig_nents, 3);
+	KUNIT_EXPECT_EQ(test, sgt->nents, 4);
+	KUNIT_EXPECT_EQ(test, sgt->orig_nents, 4);
 	for_each_sgtable_sg(sgt, sg, i) {
-		KUNIT_ASSERT_LT(test, i, 3);
+		KUNIT_ASSERT_LT(test, i, 4);
 		/* no struct page and no CPU length: importers see DMA only */
 		KUNIT_EXPECT_NULL(test, sg_page(sg));
 		KUNIT_EXPECT_EQ(test, sg->length, 0);

@@ -188,6 +188,77 @@ static void phyr_dma_split_at_max_segment(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dma_range_table_nents(t), 0);
 }
 
+/* Expect no range of @t to cross a multiple of @mask + 1. */
+static unsigned int phyr_dma_expect_within(struct kunit *test,
+					   const struct dma_range_table *t,
+					   u64 mask, u64 max)
+{
+	struct dma_range_iter it;
+	struct dma_range r;
+	unsigned int n = 0;
+
+	dma_range_iter_init(t, &it);
+	dma_range_for_each(r, &it) {
+		u64 last = r.addr + dma_range_len(&r) - 1;
+
+		KUNIT_EXPECT_EQ_MSG(test, r.addr & ~mask, last & ~mask,
+				    "range %u: %llx+%llx crosses a boundary", n,
+				    (u64)r.addr, dma_range_len(&r));
+		KUNIT_EXPECT_LE_MSG(test, dma_range_len(&r), max, "range %u", n);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Splits land on power-of-two boundaries and honour the device's segment
+ * boundary. A 2 MiB block on a device whose segment limit is 192 KiB (not
+ * a power of two) is mapped in 16 naturally aligned 128 KiB pieces, never
+ * in 192 KiB pieces that start at odd offsets. With a 64 KiB segment
+ * boundary and no size limit, a slice that starts 32 KiB into the block
+ * cannot be passed through as one range: it is cut at every 64 KiB line.
+ */
+static void phyr_dma_split_boundaries(struct kunit *test)
+{
+	struct device *dev = phyr_dma_device(test, 3 * SZ_64K);
+	struct dma_range_table *t = phyr_dma_test_table(test);
+	struct dma_range_iter it;
+	struct phyr_list *l;
+	struct page *block;
+	struct dma_range r;
+	unsigned int i = 0;
+	phys_addr_t pa;
+
+	block = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 9);
+	if (!block)
+		kunit_skip(test, "no free 2 MiB block");
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_free_block, block));
+	pa = page_to_phys(block);
+	l = phyr_test_list(test);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, pa, SZ_2M, PHYR_IC_HOST, GFP_KERNEL));
+
+	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(dev, l, 0, SZ_2M, DMA_TO_DEVICE, 0, t));
+	dma_range_iter_init(t, &it);
+	dma_range_for_each(r, &it) {
+		KUNIT_EXPECT_EQ_MSG(test, r.addr, pa + i * SZ_128K, "range %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, dma_range_len(&r), SZ_128K, "range %u", i);
+		i++;
+	}
+	KUNIT_EXPECT_EQ(test, i, 16);
+	phyr_dma_unmap(t);
+
+	dma_set_max_seg_size(dev, UINT_MAX);
+	dma_set_seg_boundary(dev, SZ_64K - 1);
+	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(dev, l, SZ_32K, SZ_256K, DMA_TO_DEVICE, 0, t));
+	KUNIT_EXPECT_EQ(test, phyr_dma_expect_within(test, t, SZ_64K - 1, SZ_64K), 5);
+	KUNIT_EXPECT_EQ(test, dma_range_table_length(t), SZ_256K);
+	dma_range_iter_init(t, &it);
+	KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
+	KUNIT_EXPECT_EQ(test, r.addr, pa + SZ_32K);
+	KUNIT_EXPECT_EQ(test, dma_range_len(&r), SZ_32K);
+	phyr_dma_unmap(t);
+}
+
 /* Bad requests fail with the documented errno and leave nothing mapped. */
 static void phyr_dma_errors(struct kunit *test)
 {
@@ -245,6 +316,7 @@ static void phyr_dma_p2p(struct kunit *test)
 	struct dma_range_table *t = phyr_dma_test_table(test);
 	struct dma_range_iter it;
 	struct phyr_list *l, *dl;
+	struct sg_table *sgt;
 	struct dma_range r;
 	int dist, ret;
 	u64 len;
@@ -270,6 +342,11 @@ static void phyr_dma_p2p(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dma_range_via(&r), DMA_RANGE_VIA_BUS);
 	KUNIT_EXPECT_EQ(test, dma_range_flags(&r) & ~DMA_RANGE_VIA_MASK,
 			PHYR_IC_P2P | PHYR_F_MMIO);
+	/* handed out as a scatterlist, bus addresses are marked as such */
+	sgt = dma_range_table_to_sgt(t, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(sgt));
+	KUNIT_EXPECT_TRUE(test, sg_dma_is_bus_address(sgt->sgl));
+	dma_range_free_sgt(sgt);
 	phyr_dma_unmap(t);
 
 	/* device-local memory stays device-local for its own device */
@@ -734,6 +811,7 @@ static void phyr_dma_fragments_2e18(struct kunit *test)
 static struct kunit_case phyr_dma_tests[] = {
 	KUNIT_CASE(phyr_dma_passthrough),
 	KUNIT_CASE(phyr_dma_split_at_max_segment),
+	KUNIT_CASE(phyr_dma_split_boundaries),
 	KUNIT_CASE(phyr_dma_errors),
 	KUNIT_CASE(phyr_dma_p2p),
 	KUNIT_CASE(phyr_dma_p2pmem),
