@@ -84,10 +84,17 @@
  * SUBTEST: link-busy
  * Description: LINK of an instance already linked elsewhere is EBUSY.
  *
+ * SUBTEST: ranges-unprivileged
+ * Description: A caller without CAP_SYS_ADMIN reads no address: the
+ *	physical ranges of its own object, the DMA table of an imported one
+ *	(physical addresses without an IOMMU) and the VRAM base read as 0;
+ *	lengths, flags and counts are the same as for root.
+ *
  * SUBTEST: create-vram-enospc
  * Description: Filling VRAM ends in ENOSPC, never in more VRAM objects
  *	than fit, and freeing them gives the space back.
  */
+#include <unistd.h>
 #include <sys/mman.h>
 
 #include "igt_vphyr.h"
@@ -654,6 +661,61 @@ static void test_link_busy(void)
 	vphyr_unlink(fa, fb);
 }
 
+/* Whether every range of @t has address 0, a length and the same flags. */
+static void expect_hidden(const char *what, const struct vphyr_table *t,
+			  const struct vphyr_table *root)
+{
+	igt_assert_f(t->q.count == root->q.count && t->q.kind == root->q.kind &&
+		     t->q.total_len == root->q.total_len,
+		     "%s: %u ranges of kind %u, root sees %u of kind %u\n", what,
+		     t->q.count, t->q.kind, root->q.count, root->q.kind);
+	for (uint32_t i = 0; i < t->q.count; i++)
+		igt_assert_f(!t->r[i].addr && t->r[i].len == root->r[i].len &&
+			     t->r[i].flags == root->r[i].flags,
+			     "%s: range %u reads 0x%llx+0x%llx flags 0x%x\n", what, i,
+			     (unsigned long long)t->r[i].addr,
+			     (unsigned long long)t->r[i].len, t->r[i].flags);
+}
+
+static void test_ranges_unprivileged(void)
+{
+	int a = env.nvram ? env.vram[0] : 0, b = a ? 0 : 1;
+	int fa = env.dev[a].fd, fb = env.dev[b].fd;
+	struct vphyr_table own, imp;
+	uint32_t h, hi;
+
+	h = vphyr_gem_create(fa, obj_size(),
+			     env.nvram ? VPHYR_GEM_VRAM : VPHYR_GEM_SYSTEM);
+	hi = vphyr_share(fa, h, fb);
+	vphyr_get_table(fa, h, &own);
+	vphyr_get_table(fb, hi, &imp);
+	igt_assert_eq_u32(imp.q.kind, VPHYR_RANGES_DMA);
+	igt_assert_f(own.q.count && own.r[0].addr && imp.q.count && imp.r[0].addr,
+		     "root reads no address: nothing to hide\n");
+
+	igt_fork(child, 1) {
+		struct vphyr_table t;
+		struct drm_vphyr_info info;
+
+		igt_assert_eq(setgid(65534), 0);
+		igt_assert_eq(setuid(65534), 0);
+		vphyr_info(fa, &info);
+		igt_assert_f(!info.vram_base, "%s: VRAM base 0x%llx\n",
+			     env.dev[a].name, (unsigned long long)info.vram_base);
+		vphyr_get_table(fa, h, &t);
+		expect_hidden("own object", &t, &own);
+		vphyr_table_fini(&t);
+		vphyr_get_table(fb, hi, &t);
+		expect_hidden("imported object", &t, &imp);
+		vphyr_table_fini(&t);
+	}
+	igt_waitchildren();
+	vphyr_table_fini(&own);
+	vphyr_table_fini(&imp);
+	gem_close(fb, hi);
+	gem_close(fa, h);
+}
+
 vphyr_main
 {
 	igt_fixture
@@ -678,6 +740,13 @@ vphyr_main
 		vphyr_require_vram(&env, 1);
 		vphyr_dynamic_each_vram(&env, i)
 			test_create_vram_too_big(i);
+	}
+
+	igt_describe("No address reaches a caller without CAP_SYS_ADMIN.");
+	igt_subtest("ranges-unprivileged") {
+		vphyr_require_devs(&env, 2);
+		vphyr_require_root(&env);
+		test_ranges_unprivileged();
 	}
 
 	igt_describe("GEM_CREATE refuses VRAM objects where there is no VRAM.");
