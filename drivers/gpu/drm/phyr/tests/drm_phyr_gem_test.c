@@ -8,13 +8,16 @@
  */
 
 #include <linux/dma-buf.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-fence.h>
+#include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/iosys-map.h>
 #include <linux/mm.h>
 #include <linux/sizes.h>
+#include <linux/swiotlb.h>
 #include <linux/workqueue.h>
 #include <kunit/device.h>
 #include <kunit/test.h>
@@ -641,6 +644,67 @@ static void drm_phyr_gem_import_waits_kernel_fences(struct kunit *test)
 	dma_resv_unlock(dmabuf->resv);
 }
 
+/*
+ * CPU access through the dma-buf is bracketed by begin/end_cpu_access,
+ * which sync every importer's mapping: with bouncing forced (the VM that
+ * boots with swiotlb=force), what a device wrote into its bounce buffer
+ * reaches the object's pages at begin_cpu_access, and what the CPU wrote
+ * reaches the bounce buffer at end_cpu_access.
+ */
+static void drm_phyr_gem_cpu_access_bounce(struct kunit *test)
+{
+	struct drm_phyr_gem_object *pobj = gem_test_create(test, SZ_16K,
+							   DRM_PHYR_PLACE_SYSTEM);
+	struct dma_buf *dmabuf = umem_test_export(test, pobj);
+	struct device *dev = kunit_device_register(test, "phyr-bounce");
+	struct evict_test_importer *imp;
+	struct dma_range_iter it;
+	struct dma_range r;
+	unsigned int n = 0;
+	u8 *back;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	KUNIT_ASSERT_EQ(test, 0, dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64)));
+	if (!is_swiotlb_force_bounce(dev))
+		kunit_skip(test, "swiotlb does not force bouncing (boot with swiotlb=force)");
+	back = kunit_kzalloc(test, SZ_16K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, back);
+	imp = evict_test_attach(test, dmabuf, dev);
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	memset(back, 0x11, SZ_16K);
+	gem_test_rw(test, drm_phyr_gem_list(pobj), back, SZ_16K, true);
+	KUNIT_ASSERT_EQ(test, 0, drm_phyr_attachment_map(&imp->pa, DMA_BIDIRECTIONAL));
+	/* the device writes its bounce buffers */
+	dma_range_iter_init(&imp->pa.table, &it);
+	dma_range_for_each(r, &it) {
+		KUNIT_ASSERT_EQ(test, dma_range_via(&r), DMA_RANGE_VIA_PAGE);
+		memset(phys_to_virt(dma_to_phys(dev, r.addr)), 0xa5, dma_range_len(&r));
+		n++;
+	}
+	KUNIT_EXPECT_GT(test, n, 0);
+	dma_resv_unlock(dmabuf->resv);
+
+	KUNIT_ASSERT_EQ(test, 0, dma_buf_begin_cpu_access(dmabuf, DMA_FROM_DEVICE));
+	dma_resv_lock(dmabuf->resv, NULL);
+	gem_test_rw(test, drm_phyr_gem_list(pobj), back, SZ_16K, false);
+	KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(back, 0xa5, SZ_16K),
+			      "the device's writes did not reach the pages");
+	memset(back, 0x3c, SZ_16K);
+	gem_test_rw(test, drm_phyr_gem_list(pobj), back, SZ_16K, true);
+	dma_resv_unlock(dmabuf->resv);
+	KUNIT_ASSERT_EQ(test, 0, dma_buf_end_cpu_access(dmabuf, DMA_TO_DEVICE));
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	dma_range_iter_init(&imp->pa.table, &it);
+	dma_range_for_each(r, &it)
+		KUNIT_EXPECT_TRUE_MSG(test,
+				      !memchr_inv(phys_to_virt(dma_to_phys(dev, r.addr)),
+						  0x3c, dma_range_len(&r)),
+				      "the CPU's writes did not reach the device");
+	dma_resv_unlock(dmabuf->resv);
+}
+
 static struct kunit_case drm_phyr_gem_cases[] = {
 	KUNIT_CASE(drm_phyr_gem_vram_evict),
 	KUNIT_CASE(drm_phyr_gem_vmap_pins),
@@ -651,6 +715,7 @@ static struct kunit_case drm_phyr_gem_cases[] = {
 	KUNIT_CASE(phyr_umem_dmabuf_errors),
 	KUNIT_CASE(drm_phyr_gem_evict_invalidates_first),
 	KUNIT_CASE(drm_phyr_gem_import_waits_kernel_fences),
+	KUNIT_CASE(drm_phyr_gem_cpu_access_bounce),
 	{ }
 };
 
