@@ -414,6 +414,64 @@ static void phyr_dma_p2p(struct kunit *test)
 }
 
 /*
+ * Two BARs back to back coalesce into one list entry; mapping it must not
+ * fail on the provider lookup: each part goes its own device's way. The
+ * first part is the mapping device's own BAR (bus address), the second a
+ * peer's, reached as the P2P distance allows or refused (-EOPNOTSUPP, not
+ * -EINVAL). Skipped where no two ivshmem BARs are adjacent.
+ */
+static void phyr_dma_p2p_adjacent_bars(struct kunit *test)
+{
+	struct dma_range_table *t = phyr_dma_test_table(test);
+	struct pci_dev *a = NULL, *b = NULL, *found = NULL;
+	struct dma_range_iter it;
+	struct phyr_list *l;
+	struct dma_range r;
+	u64 la, lb;
+	int ret;
+
+	while (!found && (a = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET,
+					     PHYR_TEST_IVSHMEM, a))) {
+		b = NULL;
+		while ((b = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET,
+					   PHYR_TEST_IVSHMEM, b))) {
+			if (pci_resource_len(a, 2) && pci_resource_len(b, 2) &&
+			    pci_resource_end(a, 2) + 1 == pci_resource_start(b, 2)) {
+				found = b;
+				break;
+			}
+		}
+	}
+	if (!found)
+		kunit_skip(test, "no two ivshmem BARs back to back");
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_put_pci, a));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_put_pci, b));
+	la = pci_resource_len(a, 2);
+	lb = pci_resource_len(b, 2);
+
+	l = phyr_test_list(test);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, pci_resource_start(a, 2), la,
+						  PHYR_IC_P2P | PHYR_F_MMIO, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, pci_resource_start(b, 2), lb,
+						  PHYR_IC_P2P | PHYR_F_MMIO, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), 1);
+
+	ret = phyr_dma_map(&a->dev, l, 0, la + lb, DMA_TO_DEVICE, 0, t);
+	kunit_info(test, "%s and %s back to back: map for %s %d\n", pci_name(a),
+		   pci_name(b), pci_name(a), ret);
+	if (pci_p2pdma_distance(b, &a->dev, false) < 0) {
+		KUNIT_EXPECT_EQ(test, ret, -EOPNOTSUPP);
+		return;
+	}
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, dma_range_table_length(t), la + lb);
+	dma_range_iter_init(t, &it);
+	KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
+	KUNIT_EXPECT_EQ(test, r.addr, pci_bus_address(a, 2));
+	KUNIT_EXPECT_EQ(test, dma_range_via(&r), DMA_RANGE_VIA_BUS);
+}
+
+/*
  * 1 GiB of contiguous device memory: the largest ivshmem BAR (the VM gives
  * one of 1 GiB) mapped for its own device is one phyr entry and a table of
  * contiguous bus-address pieces of at most the maximum segment size.
@@ -816,6 +874,7 @@ static struct kunit_case phyr_dma_tests[] = {
 	KUNIT_CASE(phyr_dma_p2p),
 	KUNIT_CASE(phyr_dma_p2pmem),
 	KUNIT_CASE(phyr_dma_p2p_gib),
+	KUNIT_CASE(phyr_dma_p2p_adjacent_bars),
 	KUNIT_CASE(phyr_dma_iommu_one_iova),
 	KUNIT_CASE(phyr_dma_pci_passthrough),
 	KUNIT_CASE(phyr_dma_bounce),
