@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * TEST: vphyr unplug
+ * Category: Core
+ * Mega feature: phyr
+ * Sub-category: dma-buf
+ * Functionality: revocation on unbind
+ * Description: Unbinding a vphyr instance from its ivshmem device while its
+ *	VRAM is CPU-mapped, exported and imported by another instance
+ *	revokes every use of the memory: the CPU mapping faults with
+ *	SIGBUS, the importer's next use fails with ENODEV, ioctls on the
+ *	instance fail with ENODEV, and the BAR stays reserved until the last
+ *	user is gone. Binding the device again gives a working instance.
+ * Test category: functionality test
+ *
+ * SUBTEST: unbind-while-shared
+ * Description: Unbind under a CPU mapping, an exported dma-buf and an
+ *	importing instance; every use is revoked, the BAR is released only
+ *	after the last file closed, and binding again gives an instance
+ *	whose VRAM works, through the CPU and through device DMA.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "igt_vphyr.h"
+
+IGT_TEST_DESCRIPTION("vphyr unbind: revocation of mappings, exports and imports");
+
+#define OBJ_PAGES	16
+#define DRIVER_DIR	"/sys/bus/pci/drivers/vphyr"
+
+static struct vphyr_env env;
+static sigjmp_buf bus_jmp;
+
+static void on_sigbus(int sig __attribute__((unused)))
+{
+	siglongjmp(bus_jmp, 1);
+}
+
+/* Whether reading @p raises SIGBUS. */
+static bool read_faults(const volatile uint8_t *p)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	volatile bool faulted = false;
+
+	sigemptyset(&sa.sa_mask);
+	igt_assert_eq(sigaction(SIGBUS, &sa, &old), 0);
+	if (sigsetjmp(bus_jmp, 1) == 0)
+		(void)*p;
+	else
+		faulted = true;
+	igt_assert_eq(sigaction(SIGBUS, &old, NULL), 0);
+	return faulted;
+}
+
+/* The PCI address (0000:00:03.0) of the device behind a DRM node. */
+static void pci_name_of(const char *node, char *name, size_t size)
+{
+	char lpath[PATH_MAX], target[PATH_MAX];
+	const char *base = strrchr(node, '/');
+	ssize_t n;
+
+	snprintf(lpath, sizeof(lpath), "/sys/class/drm/%s/device",
+		 base ? base + 1 : node);
+	n = readlink(lpath, target, sizeof(target) - 1);
+	igt_assert_f(n > 0, "readlink %s: %s\n", lpath, strerror(errno));
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	igt_assert_f(strlen(base) < size, "PCI name %s too long\n", base);
+	memcpy(name, base, strlen(base) + 1);
+}
+
+static void driver_write(const char *what, const char *pci)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), DRIVER_DIR "/%s", what);
+	fd = open(path, O_WRONLY);
+	igt_assert_f(fd >= 0, "open %s: %s\n", path, strerror(errno));
+	igt_assert_f(write(fd, pci, strlen(pci)) == (ssize_t)strlen(pci),
+		     "%s %s: %s\n", what, pci, strerror(errno));
+	close(fd);
+}
+
+/* Whether /proc/iomem shows [start, ...] reserved by vphyr. */
+static bool bar_reserved(uint64_t start)
+{
+	char line[256], want[32];
+	bool found = false;
+	FILE *f;
+
+	snprintf(want, sizeof(want), "%" PRIx64 "-", start);
+	f = fopen("/proc/iomem", "r");
+	igt_assert(f);
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = line + strspn(line, " ");
+
+		if (!strncmp(p, want, strlen(want)) && strstr(p, ": vphyr"))
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* The instance whose VRAM starts at @base, after a new scan, or -1. */
+static int instance_at(uint64_t base)
+{
+	for (int i = 0; i < env.ndev; i++)
+		if (vphyr_has_vram(&env, i) && env.dev[i].info.vram_base == base)
+			return i;
+	return -1;
+}
+
+static void test_unbind_while_shared(void)
+{
+	int a = env.vram[0], b = a ? 0 : 1;
+	int fa = env.dev[a].fd, fb = env.dev[b].fd, dmabuf, ret, again;
+	uint64_t size = OBJ_PAGES * env.page, base, offset;
+	char pci[64];
+	uint8_t *map, *buf;
+	uint32_t h, hb, h2;
+
+	base = env.dev[a].info.vram_base;
+	igt_require_f(base, "no VRAM base (needs root)\n");
+	pci_name_of(env.dev[a].path, pci, sizeof(pci));
+	igt_info("unbinding %s (%s), importer %s\n", env.dev[a].name, pci,
+		 env.dev[b].name);
+	igt_assert(bar_reserved(base));
+
+	h = vphyr_gem_create(fa, size, VPHYR_GEM_VRAM);
+	map = vphyr_gem_mmap(fa, h, size);
+	phyr_pattern_fill(map, size, 21, 0);
+	hb = vphyr_share(fa, h, fb);
+	vphyr_check_dma("importer's read before unbind", fb, hb, 0, size, 21);
+	dmabuf = prime_handle_to_fd(fa, h);
+
+	driver_write("unbind", pci);
+
+	igt_assert_f(read_faults(map), "the CPU mapping still reads VRAM\n");
+	igt_assert_f(read_faults(map + size - 1),
+		     "the end of the CPU mapping still reads VRAM\n");
+	buf = malloc(size);
+	igt_assert(buf);
+	ret = phyr_uapi_gem_dma(fb, hb, VPHYR_DMA_READ, 0, size, buf);
+	igt_assert_f(ret == -ENODEV,
+		     "the importer's DMA read after unbind gave %d, not -ENODEV\n",
+		     ret);
+	ret = phyr_uapi_gem_create(fa, size, VPHYR_GEM_VRAM, &h2);
+	igt_assert_f(ret == -ENODEV, "GEM_CREATE after unbind gave %d\n", ret);
+	ret = phyr_uapi_gem_mmap(fa, h, 0, &offset);
+	igt_assert_f(ret == -ENODEV, "GEM_MMAP after unbind gave %d\n", ret);
+	/* somebody still holds the memory: the BAR stays reserved */
+	igt_assert_f(bar_reserved(base),
+		     "the BAR was released while it was still mapped\n");
+
+	munmap(map, size);
+	close(dmabuf);
+	gem_close(fb, hb);
+	close(fa);
+	env.dev[a].fd = -1;
+	igt_assert_f(!bar_reserved(base),
+		     "the BAR is still reserved after the last user went\n");
+
+	driver_write("bind", pci);
+	vphyr_env_close(&env);
+	vphyr_env_open(&env);
+	again = instance_at(base);
+	igt_assert_f(again >= 0, "no instance with VRAM at 0x%" PRIx64
+		     " after binding again\n", base);
+	h = vphyr_gem_create(env.dev[again].fd, size, VPHYR_GEM_VRAM);
+	vphyr_write_cpu(env.dev[again].fd, h, size, 22);
+	vphyr_check_dma("device read after binding again", env.dev[again].fd,
+			h, 0, size, 22);
+	gem_close(env.dev[again].fd, h);
+	free(buf);
+}
+
+vphyr_main
+{
+	igt_fixture
+		vphyr_env_open(&env);
+
+	igt_describe("Unbind revokes CPU mappings, exports and imports; bind works again.");
+	igt_subtest("unbind-while-shared") {
+		vphyr_require_vram(&env, 1);
+		vphyr_require_devs(&env, 2);
+		vphyr_require_root(&env);
+		test_unbind_while_shared();
+	}
+
+	igt_fixture
+		vphyr_env_close(&env);
+}
