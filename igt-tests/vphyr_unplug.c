@@ -40,6 +40,18 @@ IGT_TEST_DESCRIPTION("vphyr unbind: revocation of mappings, exports and imports"
 static struct vphyr_env env;
 static sigjmp_buf bus_jmp;
 
+/*
+ * What the subtest holds while a device is unbound, so that the exit
+ * handler can let go of it and bind the device again even after a
+ * failure: the hooks that run after this binary need every instance.
+ */
+static struct {
+	char pci[64];
+	void *map;
+	size_t size;
+	int fd[2];
+} held = { .fd = { -1, -1 } };
+
 static void on_sigbus(int sig __attribute__((unused)))
 {
 	siglongjmp(bus_jmp, 1);
@@ -90,6 +102,28 @@ static void driver_write(const char *what, const char *pci)
 	igt_assert_f(write(fd, pci, strlen(pci)) == (ssize_t)strlen(pci),
 		     "%s %s: %s\n", what, pci, strerror(errno));
 	close(fd);
+}
+
+static void rebind_on_exit(int sig __attribute__((unused)))
+{
+	int fd;
+
+	if (!held.pci[0])
+		return;
+	if (held.map)
+		munmap(held.map, held.size);
+	for (int i = 0; i < 2; i++)
+		if (held.fd[i] >= 0)
+			close(held.fd[i]);
+	vphyr_env_close(&env);
+	fd = open(DRIVER_DIR "/bind", O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, held.pci, strlen(held.pci)) < 0)
+			igt_warn("binding %s again: %s\n", held.pci,
+				 strerror(errno));
+		close(fd);
+	}
+	held.pci[0] = '\0';
 }
 
 /* Whether /proc/iomem shows [start, ...] reserved by vphyr. */
@@ -144,6 +178,12 @@ static void test_unbind_while_shared(void)
 	vphyr_check_dma("importer's read before unbind", fb, hb, 0, size, 21);
 	dmabuf = prime_handle_to_fd(fa, h);
 
+	held.map = map;
+	held.size = size;
+	held.fd[0] = dmabuf;
+	held.fd[1] = fa;
+	memcpy(held.pci, pci, sizeof(held.pci));
+	igt_install_exit_handler(rebind_on_exit);
 	driver_write("unbind", pci);
 
 	igt_assert_f(read_faults(map), "the CPU mapping still reads VRAM\n");
@@ -168,10 +208,13 @@ static void test_unbind_while_shared(void)
 	gem_close(fb, hb);
 	close(fa);
 	env.dev[a].fd = -1;
+	held.map = NULL;
+	held.fd[0] = held.fd[1] = -1;
 	igt_assert_f(!bar_reserved(base),
 		     "the BAR is still reserved after the last user went\n");
 
 	driver_write("bind", pci);
+	held.pci[0] = '\0';
 	vphyr_env_close(&env);
 	vphyr_env_open(&env);
 	again = instance_at(base);

@@ -46,7 +46,9 @@ usage: $(basename "$0") [--iommu] [--ivshmem N] [--mode test|demo|bench] [--out 
                   probe boots this kernel under KVM, TCG otherwise
   --probe-accel   print the accelerator auto picks (kvm or tcg) and why
 
-Extra kernel command line arguments can be given in \$PHYR_VM_APPEND.
+Extra kernel command line arguments can be given in \$PHYR_VM_APPEND;
+\$PHYR_KERNEL boots another image than the build's bzImage (a copy of an
+older build, to see a test fail on the code before a fix).
 EOF
 }
 
@@ -108,7 +110,7 @@ fi
 out=${out:-$PHYR_CACHE/results/$name}
 
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (run make deps)"
-kernel=$(phyr_builddir)/arch/x86/boot/bzImage
+kernel=${PHYR_KERNEL:-$(phyr_builddir)/arch/x86/boot/bzImage}
 [[ -f $kernel ]] || die "no kernel at $kernel: run make kernel"
 
 # KVM only counts as working when this kernel gets as far as mounting its
