@@ -166,8 +166,12 @@ want=$({
 	echo "linux $ver"
 	cat "$src/kernel/configs/tiny.config" "$src/arch/x86/configs/tiny.config" \
 		"$src/kernel/configs/kvm_guest.config" "$frag" \
-		${PHYR_EXTRA_CONFIG:+"$PHYR_EXTRA_CONFIG"} "$src/Kconfig.phyr" \
-		"${patches[@]}"
+		${PHYR_EXTRA_CONFIG:+"$PHYR_EXTRA_CONFIG"} "$src/Kconfig.phyr"
+	# of the patches, only what they change in Kconfig files: a change to
+	# C code needs a rebuild, not a new configuration
+	for p in "${patches[@]}"; do
+		awk '/^diff |^--- /{k=0} /^[+][+][+] b\/.*Kconfig[^\/]*$/{k=1} k' "$p"
+	done
 	cd "$PHYR_ROOT" && find drivers/gpu/drm/phyr -name 'Kconfig*' -type f |
 		LC_ALL=C sort | xargs -r cat
 } | sha1sum | cut -d' ' -f1)

@@ -44,10 +44,14 @@ static bool phyr_dma_dev_is_identity(struct device *dev)
 	       !is_swiotlb_force_bounce(dev);
 }
 
-/* Whether every range of @it can be used as its own DMA address. */
+/*
+ * Whether every range of @it can be used as its own DMA address: within
+ * the device's addressing limit, its segment size and segment boundary.
+ */
 static bool phyr_dma_can_alias(struct device *dev, const struct phyr_iter *it)
 {
 	u64 limit = min_not_zero(*dev->dma_mask, dev->bus_dma_limit);
+	u64 boundary = dma_get_seg_boundary(dev);
 	u64 max_seg = dma_get_max_seg_size(dev);
 	struct phyr_iter pos = *it;
 	struct phyr seg;
@@ -55,16 +59,47 @@ static bool phyr_dma_can_alias(struct device *dev, const struct phyr_iter *it)
 	if (!phyr_dma_dev_is_identity(dev))
 		return false;
 	phyr_for_each(seg, &pos) {
+		u64 last = phyr_end(&seg) - 1;
+
 		if (phyr_dma_is_peer(phyr_flags(&seg)) ||
-		    phyr_len(&seg) > max_seg || phyr_end(&seg) - 1 > limit ||
+		    phyr_len(&seg) > max_seg || last > limit ||
+		    ((phyr_addr(&seg) ^ last) & ~boundary) ||
 		    !phyr_dma_has_pages(&seg))
 			return false;
 	}
 	return true;
 }
 
-/* The PCI device whose memory BAR holds [addr, addr + len), referenced. */
-static struct pci_dev *phyr_dma_provider(phys_addr_t addr, u64 len, int *bar)
+/*
+ * The longest piece a device takes in one mapping, rounded down to a power
+ * of two so that the pieces of a long range start on aligned boundaries
+ * (a 4 GiB range on a device with a UINT_MAX limit is two 2 GiB pieces,
+ * not 4 GiB - 1 and 1 byte).
+ */
+static u64 phyr_dma_max_piece(struct device *dev, bool mapping_size)
+{
+	u64 max = dma_get_max_seg_size(dev);
+
+	if (mapping_size)
+		max = min_t(u64, max, dma_max_mapping_size(dev));
+	return max ? rounddown_pow_of_two(max) : PAGE_SIZE;
+}
+
+/*
+ * The length of the piece that starts at device address @dma with @left
+ * bytes of its range left: at most @max bytes, and not across a multiple
+ * of the segment boundary @mask + 1 (dma_get_seg_boundary()).
+ */
+static u64 phyr_dma_piece_len(u64 dma, u64 left, u64 max, u64 mask)
+{
+	u64 n = min(left, max);
+	u64 room = (dma | mask) - dma + 1;	/* 0: up to the end of it all */
+
+	return room && room < n ? room : n;
+}
+
+/* The PCI device whose memory BAR holds @addr, referenced. */
+static struct pci_dev *phyr_dma_provider(phys_addr_t addr, int *bar)
 {
 	struct pci_dev *pdev = NULL;
 	int i;
@@ -74,7 +109,7 @@ static struct pci_dev *phyr_dma_provider(phys_addr_t addr, u64 len, int *bar)
 			struct resource *r = &pdev->resource[i];
 
 			if (resource_type(r) == IORESOURCE_MEM && r->start <= addr &&
-			    addr + len - 1 <= r->end) {
+			    addr <= r->end) {
 				*bar = i;
 				return pdev;
 			}
@@ -83,51 +118,47 @@ static struct pci_dev *phyr_dma_provider(phys_addr_t addr, u64 len, int *bar)
 	return NULL;
 }
 
-/* Whether @a and @b sit below one common PCI bridge (a shared switch). */
-static bool phyr_dma_share_bridge(struct pci_dev *a, struct pci_dev *b)
-{
-	struct pci_dev *ua, *ub;
-
-	if (a == b)
-		return true;
-	for (ua = pci_upstream_bridge(a); ua; ua = pci_upstream_bridge(ua))
-		for (ub = pci_upstream_bridge(b); ub; ub = pci_upstream_bridge(ub))
-			if (ua == ub)
-				return true;
-	return false;
-}
-
 struct phyr_dma_peer {
 	unsigned int via;
 	bool foreign;		/* the memory is not the mapping device's */
 	s64 bus_offset;		/* bus address - CPU physical address */
 };
 
-/* Decide how @dev reaches the peer memory [addr, addr + len). */
+/*
+ * Decide how @dev reaches the peer memory at @addr, in the BAR that holds
+ * it; @part receives how much of the @len bytes from @addr lie in that
+ * BAR (ranges of two BARs back to back coalesce in a list).
+ */
 static int phyr_dma_peer_path(struct device *dev, phys_addr_t addr, u64 len,
-			      unsigned int flags, struct phyr_dma_peer *peer)
+			      unsigned int flags, struct phyr_dma_peer *peer,
+			      u64 *part)
 {
 	struct pci_dev *provider;
-	int bar, dist, ret = 0;
+	int bar, ret = 0;
 
 	/* A GPU-to-GPU link needs a link address no device declared yet. */
 	if ((flags & PHYR_IC_MASK) == PHYR_IC_LINK || !dev_is_pci(dev))
 		return -EOPNOTSUPP;
 
-	provider = phyr_dma_provider(addr, len, &bar);
+	provider = phyr_dma_provider(addr, &bar);
 	if (!provider)
 		return -EINVAL;
+	*part = min_t(u64, len, pci_resource_end(provider, bar) - addr + 1);
 
 	peer->foreign = &provider->dev != dev;
-	dist = pci_p2pdma_distance(provider, dev, false);
-	if (dist < 0) {
-		ret = -EOPNOTSUPP;
-	} else if (phyr_dma_share_bridge(provider, to_pci_dev(dev))) {
+	/* the P2PDMA core's decision: ACS redirect and the host bridge count */
+	switch (pci_p2pdma_map_type_of(provider, dev)) {
+	case PCI_P2PDMA_MAP_BUS_ADDR:
 		peer->via = DMA_RANGE_VIA_BUS;
 		peer->bus_offset = pci_bus_address(provider, bar) -
 				   pci_resource_start(provider, bar);
-	} else {
+		break;
+	case PCI_P2PDMA_MAP_THRU_HOST_BRIDGE:
 		peer->via = DMA_RANGE_VIA_HOST_BRIDGE;
+		break;
+	default:
+		ret = -EOPNOTSUPP;
+		break;
 	}
 	pci_dev_put(provider);
 	return ret;
@@ -195,15 +226,26 @@ static bool phyr_dma_all_pages(const struct phyr_iter *it, unsigned int *common)
 	return true;
 }
 
-/* The number of pieces of at most @max bytes the ranges of @it split into. */
-static unsigned long phyr_dma_count_pieces(const struct phyr_iter *it, u64 max)
+/* The number of pieces the ranges of @it split into (phyr_dma_piece_len()). */
+static unsigned long phyr_dma_count_pieces(const struct phyr_iter *it, u64 max,
+					   u64 mask)
 {
 	struct phyr_iter pos = *it;
 	unsigned long n = 0;
 	struct phyr seg;
 
-	phyr_for_each(seg, &pos)
-		n += DIV_ROUND_UP_ULL(phyr_len(&seg), max);
+	phyr_for_each(seg, &pos) {
+		phys_addr_t addr = phyr_addr(&seg);
+		u64 left = phyr_len(&seg);
+
+		while (left) {
+			u64 k = phyr_dma_piece_len(addr, left, max, mask);
+
+			addr += k;
+			left -= k;
+			n++;
+		}
+	}
 	return n;
 }
 
@@ -211,7 +253,8 @@ static unsigned long phyr_dma_count_pieces(const struct phyr_iter *it, u64 max)
 static int phyr_dma_map_iommu(struct dma_range_table *t, struct phyr_iter *it,
 			      unsigned int flags)
 {
-	u64 max = dma_get_max_seg_size(t->dev);
+	u64 max = phyr_dma_max_piece(t->dev, false);
+	u64 mask = dma_get_seg_boundary(t->dev);
 	struct scatterlist *sg;
 	struct sg_table *sgt;
 	struct phyr seg;
@@ -221,7 +264,8 @@ static int phyr_dma_map_iommu(struct dma_range_table *t, struct phyr_iter *it,
 	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
 	if (!sgt)
 		return -ENOMEM;
-	ret = sg_alloc_table(sgt, phyr_dma_count_pieces(it, max), GFP_KERNEL);
+	ret = sg_alloc_table(sgt, phyr_dma_count_pieces(it, max, mask),
+			     GFP_KERNEL);
 	if (ret)
 		goto err_free;
 
@@ -231,7 +275,7 @@ static int phyr_dma_map_iommu(struct dma_range_table *t, struct phyr_iter *it,
 		u64 left = phyr_len(&seg);
 
 		while (left) {
-			u64 n = min(left, max);
+			u64 n = phyr_dma_piece_len(addr, left, max, mask);
 
 			sg_set_page(sg, pfn_to_page(PHYS_PFN(addr)), n,
 				    offset_in_page(addr));
@@ -262,46 +306,73 @@ err_free:
 	return ret;
 }
 
+/*
+ * Map @len bytes at @addr, memory of one kind reached one way (@peer), in
+ * pieces the device accepts: at most @max bytes, within its segment
+ * boundary @mask, whose addresses are the device's (bus addresses count).
+ */
+static int phyr_dma_map_part(struct dma_range_table *t, phys_addr_t addr,
+			     u64 len, unsigned int flags,
+			     const struct phyr_dma_peer *peer, u64 max, u64 mask)
+{
+	u64 off = peer->via == DMA_RANGE_VIA_BUS ? peer->bus_offset : 0;
+	int ret;
+
+	while (len) {
+		u64 n = phyr_dma_piece_len(addr + off, len, max, mask);
+
+		ret = phyr_dma_map_piece(t, addr, n, flags, peer);
+		if (ret)
+			return ret;
+		addr += n;
+		len -= n;
+	}
+	return 0;
+}
+
 /* Map range by range, in pieces the device accepts, one entry per piece. */
 static int phyr_dma_map_ranges(struct dma_range_table *t, struct phyr_iter *it)
 {
-	u64 max = min_t(u64, dma_get_max_seg_size(t->dev),
-			dma_max_mapping_size(t->dev));
+	u64 max = phyr_dma_max_piece(t->dev, true);
+	u64 mask = dma_get_seg_boundary(t->dev);
 	struct phyr seg;
 	int ret;
 
 	/* one entry per piece: reserve them all, no allocation per mapping */
-	ret = phyr_list_reserve(&t->ranges, phyr_dma_count_pieces(it, max),
+	ret = phyr_list_reserve(&t->ranges,
+				phyr_dma_count_pieces(it, max, mask),
 				GFP_KERNEL);
 	if (ret)
 		return ret;
 
 	phyr_for_each(seg, it) {
-		unsigned int flags = phyr_flags(&seg);
 		phys_addr_t addr = phyr_addr(&seg);
 		u64 left = phyr_len(&seg);
-		struct phyr_dma_peer peer = { };
 
-		if (phyr_dma_is_peer(flags)) {
-			ret = phyr_dma_peer_path(t->dev, addr, left, flags, &peer);
-			if (ret)
-				return ret;
-			/* another device's local memory is P2P memory to us */
-			if (peer.foreign &&
-			    (flags & PHYR_IC_MASK) == PHYR_IC_DEVICE)
-				flags = (flags & ~PHYR_IC_MASK) | PHYR_IC_P2P;
-		} else if (!phyr_dma_has_pages(&seg)) {
+		if (!phyr_dma_is_peer(phyr_flags(&seg)) && !phyr_dma_has_pages(&seg))
 			return -EINVAL;
-		}
-
+		/* peer memory in one part per BAR, the rest in one */
 		while (left) {
-			u64 n = min(left, max);
+			unsigned int flags = phyr_flags(&seg);
+			struct phyr_dma_peer peer = { };
+			u64 part = left;
 
-			ret = phyr_dma_map_piece(t, addr, n, flags, &peer);
+			if (phyr_dma_is_peer(flags)) {
+				ret = phyr_dma_peer_path(t->dev, addr, left, flags,
+							 &peer, &part);
+				if (ret)
+					return ret;
+				/* another device's local memory is P2P to us */
+				if (peer.foreign &&
+				    (flags & PHYR_IC_MASK) == PHYR_IC_DEVICE)
+					flags = (flags & ~PHYR_IC_MASK) | PHYR_IC_P2P;
+			}
+			ret = phyr_dma_map_part(t, addr, part, flags, &peer, max,
+						mask);
 			if (ret)
 				return ret;
-			addr += n;
-			left -= n;
+			addr += part;
+			left -= part;
 		}
 	}
 	return 0;

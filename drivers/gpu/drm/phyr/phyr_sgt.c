@@ -5,11 +5,15 @@
 
 #include <linux/module.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include <drm/drm_phyr.h>
 
 #include "phyr_internal.h"
+
+/* The longest piece of a range in one entry: a power of two, for alignment. */
+#define PHYR_SG_MAX	SZ_2G
 
 /**
  * dma_range_table_to_sgt() - describe a DMA range table as a scatterlist
@@ -17,10 +21,13 @@
  * @gfp: allocation flags
  *
  * For importers that only know scatterlists. Each entry carries the DMA
- * address and length of one range (ranges longer than UINT_MAX are split)
- * and no struct page: the page link is NULL and the CPU length is zero, so
- * an importer that touches pages finds nothing to touch. This is what a
- * dma-buf exporter of memory without struct pages has to hand out.
+ * address and length of one range (ranges longer than a scatterlist entry
+ * holds are split in 2 GiB pieces, on 2 GiB boundaries of the range) and
+ * no struct page: the page link is NULL and the CPU length is zero, so an
+ * importer that touches pages finds nothing to touch. This is what a
+ * dma-buf exporter of memory without struct pages has to hand out. Ranges
+ * reached by PCI bus address (%DMA_RANGE_VIA_BUS) are marked as such
+ * (sg_dma_is_bus_address()), as the P2PDMA core marks them.
  *
  * The scatterlist only describes @t: unmap @t, not the scatterlist, and
  * free it with dma_range_free_sgt() first.
@@ -40,7 +47,7 @@ struct sg_table *dma_range_table_to_sgt(const struct dma_range_table *t,
 
 	dma_range_iter_init(t, &it);
 	dma_range_for_each(r, &it)
-		n += DIV_ROUND_UP_ULL(dma_range_len(&r), UINT_MAX);
+		n += DIV_ROUND_UP_ULL(dma_range_len(&r), PHYR_SG_MAX);
 	if (!n)
 		return ERR_PTR(-EINVAL);
 	if (n > UINT_MAX)
@@ -62,10 +69,12 @@ struct sg_table *dma_range_table_to_sgt(const struct dma_range_table *t,
 		u64 left = dma_range_len(&r);
 
 		while (left) {
-			unsigned int len = min_t(u64, left, UINT_MAX);
+			unsigned int len = min_t(u64, left, PHYR_SG_MAX);
 
 			sg_dma_address(sg) = addr;
 			sg_dma_len(sg) = len;
+			if (dma_range_via(&r) == DMA_RANGE_VIA_BUS)
+				sg_dma_mark_bus_address(sg);
 			sg = sg_next(sg);
 			addr += len;
 			left -= len;
@@ -98,9 +107,11 @@ EXPORT_SYMBOL_NS_GPL(dma_range_free_sgt, DRM_PHYR);
  *
  * Reads only the DMA addresses and lengths: struct pages are never looked
  * at. Contiguous DMA segments coalesce into one range. Every range is
- * flagged %DMA_RANGE_VIA_SG. The mapping stays the scatterlist owner's:
- * phyr_dma_unmap() on @t frees the table and unmaps nothing; unmap @sgt
- * afterwards the way it was mapped.
+ * flagged %DMA_RANGE_VIA_SG. A segment the P2PDMA core marked as a PCI
+ * bus address (sg_dma_is_bus_address()) is another device's memory
+ * whatever @flags say: its interconnect becomes %PHYR_IC_P2P. The mapping
+ * stays the scatterlist owner's: phyr_dma_unmap() on @t frees the table
+ * and unmaps nothing; unmap @sgt afterwards the way it was mapped.
  *
  * Return: 0, -EINVAL for bad flags or an empty scatterlist, -ENOMEM.
  */
@@ -116,10 +127,14 @@ int dma_range_table_from_sgt(struct dma_range_table *t, struct device *dev,
 		return -EINVAL;
 
 	for_each_sgtable_dma_sg(sgt, sg, i) {
+		unsigned int f = flags;
+
 		if (!sg_dma_len(sg))
 			continue;
+		if (sg_dma_is_bus_address(sg))
+			f = (f & ~PHYR_IC_MASK) | PHYR_IC_P2P;
 		ret = phyr_list_add(&t->ranges, sg_dma_address(sg),
-				    sg_dma_len(sg), flags | DMA_RANGE_VIA_SG,
+				    sg_dma_len(sg), f | DMA_RANGE_VIA_SG,
 				    PHYR_MAX_LEN, GFP_KERNEL);
 		if (ret) {
 			phyr_list_free(&t->ranges);

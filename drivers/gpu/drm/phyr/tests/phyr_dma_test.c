@@ -7,6 +7,7 @@
  * peer-to-peer cases.
  */
 
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
 #include <linux/iommu-dma.h>
@@ -316,6 +317,7 @@ static void phyr_dma_p2p(struct kunit *test)
 	struct dma_range_table *t = phyr_dma_test_table(test);
 	struct dma_range_iter it;
 	struct phyr_list *l, *dl;
+	enum pci_p2pdma_map_type type;
 	struct sg_table *sgt;
 	struct dma_range r;
 	int dist, ret;
@@ -367,19 +369,25 @@ static void phyr_dma_p2p(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_put_pci, b));
 
 	dist = pci_p2pdma_distance(a, &b->dev, false);
+	type = pci_p2pdma_map_type_of(a, &b->dev);
 	ret = phyr_dma_map(&b->dev, l, 0, len, DMA_TO_DEVICE, 0, t);
-	kunit_info(test, "%s BAR2 for %s: distance %d, map %d\n", pci_name(a),
-		   pci_name(b), dist, ret);
+	kunit_info(test, "%s BAR2 for %s: distance %d, P2PDMA map type %d, map %d\n",
+		   pci_name(a), pci_name(b), dist, type, ret);
 	if (!strcmp(p2p, "none"))
 		KUNIT_EXPECT_LT(test, dist, 0);
 	else if (p2p[0])
 		KUNIT_EXPECT_GE(test, dist, 0);
+	/* one source of truth: the P2PDMA core's decision, ACS included */
+	KUNIT_EXPECT_EQ(test, dist < 0, type == PCI_P2PDMA_MAP_NOT_SUPPORTED);
 	if (dist < 0) {
 		KUNIT_EXPECT_EQ(test, ret, -EOPNOTSUPP);
 	} else {
 		KUNIT_ASSERT_EQ(test, ret, 0);
 		dma_range_iter_init(t, &it);
 		KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
+		KUNIT_EXPECT_EQ(test, dma_range_via(&r),
+				type == PCI_P2PDMA_MAP_BUS_ADDR ? DMA_RANGE_VIA_BUS :
+								  DMA_RANGE_VIA_HOST_BRIDGE);
 		if (!strcmp(p2p, "bus")) {
 			/* below one switch: the peer's PCI bus address */
 			KUNIT_EXPECT_EQ(test, dma_range_via(&r), DMA_RANGE_VIA_BUS);
@@ -411,6 +419,97 @@ static void phyr_dma_p2p(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, BIT_ULL(45), SZ_4K,
 						  PHYR_IC_P2P | PHYR_F_MMIO, GFP_KERNEL));
 	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_dma_map(&b->dev, l, 0, SZ_4K, DMA_TO_DEVICE, 0, t));
+}
+
+struct phyr_dma_seg_limit {
+	struct device *dev;
+	unsigned int max;
+};
+
+static void phyr_dma_restore_seg_size(void *p)
+{
+	struct phyr_dma_seg_limit *s = p;
+
+	dma_set_max_seg_size(s->dev, s->max);
+}
+
+/*
+ * A BAR of 8 GiB or more (sparse on the host) mapped for its own device,
+ * whose segment limit is raised to UINT_MAX for the test (as GPU drivers
+ * raise it): a range across the 4 GiB line of the device's address space
+ * is cut on that line (the PCI default segment boundary is 4 GiB), and the
+ * whole first 8 GiB, one list entry, becomes four naturally aligned 2 GiB
+ * pieces, none across a 4 GiB line. Skipped without such a BAR.
+ */
+static void phyr_dma_p2p_above_4g(struct kunit *test)
+{
+	struct phyr_dma_seg_limit *limit;
+	struct dma_range_table *t = phyr_dma_test_table(test);
+	struct pci_dev *pdev = NULL, *big = NULL;
+	u64 mask, max, bus, next, total = 0;
+	struct dma_range_iter it;
+	struct phyr_list *l;
+	struct dma_range r;
+	unsigned int n = 0;
+
+	while ((pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET,
+				      PHYR_TEST_IVSHMEM, pdev))) {
+		if (pci_resource_len(pdev, 2) >= SZ_8G) {
+			big = pdev;
+			break;
+		}
+	}
+	if (!big)
+		kunit_skip(test, "no ivshmem BAR of 8 GiB");
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_put_pci, big));
+	KUNIT_ASSERT_NOT_NULL(test, big->dev.dma_parms);
+	limit = kunit_kzalloc(test, sizeof(*limit), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, limit);
+	*limit = (struct phyr_dma_seg_limit){ &big->dev, dma_get_max_seg_size(&big->dev) };
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_restore_seg_size,
+							   limit));
+	dma_set_max_seg_size(&big->dev, UINT_MAX);
+	mask = dma_get_seg_boundary(&big->dev);
+	max = dma_get_max_seg_size(&big->dev);
+	bus = pci_bus_address(big, 2);
+	kunit_info(test, "%s: BAR2 at bus %llx, segment boundary %llx, max segment %llx\n",
+		   pci_name(big), bus, mask, max);
+	KUNIT_ASSERT_EQ(test, bus & (SZ_8G - 1), 0);
+	KUNIT_ASSERT_LE(test, mask, U32_MAX);
+
+	l = phyr_test_list(test);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, pci_resource_start(big, 2), SZ_8G,
+						  PHYR_IC_DEVICE | PHYR_F_MMIO, GFP_KERNEL));
+
+	/* 64 KiB on either side of the 4 GiB line */
+	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(&big->dev, l, SZ_4G - SZ_64K, SZ_128K,
+					      DMA_BIDIRECTIONAL, 0, t));
+	KUNIT_EXPECT_EQ(test, phyr_dma_expect_within(test, t, mask, max), 2);
+	dma_range_iter_init(t, &it);
+	KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
+	KUNIT_EXPECT_EQ(test, r.addr, bus + SZ_4G - SZ_64K);
+	KUNIT_EXPECT_EQ(test, dma_range_len(&r), SZ_64K);
+	KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
+	KUNIT_EXPECT_EQ(test, r.addr, bus + SZ_4G);
+	phyr_dma_unmap(t);
+
+	/* all of it: aligned power-of-two pieces, contiguous */
+	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(&big->dev, l, 0, SZ_8G, DMA_BIDIRECTIONAL,
+					      0, t));
+	n = phyr_dma_expect_within(test, t, mask, max);
+	next = bus;
+	dma_range_iter_init(t, &it);
+	dma_range_for_each(r, &it) {
+		u64 len = dma_range_len(&r);
+
+		KUNIT_EXPECT_EQ(test, r.addr, next);
+		KUNIT_EXPECT_TRUE_MSG(test, is_power_of_2(len) && IS_ALIGNED(r.addr, len),
+				      "piece %llx+%llx", (u64)r.addr, len);
+		next = r.addr + len;
+		total += len;
+	}
+	KUNIT_EXPECT_EQ(test, total, SZ_8G);
+	KUNIT_EXPECT_EQ(test, n, 4);
 }
 
 /*
@@ -875,6 +974,7 @@ static struct kunit_case phyr_dma_tests[] = {
 	KUNIT_CASE(phyr_dma_p2pmem),
 	KUNIT_CASE(phyr_dma_p2p_gib),
 	KUNIT_CASE(phyr_dma_p2p_adjacent_bars),
+	KUNIT_CASE(phyr_dma_p2p_above_4g),
 	KUNIT_CASE(phyr_dma_iommu_one_iova),
 	KUNIT_CASE(phyr_dma_pci_passthrough),
 	KUNIT_CASE(phyr_dma_bounce),
