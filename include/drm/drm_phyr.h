@@ -509,8 +509,9 @@ int phyr_cpu_copy(const struct phyr_cpu_map *m, u64 offset, void *buf,
  * * Passthrough: the device uses dma-direct (no IOMMU translation, no
  *   &struct dma_map_ops), has no bus offset (&device.dma_range_map), is
  *   cache coherent and not forced to bounce through swiotlb; every range
- *   is system memory within the DMA mask and no longer than the device's
- *   maximum segment size. Then every DMA address equals its physical
+ *   is system memory within the DMA mask, no longer than the device's
+ *   maximum segment size and not across its segment boundary
+ *   (dma_get_seg_boundary()). Then every DMA address equals its physical
  *   address and the table aliases the input list: nothing is allocated and
  *   no per-page work is done. The input list must stay unchanged and alive
  *   until phyr_dma_unmap().
@@ -523,20 +524,25 @@ int phyr_cpu_copy(const struct phyr_cpu_map *m, u64 offset, void *buf,
  *   and CONFIG_DMA_API_DEBUG checks every mapped segment against it. The
  *   entries' flags are the flags all source ranges have in common.
  * * Otherwise each system-memory range is mapped with dma_map_page_attrs()
- *   in pieces of at most the maximum segment size (an IOVA each under an
+ *   in pieces (see below; an IOVA each under an
  *   IOMMU when peer ranges are mixed in, a bounce buffer or a bus offset
  *   without one): one table entry per piece, so unmapping repeats exactly
  *   what was mapped.
  * * Ranges flagged %PHYR_IC_P2P, %PHYR_IC_DEVICE or %PHYR_F_MMIO that lie in
- *   a PCI BAR are peer-to-peer: pci_p2pdma_distance() between the BAR's
- *   device and the mapping device decides. A shared upstream bridge gives
- *   the PCI bus address (%DMA_RANGE_VIA_BUS, no mapping call); a path
- *   through the host bridge maps with dma_map_resource()
+ *   a PCI BAR are peer-to-peer, one part per BAR (ranges of two BARs back
+ *   to back coalesce in a list). The P2PDMA core decides for the BAR's
+ *   device and the mapping device (pci_p2pdma_map_type_of(), with ACS
+ *   redirect and the host bridge allowlist): a path below a common switch
+ *   gives the PCI bus address (%DMA_RANGE_VIA_BUS, no mapping call); a
+ *   path through the host bridge maps with dma_map_resource()
  *   (%DMA_RANGE_VIA_HOST_BRIDGE); no path fails the map with -EOPNOTSUPP.
  *
- * Outside the IOMMU path, the lengths of a table's entries never exceed
- * dma_get_max_seg_size() of the device, which is at most 4 GiB - 1: longer
- * ranges are split.
+ * Pieces: a range longer than the device takes in one segment
+ * (dma_get_max_seg_size(), at most 4 GiB - 1, and dma_max_mapping_size())
+ * is split in pieces of the largest power of two below that limit, so that
+ * every piece but the last of a range starts on an aligned boundary; no
+ * piece crosses a multiple of the segment boundary, counted in the
+ * device's addresses. Outside the IOMMU path each piece is one entry.
  */
 
 #define DMA_RANGE_VIA_SHIFT		4
@@ -545,7 +551,7 @@ int phyr_cpu_copy(const struct phyr_cpu_map *m, u64 offset, void *buf,
 #define DMA_RANGE_VIA_DIRECT		(0x0u << DMA_RANGE_VIA_SHIFT)
 /* dma_map_page_attrs(): IOVA, bounce buffer or bus offset */
 #define DMA_RANGE_VIA_PAGE		(0x1u << DMA_RANGE_VIA_SHIFT)
-/* peer-to-peer by PCI bus address, through a shared switch */
+/* peer-to-peer by PCI bus address, below a common switch */
 #define DMA_RANGE_VIA_BUS		(0x2u << DMA_RANGE_VIA_SHIFT)
 /* peer-to-peer through the host bridge: dma_map_resource() */
 #define DMA_RANGE_VIA_HOST_BRIDGE	(0x3u << DMA_RANGE_VIA_SHIFT)
@@ -746,8 +752,17 @@ int dma_range_table_from_sgt(struct dma_range_table *t, struct device *dev,
  * phyr list: blocks of a region (VRAM) or pages of system memory. CPU
  * mappings insert PFNs (write-combined for VRAM) and never touch a struct
  * page; kernel mappings use vmap_pfn(). drm_phyr_gem_evict() moves an
- * object from VRAM to system memory under its reservation lock: importers
- * get move_notify, CPU mappings are zapped and fault in the new placement.
+ * object from VRAM to system memory under its reservation lock, in the
+ * order that loses no write: importers get move_notify and CPU mappings
+ * are zapped first, then the contents are copied, then the new placement
+ * is published; faults wait for the reservation lock and map the new one.
+ * A mapping reaches an importer only once the kernel fences of the
+ * reservation object have signalled.
+ *
+ * When the device goes away, drm_phyr_gem_revoke_region() revokes every
+ * object of its region: importers are told to move and cannot map again
+ * (-ENODEV), CPU mappings fault with SIGBUS. The memory stays allocated,
+ * and the driver keeps its BAR reserved, until the last user is gone.
  *
  * Exported objects use &drm_phyr_gem_dmabuf_ops. An importer that calls
  * drm_phyr_attachment_map() on a phyr exporter gets a &struct
@@ -776,10 +791,14 @@ int dma_range_table_from_sgt(struct dma_range_table *t, struct device *dev,
  * @base: CPU physical address of the first byte
  * @size: size in bytes
  * @flags: phyr flags of every entry allocated here (interconnect, MMIO)
- * @lock: protects @mm
+ * @lock: protects @mm, @link_peer, @link_base, @objects and @revoked
  * @mm: the buddy allocator, in offsets from @base
- * @link_peer: a device linked to this one by a GPU-to-GPU link, or NULL
+ * @link_peer: a device linked to this one by a GPU-to-GPU link, or NULL;
+ *	the region holds a reference on it
  * @link_base: where @link_peer sees @base over the link
+ * @objects: the GEM objects created with this region
+ *	(&drm_phyr_gem_object.region_node)
+ * @revoked: the device is gone: drm_phyr_gem_revoke_region() ran
  * @wc: the range has a write-combining memtype reservation
  */
 struct drm_phyr_region {
@@ -787,10 +806,12 @@ struct drm_phyr_region {
 	phys_addr_t base;
 	u64 size;
 	unsigned int flags;
-	struct mutex lock;	/* protects mm, link_peer and link_base */
+	struct mutex lock;	/* protects mm, link_*, objects and revoked */
 	struct gpu_buddy mm;
 	struct device *link_peer;
 	u64 link_base;
+	struct list_head objects;
+	bool revoked;
 	bool wc;
 };
 
@@ -849,6 +870,9 @@ struct drm_phyr_backing;
  * @generation: number of moves so far (reservation lock)
  * @userptr: the backing store is pinned user memory
  *	(drm_phyr_gem_create_userptr()); it never moves
+ * @region_node: link in the region's list of objects (region lock)
+ * @revoked: the region's device is gone (drm_phyr_region_revoke()); the
+ *	object is no longer mapped for anyone (reservation lock)
  */
 struct drm_phyr_gem_object {
 	struct drm_gem_object base;
@@ -861,6 +885,8 @@ struct drm_phyr_gem_object {
 	struct dma_buf *dmabuf;
 	u32 generation;
 	bool userptr;
+	struct list_head region_node;
+	bool revoked;
 };
 
 /**
@@ -886,6 +912,7 @@ const struct phyr_list *drm_phyr_gem_list(struct drm_phyr_gem_object *pobj);
 enum drm_phyr_placement
 drm_phyr_gem_placement(struct drm_phyr_gem_object *pobj);
 int drm_phyr_gem_evict(struct drm_phyr_gem_object *pobj);
+void drm_phyr_gem_revoke_region(struct drm_phyr_region *r);
 struct dma_buf *drm_phyr_gem_prime_export(struct drm_gem_object *obj,
 					  int flags);
 

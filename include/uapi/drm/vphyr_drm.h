@@ -140,8 +140,9 @@ struct drm_vphyr_range {
  *	object, move notifications received for an imported one)
  *
  * For an imported object the attachment is (re)mapped if needed, so this
- * shows the table the device would use now. Physical addresses are only
- * reported to CAP_SYS_ADMIN; others read 0.
+ * shows the table the device would use now. Addresses, physical and DMA
+ * alike (without an IOMMU a DMA address is the physical address), are
+ * only reported to CAP_SYS_ADMIN; others read 0, with lengths and flags.
  */
 struct drm_vphyr_gem_ranges {
 	__u32 handle;

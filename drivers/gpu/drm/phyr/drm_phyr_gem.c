@@ -230,7 +230,15 @@ drm_phyr_gem_wrap(struct drm_device *dev, struct drm_phyr_region *region,
 	pobj->backing = b;
 	pobj->userptr = b->userptr;
 	pobj->base.funcs = &drm_phyr_gem_funcs;
+	INIT_LIST_HEAD(&pobj->region_node);
 	drm_gem_private_object_init(dev, &pobj->base, size);
+	if (region) {
+		mutex_lock(&region->lock);
+		/* created while the device went away: born revoked */
+		pobj->revoked = region->revoked;
+		list_add_tail(&pobj->region_node, &region->objects);
+		mutex_unlock(&region->lock);
+	}
 	ret = drm_gem_create_mmap_offset(&pobj->base);
 	if (ret) {
 		drm_gem_object_put(&pobj->base);
@@ -250,9 +258,9 @@ drm_phyr_gem_wrap(struct drm_device *dev, struct drm_phyr_region *region,
  * and uses &drm_phyr_gem_dmabuf_ops when exported.
  *
  * Return: the object with one reference, or an ERR_PTR(): -EINVAL for a
- * bad size or placement, -ENODEV for VRAM without a region, -E2BIG if
- * @size exceeds the region (or half of system RAM), -ENOSPC if the region
- * is full, -ENOMEM.
+ * bad size or placement, -ENODEV for VRAM without a region or in a region
+ * revoked by drm_phyr_gem_revoke_region(), -E2BIG if @size exceeds the
+ * region (or half of system RAM), -ENOSPC if the region is full, -ENOMEM.
  */
 struct drm_phyr_gem_object *
 drm_phyr_gem_create(struct drm_device *dev, struct drm_phyr_region *region,
@@ -264,7 +272,7 @@ drm_phyr_gem_create(struct drm_device *dev, struct drm_phyr_region *region,
 		return ERR_PTR(-EINVAL);
 	switch (place) {
 	case DRM_PHYR_PLACE_VRAM:
-		if (!region)
+		if (!region || READ_ONCE(region->revoked))
 			return ERR_PTR(-ENODEV);
 		break;
 	case DRM_PHYR_PLACE_SYSTEM:
@@ -377,15 +385,20 @@ EXPORT_SYMBOL_NS_GPL(drm_phyr_gem_placement, DRM_PHYR);
  * drm_phyr_gem_evict() - move an object from VRAM to system memory
  * @pobj: the object
  *
- * Waits for the fences of the reservation object, copies the contents,
- * tells every dynamic importer through move_notify, zaps CPU mappings and
- * switches the backing store. The VRAM is freed once the last mapping of
- * it is gone (importers unmap on move_notify or on their next map). An
- * object in system memory is left alone.
+ * In the order that loses no write: waits for the fences of the
+ * reservation object, allocates the system memory, then invalidates every
+ * user of the old place (dynamic importers through move_notify, which
+ * may finish their in-flight accesses before they return; CPU mappings
+ * are zapped, and faulting them in again waits for the reservation lock
+ * held here), copies the contents and only then publishes the new
+ * backing store. The VRAM is freed once the last mapping of it is gone
+ * (importers unmap on move_notify or on their next map). An object in
+ * system memory is left alone.
  *
  * Context: the reservation lock of @pobj must be held.
- * Return: 0, -EBUSY if the object is pinned or vmapped, -ENOMEM, or
- * -ERESTARTSYS if interrupted.
+ * Return: 0, -EBUSY if the object is pinned or vmapped, -ENODEV if it was
+ * revoked, -ENOMEM, or -ERESTARTSYS if interrupted. On error the object
+ * stays where it was; importers told to move map it there again.
  */
 int drm_phyr_gem_evict(struct drm_phyr_gem_object *pobj)
 {
@@ -395,6 +408,8 @@ int drm_phyr_gem_evict(struct drm_phyr_gem_object *pobj)
 	int ret;
 
 	dma_resv_assert_held(obj->resv);
+	if (pobj->revoked)
+		return -ENODEV;
 	if (old->place == DRM_PHYR_PLACE_SYSTEM)
 		return 0;
 	if (pobj->pin_count)
@@ -408,6 +423,12 @@ int drm_phyr_gem_evict(struct drm_phyr_gem_object *pobj)
 	b = drm_phyr_backing_create(NULL, obj->size, DRM_PHYR_PLACE_SYSTEM);
 	if (IS_ERR(b))
 		return PTR_ERR(b);
+
+	/* nobody writes the old place from here on */
+	if (pobj->dmabuf)
+		dma_buf_move_notify(pobj->dmabuf);
+	drm_vma_node_unmap(&obj->vma_node, obj->dev->anon_inode->i_mapping);
+
 	ret = drm_phyr_copy(&b->sys, drm_phyr_backing_list(old));
 	if (ret) {
 		drm_phyr_backing_put(b);
@@ -416,23 +437,79 @@ int drm_phyr_gem_evict(struct drm_phyr_gem_object *pobj)
 
 	pobj->backing = b;
 	pobj->generation++;
-	if (pobj->dmabuf)
-		dma_buf_move_notify(pobj->dmabuf);
-	drm_vma_node_unmap(&obj->vma_node, obj->dev->anon_inode->i_mapping);
 	drm_phyr_backing_put(old);
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(drm_phyr_gem_evict, DRM_PHYR);
 
+/* Withdraw the object from everyone: importers, CPU mappings, new maps. */
+static void drm_phyr_gem_revoke(struct drm_phyr_gem_object *pobj)
+{
+	struct drm_gem_object *obj = &pobj->base;
+
+	dma_resv_assert_held(obj->resv);
+	if (pobj->revoked)
+		return;
+	pobj->revoked = true;
+	if (pobj->dmabuf)
+		dma_buf_move_notify(pobj->dmabuf);
+	drm_vma_node_unmap(&obj->vma_node, obj->dev->anon_inode->i_mapping);
+}
+
+/**
+ * drm_phyr_gem_revoke_region() - revoke every object that may use a region
+ * @r: the region of a device that is going away
+ *
+ * For a driver's remove path, after drm_dev_unplug(): every object created
+ * with @r (in VRAM or evicted from it) is revoked under its reservation
+ * lock. Dynamic importers are told through move_notify and their next map
+ * fails with -ENODEV, as do pins, kernel mappings and evictions; CPU
+ * mappings are zapped and fault with SIGBUS from then on; creating a VRAM
+ * object in @r fails with -ENODEV. Importers that pinned the object keep
+ * their mapping until they unmap it. The memory itself stays allocated
+ * until the last object and mapping is gone, so the caller must keep the
+ * region's memory (the BAR) reserved until drm_phyr_region_fini().
+ *
+ * Context: process context; takes the region lock and the reservation
+ * lock of each object, never both at once.
+ */
+void drm_phyr_gem_revoke_region(struct drm_phyr_region *r)
+{
+	struct drm_phyr_gem_object *pobj;
+	LIST_HEAD(todo);
+
+	mutex_lock(&r->lock);
+	r->revoked = true;
+	list_splice_init(&r->objects, &todo);
+	while ((pobj = list_first_entry_or_null(&todo, typeof(*pobj),
+						region_node))) {
+		list_move_tail(&pobj->region_node, &r->objects);
+		/* an object on its way out is freed, not revoked */
+		if (!kref_get_unless_zero(&pobj->base.refcount))
+			continue;
+		mutex_unlock(&r->lock);
+		dma_resv_lock(pobj->base.resv, NULL);
+		drm_phyr_gem_revoke(pobj);
+		dma_resv_unlock(pobj->base.resv);
+		drm_gem_object_put(&pobj->base);
+		mutex_lock(&r->lock);
+	}
+	mutex_unlock(&r->lock);
+}
+EXPORT_SYMBOL_NS_GPL(drm_phyr_gem_revoke_region, DRM_PHYR);
+
 /*
  * Make the object reachable for @attach: memory in VRAM that the importer
- * cannot reach by peer-to-peer or by a link moves to system memory.
+ * cannot reach by peer-to-peer or by a link moves to system memory. A
+ * revoked object is reachable by nobody (-ENODEV).
  */
 int drm_phyr_gem_reach(struct drm_phyr_gem_object *pobj,
 		       struct dma_buf_attachment *attach)
 {
 	u64 link_base;
 
+	if (pobj->revoked)
+		return -ENODEV;
 	if (pobj->backing->place != DRM_PHYR_PLACE_VRAM || attach->peer2peer ||
 	    drm_phyr_region_linked_to(pobj->region, attach->dev, &link_base))
 		return 0;
@@ -484,6 +561,11 @@ static void drm_phyr_gem_free(struct drm_gem_object *obj)
 	struct drm_phyr_gem_object *pobj = to_drm_phyr_gem(obj);
 
 	WARN_ON(pobj->pin_count || pobj->vmap_count);
+	if (pobj->region) {
+		mutex_lock(&pobj->region->lock);
+		list_del(&pobj->region_node);
+		mutex_unlock(&pobj->region->lock);
+	}
 	drm_phyr_backing_put(pobj->backing);
 	drm_gem_free_mmap_offset(obj);
 	drm_gem_object_release(obj);
@@ -506,7 +588,8 @@ static vm_fault_t drm_phyr_gem_fault(struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS;
 
 	dma_resv_lock(obj->resv, NULL);
-	if (phyr_iter_init_slice(drm_phyr_backing_list(pobj->backing), offset,
+	if (pobj->revoked ||
+	    phyr_iter_init_slice(drm_phyr_backing_list(pobj->backing), offset,
 				 PAGE_SIZE, &it) || !phyr_iter_next(&it, &seg)) {
 		ret = VM_FAULT_SIGBUS;
 		goto out;
@@ -590,6 +673,8 @@ static int drm_phyr_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map)
 	bool io;
 
 	dma_resv_assert_held(obj->resv);
+	if (pobj->revoked)
+		return -ENODEV;
 	phyr_iter_init(l, &it);
 	io = !pfn_valid(PHYS_PFN(phyr_iter_cur(&it).addr));
 	if (!pobj->vmap_count) {

@@ -25,9 +25,14 @@ struct drm_phyr_sg_map {
 	struct drm_phyr_backing *backing;
 };
 
-/* Exporter state of an attachment (&dma_buf_attachment.priv). */
+/*
+ * Exporter state of an attachment (&dma_buf_attachment.priv): the
+ * scatterlists handed out, and the table a phyr importer mapped through
+ * drm_phyr_attachment_map(). Both under the reservation lock.
+ */
 struct drm_phyr_attach_priv {
 	struct list_head maps;
+	struct drm_phyr_attachment *pa;
 };
 
 static struct drm_phyr_gem_object *drm_phyr_dmabuf_obj(struct dma_buf *dmabuf)
@@ -71,7 +76,7 @@ static void drm_phyr_dmabuf_detach(struct dma_buf *dmabuf,
 {
 	struct drm_phyr_attach_priv *priv = attach->priv;
 
-	WARN_ON(!list_empty(&priv->maps));
+	WARN_ON(!list_empty(&priv->maps) || priv->pa);
 	kfree(priv);
 	attach->priv = NULL;
 }
@@ -95,6 +100,56 @@ static void drm_phyr_dmabuf_unpin(struct dma_buf_attachment *attach)
 	dma_resv_assert_held(attach->dmabuf->resv);
 	if (!WARN_ON(!pobj->pin_count))
 		pobj->pin_count--;
+}
+
+/* Sync every mapping of every attachment for the CPU or for the devices. */
+static int drm_phyr_dmabuf_sync(struct dma_buf *dmabuf, bool for_cpu)
+{
+	struct dma_buf_attachment *attach;
+	int ret;
+
+	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
+	if (ret)
+		return ret;
+	list_for_each_entry(attach, &dmabuf->attachments, node) {
+		struct drm_phyr_attach_priv *priv = attach->priv;
+		struct drm_phyr_sg_map *m;
+		const struct dma_range_table *t;
+
+		list_for_each_entry(m, &priv->maps, node) {
+			if (for_cpu)
+				phyr_dma_sync_for_cpu(&m->table);
+			else
+				phyr_dma_sync_for_device(&m->table);
+		}
+		if (!priv->pa)
+			continue;
+		t = &priv->pa->table;
+		if (for_cpu)
+			phyr_dma_sync_for_cpu(t);
+		else
+			phyr_dma_sync_for_device(t);
+	}
+	dma_resv_unlock(dmabuf->resv);
+	return 0;
+}
+
+/*
+ * Importers map without CPU syncs (DMA_ATTR_SKIP_CPU_SYNC): CPU access
+ * through the dma-buf (DMA_BUF_IOCTL_SYNC, dma_buf_begin_cpu_access())
+ * syncs every importer's mapping, so bounce buffers and non-coherent
+ * caches agree with what the CPU sees.
+ */
+static int drm_phyr_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
+					    enum dma_data_direction dir)
+{
+	return drm_phyr_dmabuf_sync(dmabuf, true);
+}
+
+static int drm_phyr_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
+					  enum dma_data_direction dir)
+{
+	return drm_phyr_dmabuf_sync(dmabuf, false);
 }
 
 static struct sg_table *
@@ -170,7 +225,8 @@ static void drm_phyr_dmabuf_release(struct dma_buf *dmabuf)
  * A dynamic exporter (pin/unpin, move_notify on eviction). map_dma_buf
  * gives scatterlists with DMA addresses and no struct pages; phyr-aware
  * importers use drm_phyr_attachment_map() instead and get the DMA range
- * table directly.
+ * table directly. begin/end_cpu_access sync every importer's mapping for
+ * the CPU and back.
  */
 const struct dma_buf_ops drm_phyr_gem_dmabuf_ops = {
 	.attach = drm_phyr_dmabuf_attach,
@@ -180,6 +236,8 @@ const struct dma_buf_ops drm_phyr_gem_dmabuf_ops = {
 	.map_dma_buf = drm_phyr_dmabuf_map,
 	.unmap_dma_buf = drm_phyr_dmabuf_unmap,
 	.release = drm_phyr_dmabuf_release,
+	.begin_cpu_access = drm_phyr_dmabuf_begin_cpu_access,
+	.end_cpu_access = drm_phyr_dmabuf_end_cpu_access,
 	.mmap = drm_gem_dmabuf_mmap,
 	.vmap = drm_gem_dmabuf_vmap,
 	.vunmap = drm_gem_dmabuf_vunmap,
@@ -223,6 +281,23 @@ out:
 }
 EXPORT_SYMBOL_NS_GPL(drm_phyr_gem_prime_export, DRM_PHYR);
 
+/*
+ * Wait for the exporter's kernel fences (a move or a clear of the memory
+ * still in flight) before the importer gets the mapping: what it reads or
+ * writes through it must be the memory's current contents.
+ */
+static int drm_phyr_attachment_wait(struct drm_phyr_attachment *pa)
+{
+	long ret = dma_resv_wait_timeout(pa->attach->dmabuf->resv,
+					 DMA_RESV_USAGE_KERNEL, true,
+					 MAX_SCHEDULE_TIMEOUT);
+
+	if (ret >= 0)
+		return 0;
+	drm_phyr_attachment_unmap(pa);
+	return ret;
+}
+
 /**
  * drm_phyr_attachment_init() - prepare an importer's attachment
  * @pa: the importer's state
@@ -245,13 +320,17 @@ EXPORT_SYMBOL_NS_GPL(drm_phyr_attachment_init, DRM_PHYR);
  * are reached, a linked device gets link addresses. With any other
  * exporter the attachment is mapped with dma_buf_map_attachment() and
  * its DMA addresses become the table (%PHYR_IC_HOST, %DMA_RANGE_VIA_SG).
- * Mapping a mapped attachment does nothing. The table is valid until
+ * Mapping a mapped attachment does nothing. A new mapping is returned
+ * only once the kernel fences of the dma-buf's reservation object have
+ * signalled (%DMA_RESV_USAGE_KERNEL: the exporter moving or clearing the
+ * memory), so the importer may use it at once. The table is valid until
  * drm_phyr_attachment_unmap(); a dynamic importer must unmap when its
  * move_notify is called and map again before the next use.
  *
  * Context: the dma-buf's reservation lock must be held.
- * Return: 0, -EOPNOTSUPP if the importer cannot reach the memory, or an
- * error of the exporter or of phyr_dma_map().
+ * Return: 0, -EOPNOTSUPP if the importer cannot reach the memory,
+ * -ERESTARTSYS if interrupted while waiting for the fences (nothing stays
+ * mapped), or an error of the exporter or of phyr_dma_map().
  */
 int drm_phyr_attachment_map(struct drm_phyr_attachment *pa,
 			    enum dma_data_direction dir)
@@ -266,10 +345,13 @@ int drm_phyr_attachment_map(struct drm_phyr_attachment *pa,
 		return 0;
 
 	if (dmabuf->ops == &drm_phyr_gem_dmabuf_ops) {
+		struct drm_phyr_attach_priv *priv = attach->priv;
+
 		ret = drm_phyr_gem_map(drm_phyr_dmabuf_obj(dmabuf), attach, dir,
 				       &pa->table, &pa->backing);
 		if (ret)
 			return ret;
+		priv->pa = pa;
 	} else {
 		sgt = dma_buf_map_attachment(attach, dir);
 		if (IS_ERR(sgt))
@@ -284,7 +366,7 @@ int drm_phyr_attachment_map(struct drm_phyr_attachment *pa,
 	}
 	pa->dir = dir;
 	pa->mapped = true;
-	return 0;
+	return drm_phyr_attachment_wait(pa);
 }
 EXPORT_SYMBOL_NS_GPL(drm_phyr_attachment_map, DRM_PHYR);
 
@@ -299,6 +381,12 @@ void drm_phyr_attachment_unmap(struct drm_phyr_attachment *pa)
 	dma_resv_assert_held(pa->attach->dmabuf->resv);
 	if (!pa->mapped)
 		return;
+	if (pa->attach->dmabuf->ops == &drm_phyr_gem_dmabuf_ops) {
+		struct drm_phyr_attach_priv *priv = pa->attach->priv;
+
+		if (priv->pa == pa)
+			priv->pa = NULL;
+	}
 	if (!pa->phys)
 		phyr_dma_unmap(&pa->table);
 	if (pa->sgt)
@@ -321,13 +409,15 @@ EXPORT_SYMBOL_NS_GPL(drm_phyr_attachment_unmap, DRM_PHYR);
  * devices, whose attachment's device has no DMA mask): nothing is DMA
  * mapped, the list is the object's backing store as it is, VRAM included,
  * and the importer maps what it needs with phyr_cpu_map(). The same move
- * rules apply as for drm_phyr_attachment_map(): a dynamic importer unmaps
- * on move_notify.
+ * and fence rules apply as for drm_phyr_attachment_map(): a dynamic
+ * importer unmaps on move_notify, and a new mapping waits for the kernel
+ * fences.
  *
  * Context: the dma-buf's reservation lock must be held.
  * Return: 0, -EOPNOTSUPP if the dma-buf is not a phyr exporter's, -EBUSY
- * if the attachment is mapped by drm_phyr_attachment_map(), or an error of
- * the exporter.
+ * if the attachment is mapped by drm_phyr_attachment_map(), -ERESTARTSYS
+ * if interrupted while waiting for the fences, or an error of the
+ * exporter.
  */
 int drm_phyr_attachment_map_phys(struct drm_phyr_attachment *pa,
 				 const struct phyr_list **list)
@@ -350,6 +440,9 @@ int drm_phyr_attachment_map_phys(struct drm_phyr_attachment *pa,
 		pa->backing = drm_phyr_backing_get(pobj->backing);
 		pa->phys = true;
 		pa->mapped = true;
+		ret = drm_phyr_attachment_wait(pa);
+		if (ret)
+			return ret;
 	}
 	*list = drm_phyr_backing_list(pa->backing);
 	return 0;

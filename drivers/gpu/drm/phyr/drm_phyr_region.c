@@ -38,6 +38,7 @@ int drm_phyr_region_init(struct drm_phyr_region *r, struct device *dev,
 	*r = (struct drm_phyr_region){
 		.dev = dev, .base = base, .size = size, .flags = flags,
 	};
+	INIT_LIST_HEAD(&r->objects);
 	mutex_init(&r->lock);
 	ret = gpu_buddy_init(&r->mm, size, PAGE_SIZE);
 	if (ret)
@@ -83,10 +84,13 @@ EXPORT_SYMBOL_NS_GPL(drm_phyr_region_init_bar, DRM_PHYR);
 /**
  * drm_phyr_region_fini() - tear down a region
  * @r: the region; every allocation must have been freed
+ *
+ * A link still declared is removed (drm_phyr_region_unlink()).
  */
 void drm_phyr_region_fini(struct drm_phyr_region *r)
 {
-	WARN_ON(r->mm.avail != r->mm.size);
+	WARN_ON(r->mm.avail != r->mm.size || !list_empty(&r->objects));
+	drm_phyr_region_unlink(r);
 	gpu_buddy_fini(&r->mm);
 	if (r->wc)
 		arch_io_free_memtype_wc(r->base, r->size);
@@ -183,7 +187,9 @@ EXPORT_SYMBOL_NS_GPL(drm_phyr_region_free, DRM_PHYR);
  * @link_base: the address at which @peer reaches the first byte of @r
  *
  * Mappings of @r's memory for @peer made from now on carry %PHYR_IC_LINK
- * and link addresses (%DMA_RANGE_VIA_LINK) instead of PCI addresses.
+ * and link addresses (%DMA_RANGE_VIA_LINK) instead of PCI addresses. The
+ * region holds a reference on @peer until drm_phyr_region_unlink() or
+ * drm_phyr_region_fini().
  *
  * Return: 0, -EINVAL if @peer is the region's own device or the link
  * window would wrap, -EBUSY if @r is already linked.
@@ -201,7 +207,7 @@ int drm_phyr_region_link(struct drm_phyr_region *r, struct device *peer,
 	if (r->link_peer) {
 		ret = -EBUSY;
 	} else {
-		r->link_peer = peer;
+		r->link_peer = get_device(peer);
 		r->link_base = link_base;
 	}
 	mutex_unlock(&r->lock);
@@ -218,10 +224,14 @@ EXPORT_SYMBOL_NS_GPL(drm_phyr_region_link, DRM_PHYR);
  */
 void drm_phyr_region_unlink(struct drm_phyr_region *r)
 {
+	struct device *peer;
+
 	mutex_lock(&r->lock);
+	peer = r->link_peer;
 	r->link_peer = NULL;
 	r->link_base = 0;
 	mutex_unlock(&r->lock);
+	put_device(peer);
 }
 EXPORT_SYMBOL_NS_GPL(drm_phyr_region_unlink, DRM_PHYR);
 

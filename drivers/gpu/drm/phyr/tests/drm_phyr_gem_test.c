@@ -705,6 +705,43 @@ static void drm_phyr_gem_cpu_access_bounce(struct kunit *test)
 	dma_resv_unlock(dmabuf->resv);
 }
 
+/*
+ * Revoking a region (its device is going away) withdraws its objects from
+ * everyone: a dynamic importer is told to move and cannot map again, and
+ * eviction, kernel mappings and new VRAM objects fail with -ENODEV.
+ */
+static void drm_phyr_gem_revoked_region(struct kunit *test)
+{
+	struct gem_test *g = test->priv;
+	struct drm_phyr_gem_object *pobj = gem_test_create(test, SZ_64K,
+							   DRM_PHYR_PLACE_VRAM);
+	struct dma_buf *dmabuf = umem_test_export(test, pobj);
+	struct evict_test_importer *imp;
+	const struct phyr_list *l;
+	struct iosys_map map;
+
+	imp = evict_test_attach(test, dmabuf, umem_test_cpu_device(test));
+	dma_resv_lock(dmabuf->resv, NULL);
+	KUNIT_ASSERT_EQ(test, 0, drm_phyr_attachment_map_phys(&imp->pa, &l));
+	dma_resv_unlock(dmabuf->resv);
+
+	drm_phyr_gem_revoke_region(&g->region);
+	KUNIT_EXPECT_EQ(test, imp->notified, 1);
+	KUNIT_EXPECT_FALSE(test, imp->pa.mapped);
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	KUNIT_EXPECT_EQ(test, -ENODEV, drm_phyr_attachment_map_phys(&imp->pa, &l));
+	KUNIT_EXPECT_EQ(test, -ENODEV, drm_phyr_gem_evict(pobj));
+	dma_resv_unlock(dmabuf->resv);
+	KUNIT_EXPECT_EQ(test, -ENODEV, drm_gem_vmap_unlocked(&pobj->base, &map));
+	KUNIT_EXPECT_EQ(test, -ENODEV,
+			PTR_ERR(drm_phyr_gem_create(g->drm, &g->region, SZ_4K,
+						    DRM_PHYR_PLACE_VRAM)));
+	/* revoking twice changes nothing */
+	drm_phyr_gem_revoke_region(&g->region);
+	KUNIT_EXPECT_EQ(test, imp->notified, 1);
+}
+
 static struct kunit_case drm_phyr_gem_cases[] = {
 	KUNIT_CASE(drm_phyr_gem_vram_evict),
 	KUNIT_CASE(drm_phyr_gem_vmap_pins),
@@ -716,6 +753,7 @@ static struct kunit_case drm_phyr_gem_cases[] = {
 	KUNIT_CASE(drm_phyr_gem_evict_invalidates_first),
 	KUNIT_CASE(drm_phyr_gem_import_waits_kernel_fences),
 	KUNIT_CASE(drm_phyr_gem_cpu_access_bounce),
+	KUNIT_CASE(drm_phyr_gem_revoked_region),
 	{ }
 };
 

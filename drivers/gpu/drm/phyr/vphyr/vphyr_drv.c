@@ -33,19 +33,47 @@ static DEFINE_IDA(vphyr_ida);
 static struct platform_device *vphyr_platform;
 static struct vphyr_device *vphyr_system;
 
+/*
+ * Every ioctl runs between drm_dev_enter() and drm_dev_exit(): one that
+ * started before the device was unplugged finishes before the remove path
+ * goes on (drm_dev_unplug() waits for it), and none starts after.
+ */
+#define VPHYR_IOCTL_ENTERED(name)					\
+static int vphyr_entered_##name(struct drm_device *drm, void *data,	\
+				struct drm_file *file)			\
+{									\
+	int idx, ret = -ENODEV;						\
+									\
+	if (drm_dev_enter(drm, &idx)) {					\
+		ret = vphyr_ioctl_##name(drm, data, file);		\
+		drm_dev_exit(idx);					\
+	}								\
+	return ret;							\
+}
+
+VPHYR_IOCTL_ENTERED(info)
+VPHYR_IOCTL_ENTERED(gem_create)
+VPHYR_IOCTL_ENTERED(gem_mmap)
+VPHYR_IOCTL_ENTERED(gem_ranges)
+VPHYR_IOCTL_ENTERED(gem_dma)
+VPHYR_IOCTL_ENTERED(gem_evict)
+VPHYR_IOCTL_ENTERED(link)
+VPHYR_IOCTL_ENTERED(gem_userptr)
+
 static const struct drm_ioctl_desc vphyr_ioctls[] = {
-	DRM_IOCTL_DEF_DRV(VPHYR_INFO, vphyr_ioctl_info, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(VPHYR_GEM_CREATE, vphyr_ioctl_gem_create,
+	DRM_IOCTL_DEF_DRV(VPHYR_INFO, vphyr_entered_info, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VPHYR_GEM_CREATE, vphyr_entered_gem_create,
 			  DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(VPHYR_GEM_MMAP, vphyr_ioctl_gem_mmap,
+	DRM_IOCTL_DEF_DRV(VPHYR_GEM_MMAP, vphyr_entered_gem_mmap,
 			  DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(VPHYR_GEM_RANGES, vphyr_ioctl_gem_ranges,
+	DRM_IOCTL_DEF_DRV(VPHYR_GEM_RANGES, vphyr_entered_gem_ranges,
 			  DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(VPHYR_GEM_DMA, vphyr_ioctl_gem_dma, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(VPHYR_GEM_EVICT, vphyr_ioctl_gem_evict,
+	DRM_IOCTL_DEF_DRV(VPHYR_GEM_DMA, vphyr_entered_gem_dma,
 			  DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(VPHYR_LINK, vphyr_ioctl_link, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(VPHYR_GEM_USERPTR, vphyr_ioctl_gem_userptr,
+	DRM_IOCTL_DEF_DRV(VPHYR_GEM_EVICT, vphyr_entered_gem_evict,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VPHYR_LINK, vphyr_entered_link, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VPHYR_GEM_USERPTR, vphyr_entered_gem_userptr,
 			  DRM_RENDER_ALLOW),
 };
 
@@ -130,6 +158,41 @@ static void vphyr_region_fini(struct drm_device *drm, void *region)
 	drm_phyr_region_fini(region);
 }
 
+static void vphyr_release_pci(struct drm_device *drm, void *pdev)
+{
+	pci_release_region(pdev, VPHYR_VRAM_BAR);
+	pci_disable_device(pdev);
+}
+
+/*
+ * The PCI device stays enabled and its VRAM BAR reserved for as long as
+ * the DRM device lives, past an unbind: objects, CPU mappings and
+ * importers may still hold the memory. Hence no pcim_*() here: managed
+ * resources go at unbind, and a managed device makes pci_request_region()
+ * managed too.
+ */
+static int vphyr_claim_pci(struct vphyr_device *v, struct pci_dev *pdev)
+{
+	int ret;
+
+	ret = pci_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = pci_request_region(pdev, VPHYR_VRAM_BAR, "vphyr");
+	if (ret) {
+		pci_disable_device(pdev);
+		return ret;
+	}
+	ret = drmm_add_action_or_reset(&v->drm, vphyr_release_pci, pdev);
+	if (ret)
+		return ret;
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		return ret;
+	pci_set_master(pdev);
+	return 0;
+}
+
 static struct vphyr_device *vphyr_create(struct device *parent,
 					 struct pci_dev *pdev)
 {
@@ -143,6 +206,9 @@ static struct vphyr_device *vphyr_create(struct device *parent,
 	INIT_LIST_HEAD(&v->node);
 
 	if (pdev) {
+		ret = vphyr_claim_pci(v, pdev);
+		if (ret)
+			return ERR_PTR(ret);
 		ret = drm_phyr_region_init_bar(&v->region, pdev, VPHYR_VRAM_BAR);
 		if (ret)
 			return ERR_PTR(ret);
@@ -175,18 +241,6 @@ static struct vphyr_device *vphyr_create(struct device *parent,
 static int vphyr_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct vphyr_device *v;
-	int ret;
-
-	ret = pcim_enable_device(pdev);
-	if (ret)
-		return ret;
-	ret = pcim_request_region(pdev, VPHYR_VRAM_BAR, "vphyr");
-	if (ret)
-		return ret;
-	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
-	if (ret)
-		return ret;
-	pci_set_master(pdev);
 
 	v = vphyr_create(&pdev->dev, pdev);
 	if (IS_ERR(v))
@@ -199,7 +253,9 @@ static void vphyr_pci_remove(struct pci_dev *pdev)
 {
 	struct vphyr_device *v = pci_get_drvdata(pdev);
 
+	/* no ioctl runs from here on; then nobody keeps using the VRAM */
 	drm_dev_unplug(&v->drm);
+	drm_phyr_gem_revoke_region(&v->region);
 	vphyr_remove_instance(v);
 }
 

@@ -182,7 +182,8 @@ int vphyr_ioctl_gem_ranges(struct drm_device *drm, void *data,
 		ret = drm_phyr_attachment_map(&imp->pa, DMA_BIDIRECTIONAL);
 		if (!ret) {
 			dma_range_iter_init(&imp->pa.table, &dit);
-			n = vphyr_fill_ranges(&dit.it, out, max, false,
+			/* without an IOMMU DMA addresses are physical ones */
+			n = vphyr_fill_ranges(&dit.it, out, max, hide,
 					      &args->total_len);
 			args->kind = VPHYR_RANGES_DMA;
 			args->placement = VPHYR_PLACE_IMPORTED;
