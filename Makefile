@@ -4,6 +4,7 @@
 #   make run    build the kernel with phyr, boot it in QEMU, run the demo
 #   make test   build, boot, run every suite; last line "N passed, N failed, N skipped"
 #   make bench  phyr vs. scatterlist mapping benchmark (kernel without debug options)
+#   make fuzz   random vphyr call sequences in one VM: CALLS=N (20000), SEED=S, SECONDS=N
 #   make check  kernel style: checkpatch --strict and kernel-doc on every kernel file
 #   make clean  drop the userspace and IGT builds and the VM results
 #   make distclean  also the kernel trees, builds and ccache under ~/.cache/phyr
@@ -11,7 +12,7 @@
 
 T := tools/testing/phyr
 
-.PHONY: run test bench deps kernel check clean distclean help
+.PHONY: run test bench fuzz deps kernel check clean distclean help
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -24,6 +25,12 @@ test:
 
 bench:
 	@$(T)/run.sh bench
+
+# CALLS=N calls (default 20000), SEED=S (default: the date), SECONDS=N
+# at most (CALLS then defaults to as many as fit)
+fuzz:
+	@PHYR_FUZZ_CALLS='$(CALLS)' PHYR_FUZZ_SEED='$(SEED)' \
+		PHYR_FUZZ_SECONDS='$(SECONDS)' $(T)/run.sh fuzz
 
 deps:
 	@$(T)/deps.sh

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# run.sh test|demo|bench: install dependencies, build the kernel, boot the
-# VM(s) and report. For "test" the last line is always "N passed, N failed".
+# run.sh test|demo|bench|fuzz: install dependencies, build the kernel, boot
+# the VM(s) and report. For "test" the last line is always "N passed, N failed".
+# "fuzz" boots one VM of the first test VM's topology without KUnit and runs
+# only the 60-fuzz hook: PHYR_FUZZ_CALLS calls (default 20000; 0: as many as
+# PHYR_FUZZ_SECONDS allow) with seed PHYR_FUZZ_SEED (default: the date).
 # "bench" uses the kernel without debug options (variants/nodebug.config),
 # whose timings are not distorted by KASAN, lockdep and DMA-API debug.
 # Its VMs get 4 GiB with one 1 GiB huge page reserved at boot, for the
@@ -14,11 +17,22 @@ T=$PHYR_ROOT/tools/testing/phyr
 # through the host bridge, by bus address): the IOMMU and switch VMs run
 # only these; everything else runs once, in the first VM.
 PHYR_TOPO_IGT=${PHYR_TOPO_IGT:-vphyr_prime vphyr_link vphyr_userptr@userptr-prime}
+# make fuzz: calls per second to plan for (about half the slowest rate
+# phyr_fuzz reached in a TCG guest with the debug options, 160), which sizes
+# the hook's time limit
+PHYR_FUZZ_MIN_RATE=${PHYR_FUZZ_MIN_RATE:-100}
+# What the fuzz hook leaves out under swiotlb=force, where bouncing breaks
+# them: DMA_BUF_IOCTL_SYNC (begin_cpu_access copies every importer's bounce
+# buffer back over what the CPU wrote since that importer mapped it) and
+# vgem buffers imported into vphyr (a scatterlist segment longer than the
+# device's DMA segment limit warns; the foreign table is never synced, so
+# the device sees the contents of the time of the import)
+PHYR_FUZZ_SWIOTLB_SKIP=${PHYR_FUZZ_SWIOTLB_SKIP-sync,vgem-create}
 start=$SECONDS
 
 fail() {
 	echo "[phyr] $*" >&2
-	[[ $mode == test ]] && echo "0 passed, 1 failed"
+	[[ $mode == test || $mode == fuzz ]] && echo "0 passed, 1 failed"
 	exit 1
 }
 
@@ -28,7 +42,7 @@ fail() {
 build_s=$((SECONDS - start))
 log "kernel ready after ${build_s}s"
 make -s -C "$PHYR_ROOT/userspace" || fail "building userspace failed"
-if [[ $mode != bench ]]; then
+if [[ $mode != bench && $mode != fuzz ]]; then
 	make -s -C "$PHYR_ROOT/igt-tests" || fail "building the IGT tests failed"
 fi
 
@@ -108,11 +122,14 @@ test)
 	skip-ok igt.vphyr_prime.iommu-system-import
 	EOT
 	# 4. bouncing through swiotlb, forced for every device; three VRAM
-	#    instances, so that a third one can find the other two linked
+	#    instances, so that a third one can find the other two linked;
+	#    the random call sequences of the fuzz hook, without the call
+	#    kinds that bouncing is known to break (PHYR_FUZZ_SWIOTLB_SKIP)
 	cat >"$exp/test-swiotlb" <<-EOT
 	mode test
 	kunit phyr_dma
 	hook 30-igt igt
+	hook 60-fuzz fuzz
 	igt vphyr_uapi
 	EOT
 	for f in "$exp"/*; do
@@ -128,7 +145,7 @@ test)
 			"$T/vm.sh" --mode test --timeout 2400 --name test --out "$res/test" \
 			--expect "$exp/test" ||
 			echo "[phyr] the test VM failed; its results are incomplete" >&2
-		PHYR_VM_APPEND="kunit.filter_glob=phyr_dma.phyr_dma_bounce swiotlb=force phyr_p2p=none phyr_hooks=30-igt phyr_igt=vphyr_uapi@link-* phyr_hook_timeout=900 $app" \
+		PHYR_VM_APPEND="kunit.filter_glob=phyr_dma.phyr_dma_bounce swiotlb=force phyr_p2p=none phyr_hooks=30-igt,60-fuzz phyr_fuzz_skip=$PHYR_FUZZ_SWIOTLB_SKIP phyr_igt=vphyr_uapi@link-* phyr_hook_timeout=900 $app" \
 			"$T/vm.sh" --mode test --timeout 1800 --ivshmem 64M,64M,64M --name test-swiotlb \
 			--out "$res/test-swiotlb" --expect "$exp/test-swiotlb" ||
 			echo "[phyr] the swiotlb VM failed; its results are incomplete" >&2
@@ -154,6 +171,39 @@ test)
 	log "VM runs done after $((SECONDS - start))s"
 	python3 "$T/results.py" "$host" "$res/test" "$res/test-iommu" \
 		"$res/test-iommu-pt" "$res/test-swiotlb"
+	;;
+fuzz)
+	out=$PHYR_CACHE/results/fuzz
+	rm -rf "$out"
+	calls=${PHYR_FUZZ_CALLS:-}
+	secs=${PHYR_FUZZ_SECONDS:-}
+	seed=${PHYR_FUZZ_SEED:-$(date +%Y%m%d)}
+	[[ -z $calls && -n $secs ]] && calls=0
+	calls=${calls:-20000}
+	[[ $calls =~ ^[0-9]+$ ]] || fail "CALLS=$calls is not a number"
+	[[ $seed =~ ^[0-9]+$ ]] || fail "SEED=$seed is not a number"
+	[[ -z $secs || $secs =~ ^[1-9][0-9]*$ ]] || fail "SECONDS=$secs is not a number of seconds"
+	[[ $calls != 0 || -n $secs ]] || fail "CALLS=0 needs SECONDS="
+	# the hook's limit: what was asked for, or room for the calls at
+	# PHYR_FUZZ_MIN_RATE, plus the checks
+	if [[ -n $secs ]]; then
+		hook_s=$((secs + 120))
+	else
+		hook_s=$((calls / PHYR_FUZZ_MIN_RATE + 300))
+	fi
+	accel=$("$T/vm.sh" --probe-accel)
+	log "accelerator: $accel"
+	export PHYR_ACCEL=${accel%% *} PHYR_ACCEL_WHY=${accel#* }
+	exp=$(mktemp)
+	trap 'rm -f "$exp"' EXIT
+	printf 'mode test\nhook 60-fuzz fuzz\n' >"$exp"
+	log "fuzz: seed $seed, ${calls/#0/unlimited} calls${secs:+, at most $secs s}"
+	PHYR_VM_APPEND="kunit.enable=0 phyr_hooks=60-fuzz phyr_fuzz_calls=$calls phyr_fuzz_seed=$seed ${secs:+phyr_fuzz_seconds=$secs }phyr_hook_timeout=$hook_s ${PHYR_VM_APPEND:-}" \
+		"$T/vm.sh" --mode test --timeout $((hook_s + 600)) --name fuzz \
+		--out "$out" --expect "$exp" ||
+		echo "[phyr] the fuzz VM failed; its results are incomplete" >&2
+	grep -E '^phyr_fuzz: (seed|FAIL|PASS|[0-9]+ calls|reproduce)' "$out/fuzz.log" 2>/dev/null
+	python3 "$T/results.py" "$out"
 	;;
 demo)
 	out=$PHYR_CACHE/results/demo
@@ -184,6 +234,6 @@ bench)
 	done
 	;;
 *)
-	die "usage: run.sh test|demo|bench"
+	die "usage: run.sh test|demo|bench|fuzz"
 	;;
 esac
