@@ -392,20 +392,31 @@ static const char *dev_str(int d)
 	return buf[i];
 }
 
-#define FREE_SLOT(arr, n) ({ int _i, _r = -1; \
-	for (_i = 0; _i < (n); _i++) \
-		if (!(arr)[_i].live) { _r = _i; break; } \
+/* a free slot of a model array, -1 if none */
+#define FREE_SLOT(arr, n) ({ \
+	int _i, _r = -1; \
+	for (_i = 0; _i < (n); _i++) { \
+		if (!(arr)[_i].live) { \
+			_r = _i; \
+			break; \
+		} \
+	} \
 	_r; })
 
-/* a random live entry, -1 if none */
-#define PICK(arr, n, cond) ({ int _i, _c = 0, _r = -1; \
+/* a random live entry for which cond holds (_i is its index), -1 if none */
+#define PICK(arr, n, cond) ({ \
+	int _i, _c = 0, _r = -1; \
 	for (_i = 0; _i < (n); _i++) \
 		if ((arr)[_i].live && (cond)) \
 			_c++; \
 	if (_c) { \
 		int _k = rnd(_c); \
-		for (_i = 0; _i < (n); _i++) \
-			if ((arr)[_i].live && (cond) && !_k--) { _r = _i; break; } \
+		for (_i = 0; _i < (n); _i++) { \
+			if ((arr)[_i].live && (cond) && !_k--) { \
+				_r = _i; \
+				break; \
+			} \
+		} \
 	} \
 	_r; })
 
