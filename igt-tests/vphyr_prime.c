@@ -39,10 +39,11 @@
  *	vgem's CPU mapping.
  *
  * SUBTEST: udmabuf-to-vphyr
- * Description: A udmabuf (memfd pages turned into a dma-buf by an exporter
- *	that knows nothing of phyr) imported into each instance maps as host
- *	memory through the exporter's scatterlist; DMA reads and writes match
- *	the memfd's mapping.
+ * Description: A udmabuf (memfd pages turned into a dma-buf by a second,
+ *	non-DRM exporter) imported into each instance maps as host memory
+ *	through the dma-buf core's range operations, not a scatterlist:
+ *	pinned host ranges, mapped for the device (passthrough, page or
+ *	IOMMU); DMA reads and writes match the memfd's mapping.
  *
  * SUBTEST: vphyr-to-vgem
  * Description: vphyr objects imported into vgem, which cannot reach VRAM:
@@ -314,9 +315,12 @@ static void test_udmabuf_to_vphyr(int idx)
 	ih = prime_fd_to_handle(fd, dmabuf);
 
 	vphyr_get_table(fd, ih, &t);
-	vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0,
-			 VPHYR_VIA_BIT(VPHYR_RANGE_VIA_SG), UDMABUF_SIZE);
+	vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0, VPHYR_VIA_HOSTMEM,
+			 UDMABUF_SIZE);
 	vphyr_check_table(&env, "udmabuf imported", &t, &x);
+	for (uint32_t i = 0; i < t.q.count; i++)
+		igt_assert_f(t.r[i].flags & VPHYR_RANGE_PINNED,
+			     "udmabuf range %u not flagged pinned\n", i);
 	igt_assert_eq_u32(t.q.generation, 0);
 	vphyr_table_fini(&t);
 

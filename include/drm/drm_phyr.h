@@ -620,6 +620,8 @@ struct sg_table;
  * @dir: DMA direction of the mapping
  * @attrs: DMA attributes of the mapping
  * @sgt: IOMMU path: the scatterlist that was mapped, kept for unmap
+ * @src_sgt: a table taken over from an exporter's scatterlist: synced
+ *	through it (with @dir), never unmapped here
  *
  * Filled by phyr_dma_map(), released by phyr_dma_unmap().
  */
@@ -632,6 +634,7 @@ struct dma_range_table {
 	enum dma_data_direction dir;
 	unsigned long attrs;
 	struct sg_table *sgt;
+	struct sg_table *src_sgt;
 };
 
 /**
@@ -764,8 +767,11 @@ int dma_range_table_from_sgt(struct dma_range_table *t, struct device *dev,
  * (-ENODEV), CPU mappings fault with SIGBUS. The memory stays allocated,
  * and the driver keeps its BAR reserved, until the last user is gone.
  *
- * Exported objects use &drm_phyr_gem_dmabuf_ops. An importer that calls
- * drm_phyr_attachment_map() on a phyr exporter gets a &struct
+ * Exported objects use &drm_phyr_gem_dmabuf_ops, which implement the
+ * dma-buf range operations (&dma_buf_ops.map_dma_ranges, a patch to the
+ * dma-buf core in ``patches/``). An importer that calls
+ * drm_phyr_attachment_map() gets, through dma_buf_map_attachment_ranges()
+ * and with the core's locking, pinning and fence rules, a &struct
  * dma_range_table mapped for its device straight from the object's list
  * (peer-to-peer decided per entry by phyr_dma_map(), link addresses for a
  * device the region is linked to). Any other importer gets, through
@@ -776,9 +782,10 @@ int dma_range_table_from_sgt(struct dma_range_table *t, struct device *dev,
  * first, as amdgpu does; if it is pinned in VRAM the map fails with
  * -EOPNOTSUPP.
  *
- * drm_phyr_attachment_map() works on any dma-buf: with other exporters
- * (vgem, udmabuf, dma-heaps) it maps the attachment the usual way and turns
- * the scatterlist's DMA addresses into a table (%DMA_RANGE_VIA_SG).
+ * drm_phyr_attachment_map() works on any dma-buf: exporters with range
+ * operations (phyr GEM objects, udmabuf) fill the table themselves; with
+ * the others (vgem, dma-heaps) it maps the attachment the usual way and
+ * turns the scatterlist's DMA addresses into a table (%DMA_RANGE_VIA_SG).
  *
  * Locking: the object's backing store may only be looked at or changed
  * with its reservation lock (&drm_gem_object.resv) held. The allocator of a
@@ -922,11 +929,13 @@ extern const struct dma_buf_ops drm_phyr_gem_dmabuf_ops;
  * struct drm_phyr_attachment - an importer's view of a dma-buf attachment
  * @attach: the attachment
  * @table: the DMA ranges while @mapped
- * @sgt: the exporter's scatterlist, for a non-phyr exporter
- * @backing: the exporter's backing store, for a phyr exporter
+ * @sgt: the exporter's scatterlist, for an exporter without range tables
+ * @backing: the phyr exporter's backing store, for @phys
  * @dir: direction of the mapping
  * @mapped: @table (or the list, for @phys) is valid
  * @phys: mapped by drm_phyr_attachment_map_phys(): no DMA mapping
+ * @ranges: @table came from the exporter through
+ *	dma_buf_map_attachment_ranges()
  *
  * Set up with drm_phyr_attachment_init(), mapped and unmapped with the
  * dma-buf's reservation lock held.
@@ -939,6 +948,7 @@ struct drm_phyr_attachment {
 	enum dma_data_direction dir;
 	bool mapped;
 	bool phys;
+	bool ranges;
 };
 
 void drm_phyr_attachment_init(struct drm_phyr_attachment *pa,

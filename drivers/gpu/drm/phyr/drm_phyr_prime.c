@@ -25,14 +25,21 @@ struct drm_phyr_sg_map {
 	struct drm_phyr_backing *backing;
 };
 
+/* One range table filled for an importer, and the store it describes. */
+struct drm_phyr_range_map {
+	struct list_head node;
+	struct dma_range_table *table;
+	struct drm_phyr_backing *backing;
+};
+
 /*
  * Exporter state of an attachment (&dma_buf_attachment.priv): the
- * scatterlists handed out, and the table a phyr importer mapped through
- * drm_phyr_attachment_map(). Both under the reservation lock.
+ * scatterlists and the range tables handed out, under the reservation
+ * lock.
  */
 struct drm_phyr_attach_priv {
 	struct list_head maps;
-	struct drm_phyr_attachment *pa;
+	struct list_head ranges;
 };
 
 static struct drm_phyr_gem_object *drm_phyr_dmabuf_obj(struct dma_buf *dmabuf)
@@ -58,6 +65,7 @@ static int drm_phyr_dmabuf_attach(struct dma_buf *dmabuf,
 	if (!priv)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&priv->maps);
+	INIT_LIST_HEAD(&priv->ranges);
 	attach->priv = priv;
 
 	/*
@@ -76,7 +84,7 @@ static void drm_phyr_dmabuf_detach(struct dma_buf *dmabuf,
 {
 	struct drm_phyr_attach_priv *priv = attach->priv;
 
-	WARN_ON(!list_empty(&priv->maps) || priv->pa);
+	WARN_ON(!list_empty(&priv->maps) || !list_empty(&priv->ranges));
 	kfree(priv);
 	attach->priv = NULL;
 }
@@ -102,54 +110,34 @@ static void drm_phyr_dmabuf_unpin(struct dma_buf_attachment *attach)
 		pobj->pin_count--;
 }
 
-/* Sync every mapping of every attachment for the CPU or for the devices. */
-static int drm_phyr_dmabuf_sync(struct dma_buf *dmabuf, bool for_cpu)
-{
-	struct dma_buf_attachment *attach;
-	int ret;
-
-	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
-	if (ret)
-		return ret;
-	list_for_each_entry(attach, &dmabuf->attachments, node) {
-		struct drm_phyr_attach_priv *priv = attach->priv;
-		struct drm_phyr_sg_map *m;
-		const struct dma_range_table *t;
-
-		list_for_each_entry(m, &priv->maps, node) {
-			if (for_cpu)
-				phyr_dma_sync_for_cpu(&m->table);
-			else
-				phyr_dma_sync_for_device(&m->table);
-		}
-		if (!priv->pa)
-			continue;
-		t = &priv->pa->table;
-		if (for_cpu)
-			phyr_dma_sync_for_cpu(t);
-		else
-			phyr_dma_sync_for_device(t);
-	}
-	dma_resv_unlock(dmabuf->resv);
-	return 0;
-}
-
 /*
- * Importers map without CPU syncs (DMA_ATTR_SKIP_CPU_SYNC): CPU access
- * through the dma-buf (DMA_BUF_IOCTL_SYNC, dma_buf_begin_cpu_access())
- * syncs every importer's mapping, so bounce buffers and non-coherent
- * caches agree with what the CPU sees.
+ * CPU access through the dma-buf (DMA_BUF_IOCTL_SYNC, dma_buf_begin_cpu_
+ * access()): wait for the device work the access must follow, as the
+ * implicit synchronisation rules say: a read waits for writers, a write
+ * for every user. Coherence of the importers' own mappings (bounce buffers,
+ * caches) is theirs to keep around their DMA (phyr_dma_sync_for_cpu() and
+ * _for_device()): copying an importer's bounce buffer back here would
+ * overwrite what the exporter's clients wrote through its GEM mapping.
  */
 static int drm_phyr_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
 					    enum dma_data_direction dir)
 {
-	return drm_phyr_dmabuf_sync(dmabuf, true);
+	bool write = dir != DMA_FROM_DEVICE;
+	long ret;
+
+	ret = dma_resv_wait_timeout(dmabuf->resv, dma_resv_usage_rw(write),
+				    true, MAX_SCHEDULE_TIMEOUT);
+	return ret < 0 ? ret : 0;
 }
 
 static int drm_phyr_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
 					  enum dma_data_direction dir)
 {
-	return drm_phyr_dmabuf_sync(dmabuf, false);
+	if (dir == DMA_FROM_DEVICE)
+		return 0;
+	/* stores through a write-combined VRAM mapping reach memory first */
+	wmb();
+	return 0;
 }
 
 static struct sg_table *
@@ -208,6 +196,53 @@ static void drm_phyr_dmabuf_unmap(struct dma_buf_attachment *attach,
 	WARN(1, "phyr: unmapping a scatterlist this exporter did not map\n");
 }
 
+/* &dma_buf_ops.map_dma_ranges: the object's list mapped for the importer */
+static int drm_phyr_dmabuf_map_ranges(struct dma_buf_attachment *attach,
+				      enum dma_data_direction dir,
+				      struct dma_range_table *t)
+{
+	struct drm_phyr_gem_object *pobj = drm_phyr_dmabuf_obj(attach->dmabuf);
+	struct drm_phyr_attach_priv *priv = attach->priv;
+	struct drm_phyr_range_map *rm;
+	int ret;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	/* a device that cannot do DMA maps physical ranges itself */
+	if (!attach->dev->dma_mask)
+		return -EOPNOTSUPP;
+	rm = kzalloc(sizeof(*rm), GFP_KERNEL);
+	if (!rm)
+		return -ENOMEM;
+	ret = drm_phyr_gem_map(pobj, attach, dir, t, &rm->backing);
+	if (ret) {
+		kfree(rm);
+		return ret;
+	}
+	rm->table = t;
+	list_add(&rm->node, &priv->ranges);
+	return 0;
+}
+
+static void drm_phyr_dmabuf_unmap_ranges(struct dma_buf_attachment *attach,
+					 struct dma_range_table *t,
+					 enum dma_data_direction dir)
+{
+	struct drm_phyr_attach_priv *priv = attach->priv;
+	struct drm_phyr_range_map *rm;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	list_for_each_entry(rm, &priv->ranges, node) {
+		if (rm->table != t)
+			continue;
+		list_del(&rm->node);
+		phyr_dma_unmap(t);
+		drm_phyr_backing_put(rm->backing);
+		kfree(rm);
+		return;
+	}
+	WARN(1, "phyr: unmapping a range table this exporter did not map\n");
+}
+
 static void drm_phyr_dmabuf_release(struct dma_buf *dmabuf)
 {
 	struct drm_phyr_gem_object *pobj = drm_phyr_dmabuf_obj(dmabuf);
@@ -223,10 +258,10 @@ static void drm_phyr_dmabuf_release(struct dma_buf *dmabuf)
  * The dma-buf operations of phyr GEM objects.
  *
  * A dynamic exporter (pin/unpin, move_notify on eviction). map_dma_buf
- * gives scatterlists with DMA addresses and no struct pages; phyr-aware
- * importers use drm_phyr_attachment_map() instead and get the DMA range
- * table directly. begin/end_cpu_access sync every importer's mapping for
- * the CPU and back.
+ * gives scatterlists with DMA addresses and no struct pages; map_dma_ranges
+ * gives range tables (dma_buf_map_attachment_ranges(), which
+ * drm_phyr_attachment_map() uses). begin_cpu_access waits for the device
+ * work a CPU access must follow, end_cpu_access flushes write-combining.
  */
 const struct dma_buf_ops drm_phyr_gem_dmabuf_ops = {
 	.attach = drm_phyr_dmabuf_attach,
@@ -235,6 +270,8 @@ const struct dma_buf_ops drm_phyr_gem_dmabuf_ops = {
 	.unpin = drm_phyr_dmabuf_unpin,
 	.map_dma_buf = drm_phyr_dmabuf_map,
 	.unmap_dma_buf = drm_phyr_dmabuf_unmap,
+	.map_dma_ranges = drm_phyr_dmabuf_map_ranges,
+	.unmap_dma_ranges = drm_phyr_dmabuf_unmap_ranges,
 	.release = drm_phyr_dmabuf_release,
 	.begin_cpu_access = drm_phyr_dmabuf_begin_cpu_access,
 	.end_cpu_access = drm_phyr_dmabuf_end_cpu_access,
@@ -315,11 +352,13 @@ EXPORT_SYMBOL_NS_GPL(drm_phyr_attachment_init, DRM_PHYR);
  * @pa: the importer's state
  * @dir: DMA direction
  *
- * With a phyr exporter the object's list is mapped for the attachment's
- * device directly (see "DRM helpers"): peer-to-peer entries say how they
- * are reached, a linked device gets link addresses. With any other
- * exporter the attachment is mapped with dma_buf_map_attachment() and
- * its DMA addresses become the table (%PHYR_IC_HOST, %DMA_RANGE_VIA_SG).
+ * An exporter with range operations fills the table itself through
+ * dma_buf_map_attachment_ranges(): a phyr exporter maps the object's list
+ * for the attachment's device (see "DRM helpers": peer-to-peer entries say
+ * how they are reached, a linked device gets link addresses), udmabuf its
+ * pinned pages. With any other exporter the attachment is mapped with
+ * dma_buf_map_attachment() and its DMA addresses become the table
+ * (%PHYR_IC_HOST, or %PHYR_IC_P2P for bus addresses; %DMA_RANGE_VIA_SG).
  * Mapping a mapped attachment does nothing. A new mapping is returned
  * only once the kernel fences of the dma-buf's reservation object have
  * signalled (%DMA_RESV_USAGE_KERNEL: the exporter moving or clearing the
@@ -344,15 +383,13 @@ int drm_phyr_attachment_map(struct drm_phyr_attachment *pa,
 	if (pa->mapped)
 		return 0;
 
-	if (dmabuf->ops == &drm_phyr_gem_dmabuf_ops) {
-		struct drm_phyr_attach_priv *priv = attach->priv;
-
-		ret = drm_phyr_gem_map(drm_phyr_dmabuf_obj(dmabuf), attach, dir,
-				       &pa->table, &pa->backing);
-		if (ret)
-			return ret;
-		priv->pa = pa;
+	ret = dma_buf_map_attachment_ranges(attach, dir, &pa->table);
+	if (ret && ret != -EOPNOTSUPP)
+		return ret;
+	if (!ret) {
+		pa->ranges = true;
 	} else {
+		/* an exporter without range tables: take its scatterlist */
 		sgt = dma_buf_map_attachment(attach, dir);
 		if (IS_ERR(sgt))
 			return PTR_ERR(sgt);
@@ -362,6 +399,9 @@ int drm_phyr_attachment_map(struct drm_phyr_attachment *pa,
 			dma_buf_unmap_attachment(attach, sgt, dir);
 			return ret;
 		}
+		/* phyr_dma_sync_*() go through the exporter's scatterlist */
+		pa->table.src_sgt = sgt;
+		pa->table.dir = dir;
 		pa->sgt = sgt;
 	}
 	pa->dir = dir;
@@ -381,14 +421,10 @@ void drm_phyr_attachment_unmap(struct drm_phyr_attachment *pa)
 	dma_resv_assert_held(pa->attach->dmabuf->resv);
 	if (!pa->mapped)
 		return;
-	if (pa->attach->dmabuf->ops == &drm_phyr_gem_dmabuf_ops) {
-		struct drm_phyr_attach_priv *priv = pa->attach->priv;
-
-		if (priv->pa == pa)
-			priv->pa = NULL;
-	}
-	if (!pa->phys)
-		phyr_dma_unmap(&pa->table);
+	if (pa->ranges)
+		dma_buf_unmap_attachment_ranges(pa->attach, &pa->table, pa->dir);
+	else if (!pa->phys)
+		phyr_dma_unmap(&pa->table);	/* frees a scatterlist's table */
 	if (pa->sgt)
 		dma_buf_unmap_attachment(pa->attach, pa->sgt, pa->dir);
 	drm_phyr_backing_put(pa->backing);
@@ -396,6 +432,7 @@ void drm_phyr_attachment_unmap(struct drm_phyr_attachment *pa)
 	pa->backing = NULL;
 	pa->mapped = false;
 	pa->phys = false;
+	pa->ranges = false;
 }
 EXPORT_SYMBOL_NS_GPL(drm_phyr_attachment_unmap, DRM_PHYR);
 

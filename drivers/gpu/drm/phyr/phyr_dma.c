@@ -503,6 +503,7 @@ void phyr_dma_unmap(struct dma_range_table *t)
 	}
 	phyr_list_free(&t->ranges);
 	t->alias = NULL;
+	t->src_sgt = NULL;
 	t->len = 0;
 }
 EXPORT_SYMBOL_NS_GPL(phyr_dma_unmap, DRM_PHYR);
@@ -512,11 +513,13 @@ static void phyr_dma_sync(const struct dma_range_table *t, bool for_cpu)
 	struct dma_range_iter it;
 	struct dma_range r;
 
-	if (t->sgt) {
+	if (t->sgt || t->src_sgt) {
+		struct sg_table *sgt = t->sgt ?: t->src_sgt;
+
 		if (for_cpu)
-			dma_sync_sgtable_for_cpu(t->dev, t->sgt, t->dir);
+			dma_sync_sgtable_for_cpu(t->dev, sgt, t->dir);
 		else
-			dma_sync_sgtable_for_device(t->dev, t->sgt, t->dir);
+			dma_sync_sgtable_for_device(t->dev, sgt, t->dir);
 		return;
 	}
 
@@ -539,7 +542,8 @@ static void phyr_dma_sync(const struct dma_range_table *t, bool for_cpu)
  * @t: a mapped table
  *
  * Copies bounce buffers back and does cache maintenance where the mapping
- * needs it, like dma_sync_single_for_cpu() for each range.
+ * needs it, like dma_sync_single_for_cpu() for each range; a table taken
+ * over from an exporter's scatterlist is synced through that scatterlist.
  */
 void phyr_dma_sync_for_cpu(const struct dma_range_table *t)
 {

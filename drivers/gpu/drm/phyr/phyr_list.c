@@ -267,3 +267,4 @@ EXPORT_SYMBOL_NS_GPL(phyr_list_slice, DRM_PHYR);
 
 MODULE_DESCRIPTION("phyr: physical address range lists for DRM and dma-buf");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);

@@ -16,6 +16,7 @@
 #include <linux/file.h>
 #include <linux/iosys-map.h>
 #include <linux/mm.h>
+#include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/swiotlb.h>
 #include <linux/workqueue.h>
@@ -590,11 +591,12 @@ static void late_fence_put(void *p)
 }
 
 /*
- * Add to @resv a kernel fence (what an exporter clearing or moving memory
- * asynchronously adds) that signals @ms milliseconds from now.
+ * Add to @resv a fence of @usage (a kernel fence is what an exporter
+ * clearing or moving memory asynchronously adds) that signals @ms
+ * milliseconds from now.
  */
 static struct dma_fence *late_fence_add(struct kunit *test, struct dma_resv *resv,
-					unsigned int ms)
+					unsigned int ms, enum dma_resv_usage usage)
 {
 	struct late_fence *lf = kzalloc(sizeof(*lf), GFP_KERNEL);
 
@@ -607,7 +609,7 @@ static struct dma_fence *late_fence_add(struct kunit *test, struct dma_resv *res
 
 	dma_resv_lock(resv, NULL);
 	KUNIT_ASSERT_EQ(test, 0, dma_resv_reserve_fences(resv, 1));
-	dma_resv_add_fence(resv, &lf->base, DMA_RESV_USAGE_KERNEL);
+	dma_resv_add_fence(resv, &lf->base, usage);
 	dma_resv_unlock(resv);
 	dma_fence_get(&lf->base);	/* the worker's */
 	schedule_delayed_work(&lf->work, msecs_to_jiffies(ms));
@@ -631,13 +633,13 @@ static void drm_phyr_gem_import_waits_kernel_fences(struct kunit *test)
 	dma = evict_test_attach(test, dmabuf, g->drm->dev);
 	cpu = evict_test_attach(test, dmabuf, umem_test_cpu_device(test));
 
-	f = late_fence_add(test, dmabuf->resv, 200);
+	f = late_fence_add(test, dmabuf->resv, 200, DMA_RESV_USAGE_KERNEL);
 	dma_resv_lock(dmabuf->resv, NULL);
 	KUNIT_EXPECT_EQ(test, 0, drm_phyr_attachment_map(&dma->pa, DMA_TO_DEVICE));
 	KUNIT_EXPECT_TRUE(test, dma_fence_is_signaled(f));
 	dma_resv_unlock(dmabuf->resv);
 
-	f = late_fence_add(test, dmabuf->resv, 200);
+	f = late_fence_add(test, dmabuf->resv, 200, DMA_RESV_USAGE_KERNEL);
 	dma_resv_lock(dmabuf->resv, NULL);
 	KUNIT_EXPECT_EQ(test, 0, drm_phyr_attachment_map_phys(&cpu->pa, &l));
 	KUNIT_EXPECT_TRUE(test, dma_fence_is_signaled(f));
@@ -645,63 +647,125 @@ static void drm_phyr_gem_import_waits_kernel_fences(struct kunit *test)
 }
 
 /*
- * CPU access through the dma-buf is bracketed by begin/end_cpu_access,
- * which sync every importer's mapping: with bouncing forced (the VM that
- * boots with swiotlb=force), what a device wrote into its bounce buffer
- * reaches the object's pages at begin_cpu_access, and what the CPU wrote
- * reaches the bounce buffer at end_cpu_access.
+ * CPU access through the dma-buf waits for the device work it must follow:
+ * a read for a writer still running, a write for a reader too.
  */
-static void drm_phyr_gem_cpu_access_bounce(struct kunit *test)
+static void drm_phyr_gem_cpu_access_waits(struct kunit *test)
 {
 	struct drm_phyr_gem_object *pobj = gem_test_create(test, SZ_16K,
 							   DRM_PHYR_PLACE_SYSTEM);
 	struct dma_buf *dmabuf = umem_test_export(test, pobj);
+	struct dma_fence *f;
+
+	f = late_fence_add(test, dmabuf->resv, 200, DMA_RESV_USAGE_WRITE);
+	KUNIT_ASSERT_EQ(test, 0, dma_buf_begin_cpu_access(dmabuf, DMA_FROM_DEVICE));
+	KUNIT_EXPECT_TRUE(test, dma_fence_is_signaled(f));
+	KUNIT_EXPECT_EQ(test, 0, dma_buf_end_cpu_access(dmabuf, DMA_FROM_DEVICE));
+
+	f = late_fence_add(test, dmabuf->resv, 200, DMA_RESV_USAGE_READ);
+	KUNIT_ASSERT_EQ(test, 0, dma_buf_begin_cpu_access(dmabuf, DMA_BIDIRECTIONAL));
+	KUNIT_EXPECT_TRUE(test, dma_fence_is_signaled(f));
+	KUNIT_EXPECT_EQ(test, 0, dma_buf_end_cpu_access(dmabuf, DMA_BIDIRECTIONAL));
+}
+
+/* An exporter of real pages that only knows scatterlists. */
+static struct sg_table *page_sg_map(struct dma_buf_attachment *attach,
+				    enum dma_data_direction dir)
+{
+	struct page *page = attach->dmabuf->priv;
+	struct sg_table *sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
+	int ret;
+
+	if (!sgt)
+		return ERR_PTR(-ENOMEM);
+	ret = sg_alloc_table(sgt, 1, GFP_KERNEL);
+	if (ret)
+		goto err_free;
+	sg_set_page(sgt->sgl, page, PAGE_SIZE, 0);
+	ret = dma_map_sgtable(attach->dev, sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
+	if (ret)
+		goto err_table;
+	return sgt;
+
+err_table:
+	sg_free_table(sgt);
+err_free:
+	kfree(sgt);
+	return ERR_PTR(ret);
+}
+
+static void page_sg_unmap(struct dma_buf_attachment *attach,
+			  struct sg_table *sgt, enum dma_data_direction dir)
+{
+	dma_unmap_sgtable(attach->dev, sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
+	sg_free_table(sgt);
+	kfree(sgt);
+}
+
+static void page_sg_release(struct dma_buf *dmabuf)
+{
+	__free_page(dmabuf->priv);
+}
+
+static const struct dma_buf_ops page_sg_ops = {
+	.map_dma_buf = page_sg_map,
+	.unmap_dma_buf = page_sg_unmap,
+	.release = page_sg_release,
+};
+
+/*
+ * A table taken over from a scatterlist exporter is synced through that
+ * scatterlist: with bouncing forced (the VM that boots with swiotlb=force),
+ * what the device wrote into its bounce buffer reaches the page at
+ * phyr_dma_sync_for_cpu(), and what the CPU wrote reaches the bounce
+ * buffer at phyr_dma_sync_for_device().
+ */
+static void drm_phyr_gem_foreign_sync_bounce(struct kunit *test)
+{
 	struct device *dev = kunit_device_register(test, "phyr-bounce");
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct evict_test_importer *imp;
 	struct dma_range_iter it;
+	struct dma_buf *dmabuf;
 	struct dma_range r;
-	unsigned int n = 0;
-	u8 *back;
+	struct page *page;
+	void *bounce;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
 	KUNIT_ASSERT_EQ(test, 0, dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64)));
 	if (!is_swiotlb_force_bounce(dev))
 		kunit_skip(test, "swiotlb does not force bouncing (boot with swiotlb=force)");
-	back = kunit_kzalloc(test, SZ_16K, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, back);
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	exp_info.ops = &page_sg_ops;
+	exp_info.size = PAGE_SIZE;
+	exp_info.priv = page;
+	dmabuf = dma_buf_export(&exp_info);
+	if (IS_ERR(dmabuf))
+		__free_page(page);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dmabuf));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, umem_test_dmabuf_put,
+							   dmabuf));
 	imp = evict_test_attach(test, dmabuf, dev);
 
 	dma_resv_lock(dmabuf->resv, NULL);
-	memset(back, 0x11, SZ_16K);
-	gem_test_rw(test, drm_phyr_gem_list(pobj), back, SZ_16K, true);
 	KUNIT_ASSERT_EQ(test, 0, drm_phyr_attachment_map(&imp->pa, DMA_BIDIRECTIONAL));
-	/* the device writes its bounce buffers */
 	dma_range_iter_init(&imp->pa.table, &it);
-	dma_range_for_each(r, &it) {
-		KUNIT_ASSERT_EQ(test, dma_range_via(&r), DMA_RANGE_VIA_PAGE);
-		memset(phys_to_virt(dma_to_phys(dev, r.addr)), 0xa5, dma_range_len(&r));
-		n++;
-	}
-	KUNIT_EXPECT_GT(test, n, 0);
-	dma_resv_unlock(dmabuf->resv);
+	KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
+	KUNIT_ASSERT_EQ(test, dma_range_via(&r), DMA_RANGE_VIA_SG);
+	bounce = phys_to_virt(dma_to_phys(dev, r.addr));
+	KUNIT_ASSERT_PTR_NE(test, bounce, page_address(page));
 
-	KUNIT_ASSERT_EQ(test, 0, dma_buf_begin_cpu_access(dmabuf, DMA_FROM_DEVICE));
-	dma_resv_lock(dmabuf->resv, NULL);
-	gem_test_rw(test, drm_phyr_gem_list(pobj), back, SZ_16K, false);
-	KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(back, 0xa5, SZ_16K),
-			      "the device's writes did not reach the pages");
-	memset(back, 0x3c, SZ_16K);
-	gem_test_rw(test, drm_phyr_gem_list(pobj), back, SZ_16K, true);
-	dma_resv_unlock(dmabuf->resv);
-	KUNIT_ASSERT_EQ(test, 0, dma_buf_end_cpu_access(dmabuf, DMA_TO_DEVICE));
-
-	dma_resv_lock(dmabuf->resv, NULL);
-	dma_range_iter_init(&imp->pa.table, &it);
-	dma_range_for_each(r, &it)
-		KUNIT_EXPECT_TRUE_MSG(test,
-				      !memchr_inv(phys_to_virt(dma_to_phys(dev, r.addr)),
-						  0x3c, dma_range_len(&r)),
-				      "the CPU's writes did not reach the device");
+	phyr_dma_sync_for_device(&imp->pa.table);
+	memset(bounce, 0xa5, PAGE_SIZE);	/* the device writes */
+	phyr_dma_sync_for_cpu(&imp->pa.table);
+	KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(page_address(page), 0xa5, PAGE_SIZE),
+			      "the device's write did not reach the page");
+	memset(page_address(page), 0x3c, PAGE_SIZE);
+	phyr_dma_sync_for_device(&imp->pa.table);
+	KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(bounce, 0x3c, PAGE_SIZE),
+			      "the CPU's write did not reach the device");
+	drm_phyr_attachment_unmap(&imp->pa);
 	dma_resv_unlock(dmabuf->resv);
 }
 
@@ -742,6 +806,97 @@ static void drm_phyr_gem_revoked_region(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, imp->notified, 1);
 }
 
+/* A minimal exporter without range operations: one fake DMA segment. */
+static struct sg_table *sg_only_map(struct dma_buf_attachment *attach,
+				    enum dma_data_direction dir)
+{
+	struct sg_table *sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
+
+	if (!sgt)
+		return ERR_PTR(-ENOMEM);
+	if (sg_alloc_table(sgt, 1, GFP_KERNEL)) {
+		kfree(sgt);
+		return ERR_PTR(-ENOMEM);
+	}
+	sg_dma_address(sgt->sgl) = 0x10000000;
+	sg_dma_len(sgt->sgl) = SZ_64K;
+	return sgt;
+}
+
+static void sg_only_unmap(struct dma_buf_attachment *attach,
+			  struct sg_table *sgt, enum dma_data_direction dir)
+{
+	sg_free_table(sgt);
+	kfree(sgt);
+}
+
+static void sg_only_release(struct dma_buf *dmabuf)
+{
+}
+
+static const struct dma_buf_ops sg_only_ops = {
+	.map_dma_buf = sg_only_map,
+	.unmap_dma_buf = sg_only_unmap,
+	.release = sg_only_release,
+};
+
+/*
+ * Importers ask the dma-buf core for range tables: a phyr exporter fills
+ * one (its entries say how the memory is reached, none comes from a
+ * scatterlist), an exporter without range operations answers -EOPNOTSUPP
+ * and drm_phyr_attachment_map() takes its scatterlist instead.
+ */
+static void drm_phyr_gem_ranges_through_core(struct kunit *test)
+{
+	struct gem_test *g = test->priv;
+	struct drm_phyr_gem_object *pobj = gem_test_create(test, SZ_64K,
+							   DRM_PHYR_PLACE_SYSTEM);
+	struct dma_buf *dmabuf = umem_test_export(test, pobj);
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct evict_test_importer *imp, *sg;
+	struct dma_range_table *t;
+	struct dma_range_iter it;
+	struct dma_buf *other;
+	struct dma_range r;
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	imp = evict_test_attach(test, dmabuf, g->drm->dev);
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	KUNIT_ASSERT_EQ(test, 0, dma_buf_map_attachment_ranges(imp->attach,
+							       DMA_TO_DEVICE, t));
+	KUNIT_EXPECT_EQ(test, dma_range_table_length(t), SZ_64K);
+	dma_range_iter_init(t, &it);
+	dma_range_for_each(r, &it)
+		KUNIT_EXPECT_NE(test, dma_range_via(&r), DMA_RANGE_VIA_SG);
+	dma_buf_unmap_attachment_ranges(imp->attach, t, DMA_TO_DEVICE);
+	KUNIT_ASSERT_EQ(test, 0, drm_phyr_attachment_map(&imp->pa, DMA_TO_DEVICE));
+	KUNIT_EXPECT_TRUE(test, imp->pa.ranges);
+	drm_phyr_attachment_unmap(&imp->pa);
+	dma_resv_unlock(dmabuf->resv);
+
+	exp_info.ops = &sg_only_ops;
+	exp_info.size = SZ_64K;
+	exp_info.priv = g;
+	other = dma_buf_export(&exp_info);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(other));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, umem_test_dmabuf_put,
+							   other));
+	sg = evict_test_attach(test, other, g->drm->dev);
+	dma_resv_lock(other->resv, NULL);
+	KUNIT_EXPECT_EQ(test, -EOPNOTSUPP,
+			dma_buf_map_attachment_ranges(sg->attach, DMA_TO_DEVICE, t));
+	KUNIT_ASSERT_EQ(test, 0, drm_phyr_attachment_map(&sg->pa, DMA_TO_DEVICE));
+	KUNIT_EXPECT_FALSE(test, sg->pa.ranges);
+	dma_range_iter_init(&sg->pa.table, &it);
+	KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
+	KUNIT_EXPECT_EQ(test, r.addr, 0x10000000);
+	KUNIT_EXPECT_EQ(test, dma_range_via(&r), DMA_RANGE_VIA_SG);
+	drm_phyr_attachment_unmap(&sg->pa);
+	dma_resv_unlock(other->resv);
+}
+
 static struct kunit_case drm_phyr_gem_cases[] = {
 	KUNIT_CASE(drm_phyr_gem_vram_evict),
 	KUNIT_CASE(drm_phyr_gem_vmap_pins),
@@ -752,8 +907,10 @@ static struct kunit_case drm_phyr_gem_cases[] = {
 	KUNIT_CASE(phyr_umem_dmabuf_errors),
 	KUNIT_CASE(drm_phyr_gem_evict_invalidates_first),
 	KUNIT_CASE(drm_phyr_gem_import_waits_kernel_fences),
-	KUNIT_CASE(drm_phyr_gem_cpu_access_bounce),
+	KUNIT_CASE(drm_phyr_gem_cpu_access_waits),
+	KUNIT_CASE(drm_phyr_gem_foreign_sync_bounce),
 	KUNIT_CASE(drm_phyr_gem_revoked_region),
+	KUNIT_CASE(drm_phyr_gem_ranges_through_core),
 	{ }
 };
 

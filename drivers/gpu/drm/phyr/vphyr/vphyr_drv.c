@@ -189,6 +189,8 @@ static int vphyr_claim_pci(struct vphyr_device *v, struct pci_dev *pdev)
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
 		return ret;
+	/* like a GPU: any segment length (the PCI default is 64 KiB) */
+	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
 	pci_set_master(pdev);
 	return 0;
 }
@@ -288,6 +290,7 @@ static int __init vphyr_init(void)
 	ret = dma_coerce_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
 		goto err_devres;
+	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
 	v = vphyr_create(&pdev->dev, NULL);
 	if (IS_ERR(v)) {
 		ret = PTR_ERR(v);
