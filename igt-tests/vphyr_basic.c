@@ -41,6 +41,12 @@
  *	with the default VM) is one or two device-local ranges; the CPU and
  *	the device see each other's writes to its first and last page.
  *
+ * SUBTEST: vram-across-4g
+ * Description: On an instance with 8 GiB of VRAM or more, an object of
+ *	4 GiB + 2 MiB holds the 4 GiB line of the BAR; the device writes and
+ *	reads 128 KiB around that line through its DMA addresses (pieces cut
+ *	on the line) and the CPU mapping agrees, both ways.
+ *
  * SUBTEST: ranges-truncated
  * Description: Reading the ranges of an object with several (a system
  *	object, or a userptr object of scattered pages) into a short array
@@ -475,6 +481,40 @@ static void test_evict_mmap_follows(void)
 	gem_close(fd, h);
 }
 
+static void test_vram_across_4g(void)
+{
+	const uint64_t line = 4ull << 30, span = 128 << 10;
+	uint64_t size = line + (2ull << 20), off = line - span / 2;
+	struct vphyr_table t;
+	unsigned char *map;
+	int idx = -1, fd;
+	uint32_t h;
+
+	for (int i = 0; i < env.nvram; i++)
+		if (env.dev[env.vram[i]].info.vram_size >= 2 * line)
+			idx = env.vram[i];
+	igt_require_f(idx >= 0, "no instance with 8 GiB of VRAM (boot the VM with --ivshmem 64M,8G)\n");
+	fd = env.dev[idx].fd;
+
+	h = vphyr_gem_create(fd, size, VPHYR_GEM_VRAM);
+	vphyr_get_table(fd, h, &t);
+	for (uint32_t i = 0; i < t.q.count; i++)
+		igt_info("%s: range %u: 0x%llx + 0x%llx\n", env.dev[idx].name, i,
+			 (unsigned long long)t.r[i].addr,
+			 (unsigned long long)t.r[i].len);
+	vphyr_table_fini(&t);
+	map = vphyr_gem_mmap(fd, h, size);
+
+	vphyr_write_dma(fd, h, off, span, 31);
+	vphyr_assert_pattern("CPU read of a DMA write across 4 GiB", map + off,
+			     span, 31, off);
+	phyr_pattern_fill(map + off, span, 32, off);
+	vphyr_check_dma("DMA read of a CPU write across 4 GiB", fd, h, off,
+			span, 32);
+	munmap(map, size);
+	gem_close(fd, h);
+}
+
 /* A thread writing each word of a mapping once, pausing after each page. */
 struct racer {
 	volatile uint64_t *map;
@@ -723,6 +763,12 @@ vphyr_main
 	igt_subtest("evict-mmap-follows") {
 		vphyr_require_vram(&env, 1);
 		test_evict_mmap_follows();
+	}
+
+	igt_describe("DMA and CPU agree on an object across the 4 GiB line of a BAR.");
+	igt_subtest("vram-across-4g") {
+		vphyr_require_vram(&env, 1);
+		test_vram_across_4g();
 	}
 
 	igt_describe("Writes through a CPU mapping racing an eviction are kept.");

@@ -92,6 +92,7 @@ test)
 	skip-ok phyr_dma.phyr_dma_bounce
 	skip-ok drm_phyr_gem.drm_phyr_gem_foreign_sync_bounce
 	skip-ok phyr_dma.phyr_dma_p2p_above_4g
+	skip-ok igt.vphyr_basic.vram-across-4g
 	skip-ok igt.vphyr_prime.iommu-system-import
 	skip-ok igt.vphyr_uapi.link-busy
 	EOT
@@ -103,7 +104,7 @@ test)
 	mode test
 	kunit phyr_dma
 	hook 30-igt igt
-	igt $topo_bins
+	igt $topo_bins vphyr_basic
 	# translated DMA never aliases the list; no forced bouncing
 	skip-ok phyr_dma.phyr_dma_pci_passthrough
 	skip-ok phyr_dma.phyr_dma_bounce
@@ -154,7 +155,7 @@ test)
 			echo "[phyr] the swiotlb VM failed; its results are incomplete" >&2
 	}
 	lane2() {
-		PHYR_VM_APPEND="kunit.filter_glob=phyr_dma drm_phyr_test.p2p=host phyr_p2p=host phyr_hooks=30-igt phyr_igt=$topo_igt phyr_hook_timeout=1200 $app" \
+		PHYR_VM_APPEND="kunit.filter_glob=phyr_dma drm_phyr_test.p2p=host phyr_p2p=host phyr_hooks=30-igt phyr_igt=$topo_igt,vphyr_basic@vram-across-4g phyr_hook_timeout=1200 $app" \
 			"$T/vm.sh" --mode test --timeout 1800 --iommu --cpu EPYC --ivshmem 64M,8G --name test-iommu \
 			--out "$res/test-iommu" --expect "$exp/test-iommu" ||
 			echo "[phyr] the IOMMU VM failed; its results are incomplete" >&2
