@@ -229,7 +229,7 @@ lane_asan() {
 	d import-instance 0 asan "interconnect host, via " "verified: instance $A" -- \
 		import --from "$S" --into "$A" --size 256K
 	if [ -n "$cli_counting" ] || [ -n "$nodev" ] || [ -e /dev/udmabuf ]; then
-		d import-udmabuf 0 asan "interconnect host, via sg" \
+		d import-udmabuf 0 asan "interconnect host, via" "!via sg" \
 			"verified: the exporter's CPU mapping shows the write" -- \
 			import --from udmabuf --into "$A" --size 256K --write 4
 	else
