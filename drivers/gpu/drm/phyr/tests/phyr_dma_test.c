@@ -302,6 +302,24 @@ static void phyr_dma_put_pci(void *pdev)
 	pci_dev_put(pdev);
 }
 
+/* The first ivshmem device with a BAR 2 of at least @size, referenced. */
+static struct pci_dev *phyr_dma_big_bar(struct kunit *test, u64 size)
+{
+	struct pci_dev *pdev = NULL;
+
+	while ((pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET,
+				      PHYR_TEST_IVSHMEM, pdev))) {
+		int ret;
+
+		if (pci_resource_len(pdev, 2) < size)
+			continue;
+		ret = kunit_add_action_or_reset(test, phyr_dma_put_pci, pdev);
+		KUNIT_ASSERT_EQ(test, 0, ret);
+		return pdev;
+	}
+	return NULL;
+}
+
 /*
  * Peer-to-peer over the VM's ivshmem BARs (skipped without them). A device
  * reaching its own BAR uses the PCI bus address; for another device the
@@ -445,23 +463,16 @@ static void phyr_dma_p2p_above_4g(struct kunit *test)
 {
 	struct phyr_dma_seg_limit *limit;
 	struct dma_range_table *t = phyr_dma_test_table(test);
-	struct pci_dev *pdev = NULL, *big = NULL;
+	struct pci_dev *big;
 	u64 mask, max, bus, next, total = 0;
 	struct dma_range_iter it;
 	struct phyr_list *l;
 	struct dma_range r;
 	unsigned int n = 0;
 
-	while ((pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET,
-				      PHYR_TEST_IVSHMEM, pdev))) {
-		if (pci_resource_len(pdev, 2) >= SZ_8G) {
-			big = pdev;
-			break;
-		}
-	}
+	big = phyr_dma_big_bar(test, SZ_8G);
 	if (!big)
 		kunit_skip(test, "no ivshmem BAR of 8 GiB");
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_put_pci, big));
 	KUNIT_ASSERT_NOT_NULL(test, big->dev.dma_parms);
 	limit = kunit_kzalloc(test, sizeof(*limit), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, limit);
@@ -578,22 +589,15 @@ static void phyr_dma_p2p_adjacent_bars(struct kunit *test)
 static void phyr_dma_p2p_gib(struct kunit *test)
 {
 	struct dma_range_table *t = phyr_dma_test_table(test);
-	struct pci_dev *pdev = NULL, *big = NULL;
+	struct pci_dev *big;
 	u64 max_seg, next, n = 0, total = 0;
 	struct dma_range_iter it;
 	struct phyr_list *l;
 	struct dma_range r;
 
-	while ((pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET,
-				      PHYR_TEST_IVSHMEM, pdev))) {
-		if (pci_resource_len(pdev, 2) >= SZ_1G) {
-			big = pdev;
-			break;
-		}
-	}
+	big = phyr_dma_big_bar(test, SZ_1G);
 	if (!big)
 		kunit_skip(test, "no ivshmem BAR of 1 GiB");
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_put_pci, big));
 
 	l = phyr_test_list(test);
 	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, pci_resource_start(big, 2), SZ_1G,
