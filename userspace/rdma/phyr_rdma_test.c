@@ -30,6 +30,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,7 @@
 #define OP_TIMEOUT_MS	30000
 
 /*
- * The data cases move 1 MiB: 256 pages, one more than a phyr list chunk
+ * The data cases move 1 MiB: 256 pages, more than one phyr list chunk
  * holds (a system-memory object's list may span two chunks), and 256
  * packets at RoCE's largest MTU.
  */
@@ -967,6 +968,262 @@ static void case_evict_invalidates(void)
 	rdma_down();
 }
 
+/*
+ * RDMA WRITEs racing an eviction. The writer posts one page-sized WRITE
+ * after another, round the object again and again, each with the pattern
+ * of its own generation, until one fails; a second thread evicts the object
+ * once RACE_START writes have completed. Invalidating the MR comes before
+ * the copy, so every WRITE that completed successfully must be found in
+ * the evicted object, every page no WRITE reached still holds the first
+ * pattern, and the page of the WRITE that failed holds, byte by byte,
+ * either what it held before or that WRITE's pattern (the packets that
+ * arrived before the invalidation). With copy-then-invalidate, the WRITEs
+ * that landed between the copy and the invalidation would be lost.
+ */
+#define RACE_PAGES	((unsigned int)(OBJ_SIZE / 4096))
+#define RACE_START	8
+#define RACE_MAX_WRITES	(64 * RACE_PAGES)
+
+struct race_evict {
+	struct phyr_dev *dev;
+	uint32_t handle;
+	_Atomic unsigned int writes;	/* completed by the writer */
+	_Atomic bool stop;		/* the writer gave up */
+	int ret;
+	char err[128];
+};
+
+static void *race_evictor(void *arg)
+{
+	struct race_evict *e = arg;
+	struct timespec nap = { .tv_nsec = 100 * 1000 };
+
+	while (e->writes < RACE_START && !e->stop)
+		nanosleep(&nap, NULL);
+	e->ret = phyr_bo_evict(e->dev, e->handle);
+	if (e->ret)
+		snprintf(e->err, sizeof(e->err), "%s", phyr_last_error());
+	return NULL;
+}
+
+/* Generation @g's pattern seed; generation -1 is the first fill. */
+static uint32_t race_seed(int g)
+{
+	return g < 0 ? SEED_OLD : SEED_NEW + (uint32_t)g;
+}
+
+static void case_write_racing_evict(void)
+{
+	const uint64_t slice = 4096;
+	int last[RACE_PAGES];
+	struct race_evict e = { 0 };
+	enum ibv_wc_status st = IBV_WC_SUCCESS;
+	unsigned int n, i, failed = RACE_PAGES, bad = 0;
+	int gen = -1, prev = -1, ret = 0;
+	unsigned char *obj;
+	pthread_t thr;
+	struct target t;
+
+	if (!target_up(&t, BACK_VRAM, OBJ_SIZE, 0, OBJ_SIZE, 0))
+		return;
+	phyr_pattern_fill(r.buf, OBJ_SIZE, SEED_OLD, 0);
+	if (!rdma_ok("before the race", IBV_WR_RDMA_WRITE, 0, OBJ_SIZE,
+		     MR_IOVA, t.mr->rkey) ||
+	    !check_device(&t, "object before the race", 0, OBJ_SIZE, SEED_OLD))
+		return;
+	for (i = 0; i < RACE_PAGES; i++)
+		last[i] = -1;
+
+	e.dev = t.dev;
+	e.handle = t.handle;
+	REQUIRE(!pthread_create(&thr, NULL, race_evictor, &e),
+		"pthread_create failed");
+	for (n = 0; n < RACE_MAX_WRITES; n++) {
+		i = n % RACE_PAGES;
+		gen = n / RACE_PAGES;
+		phyr_pattern_fill(r.buf + i * slice, slice, race_seed(gen),
+				  i * slice);
+		ret = rdma_op(IBV_WR_RDMA_WRITE, i * slice, slice,
+			      MR_IOVA + i * slice, t.mr->rkey, &st);
+		if (ret || st != IBV_WC_SUCCESS)
+			break;
+		last[i] = gen;
+		e.writes++;
+	}
+	e.stop = true;
+	pthread_join(thr, NULL);
+
+	REQUIRE(!e.ret, "GEM_EVICT racing the WRITEs: %s", e.err);
+	REQUIRE(!ret, "WRITE %u: %s", n, errname(ret));
+	REQUIRE(n < RACE_MAX_WRITES,
+		"%u WRITEs completed and none was refused after the eviction",
+		n);
+	CHECK(n >= RACE_START, "WRITE %u was refused before the eviction began: %s",
+	      n, ibv_wc_status_str(st));
+	failed = n % RACE_PAGES;
+	prev = last[failed];
+	t_note("%u WRITEs completed, WRITE %u (page %u, generation %d) was refused: %s",
+	       n, n, failed, gen, ibv_wc_status_str(st));
+	check_placement(&t, "after the race", PHYR_PLACE_SYSTEM);
+
+	obj = malloc(OBJ_SIZE);
+	REQUIRE(obj, "out of memory");
+	if (!CHECK(!phyr_bo_read(t.dev, t.handle, 0, obj, OBJ_SIZE),
+		   "read the evicted object: %s", phyr_last_error())) {
+		free(obj);
+		return;
+	}
+	for (i = 0; i < RACE_PAGES; i++) {
+		uint64_t pos = i * slice, k;
+
+		if (i != failed) {
+			if (!phyr_pattern_check(obj + pos, slice,
+						race_seed(last[i]), pos, &k))
+				continue;
+			if (bad++ < 8)
+				t_note("page %u: byte 0x%llx is 0x%02x, the last successful WRITE (generation %d) wrote 0x%02x",
+				       i, (unsigned long long)(pos + k),
+				       obj[pos + k], last[i],
+				       phyr_pattern_byte(race_seed(last[i]),
+							 pos + k));
+			continue;
+		}
+		for (k = 0; k < slice; k++) {
+			uint8_t b = obj[pos + k];
+
+			if (b == phyr_pattern_byte(race_seed(prev), pos + k) ||
+			    b == phyr_pattern_byte(race_seed(gen), pos + k))
+				continue;
+			if (bad++ < 8)
+				t_note("page %u (the refused WRITE): byte 0x%llx is 0x%02x, neither generation %d nor %d",
+				       i, (unsigned long long)(pos + k), b,
+				       prev, gen);
+			break;
+		}
+	}
+	free(obj);
+	CHECK(!bad, "%u of %u pages of the evicted object lost a completed WRITE",
+	      bad, RACE_PAGES);
+	if (!t_failed())
+		t_note("the evicted object holds every one of the %u completed WRITEs",
+		       n);
+}
+
+/*
+ * Unbinding the exporter's PCI device while a dma-buf MR covers its VRAM:
+ * the MR is invalidated (a WRITE is refused), the MR, the dma-buf, the
+ * object and the file still come apart cleanly, and binding the device
+ * again gives a working instance. The device is bound again whatever
+ * happened.
+ */
+#define VPHYR_DRIVER_DIR	"/sys/bus/pci/drivers/vphyr"
+
+static int driver_write(const char *what, const char *pci)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), VPHYR_DRIVER_DIR "/%s", what);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, pci, strlen(pci));
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n < 0 ? (int)n : 0;
+}
+
+/* Whether an instance sits on PCI device @pci. */
+static bool pci_instance_present(const char *pci)
+{
+	struct phyr_device_info info[16];
+	int i, n;
+
+	n = phyr_list_devices(info, 16);
+	for (i = 0; i < n && i < 16; i++)
+		if (!strncmp(info[i].bus, "pci:", 4) &&
+		    !strcmp(info[i].bus + 4, pci))
+			return true;
+	return false;
+}
+
+static void case_unbind_with_mr(void)
+{
+	const uint64_t size = EVICT_SIZE;
+	struct timespec nap = { .tv_nsec = 50 * 1000 * 1000 };
+	struct phyr_dev *again;
+	unsigned char *buf;
+	uint32_t h;
+	char pci[64];
+	int ret, i;
+	struct target t;
+
+	if (!target_up(&t, BACK_VRAM, size, 0, size, 0))
+		return;
+	if (strncmp(phyr_dev_info(t.dev)->bus, "pci:", 4)) {
+		t_skip("%s is not a PCI device", phyr_dev_name(t.dev));
+		return;
+	}
+	snprintf(pci, sizeof(pci), "%s", phyr_dev_info(t.dev)->bus + 4);
+
+	phyr_pattern_fill(r.buf, size, SEED_OLD, 0);
+	if (!rdma_ok("before the unbind", IBV_WR_RDMA_WRITE, 0, size, MR_IOVA,
+		     t.mr->rkey) ||
+	    !check_device(&t, "object before the unbind", 0, size, SEED_OLD))
+		return;
+
+	ret = driver_write("unbind", pci);
+	REQUIRE(!ret, "unbind %s: %s", pci, errname(ret));
+	t_note("unbound %s (%s) with a dma-buf MR over 0x%llx bytes of its VRAM",
+	       pci, phyr_dev_name(t.dev), (unsigned long long)size);
+
+	phyr_pattern_fill(r.buf, size, SEED_NEW, 0);
+	rdma_refused("after the unbind", IBV_WR_RDMA_WRITE, 0, size, MR_IOVA,
+		     t.mr->rkey);
+	ret = phyr_bo_create(t.dev, size, PHYR_REGION_VRAM, &h);
+	EXPECT_RET(ret, -ENODEV, "GEM_CREATE on the unbound instance");
+	ret = phyr_bo_read(t.dev, t.handle, 0, r.buf, page);
+	EXPECT_RET(ret, -ENODEV, "GEM_DMA on the unbound instance");
+
+	ret = dmr_dereg(t.mr);
+	EXPECT_RET(ret, 0, "deregister the MR of the unbound device");
+	CHECK(!close(t.dmabuf), "close the dma-buf: %s", strerror(errno));
+	phyr_bo_close(t.dev, t.handle);
+	phyr_close(t.dev);
+
+	ret = driver_write("bind", pci);
+	CHECK(!ret, "bind %s again: %s", pci, errname(ret));
+	for (i = 0; i < 100 && !pci_instance_present(pci); i++)
+		nanosleep(&nap, NULL);
+	REQUIRE(pci_instance_present(pci), "no vphyr instance on %s after binding it again",
+		pci);
+
+	/* the new instance works: an object in VRAM, written and read back */
+	buf = malloc(size);
+	REQUIRE(buf, "out of memory");
+	if (open_instance(true, &again)) {
+		free(buf);
+		return;
+	}
+	ret = phyr_bo_create(again, size, PHYR_REGION_VRAM, &h);
+	if (CHECK(!ret, "VRAM object on the bound instance: %s",
+		  phyr_last_error())) {
+		phyr_pattern_fill(buf, size, SEED_WRITE, 0);
+		CHECK(!phyr_bo_write(again, h, 0, buf, size),
+		      "GEM_DMA write: %s", phyr_last_error());
+		memset(buf, 0, size);
+		if (CHECK(!phyr_bo_read(again, h, 0, buf, size),
+			  "GEM_DMA read: %s", phyr_last_error()))
+			check_bytes("object on the bound instance", buf, size,
+				    SEED_WRITE, 0);
+		phyr_bo_close(again, h);
+	}
+	phyr_close(again);
+	free(buf);
+}
+
 /* Registrations that must fail, then one that must work. */
 static void case_reg_errors(void)
 {
@@ -1075,8 +1332,10 @@ static const struct test_case cases[] = {
 	{ "rdma-read-system", case_read_system },
 	{ "rdma-userptr-dmabuf", case_userptr_dmabuf },
 	{ "rdma-evict-invalidates", case_evict_invalidates },
+	{ "rdma-write-racing-evict", case_write_racing_evict },
 	{ "rdma-reg-errors", case_reg_errors },
 	{ "rdma-leak-cycles", case_leak_cycles },
+	{ "rdma-unbind-with-mr", case_unbind_with_mr },
 };
 
 #define NCASES	(sizeof(cases) / sizeof(cases[0]))
