@@ -23,6 +23,17 @@ src=$(phyr_srcdir)
 out=$(phyr_builddir)
 frag=$PHYR_ROOT/tools/testing/phyr/phyr.config
 
+# One build at a time per cache: two (from two clones, or make test and
+# make fuzz started together) would copy overlays over each other and
+# race in the same build directory. The second one waits, then finds
+# little or nothing left to do.
+mkdir -p "$PHYR_CACHE"
+exec 9>"$PHYR_CACHE/.build.lock"
+if ! flock -n 9; then
+	log "another kernel build holds $PHYR_CACHE/.build.lock: waiting for it"
+	flock 9
+fi
+
 # 0. only one kernel version is ever built: Debian's current one
 phyr_prune_cache "$ver"
 
