@@ -9,6 +9,7 @@
 #include <linux/bug.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-direction.h>
+#include <linux/dma-mapping.h>
 #include <linux/errno.h>
 #include <linux/gfp_types.h>
 #include <linux/gpu_buddy.h>
@@ -202,6 +203,7 @@ static inline phys_addr_t phyr_end(const struct phyr *p)
  * @next: next chunk, or NULL
  * @nr: entries in use
  * @cap: entries allocated
+ * @bytes: total length of the entries in use (seeking skips whole chunks)
  * @ents: the entries
  *
  * Internal to the list; iterators hold a pointer to the current chunk.
@@ -210,7 +212,30 @@ struct phyr_chunk {
 	struct phyr_chunk *next;
 	u32 nr;
 	u32 cap;
+	u64 bytes;
 	struct phyr ents[] __counted_by(cap);
+};
+
+/**
+ * struct phyr_list_summary - what holds for every entry of a list
+ * @lowest: lowest start address
+ * @end: highest end address (start + length)
+ * @longest: length of the longest entry
+ * @cross: OR over the entries of start ^ last byte: no entry crosses a
+ *	multiple of 2^n bytes when bits n and up are all clear
+ * @flags: union of the entries' flags
+ *
+ * Kept by every append, so that a question about the whole list (may a
+ * device use these addresses as they are?) is answered without walking
+ * it. A slice of the list satisfies whatever the summary says. Meaningless
+ * while the list is empty.
+ */
+struct phyr_list_summary {
+	u64 lowest;
+	u64 end;
+	u64 longest;
+	u64 cross;
+	unsigned int flags;
 };
 
 /**
@@ -221,6 +246,7 @@ struct phyr_chunk {
  * @nents: number of entries
  * @spare: entries that can be appended without allocating
  * @len: total length in bytes
+ * @sum: facts about every entry (&struct phyr_list_summary)
  *
  * Initialise with phyr_list_init() or %PHYR_LIST_INIT, release with
  * phyr_list_free().
@@ -232,6 +258,7 @@ struct phyr_list {
 	unsigned long nents;
 	unsigned long spare;
 	u64 len;
+	struct phyr_list_summary sum;
 };
 
 #define PHYR_LIST_INIT	((struct phyr_list){ })
@@ -468,6 +495,8 @@ struct mm_struct;
  *	pin is charged to it (%PHYR_PIN_ACCOUNT)
  * @npages: number of pages pinned
  * @flags: PHYR_PIN_* the range was pinned with
+ * @folios: pinned folio by folio (a shared hugetlbfs mapping), one pin
+ *	per folio rather than per page
  *
  * Filled by phyr_pin_user(), released by phyr_unpin_user().
  */
@@ -476,6 +505,7 @@ struct phyr_user_pin {
 	struct mm_struct *mm;
 	unsigned long npages;
 	unsigned int flags;
+	bool folios;
 };
 
 int phyr_pin_user(struct phyr_user_pin *pin, unsigned long start, u64 len,
@@ -506,23 +536,31 @@ int phyr_cpu_copy(const struct phyr_cpu_map *m, u64 offset, void *buf,
  *
  * phyr_dma_map() picks the mapping per device and per entry:
  *
- * * Passthrough: the device uses dma-direct (no IOMMU translation, no
- *   &struct dma_map_ops), has no bus offset (&device.dma_range_map), is
- *   cache coherent and not forced to bounce through swiotlb; every range
- *   is system memory within the DMA mask, no longer than the device's
- *   maximum segment size and not across its segment boundary
- *   (dma_get_seg_boundary()). Then every DMA address equals its physical
- *   address and the table aliases the input list: nothing is allocated and
- *   no per-page work is done. The input list must stay unchanged and alive
- *   until phyr_dma_unmap().
- * * IOMMU: when dma-iommu translates for the device and every range is
- *   system memory, the whole slice lands in one contiguous IOVA range and
- *   the table holds one entry per contiguous IOVA run (one, normally).
- *   6.12 has no dma_iova_* API, so this maps a scatterlist built for the
- *   call (one entry per piece of at most the maximum segment size). That
- *   scatterlist is kept until phyr_dma_unmap(): dma-iommu unmaps from it
- *   and CONFIG_DMA_API_DEBUG checks every mapped segment against it. The
- *   entries' flags are the flags all source ranges have in common.
+ * * Passthrough: every entry of the list is system memory (no peer
+ *   interconnect, no %PHYR_F_MMIO) and the DMA core says that the device
+ *   reaches the span from the lowest start to the highest end as it is
+ *   (dma_map_phys_is_direct(): dma-direct without bus offset or memory
+ *   encryption bit, cache coherent, no forced bouncing, within the DMA
+ *   mask). The decision reads the list's summary (&struct
+ *   phyr_list_summary), never its entries, so it costs the same for one
+ *   page and for 2^20: the table aliases the input list, nothing is
+ *   allocated and no per-page work is done. Entries longer than the
+ *   device's segment limit or across its segment boundary are cut into
+ *   pieces while the table is walked (&dma_range_table.piece); the rest of
+ *   the list is unaffected. The input list must stay unchanged and alive
+ *   until phyr_dma_unmap(). With CONFIG_DMA_API_DEBUG each piece is also
+ *   mapped with dma_map_page_attrs() (which must return the same address)
+ *   so that the DMA-API debug code sees and checks it.
+ * * IOMMU: when dma-iommu translates for the device, the device is cache
+ *   coherent and every range is system memory whose joins fall on IOMMU
+ *   page boundaries, the whole slice lands in one IOVA range: one
+ *   dma_iova_try_alloc(), a dma_iova_link() per range and one
+ *   dma_iova_sync() (the two-step IOVA interface of Linux 6.16, which
+ *   ``patches/0006`` gives 6.12). The table holds one entry, flagged with
+ *   what all source ranges have in common, and nothing of the input:
+ *   phyr_dma_unmap() needs the table alone (dma_iova_destroy()). Where the
+ *   DMA core gives no IOVA range (a device that needs swiotlb bouncing, an
+ *   untrusted one) the slice is mapped range by range as below.
  * * Otherwise each system-memory range is mapped with dma_map_page_attrs()
  *   in pieces (see below; an IOVA each under an
  *   IOMMU when peer ranges are mixed in, a bounce buffer or a bus offset
@@ -555,7 +593,7 @@ int phyr_cpu_copy(const struct phyr_cpu_map *m, u64 offset, void *buf,
 #define DMA_RANGE_VIA_BUS		(0x2u << DMA_RANGE_VIA_SHIFT)
 /* peer-to-peer through the host bridge: dma_map_resource() */
 #define DMA_RANGE_VIA_HOST_BRIDGE	(0x3u << DMA_RANGE_VIA_SHIFT)
-/* one IOVA range for the whole list, through a compat scatterlist */
+/* one IOVA range for the whole slice: dma_iova_try_alloc() and links */
 #define DMA_RANGE_VIA_IOMMU		(0x4u << DMA_RANGE_VIA_SHIFT)
 /* a GPU-to-GPU link address declared by the exporter; no mapping call */
 #define DMA_RANGE_VIA_LINK		(0x5u << DMA_RANGE_VIA_SHIFT)
@@ -619,9 +657,15 @@ struct sg_table;
  * @dev: the device the table was mapped for
  * @dir: DMA direction of the mapping
  * @attrs: DMA attributes of the mapping
- * @sgt: IOMMU path: the scatterlist that was mapped, kept for unmap
+ * @iova: IOMMU path: the one IOVA range the slice was linked into
  * @src_sgt: a table taken over from an exporter's scatterlist: synced
  *	through it (with @dir), never unmapped here
+ * @piece: passthrough and IOMMU paths: entries are cut into pieces of at
+ *	most this many bytes (a power of two) within @boundary while the
+ *	table is walked; 0 when no entry needs cutting
+ * @boundary: the device's segment boundary mask, with @piece
+ * @debug_mapped: passthrough: the pieces were also mapped through the DMA
+ *	API for CONFIG_DMA_API_DEBUG, and are unmapped the same way
  *
  * Filled by phyr_dma_map(), released by phyr_dma_unmap().
  */
@@ -633,17 +677,42 @@ struct dma_range_table {
 	struct device *dev;
 	enum dma_data_direction dir;
 	unsigned long attrs;
-	struct sg_table *sgt;
+	struct dma_iova_state iova;
 	struct sg_table *src_sgt;
+	u64 piece;
+	u64 boundary;
+	bool debug_mapped;
 };
 
 /**
  * struct dma_range_iter - position in a DMA range table
  * @it: position in the underlying storage
+ * @piece: longest range to yield, 0 for whole entries (see
+ *	&dma_range_table.piece)
+ * @boundary: segment boundary mask the yielded ranges stay within
  */
 struct dma_range_iter {
 	struct phyr_iter it;
+	u64 piece;
+	u64 boundary;
 };
+
+/**
+ * dma_range_piece_len() - length of the next piece of a long range
+ * @dma: device address the piece starts at
+ * @left: bytes left in the range
+ * @max: longest piece the device takes
+ * @mask: the device's segment boundary mask (dma_get_seg_boundary())
+ *
+ * Return: at most @max bytes, not across a multiple of @mask + 1.
+ */
+static inline u64 dma_range_piece_len(u64 dma, u64 left, u64 max, u64 mask)
+{
+	u64 n = min(left, max);
+	u64 room = (dma | mask) - dma + 1;	/* 0: up to the end of it all */
+
+	return room && room < n ? room : n;
+}
 
 /**
  * dma_range_table_is_alias() - test whether a table aliases its input
@@ -675,6 +744,8 @@ static inline u64 dma_range_table_length(const struct dma_range_table *t)
 static inline void dma_range_iter_init(const struct dma_range_table *t,
 				       struct dma_range_iter *it)
 {
+	it->piece = t->piece;
+	it->boundary = t->boundary;
 	if (t->alias)
 		WARN_ON_ONCE(phyr_iter_init_slice(t->alias, t->offset, t->len,
 						  &it->it));
@@ -693,11 +764,21 @@ static inline bool dma_range_iter_next(struct dma_range_iter *it,
 				       struct dma_range *r)
 {
 	struct phyr seg;
+	u64 len;
 
-	if (!phyr_iter_next(&it->it, &seg))
+	if (!it->it.size)
 		return false;
+	seg = phyr_iter_cur(&it->it);
+	len = phyr_len(&seg);
+	if (it->piece)
+		len = dma_range_piece_len(seg.addr, len, it->piece,
+					  it->boundary);
 	/* same layout; an aliased entry's flags say DMA_RANGE_VIA_DIRECT */
-	*r = (struct dma_range){ .addr = seg.addr, .len_flags = seg.len_flags };
+	*r = (struct dma_range){
+		.addr = seg.addr,
+		.len_flags = len | ((u64)phyr_flags(&seg) << PHYR_LEN_BITS),
+	};
+	phyr_iter_advance(&it->it, len);
 	return true;
 }
 

@@ -89,6 +89,7 @@ test)
 	# what this topology lacks: an IOMMU, forced bouncing, a third VRAM
 	# instance (test-iommu, test-swiotlb run these)
 	skip-ok phyr_dma.phyr_dma_iommu_one_iova
+	skip-ok phyr_dma.phyr_dma_iova_api
 	skip-ok phyr_dma.phyr_dma_bounce
 	skip-ok drm_phyr_gem.drm_phyr_gem_foreign_sync_bounce
 	skip-ok phyr_dma.phyr_dma_p2p_above_4g
@@ -234,8 +235,14 @@ bench)
 			"$T/vm.sh" --mode bench $iommu --mem 4G \
 			--name "bench${iommu:+-iommu}" --out "$out" || exit 1
 		echo
-		cat "$out/bench.txt"
+		grep -v '^csv,' "$out/bench.txt"
 	done
+	# CSV, the target table and the scaling chart; the chart the docs
+	# show is refreshed from this run
+	python3 "$T/bench.py" "$PHYR_CACHE/results/bench-report" \
+		"$PHYR_CACHE/results/bench" "$PHYR_CACHE/results/bench-iommu" || exit 1
+	svg=$PHYR_CACHE/results/bench-report/bench-scaling.svg
+	[[ -f $svg ]] && cp "$svg" "$PHYR_ROOT/docs/bench-scaling.svg"
 	;;
 *)
 	die "usage: run.sh test|demo|bench|fuzz"

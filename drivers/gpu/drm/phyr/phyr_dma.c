@@ -33,41 +33,21 @@ static bool phyr_dma_has_pages(const struct phyr *p)
 }
 
 /*
- * Whether DMA for @dev is an identity mapping: dma-direct (no dma_map_ops,
- * no dma-iommu), no bus offset, coherent, no forced bouncing. On 6.12 this
- * is what dma_go_direct() and phys_to_dma() decide inside the DMA core.
+ * Whether @dev may use the addresses of @l as they are, decided from the
+ * list's summary alone (O(1) whatever its length): system memory only, and
+ * the DMA core's word that the device reaches the whole span directly. The
+ * struct pages behind the span's two ends are checked as a cheap guard;
+ * with CONFIG_DMA_API_DEBUG phyr_dma_debug_map() checks every piece.
  */
-static bool phyr_dma_dev_is_identity(struct device *dev)
+static bool phyr_dma_can_alias(struct device *dev, const struct phyr_list *l)
 {
-	return !get_dma_ops(dev) && !use_dma_iommu(dev) &&
-	       !dev->dma_range_map && dev_is_dma_coherent(dev) &&
-	       !is_swiotlb_force_bounce(dev);
-}
+	const struct phyr_list_summary *s = &l->sum;
 
-/*
- * Whether every range of @it can be used as its own DMA address: within
- * the device's addressing limit, its segment size and segment boundary.
- */
-static bool phyr_dma_can_alias(struct device *dev, const struct phyr_iter *it)
-{
-	u64 limit = min_not_zero(*dev->dma_mask, dev->bus_dma_limit);
-	u64 boundary = dma_get_seg_boundary(dev);
-	u64 max_seg = dma_get_max_seg_size(dev);
-	struct phyr_iter pos = *it;
-	struct phyr seg;
-
-	if (!phyr_dma_dev_is_identity(dev))
+	if (!l->nents || (s->flags & (PHYR_IC_MASK | PHYR_F_MMIO)))
 		return false;
-	phyr_for_each(seg, &pos) {
-		u64 last = phyr_end(&seg) - 1;
-
-		if (phyr_dma_is_peer(phyr_flags(&seg)) ||
-		    phyr_len(&seg) > max_seg || last > limit ||
-		    ((phyr_addr(&seg) ^ last) & ~boundary) ||
-		    !phyr_dma_has_pages(&seg))
-			return false;
-	}
-	return true;
+	if (!pfn_valid(PHYS_PFN(s->lowest)) || !pfn_valid(PHYS_PFN(s->end - 1)))
+		return false;
+	return dma_map_phys_is_direct(dev, s->lowest, s->end - s->lowest);
 }
 
 /*
@@ -83,19 +63,6 @@ static u64 phyr_dma_max_piece(struct device *dev, bool mapping_size)
 	if (mapping_size)
 		max = min_t(u64, max, dma_max_mapping_size(dev));
 	return max ? rounddown_pow_of_two(max) : PAGE_SIZE;
-}
-
-/*
- * The length of the piece that starts at device address @dma with @left
- * bytes of its range left: at most @max bytes, and not across a multiple
- * of the segment boundary @mask + 1 (dma_get_seg_boundary()).
- */
-static u64 phyr_dma_piece_len(u64 dma, u64 left, u64 max, u64 mask)
-{
-	u64 n = min(left, max);
-	u64 room = (dma | mask) - dma + 1;	/* 0: up to the end of it all */
-
-	return room && room < n ? room : n;
 }
 
 /* The PCI device whose memory BAR holds @addr, referenced. */
@@ -211,22 +178,34 @@ static int phyr_dma_map_piece(struct dma_range_table *t, phys_addr_t addr,
 	return ret;
 }
 
-/* Whether every range of @it is system memory with struct pages. */
-static bool phyr_dma_all_pages(const struct phyr_iter *it, unsigned int *common)
+/*
+ * Whether the ranges of @it can share one IOVA range: system memory with
+ * struct pages, every range but the first starting and every range but
+ * the last ending on an IOMMU page boundary (@merge: the device's merge
+ * boundary, dma_get_merge_boundary()); @common gets the flags they all
+ * have.
+ */
+static bool phyr_dma_iova_fits(const struct phyr_iter *it, u64 merge,
+			       unsigned int *common)
 {
 	struct phyr_iter pos = *it;
+	bool first = true;
 	struct phyr seg;
 
 	*common = PHYR_F_VALID_MASK;
 	phyr_for_each(seg, &pos) {
 		if (phyr_dma_is_peer(phyr_flags(&seg)) || !phyr_dma_has_pages(&seg))
 			return false;
+		if ((!first && (phyr_addr(&seg) & merge)) ||
+		    (pos.size && (phyr_end(&seg) & merge)))
+			return false;
 		*common &= phyr_flags(&seg);
+		first = false;
 	}
 	return true;
 }
 
-/* The number of pieces the ranges of @it split into (phyr_dma_piece_len()). */
+/* The number of pieces the ranges of @it split into (dma_range_piece_len()). */
 static unsigned long phyr_dma_count_pieces(const struct phyr_iter *it, u64 max,
 					   u64 mask)
 {
@@ -239,7 +218,7 @@ static unsigned long phyr_dma_count_pieces(const struct phyr_iter *it, u64 max,
 		u64 left = phyr_len(&seg);
 
 		while (left) {
-			u64 k = phyr_dma_piece_len(addr, left, max, mask);
+			u64 k = dma_range_piece_len(addr, left, max, mask);
 
 			addr += k;
 			left -= k;
@@ -249,61 +228,53 @@ static unsigned long phyr_dma_count_pieces(const struct phyr_iter *it, u64 max,
 	return n;
 }
 
-/* One IOVA for everything: map a compat scatterlist, record its runs. */
-static int phyr_dma_map_iommu(struct dma_range_table *t, struct phyr_iter *it,
-			      unsigned int flags)
+/*
+ * One IOVA range for the whole slice (dma_iova_try_alloc()), every range
+ * linked into it and one IOTLB sync: the table holds a single entry and
+ * keeps nothing of the input; walking it cuts that entry where the device
+ * needs it (&dma_range_table.piece). -EAGAIN when the DMA core has no IOVA
+ * range to give (the caller maps range by range).
+ */
+static int phyr_dma_map_iova(struct dma_range_table *t, struct phyr_iter *it,
+			     unsigned int flags)
 {
 	u64 max = phyr_dma_max_piece(t->dev, false);
 	u64 mask = dma_get_seg_boundary(t->dev);
-	struct scatterlist *sg;
-	struct sg_table *sgt;
+	struct phyr_iter pos = *it;
 	struct phyr seg;
-	unsigned int i;
+	u64 done = 0, last;
 	int ret;
 
-	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
-	if (!sgt)
-		return -ENOMEM;
-	ret = sg_alloc_table(sgt, phyr_dma_count_pieces(it, max, mask),
-			     GFP_KERNEL);
-	if (ret)
-		goto err_free;
+	if (!phyr_iter_next(&pos, &seg) ||
+	    !dma_iova_try_alloc(t->dev, &t->iova, phyr_addr(&seg), t->len))
+		return -EAGAIN;
 
-	sg = sgt->sgl;
 	phyr_for_each(seg, it) {
-		phys_addr_t addr = phyr_addr(&seg);
-		u64 left = phyr_len(&seg);
-
-		while (left) {
-			u64 n = phyr_dma_piece_len(addr, left, max, mask);
-
-			sg_set_page(sg, pfn_to_page(PHYS_PFN(addr)), n,
-				    offset_in_page(addr));
-			sg = sg_next(sg);
-			addr += n;
-			left -= n;
-		}
-	}
-
-	ret = dma_map_sgtable(t->dev, sgt, t->dir, t->attrs);
-	if (ret)
-		goto err_table;
-	t->sgt = sgt;
-
-	for_each_sgtable_dma_sg(sgt, sg, i) {
-		ret = phyr_list_add(&t->ranges, sg_dma_address(sg),
-				    sg_dma_len(sg), flags | DMA_RANGE_VIA_IOMMU,
-				    PHYR_MAX_LEN, GFP_KERNEL);
+		ret = dma_iova_link(t->dev, &t->iova, phyr_addr(&seg), done,
+				    phyr_len(&seg), t->dir, t->attrs);
 		if (ret)
-			return ret;	/* the caller unmaps */
+			goto err;
+		done += phyr_len(&seg);
+		cond_resched();
+	}
+	ret = dma_iova_sync(t->dev, &t->iova, 0, done);
+	if (ret)
+		goto err;
+
+	ret = phyr_list_add(&t->ranges, t->iova.addr, t->len,
+			    flags | DMA_RANGE_VIA_IOMMU, 0, GFP_KERNEL);
+	if (ret)
+		goto err;
+	last = t->iova.addr + t->len - 1;
+	if (t->len > max || ((t->iova.addr ^ last) & ~mask)) {
+		t->piece = max;
+		t->boundary = mask;
 	}
 	return 0;
 
-err_table:
-	sg_free_table(sgt);
-err_free:
-	kfree(sgt);
-	return ret;
+err:
+	dma_iova_destroy(t->dev, &t->iova, done, t->dir, t->attrs);
+	return ret == -EAGAIN ? -EIO : ret;
 }
 
 /*
@@ -319,7 +290,7 @@ static int phyr_dma_map_part(struct dma_range_table *t, phys_addr_t addr,
 	int ret;
 
 	while (len) {
-		u64 n = phyr_dma_piece_len(addr + off, len, max, mask);
+		u64 n = dma_range_piece_len(addr + off, len, max, mask);
 
 		ret = phyr_dma_map_piece(t, addr, n, flags, peer);
 		if (ret)
@@ -378,6 +349,88 @@ static int phyr_dma_map_ranges(struct dma_range_table *t, struct phyr_iter *it)
 	return 0;
 }
 
+/*
+ * Passthrough: the table is the list. Only when some entry is longer than
+ * the device takes or crosses its segment boundary (the summary tells)
+ * does the walk cut entries into pieces.
+ */
+static void phyr_dma_alias(struct dma_range_table *t, const struct phyr_list *l)
+{
+	u64 max = phyr_dma_max_piece(t->dev, true);
+	u64 mask = dma_get_seg_boundary(t->dev);
+
+	t->alias = l;
+	if (l->sum.longest > max || (l->sum.cross & ~mask)) {
+		t->piece = max;
+		t->boundary = mask;
+	}
+}
+
+/* Undo phyr_dma_debug_map() for the first @n pieces of @t. */
+static void phyr_dma_debug_unmap(struct dma_range_table *t, unsigned long n)
+{
+	struct dma_range_iter it;
+	struct dma_range r;
+
+	dma_range_iter_init(t, &it);
+	while (n-- && dma_range_iter_next(&it, &r)) {
+		dma_unmap_page_attrs(t->dev, r.addr, dma_range_len(&r), t->dir,
+				     t->attrs);
+		if (!(n % 4096))
+			cond_resched();
+	}
+}
+
+/*
+ * With CONFIG_DMA_API_DEBUG, map every piece of a passthrough table through
+ * the DMA API as well, so that the debug code tracks it (and checks that
+ * it is unmapped); the DMA core must hand back the physical address, as
+ * dma_map_phys_is_direct() promised. Costs a walk, in debug kernels only.
+ */
+static int phyr_dma_debug_map(struct dma_range_table *t)
+{
+	struct dma_range_iter it;
+	unsigned long n = 0;
+	struct dma_range r;
+	int ret = 0;
+
+	if (!IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		return 0;
+	dma_range_iter_init(t, &it);
+	dma_range_for_each(r, &it) {
+		struct phyr p = { r.addr, r.len_flags };
+		dma_addr_t dma;
+
+		if (!phyr_dma_has_pages(&p)) {
+			ret = -EINVAL;
+			break;
+		}
+		dma = dma_map_page_attrs(t->dev, pfn_to_page(PHYS_PFN(r.addr)),
+					 offset_in_page(r.addr),
+					 dma_range_len(&r), t->dir, t->attrs);
+		if (dma_mapping_error(t->dev, dma)) {
+			ret = -EIO;
+			break;
+		}
+		if (!(++n % 4096))
+			cond_resched();
+		if (WARN_ONCE(dma != r.addr,
+			      "phyr: passthrough of %pa mapped at %pad\n",
+			      &r.addr, &dma)) {
+			ret = -EIO;
+			break;
+		}
+	}
+	if (ret) {
+		phyr_dma_debug_unmap(t, n);
+		t->alias = NULL;
+		t->piece = 0;
+		return ret;
+	}
+	t->debug_mapped = true;
+	return 0;
+}
+
 /**
  * phyr_dma_map() - map a byte slice of a phyr list for DMA by a device
  * @dev: the device that will do the DMA
@@ -410,26 +463,31 @@ int phyr_dma_map(struct device *dev, const struct phyr_list *l, u64 offset,
 {
 	struct phyr_iter it;
 	unsigned int flags;
+	u64 end;
 	int ret;
 
 	*t = (struct dma_range_table){
 		.dev = dev, .dir = dir, .attrs = attrs, .len = len,
 		.offset = offset,
 	};
-	if (!len || !valid_dma_direction(dir) || !dev->dma_mask)
+	if (!len || !valid_dma_direction(dir) || !dev->dma_mask ||
+	    check_add_overflow(offset, len, &end) || end > phyr_list_length(l))
 		return -EINVAL;
+
+	/* decided from the summary: no entry is looked at */
+	if (phyr_dma_can_alias(dev, l)) {
+		phyr_dma_alias(t, l);
+		return phyr_dma_debug_map(t);
+	}
+
 	ret = phyr_iter_init_slice(l, offset, len, &it);
 	if (ret)
 		return ret;
-
-	if (phyr_dma_can_alias(dev, &it)) {
-		t->alias = l;
-		return 0;
-	}
-
-	if (use_dma_iommu(dev) && phyr_dma_all_pages(&it, &flags))
-		ret = phyr_dma_map_iommu(t, &it, flags);
-	else
+	ret = -EAGAIN;
+	if (use_dma_iommu(dev) && dev_is_dma_coherent(dev) &&
+	    phyr_dma_iova_fits(&it, dma_get_merge_boundary(dev), &flags))
+		ret = phyr_dma_map_iova(t, &it, flags);
+	if (ret == -EAGAIN)
 		ret = phyr_dma_map_ranges(t, &it);
 	if (ret)
 		phyr_dma_unmap(t);
@@ -491,18 +549,20 @@ void phyr_dma_unmap(struct dma_range_table *t)
 	struct dma_range_iter it;
 	struct dma_range r;
 
-	if (t->sgt) {
-		dma_unmap_sgtable(t->dev, t->sgt, t->dir, t->attrs);
-		sg_free_table(t->sgt);
-		kfree(t->sgt);
-		t->sgt = NULL;
-	} else if (!t->alias) {
+	if (dma_use_iova(&t->iova)) {
+		dma_iova_destroy(t->dev, &t->iova, t->len, t->dir, t->attrs);
+	} else if (t->alias) {
+		if (t->debug_mapped)
+			phyr_dma_debug_unmap(t, ULONG_MAX);
+	} else {
 		dma_range_iter_init(t, &it);
 		dma_range_for_each(r, &it)
 			phyr_dma_unmap_range(t, &r);
 	}
 	phyr_list_free(&t->ranges);
 	t->alias = NULL;
+	t->piece = 0;
+	t->debug_mapped = false;
 	t->src_sgt = NULL;
 	t->len = 0;
 }
@@ -513,17 +573,20 @@ static void phyr_dma_sync(const struct dma_range_table *t, bool for_cpu)
 	struct dma_range_iter it;
 	struct dma_range r;
 
-	if (t->sgt || t->src_sgt) {
-		struct sg_table *sgt = t->sgt ?: t->src_sgt;
-
+	if (t->src_sgt) {
 		if (for_cpu)
-			dma_sync_sgtable_for_cpu(t->dev, sgt, t->dir);
+			dma_sync_sgtable_for_cpu(t->dev, t->src_sgt, t->dir);
 		else
-			dma_sync_sgtable_for_device(t->dev, sgt, t->dir);
+			dma_sync_sgtable_for_device(t->dev, t->src_sgt, t->dir);
 		return;
 	}
 
-	/* passthrough tables are coherent and never bounce: nothing to do */
+	/*
+	 * Passthrough and IOVA tables are only made for coherent devices
+	 * that do not bounce: nothing to do.
+	 */
+	if (t->alias || dma_use_iova(&t->iova))
+		return;
 	dma_range_iter_init(t, &it);
 	dma_range_for_each(r, &it) {
 		if (dma_range_via(&r) != DMA_RANGE_VIA_PAGE)
@@ -592,7 +655,8 @@ EXPORT_SYMBOL_NS_GPL(dma_range_table_nents, DRM_PHYR);
  * @pgsz_bitmap: page sizes the device supports, bit n meaning 2^n bytes
  * @iova: device virtual address of the first byte
  *
- * phyr_iter_best_pgsz() on the DMA addresses of @t.
+ * phyr_iter_best_pgsz() on the DMA addresses of @t; a passthrough table
+ * whose walk cuts entries into pieces allows no page larger than a piece.
  *
  * Return: the chosen page size, or 0 if none works.
  */
@@ -601,6 +665,14 @@ unsigned long dma_range_table_best_pgsz(const struct dma_range_table *t,
 {
 	struct dma_range_iter it;
 
+	/* a passthrough table cut into pieces: no page across a cut */
+	if (t->piece) {
+		u64 lim = t->piece;
+
+		if (t->boundary != U64_MAX)
+			lim = min(lim, t->boundary + 1);
+		pgsz_bitmap &= GENMASK_ULL(ilog2(lim), 0);
+	}
 	dma_range_iter_init(t, &it);
 	return phyr_iter_best_pgsz(&it.it, pgsz_bitmap, iova);
 }

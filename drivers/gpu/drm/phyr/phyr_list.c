@@ -29,6 +29,7 @@ static struct phyr_chunk *phyr_chunk_alloc(unsigned long cap, gfp_t gfp)
 	c->next = NULL;
 	c->nr = 0;
 	c->cap = cap;
+	c->bytes = 0;
 	return c;
 }
 
@@ -86,6 +87,20 @@ static struct phyr_chunk *phyr_list_room(struct phyr_list *l, gfp_t gfp)
 	return c;
 }
 
+/* Account for the entry [@start, @end) in the summary of @l. */
+static void phyr_list_sum(struct phyr_list *l, u64 start, u64 end,
+			  unsigned int flags)
+{
+	struct phyr_list_summary *s = &l->sum;
+
+	if (!l->nents || start < s->lowest)
+		s->lowest = start;
+	s->end = max(s->end, end);
+	s->longest = max(s->longest, end - start);
+	s->cross |= start ^ (end - 1);
+	s->flags |= flags;
+}
+
 /*
  * Append a range the caller validated. It merges into the last entry only
  * while the merged length stays within @merge_max (0: never merge).
@@ -105,7 +120,9 @@ static int __phyr_list_add(struct phyr_list *l, u64 addr, u64 len,
 		if (phyr_end(p) == addr && phyr_flags(p) == flags &&
 		    phyr_len(p) + len <= min(merge_max, PHYR_MAX_LEN)) {
 			p->len_flags += len;
+			l->last->bytes += len;
 			l->len = total;
+			phyr_list_sum(l, p->addr, addr + len, flags);
 			return 0;
 		}
 	}
@@ -117,6 +134,8 @@ static int __phyr_list_add(struct phyr_list *l, u64 addr, u64 len,
 		.addr = addr,
 		.len_flags = len | ((u64)flags << PHYR_LEN_BITS),
 	};
+	c->bytes += len;
+	phyr_list_sum(l, addr, addr + len, flags);
 	l->last = c;
 	l->spare--;
 	l->nents++;
@@ -194,7 +213,8 @@ EXPORT_SYMBOL_NS_GPL(phyr_list_free, DRM_PHYR);
  * @len: length of the slice in bytes, may be zero
  * @it: the iterator to set up
  *
- * Seeking to @offset walks the entries before it.
+ * Seeking to @offset skips whole chunks before it and walks the entries
+ * of the chunk it lands in.
  *
  * Return: 0 on success, -EINVAL if the slice does not lie within the list
  * (@it is not modified then).
@@ -202,14 +222,20 @@ EXPORT_SYMBOL_NS_GPL(phyr_list_free, DRM_PHYR);
 int phyr_iter_init_slice(const struct phyr_list *l, u64 offset, u64 len,
 			 struct phyr_iter *it)
 {
+	const struct phyr_chunk *c = l->head;
 	struct phyr_iter pos;
-	u64 end;
+	u64 end, skip = 0;
 
 	if (check_add_overflow(offset, len, &end) || end > l->len)
 		return -EINVAL;
 
-	phyr_iter_init(l, &pos);
-	phyr_iter_advance(&pos, offset);
+	/* stay on the last chunk with entries: the iterator ends inside it */
+	while (c && c->next && c->next->nr && offset - skip >= c->bytes) {
+		skip += c->bytes;
+		c = c->next;
+	}
+	pos = (struct phyr_iter){ .chunk = c, .size = l->len - skip };
+	phyr_iter_advance(&pos, offset - skip);
 	pos.size = len;
 	*it = pos;
 	return 0;

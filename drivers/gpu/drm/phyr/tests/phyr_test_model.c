@@ -91,6 +91,37 @@ void phyr_model_expect_list(struct kunit *test, const struct phyr_model *m,
 	KUNIT_EXPECT_EQ(test, phyr_list_length(l), m->len);
 	phyr_iter_init(l, &it);
 	phyr_model_expect_iter(test, m, &it);
+	phyr_model_expect_summary(test, m, l);
+}
+
+/*
+ * The list's summary says what the model's entries say. Of @cross only the
+ * highest set bit carries meaning (an entry that grew by coalescing leaves
+ * its shorter self in the OR, never a higher bit).
+ */
+void phyr_model_expect_summary(struct kunit *test, const struct phyr_model *m,
+			       const struct phyr_list *l)
+{
+	const struct phyr_list_summary *s = &l->sum;
+	u64 lowest = U64_MAX, end = 0, longest = 0, cross = 0;
+	unsigned int i, flags = 0;
+
+	if (!m->n)
+		return;
+	for (i = 0; i < m->n; i++) {
+		const struct phyr_model_ent *e = &m->e[i];
+
+		lowest = min(lowest, e->addr);
+		end = max(end, e->addr + e->len);
+		longest = max(longest, e->len);
+		cross |= e->addr ^ (e->addr + e->len - 1);
+		flags |= e->flags;
+	}
+	KUNIT_EXPECT_EQ(test, s->lowest, lowest);
+	KUNIT_EXPECT_EQ(test, s->end, end);
+	KUNIT_EXPECT_EQ(test, s->longest, longest);
+	KUNIT_EXPECT_EQ(test, fls64(s->cross), fls64(cross));
+	KUNIT_EXPECT_EQ(test, s->flags, flags);
 }
 
 KUNIT_DEFINE_ACTION_WRAPPER(phyr_list_free_action, phyr_list_free,
