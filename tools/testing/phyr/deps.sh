@@ -9,7 +9,7 @@ pkgs=(
 	cpio kmod rsync ccache python3 qemu-system-x86 busybox-static
 	util-linux procps libdrm-dev pkg-config intel-gpu-tools libgbm-dev
 	libgl1-mesa-dri valgrind rdma-core ibverbs-utils ibverbs-providers
-	libibverbs-dev iproute2
+	libibverbs-dev iproute2 gnuplot-nox
 )
 
 missing=()

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * debugfs benchmark: the same pages described and mapped through phyr and
- * through a scatterlist, side by side in one run.
+ * through a scatterlist, side by side in one run: building the
+ * description, mapping it, unmapping it, and what the mapping keeps, for
+ * 2^10 to 2^20 separate pages and one 2 MiB block. Each line of the table
+ * is followed by CSV lines (prefix "csv,") with the median, minimum and
+ * maximum of the runs, which make bench collects.
  */
 
 #include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
@@ -20,12 +25,34 @@
 #include "phyr_internal.h"
 
 #define PHYR_BENCH_POOL		1024	/* distinct pages behind the inputs */
-#define PHYR_BENCH_REPEAT	5	/* best of */
+#define PHYR_BENCH_REPEAT	5	/* runs per input: median, min, max */
+#define PHYR_BENCH_MAX_SHIFT	20	/* the largest input: 2^20 pages */
 
-struct phyr_bench_result {
-	u64 ns;
+/*
+ * What is timed, per path, for one input: describing the pages (building
+ * the phyr list or the scatterlist), mapping the description for the
+ * device and unmapping it; "write" is the baseline for building, a plain
+ * store of as many 16-byte entries into an array that exists already.
+ */
+enum phyr_bench_step {
+	PHYR_BENCH_BUILD,
+	PHYR_BENCH_MAP,
+	PHYR_BENCH_UNMAP,
+	PHYR_BENCH_NSTEPS,
+};
+
+static const char *const phyr_bench_step_name[PHYR_BENCH_NSTEPS] = {
+	"build", "map", "unmap",
+};
+
+struct phyr_bench_run {
+	u64 ns[PHYR_BENCH_NSTEPS];
 	size_t bytes;
 	unsigned long nents;
+};
+
+struct phyr_bench_stat {
+	u64 med, min, max;
 };
 
 /* Storage a list really holds: its chunks, reserved ones included. */
@@ -40,16 +67,16 @@ static size_t phyr_bench_list_bytes(const struct phyr_list *l)
 }
 
 static int phyr_bench_phyr(struct device *dev, struct page **pages,
-			   unsigned long n, struct phyr_bench_result *res)
+			   unsigned long n, struct phyr_bench_run *res)
 {
 	struct dma_range_table t;
 	struct phyr_list l;
 	unsigned long i;
-	u64 start;
+	u64 t0, t1, t2;
 	int ret;
 
 	phyr_list_init(&l);
-	start = ktime_get_ns();
+	t0 = ktime_get_ns();
 	/* plain appends: a reservation would be sized for no coalescing */
 	for (i = 0; i < n; i++) {
 		ret = phyr_list_append(&l, page_to_phys(pages[i]), PAGE_SIZE,
@@ -57,29 +84,33 @@ static int phyr_bench_phyr(struct device *dev, struct page **pages,
 		if (ret)
 			goto out;
 	}
+	t1 = ktime_get_ns();
 	ret = phyr_dma_map(dev, &l, 0, phyr_list_length(&l), DMA_TO_DEVICE, 0,
 			   &t);
 	if (ret)
 		goto out;
-	res->ns = ktime_get_ns() - start;
+	t2 = ktime_get_ns();
 	res->nents = dma_range_table_nents(&t);
+	/* what the mapping keeps: the list and the table's storage */
 	res->bytes = phyr_bench_list_bytes(&l) +
-		     phyr_bench_list_bytes(&t.ranges) +
-		     (t.sgt ? t.sgt->orig_nents * sizeof(struct scatterlist) : 0);
+		     phyr_bench_list_bytes(&t.ranges);
 	phyr_dma_unmap(&t);
+	res->ns[PHYR_BENCH_UNMAP] = ktime_get_ns() - t2;
+	res->ns[PHYR_BENCH_BUILD] = t1 - t0;
+	res->ns[PHYR_BENCH_MAP] = t2 - t1;
 out:
 	phyr_list_free(&l);
 	return ret;
 }
 
 static int phyr_bench_sg(struct device *dev, struct page **pages,
-			 unsigned long n, struct phyr_bench_result *res)
+			 unsigned long n, struct phyr_bench_run *res)
 {
 	struct sg_table sgt;
-	u64 start;
+	u64 t0, t1, t2;
 	int ret;
 
-	start = ktime_get_ns();
+	t0 = ktime_get_ns();
 	/* segments no longer than the device takes, as phyr_dma_map() does */
 	ret = sg_alloc_table_from_pages_segment(&sgt, pages, n, 0,
 						n << PAGE_SHIFT,
@@ -87,48 +118,134 @@ static int phyr_bench_sg(struct device *dev, struct page **pages,
 						GFP_KERNEL);
 	if (ret)
 		return ret;
+	t1 = ktime_get_ns();
 	ret = dma_map_sgtable(dev, &sgt, DMA_TO_DEVICE, 0);
 	if (ret)
 		goto out;
-	res->ns = ktime_get_ns() - start;
+	t2 = ktime_get_ns();
 	res->nents = sgt.nents;
 	res->bytes = sgt.orig_nents * sizeof(struct scatterlist);
 	dma_unmap_sgtable(dev, &sgt, DMA_TO_DEVICE, 0);
+	res->ns[PHYR_BENCH_UNMAP] = ktime_get_ns() - t2;
+	res->ns[PHYR_BENCH_BUILD] = t1 - t0;
+	res->ns[PHYR_BENCH_MAP] = t2 - t1;
 out:
 	sg_free_table(&sgt);
 	return ret;
 }
 
-static int phyr_bench_one(struct seq_file *m, struct device *dev,
-			  const char *what, struct page **pages,
-			  unsigned long n)
+/*
+ * The baseline for building: the same entries stored into an array that
+ * is already there, with nothing else done (no coalescing check, no
+ * chunk, no summary).
+ */
+static void phyr_bench_write(struct phyr *arr, struct page **pages,
+			     unsigned long n, struct phyr_bench_run *res)
 {
-	struct phyr_bench_result p = { .ns = U64_MAX }, s = { .ns = U64_MAX };
+	unsigned long i;
+	u64 t0;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		WRITE_ONCE(arr[i].addr, page_to_phys(pages[i]));
+		WRITE_ONCE(arr[i].len_flags, PAGE_SIZE);
+	}
+	res->ns[PHYR_BENCH_BUILD] = ktime_get_ns() - t0;
+	res->bytes = n * sizeof(*arr);
+	res->nents = n;
+}
+
+static int phyr_bench_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct phyr_bench_stat phyr_bench_stat(const struct phyr_bench_run *r,
+					      enum phyr_bench_step step)
+{
+	u64 v[PHYR_BENCH_REPEAT];
+	unsigned int i;
+
+	for (i = 0; i < PHYR_BENCH_REPEAT; i++)
+		v[i] = r[i].ns[step];
+	sort(v, PHYR_BENCH_REPEAT, sizeof(v[0]), phyr_bench_cmp_u64, NULL);
+	return (struct phyr_bench_stat){
+		v[PHYR_BENCH_REPEAT / 2], v[0], v[PHYR_BENCH_REPEAT - 1]
+	};
+}
+
+/* @a / @b in percent, one decimal, as "123.4" */
+static void phyr_bench_pct(struct seq_file *m, u64 a, u64 b)
+{
+	u64 permille = div64_u64(a * 1000, max_t(u64, b, 1));
+
+	seq_printf(m, " %7llu.%01llu%%", div_u64(permille, 10), permille % 10);
+}
+
+static void phyr_bench_csv(struct seq_file *m, const char *kind,
+			   const char *input, unsigned long n, const char *path,
+			   const struct phyr_bench_run *r, int step)
+{
+	struct phyr_bench_stat st = phyr_bench_stat(r, step);
+
+	seq_printf(m, "csv,%s,%s,%lu,%s,%s,%llu,%llu,%llu,%zu,%lu\n", kind,
+		   input, n, path, phyr_bench_step_name[step], st.med, st.min,
+		   st.max, r[0].bytes, r[0].nents);
+}
+
+static int phyr_bench_one(struct seq_file *m, struct device *dev,
+			  const char *kind, const char *what,
+			  struct page **pages, unsigned long n, struct phyr *arr)
+{
+	struct phyr_bench_run *p, *s, *w;
+	struct phyr_bench_stat ps, ss;
 	unsigned int r;
-	int ret;
+	int ret, step;
 
+	/* phyr, sg and write runs, off the stack */
+	p = kcalloc(3 * PHYR_BENCH_REPEAT, sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	s = p + PHYR_BENCH_REPEAT;
+	w = s + PHYR_BENCH_REPEAT;
 	for (r = 0; r < PHYR_BENCH_REPEAT; r++) {
-		struct phyr_bench_result x;
-
-		ret = phyr_bench_phyr(dev, pages, n, &x);
+		ret = phyr_bench_phyr(dev, pages, n, &p[r]);
 		if (ret)
-			return ret;
-		if (x.ns < p.ns)
-			p = x;
-		ret = phyr_bench_sg(dev, pages, n, &x);
+			goto out;
+		cond_resched();
+		ret = phyr_bench_sg(dev, pages, n, &s[r]);
 		if (ret)
-			return ret;
-		if (x.ns < s.ns)
-			s = x;
+			goto out;
+		cond_resched();
+		phyr_bench_write(arr, pages, n, &w[r]);
 		cond_resched();
 	}
-	seq_printf(m, "%-22s %8lu  phyr %8lu ent %10zu B %8llu.%01llu ns/page | sg %8lu ent %10zu B %8llu.%01llu ns/page | phyr/sg bytes %3llu%% time %3llu%%\n",
-		   what, n, p.nents, p.bytes, div64_u64(p.ns, n),
-		   div64_u64(p.ns * 10, n) % 10, s.nents, s.bytes,
-		   div64_u64(s.ns, n), div64_u64(s.ns * 10, n) % 10,
-		   div64_u64(p.bytes * 100, max_t(size_t, s.bytes, 1)),
-		   div64_u64(p.ns * 100, max_t(u64, s.ns, 1)));
-	return 0;
+
+	seq_printf(m, "%-24s %8lu %8lu %8lu", what, n, p[0].nents, s[0].nents);
+	for (step = 0; step < PHYR_BENCH_NSTEPS; step++) {
+		ps = phyr_bench_stat(p, step);
+		ss = phyr_bench_stat(s, step);
+		phyr_bench_pct(m, ps.med, ss.med);
+	}
+	ps = phyr_bench_stat(p, PHYR_BENCH_MAP);
+	ss = phyr_bench_stat(s, PHYR_BENCH_MAP);
+	seq_printf(m, " %10llu %10llu", ps.med, ss.med);
+	phyr_bench_pct(m, p[0].bytes, s[0].bytes);
+	phyr_bench_pct(m, phyr_bench_stat(p, PHYR_BENCH_BUILD).med,
+		       phyr_bench_stat(w, PHYR_BENCH_BUILD).med);
+	seq_putc(m, '\n');
+
+	for (step = 0; step < PHYR_BENCH_NSTEPS; step++) {
+		phyr_bench_csv(m, kind, what, n, "phyr", p, step);
+		phyr_bench_csv(m, kind, what, n, "sg", s, step);
+	}
+	phyr_bench_csv(m, kind, what, n, "write", w, PHYR_BENCH_BUILD);
+	ret = 0;
+out:
+	kfree(p);
+	return ret;
 }
 
 static int phyr_bench_cmp_page(const void *a, const void *b)
@@ -147,11 +264,15 @@ static struct page *phyr_bench_pool(struct page **sorted, unsigned long i)
 
 static int phyr_bench_show(struct seq_file *m, void *unused)
 {
-	unsigned long i, big = 1ul << 18;
+	unsigned long i, big = 1ul << PHYR_BENCH_MAX_SHIFT;
 	struct page *block;
 	struct page **pages, **scratch;
 	struct pci_dev *pdev;
+	struct phyr *arr;
 	struct device *dev;
+	const char *kind;
+	unsigned int shift;
+	char what[32];
 	int ret = -ENOMEM;
 
 	pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1110, NULL);
@@ -160,17 +281,19 @@ static int phyr_bench_show(struct seq_file *m, void *unused)
 		return 0;
 	}
 	dev = &pdev->dev;
+	kind = dma_get_merge_boundary(dev) ? "iommu" : "direct";
 
 	pages = kvcalloc(big, sizeof(*pages), GFP_KERNEL);
+	arr = kvcalloc(big, sizeof(*arr), GFP_KERNEL);
 	scratch = kvcalloc(PHYR_BENCH_POOL, sizeof(*scratch), GFP_KERNEL);
 	block = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 9);
-	if (!pages || !scratch || !block)
+	if (!pages || !arr || !scratch || !block)
 		goto out;
 
 	/*
 	 * Fragmented inputs: every other page of a sorted pool, so no two
 	 * neighbours in the input are physically adjacent and neither side
-	 * can coalesce; the large input cycles through the pool.
+	 * can coalesce; the large inputs cycle through the pool.
 	 */
 	for (i = 0; i < PHYR_BENCH_POOL; i++) {
 		scratch[i] = alloc_page(GFP_KERNEL);
@@ -178,26 +301,29 @@ static int phyr_bench_show(struct seq_file *m, void *unused)
 			goto out_pool;
 	}
 	sort(scratch, PHYR_BENCH_POOL, sizeof(*scratch), phyr_bench_cmp_page, NULL);
+	for (i = 0; i < big; i++)
+		pages[i] = phyr_bench_pool(scratch, i);
 
-	seq_printf(m, "device %s (%s), best of %d, DMA_TO_DEVICE; bytes: list + table (phyr), sg entries (sg)\n",
-		   pci_name(pdev), dma_get_merge_boundary(dev) ? "IOMMU" : "dma-direct",
-		   PHYR_BENCH_REPEAT);
-	seq_printf(m, "%-22s %8s\n", "input", "pages");
+	seq_printf(m, "# device %s (%s), DMA_TO_DEVICE, median of %d runs; phyr/sg ratios of the medians, of bytes kept while mapped (phyr: list + table) and phyr build/plain write of the entries\n",
+		   pci_name(pdev), kind, PHYR_BENCH_REPEAT);
+	seq_printf(m, "# %-22s %8s %8s %8s %9s %9s %9s %10s %10s %9s %9s\n",
+		   "input", "pages", "phyr ent", "sg ent", "build", "map",
+		   "unmap", "map phyr", "map sg", "bytes", "build/wr");
+	seq_printf(m, "# %-22s %8s %8s %8s %9s %9s %9s %10s %10s %9s %9s\n",
+		   "", "", "", "", "phyr/sg", "phyr/sg", "phyr/sg", "ns", "ns",
+		   "phyr/sg", "");
+	seq_puts(m, "# csv,device,input,pages,path,step,median_ns,min_ns,max_ns,bytes,entries\n");
 
+	ret = 0;
+	for (shift = 10; !ret && shift <= PHYR_BENCH_MAX_SHIFT; shift += 2) {
+		snprintf(what, sizeof(what), "2^%u x 4 KiB fragments", shift);
+		ret = phyr_bench_one(m, dev, kind, what, pages, 1ul << shift, arr);
+	}
 	for (i = 0; i < 512; i++)
 		pages[i] = block + i;
-	ret = phyr_bench_one(m, dev, "1 x 2 MiB block", pages, 512);
-	for (i = 0; i < 1024; i++)
-		pages[i] = phyr_bench_pool(scratch, i);
 	if (!ret)
-		ret = phyr_bench_one(m, dev, "1 x 4 KiB page", pages, 1);
-	if (!ret)
-		ret = phyr_bench_one(m, dev, "2^10 x 4 KiB fragments", pages, 1024);
-	if (!ret) {
-		for (i = 0; i < big; i++)
-			pages[i] = phyr_bench_pool(scratch, i);
-		ret = phyr_bench_one(m, dev, "2^18 x 4 KiB fragments", pages, big);
-	}
+		ret = phyr_bench_one(m, dev, kind, "1 x 2 MiB block", pages, 512,
+				     arr);
 	if (ret)
 		seq_printf(m, "benchmark failed: %d\n", ret);
 	ret = 0;
@@ -208,6 +334,7 @@ out:
 	if (block)
 		__free_pages(block, 9);
 	kvfree(scratch);
+	kvfree(arr);
 	kvfree(pages);
 	pci_dev_put(pdev);
 	return ret;
