@@ -39,6 +39,14 @@
  *	range per huge page at most; two pages across the boundary of two
  *	huge pages at most two ranges. The device reads the memory's bytes.
  *
+ * SUBTEST: userptr-hugetlb-memfd
+ * Description: The same objects over a hugetlb memfd mapped shared, which
+ *	the kernel pins folio by folio (memfd_pin_folios()): one range per
+ *	huge page at most, the device reads the bytes, and once the objects,
+ *	the mapping and the memfd are gone every huge page is free again
+ *	(a pin taken per folio and dropped per page, or the reverse, would
+ *	leak them or underflow their count).
+ *
  * SUBTEST: userptr-memlock
  * Description: Without CAP_IPC_LOCK, pins are charged to VmPin and bounded
  *	by RLIMIT_MEMLOCK: 1 MiB under a 64 KiB limit is ENOMEM, 32 KiB
@@ -65,6 +73,7 @@
  *	CAP_IPC_LOCK: VmPin goes up by the object's size while it is open
  *	and back after, and no descriptor or handle is left behind.
  */
+#define _GNU_SOURCE
 #include <sys/mman.h>
 #include <sys/resource.h>
 
@@ -76,6 +85,10 @@ IGT_TEST_DESCRIPTION("vphyr userptr objects: pinned user memory, its ranges, DMA
 
 #define UPTR_PAGES		16
 #define HUGETLB_DIR		"/sys/kernel/mm/hugepages/hugepages-2048kB"
+/* the memfd flag has the mmap flag's value (linux/memfd.h) */
+#ifndef MFD_HUGE_2MB
+#define MFD_HUGE_2MB		MAP_HUGE_2MB
+#endif
 #define HUGETLB_SIZE		(2ull << 20)
 #define HUGETLB_PAGES		2
 #define MEMLOCK_LIMIT		(64u << 10)
@@ -831,6 +844,43 @@ vphyr_main
 		}
 		if (!err)
 			munmap(p, size);
+		hugetlb_restore(0);
+	}
+
+	igt_describe("A shared hugetlb memfd is pinned folio by folio, and let go.");
+	igt_subtest_with_dynamic("userptr-hugetlb-memfd") {
+		uint64_t size = HUGETLB_PAGES * HUGETLB_SIZE;
+		unsigned long long free0 = 0, free1 = 0;
+		void *p = MAP_FAILED;
+		int err = 0, mfd;
+
+		vphyr_require_dev(&env);
+		require_huge_pages(HUGETLB_PAGES);
+		igt_assert_eq(sysfs_ull("free_hugepages", &free0), 0);
+		mfd = memfd_create("phyr-hugetlb", MFD_CLOEXEC | MFD_HUGETLB |
+				   MFD_HUGE_2MB);
+		if (mfd < 0 || ftruncate(mfd, size))
+			err = errno;
+		else
+			p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 mfd, 0);
+		if (!err && p == MAP_FAILED)
+			err = errno;
+		if (!err)
+			phyr_pattern_fill(p, size, 81, 0);
+		vphyr_dynamic_each(&env, i) {
+			igt_assert_f(!err, "hugetlb memfd of %d 2 MiB pages: %s\n",
+				     HUGETLB_PAGES, strerror(err));
+			test_hugetlb(i, p);
+		}
+		if (p != MAP_FAILED)
+			munmap(p, size);
+		if (mfd >= 0)
+			close(mfd);
+		igt_assert_eq(sysfs_ull("free_hugepages", &free1), 0);
+		igt_assert_f(free1 == free0,
+			     "%llu 2 MiB hugetlb pages free before the memfd, %llu after it and every object are gone\n",
+			     free0, free1);
 		hugetlb_restore(0);
 	}
 

@@ -8,7 +8,8 @@
  *   4k-fragmented  256 MiB of 4 KiB pages, no two virtually adjacent pages
  *                  physically adjacent
  *   thp-2m         256 MiB with transparent huge pages
- *   hugetlb-1g     one 1 GiB hugetlb page, or else hugetlb-2m: up to
+ *   hugetlb-1g     one 1 GiB hugetlb page, mapped shared (pinned folio by
+ *                  folio), or else hugetlb-2m: up to
  *                  1 GiB of 2 MiB hugetlb pages
  *
  * Prints what it got, the kernel's table and a summary table.
@@ -160,10 +161,15 @@ static void bench_range(struct kind *k, char *p)
 	close(fd);
 }
 
+/*
+ * Anonymous memory; the hugetlb kinds map it MAP_SHARED, as a buffer in a
+ * hugetlb memfd is, which phyr pins folio by folio.
+ */
 static void *map_anon(uint64_t len, int flags)
 {
+	int share = (flags & MAP_HUGETLB) ? MAP_SHARED : MAP_PRIVATE;
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+		       share | MAP_ANONYMOUS | flags, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
 }
@@ -309,7 +315,7 @@ static void kind_hugetlb(struct kind *k)
 	p = n ? map_anon(k->size, MAP_HUGETLB | MAP_HUGE_1GB) : NULL;
 	if (p) {
 		snprintf(k->note, sizeof(k->note),
-			 "MAP_HUGETLB | MAP_HUGE_1GB: one 1 GiB hugetlb page");
+			 "MAP_SHARED | MAP_HUGETLB | MAP_HUGE_1GB: one 1 GiB hugetlb page");
 		printf("pin_bench: %s: %s\n", k->label, k->note);
 		touch(p, k->size, HUGE_2M);
 		bench_range(k, p);
@@ -342,7 +348,7 @@ static void kind_hugetlb(struct kind *k)
 		return;
 	}
 	snprintf(k->note, sizeof(k->note),
-		 "MAP_HUGETLB | MAP_HUGE_2MB: %lu hugetlb pages of 2 MiB%s", n,
+		 "MAP_SHARED | MAP_HUGETLB | MAP_HUGE_2MB: %lu hugetlb pages of 2 MiB%s", n,
 		 pl.changed ? " (pool grown for the run, restored after)" : "");
 	printf("pin_bench: %s: %s\n", k->label, k->note);
 	touch(p, k->size, HUGE_2M);

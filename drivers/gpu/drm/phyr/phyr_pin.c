@@ -4,6 +4,8 @@
  */
 
 #include <linux/capability.h>
+#include <linux/file.h>
+#include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
@@ -29,14 +31,16 @@
  * pages with unpin_user_page_range_dirty_lock(), which drops the pins
  * folio by folio and marks them dirty if asked.
  *
- * What a native folio walk would add: 6.12 has no GUP entry point that
- * returns folios for an arbitrary VMA (memfd_pin_folios() exists, for
- * memfds only). Such a walk would take one pin per folio instead of
- * filling a page pointer per base page, so pinning a 1 GiB page would
- * cost one step instead of 2^18 pointer stores and 512 batches; the
- * coalescing here would then only merge neighbouring folios. The list that
- * results is the same, which is why callers do not need to change when it
- * becomes available.
+ * A range that lies in one shared hugetlbfs mapping (a memfd made with
+ * MFD_HUGETLB, or MAP_SHARED | MAP_HUGETLB) is pinned folio by folio
+ * instead, with memfd_pin_folios() on the mapping's file: one pin and one
+ * entry per huge page, so pinning a 1 GiB page is one step instead of
+ * 2^18 page pointers in 512 batches. Such a pin is released folio by
+ * folio with unpin_folio(), since it holds one pin per folio rather than
+ * one per page. Other mappings (anonymous memory, private mappings, page
+ * cache of other filesystems) take the batched path; 6.12 has no GUP
+ * entry point that returns folios for an arbitrary VMA. The list that
+ * results is the same either way.
  *
  * With %PHYR_PIN_ACCOUNT the pages are charged to &mm_struct.pinned_vm,
  * the counter that RDMA and io_uring use for long-term pins, and refused
@@ -70,21 +74,117 @@ static void phyr_pin_uncharge(struct phyr_user_pin *pin)
 	pin->mm = NULL;
 }
 
-/* Unpin every page a list of pinned ranges covers. */
-static void phyr_pin_release_list(struct phyr_list *l, bool dirty)
+/*
+ * Unpin every page a list of pinned ranges covers: page by page, or one
+ * pin per folio for a list of memfd_pin_folios() pins (@folios).
+ */
+static void phyr_pin_release_list(struct phyr_list *l, bool folios, bool dirty)
 {
 	struct phyr_iter it;
 	struct phyr seg;
 
 	phyr_iter_init(l, &it);
 	phyr_for_each(seg, &it) {
-		unsigned long first = PHYS_PFN(phyr_addr(&seg));
+		unsigned long pfn = PHYS_PFN(phyr_addr(&seg));
 		unsigned long last = PHYS_PFN(phyr_end(&seg) - 1);
 
-		unpin_user_page_range_dirty_lock(pfn_to_page(first),
-						 last - first + 1, dirty);
+		if (!folios) {
+			unpin_user_page_range_dirty_lock(pfn_to_page(pfn),
+							 last - pfn + 1, dirty);
+			continue;
+		}
+		/* a folio is never split between two entries */
+		while (pfn <= last) {
+			struct folio *folio = pfn_folio(pfn);
+
+			pfn = folio_pfn(folio) + folio_nr_pages(folio);
+			if (dirty)
+				set_page_dirty_lock(&folio->page);
+			unpin_folio(folio);
+		}
 	}
 	phyr_list_free(l);
+}
+
+/*
+ * The file of the shared hugetlbfs mapping that holds all of [@start,
+ * @end), referenced, and the file offset of @start in @pos; NULL when the
+ * range is anywhere else (or the mapping does not allow the access).
+ */
+static struct file *phyr_pin_hugetlb_file(unsigned long start,
+					  unsigned long end, bool write,
+					  loff_t *pos)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct file *file = NULL;
+
+	if (mmap_read_lock_killable(mm))
+		return NULL;
+	vma = vma_lookup(mm, start);
+	if (vma && end <= vma->vm_end && vma->vm_file &&
+	    is_file_hugepages(vma->vm_file) &&
+	    (vma->vm_flags & (VM_SHARED | VM_READ)) == (VM_SHARED | VM_READ) &&
+	    (!write || (vma->vm_flags & VM_WRITE)) &&
+	    !(vma->vm_flags & (VM_IO | VM_PFNMAP))) {
+		file = get_file(vma->vm_file);
+		*pos = ((loff_t)vma->vm_pgoff << PAGE_SHIFT) +
+		       (start - vma->vm_start);
+	}
+	mmap_read_unlock(mm);
+	return file;
+}
+
+/*
+ * Pin @len bytes of @file from @pos folio by folio, one entry each (the
+ * list merges neighbours). On error what this call pinned is still in
+ * the list, for the caller to release.
+ */
+static int phyr_pin_folios(struct phyr_list *l, struct file *file, loff_t pos,
+			   u64 len)
+{
+	loff_t last = pos + len - 1;
+	struct folio **folios;
+	u64 left = len;
+	int ret = 0;
+
+	folios = kmalloc_array(PHYR_PIN_BATCH, sizeof(*folios), GFP_KERNEL);
+	if (!folios)
+		return -ENOMEM;
+	while (left) {
+		pgoff_t off = 0;
+		long i, n;
+
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		n = memfd_pin_folios(file, pos, last, folios, PHYR_PIN_BATCH,
+				     &off);
+		if (n <= 0) {
+			/* past the end of the file: what a CPU access gets */
+			ret = !n || n == -EINVAL ? -EFAULT : n;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			u64 chunk = min_t(u64, folio_size(folios[i]) - off, left);
+
+			ret = phyr_list_append(l, PFN_PHYS(folio_pfn(folios[i])) + off,
+					       chunk, PHYR_IC_HOST | PHYR_F_PINNED,
+					       GFP_KERNEL);
+			if (ret) {
+				unpin_folios(folios + i, n - i);
+				goto out;
+			}
+			pos += chunk;
+			left -= chunk;
+			off = 0;
+		}
+		cond_resched();
+	}
+out:
+	kfree(folios);
+	return ret;
 }
 
 /*
@@ -145,7 +245,9 @@ int phyr_pin_user(struct phyr_user_pin *pin, unsigned long start, u64 len,
 	unsigned int gup = 0, off = offset_in_page(start);
 	unsigned long addr = start & PAGE_MASK, end, left_pages;
 	struct page **pages;
+	struct file *file;
 	u64 left = len;
+	loff_t pos;
 	int ret = 0;
 
 	*pin = (struct phyr_user_pin){ .flags = flags };
@@ -168,6 +270,16 @@ int phyr_pin_user(struct phyr_user_pin *pin, unsigned long start, u64 len,
 		gup |= FOLL_WRITE;
 	if (flags & PHYR_PIN_LONGTERM)
 		gup |= FOLL_LONGTERM;
+
+	file = phyr_pin_hugetlb_file(start, end, flags & PHYR_PIN_WRITE, &pos);
+	if (file) {
+		pin->folios = true;
+		ret = phyr_pin_folios(&pin->list, file, pos, len);
+		fput(file);
+		if (ret)
+			goto err;
+		return 0;
+	}
 
 	pages = kmalloc_array(PHYR_PIN_BATCH, sizeof(*pages), GFP_KERNEL);
 	if (!pages) {
@@ -202,7 +314,7 @@ int phyr_pin_user(struct phyr_user_pin *pin, unsigned long start, u64 len,
 	if (!ret)
 		return 0;
 err:
-	phyr_pin_release_list(&pin->list, false);
+	phyr_pin_release_list(&pin->list, pin->folios, false);
 	phyr_pin_uncharge(pin);
 	return ret;
 }
@@ -220,8 +332,9 @@ EXPORT_SYMBOL_NS_GPL(phyr_pin_user, DRM_PHYR);
  */
 void phyr_unpin_user(struct phyr_user_pin *pin, bool dirty)
 {
-	phyr_pin_release_list(&pin->list, dirty);
+	phyr_pin_release_list(&pin->list, pin->folios, dirty);
 	phyr_pin_uncharge(pin);
 	pin->npages = 0;
+	pin->folios = false;
 }
 EXPORT_SYMBOL_NS_GPL(phyr_unpin_user, DRM_PHYR);
