@@ -8,7 +8,22 @@
  * with reads and writes, PRIME export and import between the instances and
  * vgem, DMA_BUF_IOCTL_SYNC, eviction, userptr objects over mmap()ed and
  * malloc()ed memory (unmapped or freed while the object lives), links,
- * GEM_DMA reads and writes, closing and reopening DRM files.
+ * GEM_DMA reads and writes, closing and reopening DRM files, and unbinding
+ * a PCI instance from the vphyr driver while it holds objects, CPU
+ * mappings, exports and imports by other instances, then binding it again
+ * ("replug": root only, never the platform instance, rarely).
+ *
+ * While an instance is unbound the model says what the kernel documents:
+ * every ioctl on its open files fails with ENODEV; every object created
+ * with its region (VRAM and system objects, not userptr ones) is revoked,
+ * so CPU mappings of it fault with SIGBUS (a read or write of one byte,
+ * caught with sigsetjmp()), other instances cannot map their imports of it
+ * again (GEM_DMA, GEM_RANGES: ENODEV) and nobody can import it anew; its
+ * link is gone and its BAR stays reserved exactly as long as something
+ * holds the instance. Binding it again first lets go of everything of the
+ * old instance (which must work), sees the BAR released, then finds the
+ * new instance by its PCI name (its number and node may differ) and opens
+ * a file of it.
  *
  * A model of every file, handle, object, dma-buf, mapping and piece of user
  * memory decides what each call may return: an errno outside the set the
@@ -23,7 +38,7 @@
  * or used counter: an object the size of the whole VRAM must be creatable
  * whenever it was at the start).
  *
- * Not covered: unbinding and rebinding devices, RDMA.
+ * Not covered: RDMA.
  *
  * usage: phyr_fuzz [--seed N] [--calls N] [--seconds N] [--verbose]
  *		    [--log FILE] [--skip KIND,...] [--timeout S]
@@ -33,6 +48,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -86,6 +102,7 @@ enum kind {
 	K_INFO, K_CREATE, K_VGEM_CREATE, K_CLOSE, K_MMAP, K_MUNMAP, K_CPU,
 	K_RANGES, K_DMA, K_EVICT, K_LINK, K_USERPTR, K_UMEM, K_EXPORT,
 	K_IMPORT, K_DMABUF_MMAP, K_SYNC, K_CLOSE_FD, K_FILE, K_BADIOCTL,
+	K_REPLUG,
 	K_NR,
 };
 
@@ -93,6 +110,7 @@ static const char *const kind_name[K_NR] = {
 	"info", "create", "vgem-create", "close", "mmap", "munmap", "cpu",
 	"ranges", "dma", "evict", "link", "userptr", "umem", "export",
 	"import", "dmabuf-mmap", "sync", "close-fd", "file", "bad-ioctl",
+	"replug",
 };
 
 static const unsigned int kind_weight[K_NR] = {
@@ -101,9 +119,13 @@ static const unsigned int kind_weight[K_NR] = {
 	[K_DMA] = 12, [K_EVICT] = 5, [K_LINK] = 3, [K_USERPTR] = 5,
 	[K_UMEM] = 4, [K_EXPORT] = 8, [K_IMPORT] = 8, [K_DMABUF_MMAP] = 4,
 	[K_SYNC] = 3, [K_CLOSE_FD] = 5, [K_FILE] = 2, [K_BADIOCTL] = 2,
+	/* each is many calls and a driver probe or remove: rare */
+	[K_REPLUG] = 1,
 };
 
 static bool skipped[K_NR];
+/* why a kind cannot run here (no such device), NULL if it can */
+static const char *unavailable[K_NR];
 static uint64_t n_ok[K_NR], n_err[K_NR];
 
 /* stdout and the log; usable in a signal handler as long as no log is kept */
@@ -283,6 +305,9 @@ struct dev {
 	uint32_t instance;
 	bool vram;
 	uint64_t vram_size;
+	uint64_t vram_base;	/* 0 if not known */
+	char pci[32];		/* PCI name ("0000:00:03.0"), "" if not PCI */
+	bool gone;		/* unbound: its files and region are revoked */
 	int link;		/* linked device index, -1 */
 	int link0;		/* at the start */
 	bool vram_free0;	/* the whole VRAM could be allocated at the start */
@@ -388,8 +413,25 @@ static const char *dev_str(int d)
 	if (devs[d].kind == DEV_VGEM)
 		snprintf(buf[i], sizeof(buf[i]), "vgem");
 	else
-		snprintf(buf[i], sizeof(buf[i]), "inst%u", devs[d].instance);
+		snprintf(buf[i], sizeof(buf[i]), "inst%u%s", devs[d].instance,
+			 devs[d].gone ? " (unbound)" : "");
 	return buf[i];
+}
+
+/* a file of an unbound instance: every ioctl on it fails with ENODEV */
+static bool file_dead(int f)
+{
+	return devs[files[f].dev].gone;
+}
+
+/*
+ * An object of an unbound instance: drm_phyr_gem_revoke_region() revoked
+ * every object created with the instance's region (VRAM and system
+ * placements alike); userptr objects have no region and stay usable.
+ */
+static bool bo_revoked(int b)
+{
+	return devs[bos[b].dev].gone && bos[b].kind != BO_USERPTR;
 }
 
 /* a free slot of a model array, -1 if none */
@@ -549,6 +591,8 @@ static uint32_t bad_handle(int f)
 
 /* ---- setup ---- */
 
+#define VPHYR_PCI_DRIVER	"/sys/bus/pci/drivers/vphyr"
+
 static int open_file(int d)
 {
 	int f = FREE_SLOT(files, MAX_FILES);
@@ -593,10 +637,14 @@ static void find_devices(void)
 			.instance = info[i].instance,
 			.vram = info[i].flags & PHYR_DEV_VRAM,
 			.vram_size = info[i].vram_size,
+			.vram_base = info[i].vram_base,
 			.link = -1,
 		};
 		snprintf(devs[ndevs].node, sizeof(devs[ndevs].node), "%s",
 			 info[i].node);
+		if (!strncmp(info[i].bus, "pci:", 4))
+			snprintf(devs[ndevs].pci, sizeof(devs[ndevs].pci), "%s",
+				 info[i].bus + 4);
 		ndevs++;
 	}
 	for (i = 0; i < n; i++) {
@@ -616,6 +664,29 @@ static void find_devices(void)
 		snprintf(devs[ndevs].node, sizeof(devs[ndevs].node), "%s", node);
 		ndevs++;
 	}
+}
+
+/* which instances can be unbound and bound again */
+static void find_replug(void)
+{
+	char path[160];
+	int d, n = 0;
+
+	for (d = 0; d < ndevs; d++) {
+		if (!devs[d].pci[0])
+			continue;
+		snprintf(path, sizeof(path), VPHYR_PCI_DRIVER "/%s",
+			 devs[d].pci);
+		if (access(path, F_OK))
+			devs[d].pci[0] = '\0';
+		else
+			n++;
+	}
+	if (!n)
+		unavailable[K_REPLUG] = "no vphyr instance on PCI";
+	else if (access(VPHYR_PCI_DRIVER "/unbind", W_OK) ||
+		 access(VPHYR_PCI_DRIVER "/bind", W_OK))
+		unavailable[K_REPLUG] = "no write access to " VPHYR_PCI_DRIVER;
 }
 
 /* can the whole VRAM of device d be allocated now? */
@@ -705,6 +776,10 @@ static void do_create(void)
 	call("GEM_CREATE %s size %#" PRIx64 " flags %#x", dev_str(d), (uint64_t)c.size,
 	     c.flags);
 	ret = drmIoctl(files[f].fd, DRM_IOCTL_VPHYR_GEM_CREATE, &c) ? -errno : 0;
+	if (file_dead(f)) {
+		expect(K_CREATE, ret, ERRS(ENODEV));
+		return;
+	}
 	if (!flags_ok || !size_ok) {
 		/* sizes: zero, unaligned -> EINVAL; too large -> E2BIG */
 		if (!flags_ok || !c.size || c.size % page)
@@ -769,13 +844,18 @@ static void do_close(void)
 		call("GEM_CLOSE %s file %d bad handle %u",
 		     dev_str(files[f].dev), f, h);
 		ret = phyr_uapi_gem_close(files[f].fd, h);
-		expect(K_CLOSE, ret, ERRS(EINVAL));
+		expect(K_CLOSE, ret, file_dead(f) ? ERRS(ENODEV) : ERRS(EINVAL));
 		return;
 	}
 	f = handles[i].file;
 	call("GEM_CLOSE %s file %d handle %u (object %d)", dev_str(files[f].dev),
 	     f, handles[i].h, handles[i].bo);
 	ret = phyr_uapi_gem_close(files[f].fd, handles[i].h);
+	/* the handles of a file of an unbound instance go with the file */
+	if (file_dead(f)) {
+		expect(K_CLOSE, ret, ERRS(ENODEV));
+		return;
+	}
 	expect(K_CLOSE, ret, ERRS(0));
 	handle_drop(i);
 }
@@ -823,7 +903,8 @@ static void do_mmap(void)
 		call("GEM_MMAP %s handle %u pad %u (object %d, %s)",
 		     dev_str(d), handles[i].h, pad, b, own ? "own" : "imported");
 		ret = phyr_uapi_gem_mmap(files[f].fd, handles[i].h, pad, &off);
-		expect(K_MMAP, ret, pad || !own ? ERRS(EINVAL) : ERRS(0));
+		expect(K_MMAP, ret, file_dead(f) ? ERRS(ENODEV) :
+		       pad || !own ? ERRS(EINVAL) : ERRS(0));
 	}
 	if (ret)
 		return;
@@ -949,6 +1030,43 @@ static void rnd_range(uint64_t size, uint64_t max, uint64_t *off,
 		*len = max;
 }
 
+static sigjmp_buf fault_jmp;
+
+static void on_expected_fault(int sig __attribute__((unused)))
+{
+	siglongjmp(fault_jmp, 1);
+}
+
+/*
+ * Access one byte at p where the model says the access faults (a CPU
+ * mapping of a revoked object): SIGBUS is caught here instead of being a
+ * failure, and an access that does not fault is one.
+ */
+static void expect_fault(enum kind k, volatile uint8_t *p, bool write)
+{
+	struct sigaction sa = { .sa_handler = on_expected_fault }, old;
+	volatile bool faulted = false;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old);
+	if (!sigsetjmp(fault_jmp, 1)) {
+		if (write)
+			*p = 0xa5;
+		else
+			(void)*p;
+	} else {
+		faulted = true;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	alarm(0);
+	if (logf)
+		fprintf(logf, "  -> %s\n", faulted ? "SIGBUS" : "no fault");
+	if (!faulted)
+		failf("the %s did not fault (SIGBUS expected: the object was revoked)",
+		      write ? "write" : "read");
+	n_err[k]++;
+}
+
 /* CPU reads and writes through a mapping or through user memory */
 static void do_cpu(void)
 {
@@ -977,6 +1095,14 @@ static void do_cpu(void)
 			return;
 		b = maps[m].bo;
 		p = maps[m].p;
+		if (bo_revoked(b)) {
+			off = rnd(maps[m].len);
+			call("CPU %s mapping %d (object %d, %s, revoked) at %#"
+			     PRIx64, write ? "write" : "read", m, b,
+			     kind_str(bos[b].kind), off);
+			expect_fault(K_CPU, p + off, write);
+			return;
+		}
 		rnd_range(maps[m].len, 1 << 20, &off, &len);
 		call("CPU %s mapping %d (object %d, %s) [%#" PRIx64 ", +%#"
 		     PRIx64 ")", write ? "write" : "read", m, b,
@@ -1025,7 +1151,8 @@ static void do_ranges(void)
 		call("GEM_RANGES %s bad handle %u count %u", dev_str(d),
 		     q.handle, q.count);
 		ret = phyr_uapi_gem_ranges(files[f].fd, &q);
-		expect(K_RANGES, ret, ERRS(ENOENT));
+		expect(K_RANGES, ret, file_dead(f) ? ERRS(ENODEV) :
+		       ERRS(ENOENT));
 		return;
 	}
 	b = handles[i].bo;
@@ -1065,8 +1192,17 @@ static void do_ranges(void)
 	     imported ? ", imported" : "", q.count, (uint64_t)q.ranges_ptr,
 	     q.flags);
 	ret = phyr_uapi_gem_ranges(files[f].fd, &q);
+	if (file_dead(f)) {
+		expect(K_RANGES, ret, ERRS(ENODEV));
+		return;
+	}
 	if (q.flags) {
 		expect(K_RANGES, ret, ERRS(EINVAL));
+		return;
+	}
+	/* an importer cannot map a revoked object again */
+	if (bo_revoked(b)) {
+		expect(K_RANGES, ret, ERRS(ENODEV));
 		return;
 	}
 	if (imported && bos[b].pins)
@@ -1145,7 +1281,7 @@ static void do_dma(void)
 		call("GEM_DMA %s bad handle %u", dev_str(files[f].dev), a.handle);
 		ret = drmIoctl(files[f].fd, DRM_IOCTL_VPHYR_GEM_DMA, &a) ?
 			-errno : 0;
-		expect(K_DMA, ret, ERRS(ENOENT));
+		expect(K_DMA, ret, file_dead(f) ? ERRS(ENODEV) : ERRS(ENOENT));
 		return;
 	}
 	f = handles[i].file;
@@ -1215,8 +1351,21 @@ static void do_dma(void)
 	if (write && !badptr)
 		rnd_fill(scratch, a.size);
 	ret = drmIoctl(files[f].fd, DRM_IOCTL_VPHYR_GEM_DMA, &a) ? -errno : 0;
+	if (file_dead(f)) {
+		expect(K_DMA, ret, ERRS(ENODEV));
+		return;
+	}
 	if (invalid) {
 		expect(K_DMA, ret, ERRS(EINVAL));
+		return;
+	}
+	/*
+	 * An importer of a revoked object cannot map it again; a write
+	 * copies its first chunk from the caller before it tries.
+	 */
+	if (bo_revoked(b)) {
+		expect(K_DMA, ret, write && badptr ? ERRS(EFAULT) :
+		       ERRS(ENODEV));
 		return;
 	}
 	{
@@ -1260,7 +1409,7 @@ static void do_evict(void)
 			return;
 		call("GEM_EVICT %s bad handle", dev_str(files[f].dev));
 		ret = phyr_uapi_gem_evict(files[f].fd, bad_handle(f), 0);
-		expect(K_EVICT, ret, ERRS(ENOENT));
+		expect(K_EVICT, ret, file_dead(f) ? ERRS(ENODEV) : ERRS(ENOENT));
 		return;
 	}
 	f = handles[i].file;
@@ -1272,6 +1421,10 @@ static void do_evict(void)
 	     dev_str(files[f].dev), handles[i].h, b, kind_str(bos[b].kind),
 	     imported ? ", imported" : "", flags);
 	ret = phyr_uapi_gem_evict(files[f].fd, handles[i].h, flags);
+	if (file_dead(f)) {
+		expect(K_EVICT, ret, ERRS(ENODEV));
+		return;
+	}
 	if (flags || imported)
 		expect(K_EVICT, ret, ERRS(EINVAL));
 	else if (bos[b].pins)
@@ -1347,6 +1500,24 @@ static void do_link(void)
 	call("LINK %s peer %s (fd %d) flags %#x", dev_str(d), what, peer_fd,
 	     flags);
 	ret = phyr_uapi_link(files[f].fd, peer_fd, flags);
+	if (file_dead(f)) {
+		expect(K_LINK, ret, ERRS(ENODEV));
+		return;
+	}
+	if (p >= 0 && p != d && devs[p].gone && want != EINVAL &&
+	    want != ENODEV) {
+		/*
+		 * A peer that was unbound is no instance any more: never
+		 * linked to; it was not linked to anything either
+		 */
+		if (flags & VPHYR_LINK_REMOVE)
+			expect(K_LINK, ret, ERRS(ENODEV, ENOENT));
+		else if (devs[d].link >= 0)
+			expect(K_LINK, ret, ERRS(ENODEV, EBUSY));
+		else
+			expect(K_LINK, ret, ERRS(ENODEV));
+		return;
+	}
 	expect(K_LINK, ret, ERRS(want));
 	if (ret)
 		return;
@@ -1516,6 +1687,8 @@ static void do_userptr(void)
 	call("GEM_USERPTR %s addr %#" PRIx64 " size %#" PRIx64 " flags %#x%s",
 	     dev_str(d), addr, size, flags, want0 ? " (user memory)" : "");
 	ret = phyr_uapi_gem_userptr(files[f].fd, addr, size, flags, &h);
+	if (file_dead(f))
+		SET_ERRS(set, ENODEV);
 	expect(K_USERPTR, ret, set);
 	if (ret)
 		return;
@@ -1554,7 +1727,8 @@ static void do_export(void)
 			-errno : 0;
 		if (!ret)
 			close(a.fd);
-		expect(K_EXPORT, ret, ERRS(ENOENT, EINVAL));
+		expect(K_EXPORT, ret, file_dead(f) ? ERRS(ENODEV) :
+		       ERRS(ENOENT, EINVAL));
 		return;
 	}
 	f = handles[i].file;
@@ -1565,7 +1739,8 @@ static void do_export(void)
 	     kind_str(bos[handles[i].bo].kind), flags);
 	ret = drmPrimeHandleToFD(files[f].fd, handles[i].h, flags, &fd) ?
 		-errno : 0;
-	expect(K_EXPORT, ret, ERRS(0, ENOMEM));
+	/* an import of a revoked object gives back the dma-buf it came from */
+	expect(K_EXPORT, ret, file_dead(f) ? ERRS(ENODEV) : ERRS(0, ENOMEM));
 	if (ret)
 		return;
 	g = FREE_SLOT(bufs, MAX_BUFS);
@@ -1595,7 +1770,8 @@ static void do_import(void)
 		call("drmPrimeFDToHandle %s fd %d (%s)", dev_str(d), fd,
 		     bad == 2 ? "a DRM file" : "bad");
 		ret = drmPrimeFDToHandle(files[f].fd, fd, &h) ? -errno : 0;
-		expect(K_IMPORT, ret, bad == 2 ? ERRS(EINVAL) : ERRS(EBADF));
+		expect(K_IMPORT, ret, file_dead(f) ? ERRS(ENODEV) :
+		       bad == 2 ? ERRS(EINVAL) : ERRS(EBADF));
 		return;
 	}
 	b = bufs[g].bo;
@@ -1603,6 +1779,26 @@ static void do_import(void)
 	     dev_str(d), f, bufs[g].fd, b, kind_str(bos[b].kind),
 	     dev_str(bos[b].dev));
 	ret = drmPrimeFDToHandle(files[f].fd, bufs[g].fd, &h) ? -errno : 0;
+	if (file_dead(f)) {
+		expect(K_IMPORT, ret, ERRS(ENODEV));
+		return;
+	}
+	if (bo_revoked(b)) {
+		/*
+		 * Nobody attaches to a revoked object; a file that imported
+		 * it before gets its handle from the PRIME cache
+		 */
+		bool has = false;
+
+		for (int j = 0; j < MAX_HANDLES; j++)
+			if (handles[j].live && handles[j].file == f &&
+			    handles[j].bo == b)
+				has = true;
+		expect(K_IMPORT, ret, has ? ERRS(0) : ERRS(ENODEV));
+		if (!ret)
+			handle_add(f, h, b);
+		return;
+	}
 	if (!vgem && bos[b].pins && bos[b].dev != d)
 		expect(K_IMPORT, ret, ERRS(0, EOPNOTSUPP, ENOMEM));
 	else
@@ -1686,7 +1882,8 @@ static void do_sync(void)
 			ret = ioctl(files[f].fd, DMA_BUF_IOCTL_SYNC, &s) ?
 				-errno : 0;
 			/* drm_ioctl() looks at the number only: DRM_IOCTL_VERSION */
-			expect(K_SYNC, ret, ERRS(0, EINVAL, ENOTTY));
+			expect(K_SYNC, ret, file_dead(f) ? ERRS(ENODEV) :
+			       ERRS(0, EINVAL, ENOTTY));
 			return;
 		}
 	}
@@ -1731,6 +1928,16 @@ static void do_file(void)
 		return;
 	}
 	d = rnd(ndevs);
+	if (devs[d].gone) {
+		/* its node went with it */
+		call("open %s (%s)", devs[d].node, dev_str(d));
+		ret = open(devs[d].node, O_RDWR | O_CLOEXEC);
+		if (ret >= 0)
+			close(ret);
+		expect(K_FILE, ret < 0 ? -errno : 0,
+		       ERRS(ENOENT, ENODEV, ENXIO));
+		return;
+	}
 	call("open %s (%s)", devs[d].node, dev_str(d));
 	ret = open_file(d);
 	expect(K_FILE, ret < 0 ? ret : 0, ERRS(0));
@@ -1746,6 +1953,10 @@ static void do_info(void)
 	d = files[f].dev;
 	call("INFO %s", dev_str(d));
 	ret = phyr_uapi_info(files[f].fd, &info);
+	if (file_dead(f)) {
+		expect(K_INFO, ret, ERRS(ENODEV));
+		return;
+	}
 	expect(K_INFO, ret, ERRS(0));
 	if (info.instance != devs[d].instance ||
 	    !!(info.flags & VPHYR_INFO_VRAM) != devs[d].vram ||
@@ -1774,7 +1985,8 @@ static void do_bad_ioctl(void)
 		     dev_str(files[f].dev));
 		ret = ioctl(files[f].fd, DRM_IOWR(nr, struct drm_vphyr_info),
 			    arg) ? -errno : 0;
-		expect(K_BADIOCTL, ret, ERRS(EINVAL));
+		expect(K_BADIOCTL, ret, file_dead(f) ? ERRS(ENODEV) :
+		       ERRS(EINVAL));
 		break;
 	case 1:
 		g = PICK(bufs, MAX_BUFS, true);
@@ -1789,8 +2001,327 @@ static void do_bad_ioctl(void)
 		     dev_str(files[f].dev));
 		ret = ioctl(files[f].fd, DRM_IOCTL_VPHYR_INFO,
 			    chance(50) ? NULL : (void *)BAD_KPTR) ? -errno : 0;
-		expect(K_BADIOCTL, ret, ERRS(EFAULT));
+		expect(K_BADIOCTL, ret, file_dead(f) ? ERRS(ENODEV) :
+		       ERRS(EFAULT));
 	}
+}
+
+/* ---- unbinding and binding an instance again ---- */
+
+/* write a PCI name to the driver's bind or unbind file */
+static int driver_write(const char *what, const char *pci)
+{
+	char path[128];
+	ssize_t n;
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), VPHYR_PCI_DRIVER "/%s", what);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, pci, strlen(pci));
+	if (n < 0)
+		ret = -errno;
+	else if ((size_t)n != strlen(pci))
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+/* whether /proc/iomem shows the memory at base reserved by vphyr */
+static bool bar_reserved(uint64_t base)
+{
+	char line[256], want[32];
+	bool found = false;
+	FILE *f;
+
+	snprintf(want, sizeof(want), "%" PRIx64 "-", base);
+	f = fopen("/proc/iomem", "re");
+	if (!f)
+		failf("/proc/iomem: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = line + strspn(line, " ");
+
+		if (!strncmp(p, want, strlen(want)) && strstr(p, ": vphyr"))
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* for a failure: what the process still has open or mapped of DRM */
+static void print_held(void)
+{
+	char path[64], target[256], line[512];
+	ssize_t n;
+	FILE *f;
+	int fd;
+
+	out_both("phyr_fuzz: DRM files, dma-bufs and their mappings still open:\n");
+	for (fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (!strstr(target, "/dev/dri/") && !strstr(target, "dmabuf"))
+			continue;
+		snprintf(line, sizeof(line), "  fd %d: %s\n", fd, target);
+		out_both(line);
+	}
+	for (fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+		f = fopen(path, "re");
+		while (f && fgets(target, sizeof(target), f))
+			if (!strncmp(target, "ino:", 4) ||
+			    !strncmp(target, "exp_name:", 9)) {
+				snprintf(line, sizeof(line), "  fd %d %s", fd,
+					 target);
+				out_both(line);
+			}
+		if (f)
+			fclose(f);
+	}
+	f = fopen("/proc/self/maps", "re");
+	while (f && fgets(line, sizeof(line) - 4, f)) {
+		if (!strstr(line, "/dev/dri/") && !strstr(line, "dmabuf") &&
+		    !strstr(line, "drm mm object"))
+			continue;
+		memmove(line + 2, line, strlen(line) + 1);
+		line[0] = line[1] = ' ';
+		out_both(line);
+	}
+	if (f)
+		fclose(f);
+	for (fd = 0; fd < MAX_BUFS; fd++) {
+		if (!bufs[fd].live)
+			continue;
+		snprintf(line, sizeof(line),
+			 "  model: dma-buf fd %d: object %d (%s of %s)\n",
+			 bufs[fd].fd, bufs[fd].bo,
+			 kind_str(bos[bufs[fd].bo].kind),
+			 dev_str(bos[bufs[fd].bo].dev));
+		out_both(line);
+	}
+}
+
+/* does anything of the model still hold instance d (a file, an object)? */
+static bool dev_held(int d)
+{
+	int i;
+
+	for (i = 0; i < MAX_FILES; i++)
+		if (files[i].live && files[i].dev == d)
+			return true;
+	for (i = 0; i < MAX_BOS; i++)
+		if (bos[i].live && bos[i].dev == d)
+			return true;
+	return false;
+}
+
+/*
+ * Unbind instance d while the model holds whatever it holds of it. Then:
+ * ioctls on its files fail with ENODEV, CPU mappings of its objects fault
+ * with SIGBUS, importers cannot map them again (ENODEV), its link is gone
+ * and its BAR stays reserved for as long as anything holds the instance.
+ * A few of these are checked here; the other kinds meet the rest.
+ */
+static void replug_unbind(int d)
+{
+	int i, m, n, nf = 0, nb = 0, nm = 0, ret;
+	uint64_t off;
+	bool held;
+
+	for (i = 0; i < MAX_FILES; i++)
+		nf += files[i].live && files[i].dev == d;
+	for (i = 0; i < MAX_BOS; i++)
+		nb += bos[i].live && bos[i].dev == d;
+	for (i = 0; i < MAX_MAPS; i++)
+		nm += maps[i].live && bos[maps[i].bo].dev == d;
+	call("unbind %s (PCI %s; %d file(s), %d object(s), %d mapping(s) of it)",
+	     dev_str(d), devs[d].pci, nf, nb, nm);
+	ret = driver_write("unbind", devs[d].pci);
+	expect(K_REPLUG, ret, ERRS(0));
+	devs[d].gone = true;
+	if (devs[d].link >= 0) {
+		/* the remove path takes the link down */
+		devs[devs[d].link].link = -1;
+		devs[d].link = -1;
+		link_epoch++;
+	}
+
+	held = dev_held(d);
+	if (devs[d].vram_base) {
+		call("the BAR of %s at %#" PRIx64 " is %sreserved", dev_str(d),
+		     devs[d].vram_base, held ? "still " : "no longer ");
+		note_result(K_REPLUG, 0);
+		if (bar_reserved(devs[d].vram_base) != held)
+			failf("%s", held ?
+			      "the BAR was released while the instance was still in use" :
+			      "the BAR is still reserved, nobody holds the instance");
+	}
+
+	/* ioctls on its files */
+	for (i = 0; i < MAX_FILES; i++) {
+		struct drm_vphyr_info info;
+
+		if (!files[i].live || files[i].dev != d)
+			continue;
+		call("INFO %s file %d after the unbind", dev_str(d), i);
+		ret = phyr_uapi_info(files[i].fd, &info);
+		expect(K_REPLUG, ret, ERRS(ENODEV));
+	}
+	/* CPU mappings of its objects */
+	for (n = 0; n < 3; n++) {
+		m = PICK(maps, MAX_MAPS, bo_revoked(maps[_i].bo));
+		if (m < 0)
+			break;
+		off = rnd(maps[m].len);
+		call("CPU read of mapping %d (object %d, %s, %s) at %#" PRIx64
+		     " after the unbind", m, maps[m].bo,
+		     kind_str(bos[maps[m].bo].kind),
+		     maps[m].kind == MAP_DMABUF ? "dma-buf" : "GEM", off);
+		expect_fault(K_REPLUG, maps[m].p + off, false);
+	}
+	/* DMA by the instances that imported its objects */
+	for (n = 0; n < 3; n++) {
+		i = PICK(handles, MAX_HANDLES, bo_revoked(handles[_i].bo) &&
+			 !file_dead(handles[_i].file) &&
+			 devs[files[handles[_i].file].dev].kind == DEV_VPHYR);
+		if (i < 0)
+			break;
+		call("GEM_DMA read %s handle %u (object %d of %s) after the unbind",
+		     dev_str(files[handles[i].file].dev), handles[i].h,
+		     handles[i].bo, dev_str(d));
+		ret = phyr_uapi_gem_dma(files[handles[i].file].fd, handles[i].h,
+					VPHYR_DMA_READ, 0, page, scratch);
+		expect(K_REPLUG, ret, ERRS(ENODEV));
+	}
+}
+
+/*
+ * Let go of everything of the unbound instance d (which must work: the
+ * mappings, the dma-bufs, the imports by other files, its own files), see
+ * its BAR released, bind the device again and find the new instance (its
+ * number and node may differ) in the same slot, with a file open.
+ */
+static void replug_bind(int d)
+{
+	struct phyr_device_info info[MAX_DEVS];
+	char bus[40];
+	int i, n, ret;
+
+	for (i = 0; i < MAX_MAPS; i++) {
+		if (!maps[i].live || bos[maps[i].bo].dev != d)
+			continue;
+		call("munmap mapping %d (object %d of %s)", i, maps[i].bo,
+		     dev_str(d));
+		ret = munmap(maps[i].p, maps[i].len) ? -errno : 0;
+		expect(K_REPLUG, ret, ERRS(0));
+		maps[i].live = false;
+		bo_put(maps[i].bo);
+	}
+	for (i = 0; i < MAX_BUFS; i++) {
+		if (!bufs[i].live || bos[bufs[i].bo].dev != d)
+			continue;
+		call("close dma-buf fd %d (object %d of %s)", bufs[i].fd,
+		     bufs[i].bo, dev_str(d));
+		ret = close(bufs[i].fd) ? -errno : 0;
+		expect(K_REPLUG, ret, ERRS(0));
+		bufs[i].live = false;
+		bo_put(bufs[i].bo);
+	}
+	for (i = 0; i < MAX_HANDLES; i++) {
+		int f = handles[i].file;
+
+		if (!handles[i].live || file_dead(f) ||
+		    bos[handles[i].bo].dev != d)
+			continue;
+		call("GEM_CLOSE %s file %d handle %u (object %d of %s)",
+		     dev_str(files[f].dev), f, handles[i].h, handles[i].bo,
+		     dev_str(d));
+		ret = phyr_uapi_gem_close(files[f].fd, handles[i].h);
+		expect(K_REPLUG, ret, ERRS(0));
+		handle_drop(i);
+	}
+	for (i = 0; i < MAX_FILES; i++) {
+		if (!files[i].live || files[i].dev != d)
+			continue;
+		call("close DRM file %d of %s (fd %d)", i, dev_str(d),
+		     files[i].fd);
+		ret = close(files[i].fd) ? -errno : 0;
+		expect(K_REPLUG, ret, ERRS(0));
+		for (n = 0; n < MAX_HANDLES; n++)
+			if (handles[n].live && handles[n].file == i)
+				handle_drop(n);
+		files[i].live = false;
+	}
+	if (dev_held(d))
+		failf("model: %s is still held after letting go of it",
+		      dev_str(d));
+	if (devs[d].vram_base) {
+		call("the BAR of %s at %#" PRIx64 " is released", dev_str(d),
+		     devs[d].vram_base);
+		note_result(K_REPLUG, 0);
+		if (bar_reserved(devs[d].vram_base)) {
+			print_held();
+			failf("the BAR is still reserved after the last user went");
+		}
+	}
+
+	call("bind %s (PCI %s) again", dev_str(d), devs[d].pci);
+	ret = driver_write("bind", devs[d].pci);
+	expect(K_REPLUG, ret, ERRS(0));
+
+	call("find the instance at PCI %s", devs[d].pci);
+	n = phyr_list_devices(info, MAX_DEVS);
+	note_result(K_REPLUG, n < 0 ? n : 0);
+	snprintf(bus, sizeof(bus), "pci:%s", devs[d].pci);
+	for (i = 0; i < n && i < MAX_DEVS; i++)
+		if (!strcmp(info[i].bus, bus))
+			break;
+	if (n < 0 || i >= n || i >= MAX_DEVS)
+		failf("no vphyr instance at PCI %s after binding it again",
+		      devs[d].pci);
+	if (!!(info[i].flags & PHYR_DEV_VRAM) != devs[d].vram ||
+	    info[i].vram_size != devs[d].vram_size ||
+	    (devs[d].vram_base && info[i].vram_base != devs[d].vram_base) ||
+	    info[i].link_peer != PHYR_NO_PEER)
+		failf("instance %u at PCI %s: flags %#x VRAM %#" PRIx64 " + %#"
+		      PRIx64 ", link peer %u; it was VRAM %#" PRIx64 " + %#"
+		      PRIx64 ", no link", info[i].instance, devs[d].pci,
+		      info[i].flags, info[i].vram_base, info[i].vram_size,
+		      info[i].link_peer, devs[d].vram_base, devs[d].vram_size);
+	logx("%s at PCI %s is instance %u (%s) now", dev_str(d), devs[d].pci,
+	     info[i].instance, info[i].node);
+	devs[d].instance = info[i].instance;
+	snprintf(devs[d].node, sizeof(devs[d].node), "%s", info[i].node);
+	devs[d].gone = false;
+
+	call("open %s (%s, bound again)", devs[d].node, dev_str(d));
+	ret = open_file(d);
+	expect(K_REPLUG, ret < 0 ? ret : 0, ERRS(0));
+}
+
+/* unbind a PCI instance, or bind the one that is unbound again */
+static void do_replug(void)
+{
+	int d, n = 0, k;
+
+	for (d = 0; d < ndevs; d++)
+		if (devs[d].gone) {
+			replug_bind(d);
+			return;
+		}
+	for (d = 0; d < ndevs; d++)
+		n += devs[d].pci[0] != '\0';
+	if (!n)
+		return;
+	k = rnd(n);
+	for (d = 0; d < ndevs; d++)
+		if (devs[d].pci[0] && !k--)
+			break;
+	replug_unbind(d);
 }
 
 static void (*const ops[K_NR])(void) = {
@@ -1802,7 +2333,7 @@ static void (*const ops[K_NR])(void) = {
 	[K_EXPORT] = do_export, [K_IMPORT] = do_import,
 	[K_DMABUF_MMAP] = do_dmabuf_mmap, [K_SYNC] = do_sync,
 	[K_CLOSE_FD] = do_close_fd, [K_FILE] = do_file,
-	[K_BADIOCTL] = do_bad_ioctl,
+	[K_BADIOCTL] = do_bad_ioctl, [K_REPLUG] = do_replug,
 };
 
 static enum kind pick_kind(void)
@@ -1810,12 +2341,12 @@ static enum kind pick_kind(void)
 	unsigned int total = 0, r, k;
 
 	for (k = 0; k < K_NR; k++)
-		if (!skipped[k])
+		if (!skipped[k] && !unavailable[k])
 			total += kind_weight[k];
 	/* keep the number of objects in bounds */
 	r = rnd(total);
 	for (k = 0; k < K_NR; k++) {
-		if (skipped[k])
+		if (skipped[k] || unavailable[k])
 			continue;
 		if (r < kind_weight[k])
 			break;
@@ -1833,6 +2364,10 @@ static void release_all(void)
 {
 	int i;
 
+	/* an instance left unbound is let go of and bound again first */
+	for (i = 0; i < ndevs; i++)
+		if (devs[i].gone)
+			replug_bind(i);
 	call("release: unmap every mapping, close every dma-buf, handle and file");
 	for (i = 0; i < MAX_MAPS; i++)
 		if (maps[i].live) {
@@ -1930,7 +2465,10 @@ static void usage(FILE *f)
 		"no device.\nKinds:");
 	for (k = 0; k < K_NR; k++)
 		fprintf(f, " %s", kind_name[k]);
-	fprintf(f, "\n");
+	fprintf(f, "\n"
+		"replug unbinds a PCI instance (root only) and, the next time,\n"
+		"binds it again; a kind without its device is not run and says so\n"
+		"in the summary.\n");
 }
 
 static void parse_skip(const char *arg)
@@ -2077,6 +2615,14 @@ int main(int argc, char **argv)
 	}
 
 	find_devices();
+	find_replug();
+	for (k = 0; k < K_NR; k++)
+		if (!skipped[k] && !unavailable[k])
+			break;
+	if (k == K_NR) {
+		fprintf(stderr, "phyr_fuzz: no kind that is not skipped can run here\n");
+		return 2;
+	}
 	fds0 = phyr_count_fds();
 	maps0 = phyr_count_maps();
 	pin0 = phyr_status_kb("VmPin");
@@ -2138,9 +2684,16 @@ int main(int argc, char **argv)
 	alarm(0);
 
 	for (k = 0; k < K_NR; k++) {
+		char why[96] = "";
+
+		if (skipped[k])
+			snprintf(why, sizeof(why), " (skipped)");
+		else if (unavailable[k])
+			snprintf(why, sizeof(why), " (not run: %s)",
+				 unavailable[k]);
 		snprintf(line, sizeof(line), "phyr_fuzz:   %-12s %8" PRIu64
 			 " ok %8" PRIu64 " failed as expected%s\n", kind_name[k],
-			 n_ok[k], n_err[k], skipped[k] ? " (skipped)" : "");
+			 n_ok[k], n_err[k], why);
 		if (logf)
 			fputs(line, logf);
 		if (opt_verbose)

@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Guest hook: random call sequences over every vphyr instance and vgem
 # (userspace/build/phyr_fuzz), checked against a model of what each call
-# may return.
+# may return. As root it also unbinds PCI instances from the vphyr driver
+# and binds them again (the "replug" kind); a run that fails while one is
+# unbound leaves it so, and the hook binds every ivshmem device without a
+# driver again before it returns.
 #
 # usage: 60-fuzz.sh OUTDIR
 #
@@ -83,6 +86,14 @@ t0=$(date +%s)
 rc=$?
 cat "$tmp/out" >>"$log"
 echo "phyr_fuzz exited with $rc after $(($(date +%s) - t0)) s" >>"$log"
+# an instance a failed run left unbound (ivshmem: 1af4:1110)
+for dev in /sys/bus/pci/devices/*; do
+	[ -e "$dev/driver" ] && continue
+	[ "$(cat "$dev/vendor" 2>/dev/null)" = 0x1af4 ] || continue
+	[ "$(cat "$dev/device" 2>/dev/null)" = 0x1110 ] || continue
+	echo "binding ${dev##*/} to vphyr again" >>"$log"
+	echo "${dev##*/}" >/sys/bus/pci/drivers/vphyr/bind 2>>"$log"
+done
 if [ "$rc" -eq 0 ]; then
 	tail -n 2000 "$tmp/calls.log" >"$out/fuzz.calls.log"
 else
