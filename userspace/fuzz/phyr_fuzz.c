@@ -25,6 +25,18 @@
  * new instance by its PCI name (its number and node may differ) and opens
  * a file of it.
  *
+ * With soft-RoCE (an rxe device, and libibverbs: the verbs side is
+ * build/phyr_fuzz_rdma.so, loaded at run time) it also registers dma-buf
+ * MRs over valid and invalid slices of vphyr objects' dma-bufs,
+ * deregisters them, and moves bytes by RDMA WRITE and READ between a
+ * malloc()ed MR and a dma-buf MR on two connected RC QPs of one port,
+ * checked against the model. The MR is dynamic: once the exporter moves
+ * the object (an eviction, an importer that cannot reach VRAM) or revokes
+ * it, every access is refused with a completion error (the QPs then go to
+ * the error state and are connected anew); an access past the MR's end
+ * is refused too. Without rxe or libibverbs these kinds are not run and
+ * the summary says why.
+ *
  * A model of every file, handle, object, dma-buf, mapping and piece of user
  * memory decides what each call may return: an errno outside the set the
  * uAPI documents for that call, data read back (through a mapping or by the
@@ -38,16 +50,16 @@
  * or used counter: an object the size of the whole VRAM must be creatable
  * whenever it was at the start).
  *
- * Not covered: RDMA.
- *
  * usage: phyr_fuzz [--seed N] [--calls N] [--seconds N] [--verbose]
  *		    [--log FILE] [--skip KIND,...] [--timeout S]
  *		    [--no-vram-check]
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -67,6 +79,7 @@
 #include "vphyr_drm.h"
 #include "libphyr.h"
 #include "libphyr_uapi.h"
+#include "phyr_fuzz_rdma.h"
 
 #define MAX_DEVS	8
 #define MAX_FILES	24
@@ -102,7 +115,7 @@ enum kind {
 	K_INFO, K_CREATE, K_VGEM_CREATE, K_CLOSE, K_MMAP, K_MUNMAP, K_CPU,
 	K_RANGES, K_DMA, K_EVICT, K_LINK, K_USERPTR, K_UMEM, K_EXPORT,
 	K_IMPORT, K_DMABUF_MMAP, K_SYNC, K_CLOSE_FD, K_FILE, K_BADIOCTL,
-	K_REPLUG,
+	K_REPLUG, K_RDMA_REG, K_RDMA_DEREG, K_RDMA_RW,
 	K_NR,
 };
 
@@ -110,7 +123,7 @@ static const char *const kind_name[K_NR] = {
 	"info", "create", "vgem-create", "close", "mmap", "munmap", "cpu",
 	"ranges", "dma", "evict", "link", "userptr", "umem", "export",
 	"import", "dmabuf-mmap", "sync", "close-fd", "file", "bad-ioctl",
-	"replug",
+	"replug", "rdma-reg", "rdma-dereg", "rdma-rw",
 };
 
 static const unsigned int kind_weight[K_NR] = {
@@ -121,9 +134,15 @@ static const unsigned int kind_weight[K_NR] = {
 	[K_SYNC] = 3, [K_CLOSE_FD] = 5, [K_FILE] = 2, [K_BADIOCTL] = 2,
 	/* each is many calls and a driver probe or remove: rare */
 	[K_REPLUG] = 1,
+	[K_RDMA_REG] = 4, [K_RDMA_DEREG] = 2, [K_RDMA_RW] = 6,
 };
 
+#define RDMA_LOCAL	(1ull << 20)	/* the local MR of the verbs side */
+
 static bool skipped[K_NR];
+/* the verbs side, NULL without one */
+static const struct phyr_fuzz_rdma *rdma;
+static char rdma_why[256];
 /* why a kind cannot run here (no such device), NULL if it can */
 static const char *unavailable[K_NR];
 static uint64_t n_ok[K_NR], n_err[K_NR];
@@ -343,6 +362,8 @@ struct bo {
 	bool seen_system;	/* placement read back as system memory */
 	bool ro_export;		/* exported without DRM_RDWR: its dma-buf may be read-only */
 	uint32_t generation;
+	uint32_t evicts;	/* GEM_EVICTs that succeeded */
+	uint32_t moves;		/* calls that may have moved it (importers) */
 };
 
 struct handle {
@@ -663,6 +684,77 @@ static void find_devices(void)
 					    .link0 = -1 };
 		snprintf(devs[ndevs].node, sizeof(devs[ndevs].node), "%s", node);
 		ndevs++;
+	}
+}
+
+/*
+ * The verbs side, from phyr_fuzz_rdma.so next to this program: opened
+ * and closed once here, which loads libibverbs' providers (seconds under
+ * an emulated CPU) before the process takes its measure, then opened for
+ * the run by rdma_open(). Without it the RDMA kinds are not run.
+ */
+static void rdma_load(void)
+{
+	static const struct phyr_fuzz_rdma *ops;
+	char path[PATH_MAX], why[256] = "";
+	ssize_t n;
+	char *slash;
+	void *h;
+	int ret;
+
+	if (skipped[K_RDMA_REG] && skipped[K_RDMA_DEREG] && skipped[K_RDMA_RW])
+		return;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n <= 0)
+		n = 0;
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	if (slash)
+		slash[1] = '\0';
+	else
+		path[0] = '\0';
+	if (strlen(path) + sizeof(PHYR_FUZZ_RDMA_SO) > sizeof(path))
+		return;
+	strcat(path, PHYR_FUZZ_RDMA_SO);
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (h)
+		ops = dlsym(h, PHYR_FUZZ_RDMA_SYM);
+	if (!ops) {
+		snprintf(rdma_why, sizeof(rdma_why),
+			 "no verbs (%s: %s)", PHYR_FUZZ_RDMA_SO,
+			 h ? "no " PHYR_FUZZ_RDMA_SYM : dlerror());
+		if (h)
+			dlclose(h);
+		goto off;
+	}
+	ret = ops->open(RDMA_LOCAL, why, sizeof(why));
+	if (!ret)
+		ret = ops->close(why, sizeof(why));
+	if (ret == -ENODEV) {
+		snprintf(rdma_why, sizeof(rdma_why), "no rxe device: %s", why);
+		goto off;
+	}
+	if (ret) {
+		fprintf(stderr, "phyr_fuzz: the verbs side: %s\n", why);
+		exit(2);
+	}
+	rdma = ops;
+	return;
+off:
+	unavailable[K_RDMA_REG] = rdma_why;
+	unavailable[K_RDMA_DEREG] = rdma_why;
+	unavailable[K_RDMA_RW] = rdma_why;
+}
+
+static void rdma_open(void)
+{
+	char why[256] = "";
+
+	if (!rdma)
+		return;
+	if (rdma->open(RDMA_LOCAL, why, sizeof(why))) {
+		fprintf(stderr, "phyr_fuzz: the verbs side: %s\n", why);
+		exit(2);
 	}
 }
 
@@ -1191,6 +1283,8 @@ static void do_ranges(void)
 	     " flags %#x", dev_str(d), q.handle, b, kind_str(bos[b].kind),
 	     imported ? ", imported" : "", q.count, (uint64_t)q.ranges_ptr,
 	     q.flags);
+	if (imported)
+		bos[b].moves++;
 	ret = phyr_uapi_gem_ranges(files[f].fd, &q);
 	if (file_dead(f)) {
 		expect(K_RANGES, ret, ERRS(ENODEV));
@@ -1350,6 +1444,8 @@ static void do_dma(void)
 	     (uint64_t)a.size, (uint64_t)a.data_ptr, a.flags);
 	if (write && !badptr)
 		rnd_fill(scratch, a.size);
+	if (imported)
+		bos[b].moves++;
 	ret = drmIoctl(files[f].fd, DRM_IOCTL_VPHYR_GEM_DMA, &a) ? -errno : 0;
 	if (file_dead(f)) {
 		expect(K_DMA, ret, ERRS(ENODEV));
@@ -1431,8 +1527,10 @@ static void do_evict(void)
 		expect(K_EVICT, ret, ERRS(0, EBUSY, ENOMEM));
 	else
 		expect(K_EVICT, ret, ERRS(0, ENOMEM));
-	if (!ret && !flags && !imported && bos[b].kind == BO_VRAM)
+	if (!ret && !flags && !imported && bos[b].kind == BO_VRAM) {
 		bos[b].seen_system = true;
+		bos[b].evicts++;
+	}
 }
 
 static void do_link(void)
@@ -1805,6 +1903,9 @@ static void do_import(void)
 		expect(K_IMPORT, ret, ERRS(0, ENOMEM));
 	if (ret)
 		return;
+	/* an importer that cannot reach VRAM moves the object */
+	if (bos[b].dev != d)
+		bos[b].moves++;
 	handle_add(f, h, b);
 }
 
@@ -2004,6 +2105,287 @@ static void do_bad_ioctl(void)
 		expect(K_BADIOCTL, ret, file_dead(f) ? ERRS(ENODEV) :
 		       ERRS(EFAULT));
 	}
+}
+
+/* ---- RDMA: dma-buf MRs on rxe ---- */
+
+/* remote addresses: MR r starts at (r + 1) << 32, never at its offset */
+#define RDMA_IOVA(r)	((uint64_t)((r) + 1) << 32)
+
+/* what an access through a dma-buf MR must do */
+enum rmr_state { RMR_VALID, RMR_MAYBE, RMR_INVALID };
+
+struct rmr {
+	bool live;
+	int id;			/* the verbs side's */
+	int bo;
+	uint64_t off;		/* in the object */
+	uint64_t len;
+	uint64_t iova;
+	uint32_t rkey;
+	bool vram;		/* in VRAM at registration, known */
+	bool system;		/* in system memory at registration, known */
+	bool refused;		/* an access in range was refused */
+	uint32_t evicts;	/* the object's counters at registration */
+	uint32_t moves;
+};
+
+static struct rmr rmrs[PHYR_FUZZ_RDMA_MRS];
+
+/*
+ * The MR is dynamic: the exporter moving the buffer (an eviction, an
+ * importer that cannot reach VRAM) or revoking it invalidates the MR for
+ * good, and every later access is refused with a completion error. An
+ * object in system memory never moves again.
+ */
+static enum rmr_state rmr_state(int r)
+{
+	struct rmr *m = &rmrs[r];
+	struct bo *o = &bos[m->bo];
+
+	if (bo_revoked(m->bo) || m->refused)
+		return RMR_INVALID;
+	if (o->kind != BO_VRAM || m->system)
+		return RMR_VALID;
+	if (o->evicts != m->evicts)
+		return m->vram ? RMR_INVALID : RMR_MAYBE;
+	return o->moves != m->moves ? RMR_MAYBE : RMR_VALID;
+}
+
+static const char *const rmr_state_name[] = {
+	[RMR_VALID] = "valid", [RMR_MAYBE] = "maybe moved",
+	[RMR_INVALID] = "invalid",
+};
+
+static void rmr_drop(int r, enum kind k)
+{
+	int ret;
+
+	call("deregister MR %d (object %d, %s)", r, rmrs[r].bo,
+	     rmr_state_name[rmr_state(r)]);
+	ret = rdma->dereg(rmrs[r].id);
+	expect(k, ret, ERRS(0));
+	rmrs[r].live = false;
+	bo_put(rmrs[r].bo);
+}
+
+/* the placement of object b now, through a handle of its own, if any */
+static void rdma_placement(int b, bool *vram, bool *system)
+{
+	struct drm_vphyr_gem_ranges q = { 0 };
+	int i, ret;
+
+	*vram = false;
+	*system = bos[b].kind != BO_VRAM || bos[b].seen_system;
+	if (*system)
+		return;
+	i = PICK(handles, MAX_HANDLES, handles[_i].bo == b &&
+		 !file_dead(handles[_i].file) && !handle_imported(_i));
+	if (i < 0)
+		return;
+	q.handle = handles[i].h;
+	call("GEM_RANGES %s handle %u (object %d): where it is before the registration",
+	     dev_str(files[handles[i].file].dev), q.handle, b);
+	ret = phyr_uapi_gem_ranges(files[handles[i].file].fd, &q);
+	expect(K_RDMA_REG, ret, ERRS(0, ENOMEM));
+	if (ret)
+		return;
+	if (q.placement == VPHYR_PLACE_SYSTEM) {
+		bos[b].seen_system = true;
+		*system = true;
+	} else if (q.placement == VPHYR_PLACE_VRAM) {
+		if (bos[b].seen_system)
+			failf("a VRAM object back in VRAM after it moved to system memory");
+		*vram = true;
+	} else {
+		failf("placement %u of a VRAM object", q.placement);
+	}
+}
+
+/* register a dma-buf MR over a random slice of a vphyr object's dma-buf */
+static void do_rdma_reg(void)
+{
+	int g = PICK(bufs, MAX_BUFS, bos[bufs[_i].bo].kind != BO_VGEM);
+	int r = FREE_SLOT(rmrs, PHYR_FUZZ_RDMA_MRS), b, fd, ret, id = -1;
+	uint64_t size, off, len, iova;
+	bool atomic = false, vram, system;
+	const char *what = "";
+	uint32_t rkey = 0;
+	int set[8];
+
+	if (g < 0 || r < 0)
+		return;
+	b = bufs[g].bo;
+	fd = bufs[g].fd;
+	size = bos[b].size;
+	switch (rnd(6)) {
+	case 0:
+		off = 0;
+		len = size;
+		break;
+	case 1:
+		/* any bytes: the iova keeps the offset in the page */
+		off = rnd(size);
+		len = 1 + rnd(size - off);
+		break;
+	default:
+		off = page * rnd(size / page);
+		len = page * (1 + rnd((size - off) / page));
+	}
+	iova = RDMA_IOVA(r) + (off & (page - 1));
+	SET_ERRS(set, 0);
+	if (bo_revoked(b))
+		SET_ERRS(set, ENODEV);
+	if (chance(20)) {
+		switch (rnd(6)) {
+		case 0:
+			len = size - off + 1 + rnd(page);
+			what = " (beyond the dma-buf)";
+			SET_ERRS(set, EINVAL);
+			break;
+		case 1:
+			len = 0;
+			what = " (empty)";
+			SET_ERRS(set, EINVAL);
+			break;
+		case 2:
+			off = ~0ull - rnd(page);
+			len = 2 * page;
+			iova = RDMA_IOVA(r) + (off & (page - 1));
+			what = " (offset + length wrapping)";
+			SET_ERRS(set, EINVAL);
+			break;
+		case 3:
+			atomic = true;
+			what = " (remote atomic access)";
+			SET_ERRS(set, EOPNOTSUPP);
+			break;
+		case 4:
+			/* a DRM file is no dma-buf; nor is fd -1 */
+			fd = chance(50) ? -1 : PICK(files, MAX_FILES, true);
+			if (fd >= 0)
+				fd = files[fd].fd;
+			what = " (not a dma-buf)";
+			SET_ERRS(set, EBADF, EINVAL, EOPNOTSUPP);
+			break;
+		default:
+			/* iova and offset apart in the page */
+			iova += page / 2;
+			what = " (iova and offset apart in the page)";
+			SET_ERRS(set, EINVAL);
+		}
+	}
+	rdma_placement(b, &vram, &system);
+	call("register a dma-buf MR over fd %d (object %d, %s of %s) offset %#"
+	     PRIx64 " len %#" PRIx64 " at iova %#" PRIx64 "%s", fd, b,
+	     kind_str(bos[b].kind), dev_str(bos[b].dev), off, len, iova, what);
+	ret = rdma->reg(fd, off, len, iova, atomic, &id, &rkey);
+	expect(K_RDMA_REG, ret, set);
+	if (ret)
+		return;
+	if (set[0] != 0) {
+		rdma->dereg(id);
+		failf("an invalid registration succeeded");
+	}
+	rmrs[r] = (struct rmr){ .live = true, .id = id, .bo = b, .off = off,
+				.len = len, .iova = iova, .rkey = rkey,
+				.vram = vram, .system = system,
+				.evicts = bos[b].evicts,
+				.moves = bos[b].moves };
+	bos[b].refs++;
+	logx("MR %d (rkey %#x) of object %d", r, rkey, b);
+}
+
+static void do_rdma_dereg(void)
+{
+	int r = PICK(rmrs, PHYR_FUZZ_RDMA_MRS, true);
+
+	if (r >= 0)
+		rmr_drop(r, K_RDMA_DEREG);
+}
+
+/*
+ * RDMA WRITE or READ between the local MR and a dma-buf MR: what a valid
+ * MR gives must be the model's bytes, an invalid one and an access past
+ * the MR's end must be refused; after a refusal the QPs are in the error
+ * state and are connected anew.
+ */
+static void do_rdma_rw(void)
+{
+	int r = PICK(rmrs, PHYR_FUZZ_RDMA_MRS, true), ret, b;
+	uint64_t x, n, loc, max;
+	enum rmr_state st;
+	bool write = chance(50), past = false, ok = false;
+	uint8_t *local = rdma ? rdma->local() : NULL, *shadow;
+	char status[64] = "";
+	char why[256] = "";
+
+	if (r < 0)
+		return;
+	b = rmrs[r].bo;
+	st = rmr_state(r);
+	loc = rnd(RDMA_LOCAL / 2);
+	x = rnd(rmrs[r].len);
+	max = rmrs[r].len - x;
+	if (max > RDMA_LOCAL - loc)
+		max = RDMA_LOCAL - loc;
+	switch (rnd(8)) {
+	case 0:
+		x = 0;
+		n = rmrs[r].len < RDMA_LOCAL - loc ? rmrs[r].len :
+			RDMA_LOCAL - loc;
+		break;
+	case 1:
+		n = 1 + rnd(max < 64 ? max : 64);
+		break;
+	default:
+		n = 1 + rnd(max);
+	}
+	if (chance(8)) {
+		/* running past the end of the MR */
+		x = rmrs[r].len - rnd(rmrs[r].len < page ? rmrs[r].len : page);
+		n = rmrs[r].len - x + 1 + rnd(page);
+		past = true;
+	}
+	call("RDMA %s MR %d (object %d, %s, %s) at %#" PRIx64 " (object offset %#"
+	     PRIx64 "), %#" PRIx64 " bytes%s, local offset %#" PRIx64,
+	     write ? "WRITE to" : "READ from", r, b, kind_str(bos[b].kind),
+	     rmr_state_name[st], rmrs[r].iova + x, rmrs[r].off + x, n,
+	     past ? " (past the end of the MR)" : "", loc);
+	if (write)
+		rnd_fill(local + loc, n);
+	else
+		memset(local + loc, 0x5a, n);
+	ret = rdma->op(write, loc, n, rmrs[r].iova + x, rmrs[r].rkey, &ok,
+		       status, sizeof(status));
+	logx("completion: %s", ret ? "none" : status);
+	/* a refusal is a completion with an error status */
+	note_result(K_RDMA_RW, ret ? ret : ok ? 0 : -EREMOTEIO);
+	if (ret)
+		failf("no completion: %s", phyr_errname(ret));
+	if (ok && (past || st == RMR_INVALID))
+		failf("the %s completed successfully (%s)",
+		      write ? "WRITE" : "READ",
+		      past ? "past the end of the MR" : "the MR was invalidated");
+	if (!ok && st == RMR_VALID && !past)
+		failf("the %s was refused (%s), the MR should be valid",
+		      write ? "WRITE" : "READ", status);
+	if (ok) {
+		shadow = bo_shadow(b);
+		if (shadow && write)
+			memcpy(shadow + rmrs[r].off + x, local + loc, n);
+		else if (shadow)
+			compare(local + loc, shadow + rmrs[r].off + x, n,
+				rmrs[r].off + x, "by RDMA READ");
+		return;
+	}
+	if (!past)
+		rmrs[r].refused = true;
+	call("connect new QPs after the error");
+	ret = rdma->reset(why, sizeof(why));
+	if (ret)
+		failf("%s", why);
+	note_result(K_RDMA_RW, 0);
 }
 
 /* ---- unbinding and binding an instance again ---- */
@@ -2211,6 +2593,9 @@ static void replug_bind(int d)
 	char bus[40];
 	int i, n, ret;
 
+	for (i = 0; i < PHYR_FUZZ_RDMA_MRS; i++)
+		if (rmrs[i].live && bos[rmrs[i].bo].dev == d)
+			rmr_drop(i, K_REPLUG);
 	for (i = 0; i < MAX_MAPS; i++) {
 		if (!maps[i].live || bos[maps[i].bo].dev != d)
 			continue;
@@ -2334,6 +2719,8 @@ static void (*const ops[K_NR])(void) = {
 	[K_DMABUF_MMAP] = do_dmabuf_mmap, [K_SYNC] = do_sync,
 	[K_CLOSE_FD] = do_close_fd, [K_FILE] = do_file,
 	[K_BADIOCTL] = do_bad_ioctl, [K_REPLUG] = do_replug,
+	[K_RDMA_REG] = do_rdma_reg, [K_RDMA_DEREG] = do_rdma_dereg,
+	[K_RDMA_RW] = do_rdma_rw,
 };
 
 static enum kind pick_kind(void)
@@ -2368,6 +2755,17 @@ static void release_all(void)
 	for (i = 0; i < ndevs; i++)
 		if (devs[i].gone)
 			replug_bind(i);
+	for (i = 0; i < PHYR_FUZZ_RDMA_MRS; i++)
+		if (rmrs[i].live)
+			rmr_drop(i, K_RDMA_DEREG);
+	if (rdma) {
+		char why[256] = "";
+
+		call("release: close the verbs device");
+		if (rdma->close(why, sizeof(why)))
+			failf("%s", why);
+		note_result(K_RDMA_RW, 0);
+	}
 	call("release: unmap every mapping, close every dma-buf, handle and file");
 	for (i = 0; i < MAX_MAPS; i++)
 		if (maps[i].live) {
@@ -2467,8 +2865,9 @@ static void usage(FILE *f)
 		fprintf(f, " %s", kind_name[k]);
 	fprintf(f, "\n"
 		"replug unbinds a PCI instance (root only) and, the next time,\n"
-		"binds it again; a kind without its device is not run and says so\n"
-		"in the summary.\n");
+		"binds it again; rdma-* need an rxe device and libibverbs (through\n"
+		"phyr_fuzz_rdma.so next to this program). A kind without its device\n"
+		"is not run and says so in the summary.\n");
 }
 
 static void parse_skip(const char *arg)
@@ -2616,6 +3015,7 @@ int main(int argc, char **argv)
 
 	find_devices();
 	find_replug();
+	rdma_load();
 	for (k = 0; k < K_NR; k++)
 		if (!skipped[k] && !unavailable[k])
 			break;
@@ -2645,6 +3045,11 @@ int main(int argc, char **argv)
 				strerror(errno));
 			return 2;
 		}
+	rdma_open();
+	snprintf(line, sizeof(line), "phyr_fuzz: RDMA: %s\n",
+		 rdma ? "dma-buf MRs on rxe" : unavailable[K_RDMA_RW] ?
+		 unavailable[K_RDMA_RW] : "skipped");
+	out_both(line);
 
 	t0 = now();
 	while (callno < opt_calls) {

@@ -10,7 +10,9 @@
  * rxe's responder reads or writes the exporter's memory. The bytes are then
  * checked through a path that does not involve rxe: vphyr's GEM_DMA (the
  * exporter's device reading its own object) or, for a userptr object, the
- * process memory itself.
+ * process memory itself. The verbs side (device, queue pairs, the uverbs
+ * registration where libibverbs lacks ibv_reg_dmabuf_mr()) is
+ * rdma_verbs.c, which phyr_fuzz's RDMA kinds use too.
  *
  * Every case runs in a child process of its own (phyr_case_run()), which
  * opens the verbs device and the vphyr instance afresh; what it leaves goes
@@ -27,24 +29,20 @@
  *			 [--reg auto|verbs|ioctl] [--list] [--run NAME]...
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <infiniband/verbs.h>
-#include <rdma/rdma_user_ioctl_cmds.h>
-#include <rdma/ib_user_ioctl_cmds.h>
-#include <rdma/ib_user_ioctl_verbs.h>
 
 #include "libphyr.h"
+#include "rdma_verbs.h"
 
 #define CHECK		PHYR_CHECK
 #define REQUIRE		PHYR_REQUIRE
@@ -73,8 +71,7 @@
  */
 #define MR_IOVA		0x100000000ull
 
-#define ACCESS_RW	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
-			 IBV_ACCESS_REMOTE_READ)
+#define ACCESS_RW	RV_ACCESS_RW
 
 #define EVICT_SIZE	(16 * page)
 /*
@@ -89,319 +86,54 @@ static uint64_t page;
 
 /* ---- options ---- */
 
-enum reg_mode {
-	REG_AUTO,
-	REG_VERBS,
-	REG_IOCTL,
-};
-
-static struct {
-	const char *dev;	/* NULL: the first device named rxe* */
-	int gid;		/* -1: the first RoCE v2 IPv4 GID */
-	int port;
-	enum reg_mode reg;
-} opt = {
+static struct rv_opts opt = {
 	.gid = -1,
 	.port = 1,
+	.reg = RV_REG_AUTO,
 };
 
-/* ---- the verbs side of the running case ---- */
+/* ---- the verbs side of the running case (rdma_verbs.h) ---- */
 
 #define MAX_DMR	8
 
-/* what a dma-buf MR is registered over */
-struct mr_args {
-	int fd;
-	uint64_t off;
-	uint64_t len;
-	uint64_t iova;
-	int access;
-};
-
-/*
- * A dma-buf MR: registered by ibv_reg_dmabuf_mr() (mr set) or through the
- * provider gap below (handle).
- */
-struct dmr {
-	bool live;
-	struct ibv_mr *mr;
-	uint32_t handle;
-	uint32_t lkey;
-	uint32_t rkey;
-};
-
-static struct {
-	struct ibv_context *ctx;
-	struct ibv_pd *pd;
-	struct ibv_cq *cq;
-	struct ibv_qp *qp[2];
-	struct ibv_mr *mr;		/* over buf */
-	unsigned char *buf;		/* LOCAL_SIZE bytes */
-	char name[64];
-	int gid;
-	bool gap;			/* register through the provider gap */
-	uint64_t wr_id;
-	struct dmr dmr[MAX_DMR];
-} r;
-
-/* ---- the provider gap ---- */
-
-/*
- * rdma-core's rxe provider (Debian 12 ships rdma-core 44) has no
- * reg_dmabuf_mr: libibverbs then fails ibv_reg_dmabuf_mr() with EOPNOTSUPP
- * without asking the kernel. For such a provider, gap_mr() issues the
- * uverbs method itself on the context's command fd, as libibverbs' generic
- * command layer would: UVERBS_METHOD_REG_DMABUF_MR to register @m over @a,
- * UVERBS_METHOD_MR_DESTROY to destroy it (@a NULL). Nothing else in this
- * file talks to the uverbs ABI. 0 or a negative errno.
- */
-static int gap_mr(struct dmr *m, const struct mr_args *a)
-{
-	uint64_t buf[(sizeof(struct ib_uverbs_ioctl_hdr) +
-		      9 * sizeof(struct ib_uverbs_attr)) / sizeof(uint64_t)];
-	struct ib_uverbs_ioctl_hdr *hdr = memset(buf, 0, sizeof(buf));
-	/* attribute id, length, value: the method's attributes in order */
-	const uint64_t reg[9][3] = {
-		{ UVERBS_ATTR_REG_DMABUF_MR_HANDLE, 0, 0 },
-		{ UVERBS_ATTR_REG_DMABUF_MR_PD_HANDLE, 0, r.pd->handle },
-		{ UVERBS_ATTR_REG_DMABUF_MR_OFFSET, 8, a ? a->off : 0 },
-		{ UVERBS_ATTR_REG_DMABUF_MR_LENGTH, 8, a ? a->len : 0 },
-		{ UVERBS_ATTR_REG_DMABUF_MR_IOVA, 8, a ? a->iova : 0 },
-		{ UVERBS_ATTR_REG_DMABUF_MR_FD, 4, a ? (uint32_t)a->fd : 0 },
-		{ UVERBS_ATTR_REG_DMABUF_MR_ACCESS_FLAGS, 8, a ? a->access : 0 },
-		{ UVERBS_ATTR_REG_DMABUF_MR_RESP_LKEY, 4, (uintptr_t)&m->lkey },
-		{ UVERBS_ATTR_REG_DMABUF_MR_RESP_RKEY, 4, (uintptr_t)&m->rkey },
-	}, destroy[1][3] = {
-		{ UVERBS_ATTR_DESTROY_MR_HANDLE, 0, m->handle },
-	};
-	const uint64_t (*v)[3] = a ? reg : destroy;
-	unsigned int i, n = a ? 9 : 1;
-
-	hdr->object_id = UVERBS_OBJECT_MR;
-	hdr->method_id = a ? UVERBS_METHOD_REG_DMABUF_MR :
-			     UVERBS_METHOD_MR_DESTROY;
-	hdr->num_attrs = n;
-	hdr->length = sizeof(*hdr) + n * sizeof(hdr->attrs[0]);
-	/* the kernel only takes methods addressed to the device's driver */
-	hdr->driver_id = RDMA_DRIVER_RXE;
-	for (i = 0; i < n; i++) {
-		hdr->attrs[i].attr_id = v[i][0];
-		hdr->attrs[i].len = v[i][1];
-		hdr->attrs[i].flags = UVERBS_ATTR_F_MANDATORY;
-		hdr->attrs[i].data = v[i][2];
-	}
-	if (ioctl(r.ctx->cmd_fd, RDMA_VERBS_IOCTL, hdr))
-		return -errno;
-	if (a)
-		m->handle = hdr->attrs[0].data;
-	return 0;
-}
-
-/*
- * Whether to register through the gap: with --reg auto, when the provider
- * lacks reg_dmabuf_mr. Asked about fd -1, a provider that has it passes
- * the call to the kernel, which refuses the fd (EBADF) or dma-buf MRs
- * altogether (EOPNOTSUPP: the gap then gets the same answer).
- */
-static void pick_reg_path(void)
-{
-	struct ibv_mr *mr;
-
-	r.gap = opt.reg == REG_IOCTL;
-	if (opt.reg != REG_AUTO)
-		return;
-	errno = 0;
-	mr = ibv_reg_dmabuf_mr(r.pd, 0, page, 0, -1, IBV_ACCESS_LOCAL_WRITE);
-	if (mr) {
-		ibv_dereg_mr(mr);
-		CHECK(false, "%s: ibv_reg_dmabuf_mr() accepted fd -1", r.name);
-		return;
-	}
-	r.gap = errno == EOPNOTSUPP;
-	if (r.gap)
-		t_note("%s: ibv_reg_dmabuf_mr() says EOPNOTSUPP for fd -1: registering through the uverbs REG_DMABUF_MR method",
-		       r.name);
-}
+static struct rv r;
+static struct rv_mr dmrs[MAX_DMR];
 
 /* Register a dma-buf MR: 0 and *out, or a negative errno. */
 static int dmr_reg(int fd, uint64_t off, uint64_t len, uint64_t iova,
-		   int access, struct dmr **out)
+		   int access, struct rv_mr **out)
 {
-	struct dmr *m = NULL;
-	int i, ret = 0;
+	struct rv_mr *m = NULL;
+	int i, ret;
 
 	*out = NULL;
 	for (i = 0; i < MAX_DMR && !m; i++)
-		if (!r.dmr[i].live)
-			m = &r.dmr[i];
+		if (!dmrs[i].live)
+			m = &dmrs[i];
 	if (!CHECK(m, "more than %d dma-buf MRs at once", MAX_DMR))
 		return -ENOSPC;
-	memset(m, 0, sizeof(*m));
-	if (r.gap) {
-		const struct mr_args a = { fd, off, len, iova, access };
-
-		ret = gap_mr(m, &a);
-	} else {
-		errno = 0;
-		m->mr = ibv_reg_dmabuf_mr(r.pd, off, len, iova, fd, access);
-		if (m->mr) {
-			m->lkey = m->mr->lkey;
-			m->rkey = m->mr->rkey;
-		} else {
-			ret = errno ? -errno : -EIO;
-		}
-	}
+	ret = rv_mr_reg(&r, m, fd, off, len, iova, access);
 	if (ret)
 		return ret;
-	m->live = true;
 	*out = m;
 	return 0;
 }
 
 /* Deregister: 0 or a negative errno (the MR is forgotten either way). */
-static int dmr_dereg(struct dmr *m)
+static int dmr_dereg(struct rv_mr *m)
 {
-	if (!m || !m->live)
-		return -EINVAL;
-	m->live = false;
-	if (m->mr)
-		return -ibv_dereg_mr(m->mr);
-	return gap_mr(m, NULL);
+	return rv_mr_dereg(&r, m);
 }
 
 /* A registration that must fail: its error (0 if it did not fail). */
 static int dmr_refused(int fd, uint64_t off, uint64_t len, int access)
 {
-	struct dmr *m;
+	struct rv_mr *m;
 	int ret = dmr_reg(fd, off, len, MR_IOVA, access, &m);
 
 	if (!ret)
 		dmr_dereg(m);
 	return ret;
-}
-
-/* ---- device, queue pairs ---- */
-
-static bool is_roce_v2_ipv4(const struct ibv_gid_entry *e)
-{
-	static const uint8_t prefix[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
-	};
-
-	return e->gid_type == IBV_GID_TYPE_ROCE_V2 &&
-	       !memcmp(e->gid.raw, prefix, sizeof(prefix));
-}
-
-static bool find_gid(const struct ibv_port_attr *pa, union ibv_gid *gid)
-{
-	struct ibv_gid_entry e;
-	char txt[INET6_ADDRSTRLEN];
-	int i;
-
-	if (opt.gid >= 0) {
-		r.gid = opt.gid;
-		if (!CHECK(!ibv_query_gid(r.ctx, opt.port, opt.gid, gid),
-			   "%s: GID index %d: %s", r.name, opt.gid,
-			   strerror(errno)))
-			return false;
-	} else {
-		for (i = 0; i < pa->gid_tbl_len; i++) {
-			if (ibv_query_gid_ex(r.ctx, opt.port, i, &e, 0))
-				continue;
-			if (is_roce_v2_ipv4(&e))
-				break;
-		}
-		if (!CHECK(i < pa->gid_tbl_len,
-			   "%s port %d: no RoCE v2 GID of an IPv4 address among %d (give the netdev an address, or pass -g)",
-			   r.name, opt.port, pa->gid_tbl_len))
-			return false;
-		r.gid = i;
-		*gid = e.gid;
-	}
-	if (!inet_ntop(AF_INET6, gid->raw, txt, sizeof(txt)))
-		snprintf(txt, sizeof(txt), "?");
-	t_note("%s port %d: GID %d %s, MTU %d", r.name, opt.port, r.gid, txt,
-	       128 << pa->active_mtu);
-	return true;
-}
-
-static bool qp_init(struct ibv_qp *qp)
-{
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_INIT,
-		.pkey_index = 0,
-		.port_num = opt.port,
-		.qp_access_flags = IBV_ACCESS_LOCAL_WRITE |
-				   IBV_ACCESS_REMOTE_WRITE |
-				   IBV_ACCESS_REMOTE_READ,
-	};
-	int ret = ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-				IBV_QP_PORT | IBV_QP_ACCESS_FLAGS);
-
-	return CHECK(!ret, "QP %u to INIT: %s", qp->qp_num, strerror(ret));
-}
-
-#define PSN(i)	(0x1000u * ((i) + 1))
-
-/* Connect qp[i] to qp[1 - i]: both ends are the same port and GID. */
-static bool qp_connect(int i, const union ibv_gid *gid, enum ibv_mtu mtu)
-{
-	struct ibv_qp *qp = r.qp[i], *peer = r.qp[1 - i];
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_RTR,
-		.path_mtu = mtu,
-		.dest_qp_num = peer->qp_num,
-		.rq_psn = PSN(1 - i),
-		.max_dest_rd_atomic = 4,
-		.min_rnr_timer = 12,
-		.ah_attr = {
-			.is_global = 1,
-			.grh = {
-				.dgid = *gid,
-				.sgid_index = r.gid,
-				.hop_limit = 1,
-			},
-			.port_num = opt.port,
-		},
-	};
-	int ret;
-
-	ret = ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV |
-			    IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
-			    IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
-			    IBV_QP_MIN_RNR_TIMER);
-	if (!CHECK(!ret, "QP %u to RTR: %s", qp->qp_num, strerror(ret)))
-		return false;
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	/*
-	 * 4.096 us << 16 = 268 ms per try: rxe under an emulated CPU is slow,
-	 * and a request that is lost still fails within seconds.
-	 */
-	a.timeout = 16;
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;
-	a.sq_psn = PSN(i);
-	a.max_rd_atomic = 4;
-	ret = ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
-			    IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-			    IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
-	return CHECK(!ret, "QP %u to RTS: %s", qp->qp_num, strerror(ret));
-}
-
-static struct ibv_device *pick_device(struct ibv_device **list, int n)
-{
-	const char *name;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		name = ibv_get_device_name(list[i]);
-		if (!name)
-			continue;
-		if (opt.dev ? !strcmp(name, opt.dev) : !strncmp(name, "rxe", 3))
-			return list[i];
-	}
-	return NULL;
 }
 
 /*
@@ -411,78 +143,18 @@ static struct ibv_device *pick_device(struct ibv_device **list, int n)
  */
 static bool rdma_up(void)
 {
-	struct ibv_qp_init_attr qa = {
-		.cap = {
-			.max_send_wr = 16,
-			.max_recv_wr = 16,
-			.max_send_sge = 1,
-			.max_recv_sge = 1,
-		},
-		.qp_type = IBV_QPT_RC,
-	};
-	struct ibv_device **list;
-	struct ibv_device *dev;
-	struct ibv_port_attr pa;
-	union ibv_gid gid;
-	int n = 0, err, i, ret;
+	char *line, *save = NULL;
+	int ret;
 
-	errno = 0;
-	list = ibv_get_device_list(&n);
-	err = errno;
-	dev = list ? pick_device(list, n) : NULL;
-	if (!dev) {
-		if (list)
-			ibv_free_device_list(list);
-		if (opt.dev)
-			CHECK(false, "no RDMA device named %s (%d device(s), %s)",
-			      opt.dev, n, list ? "listed" : strerror(err));
-		else
-			t_skip("no rxe device (rdma link add rxe0 type rxe netdev IFACE)");
+	ret = rv_open(&r, &opt, LOCAL_SIZE);
+	for (line = strtok_r(r.note, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		t_note("%s", line);
+	if (ret == -ENODEV) {
+		t_skip("%s", r.err);
 		return false;
 	}
-	snprintf(r.name, sizeof(r.name), "%s", ibv_get_device_name(dev));
-	r.ctx = ibv_open_device(dev);
-	ibv_free_device_list(list);
-	if (!CHECK(r.ctx, "ibv_open_device %s: %s", r.name, strerror(errno)))
-		return false;
-
-	ret = ibv_query_port(r.ctx, opt.port, &pa);
-	if (!CHECK(!ret, "%s port %d: %s", r.name, opt.port, strerror(ret)))
-		return false;
-	if (!CHECK(pa.state == IBV_PORT_ACTIVE, "%s port %d is %s, not active",
-		   r.name, opt.port, ibv_port_state_str(pa.state)))
-		return false;
-	if (!find_gid(&pa, &gid))
-		return false;
-
-	r.pd = ibv_alloc_pd(r.ctx);
-	if (!CHECK(r.pd, "ibv_alloc_pd: %s", strerror(errno)))
-		return false;
-	r.cq = ibv_create_cq(r.ctx, 64, NULL, NULL, 0);
-	if (!CHECK(r.cq, "ibv_create_cq: %s", strerror(errno)))
-		return false;
-	qa.send_cq = r.cq;
-	qa.recv_cq = r.cq;
-	for (i = 0; i < 2; i++) {
-		r.qp[i] = ibv_create_qp(r.pd, &qa);
-		if (!CHECK(r.qp[i], "ibv_create_qp: %s", strerror(errno)))
-			return false;
-		if (!qp_init(r.qp[i]))
-			return false;
-	}
-	for (i = 0; i < 2; i++)
-		if (!qp_connect(i, &gid, pa.active_mtu))
-			return false;
-
-	r.buf = calloc(1, LOCAL_SIZE);
-	if (!CHECK(r.buf, "out of memory"))
-		return false;
-	r.mr = ibv_reg_mr(r.pd, r.buf, LOCAL_SIZE, ACCESS_RW);
-	if (!CHECK(r.mr, "ibv_reg_mr of %llu bytes: %s",
-		   (unsigned long long)LOCAL_SIZE, strerror(errno)))
-		return false;
-	pick_reg_path();
-	return !t_failed();
+	return CHECK(!ret, "%s", r.err) && !t_failed();
 }
 
 /* Release what rdma_up() and the case left; failures count against it. */
@@ -491,47 +163,17 @@ static void rdma_down(void)
 	int i, ret;
 
 	for (i = 0; i < MAX_DMR; i++) {
-		if (!r.dmr[i].live)
+		if (!dmrs[i].live)
 			continue;
-		ret = dmr_dereg(&r.dmr[i]);
+		ret = dmr_dereg(&dmrs[i]);
 		CHECK(!ret, "deregister a dma-buf MR left by the case: %s",
 		      errname(ret));
 	}
-	if (r.mr) {
-		ret = ibv_dereg_mr(r.mr);
-		CHECK(!ret, "ibv_dereg_mr: %s", strerror(ret));
-	}
-	for (i = 0; i < 2; i++) {
-		if (!r.qp[i])
-			continue;
-		ret = ibv_destroy_qp(r.qp[i]);
-		CHECK(!ret, "ibv_destroy_qp: %s", strerror(ret));
-	}
-	if (r.cq) {
-		ret = ibv_destroy_cq(r.cq);
-		CHECK(!ret, "ibv_destroy_cq: %s", strerror(ret));
-	}
-	if (r.pd) {
-		ret = ibv_dealloc_pd(r.pd);
-		CHECK(!ret, "ibv_dealloc_pd: %s", strerror(ret));
-	}
-	if (r.ctx) {
-		ret = ibv_close_device(r.ctx);
-		CHECK(!ret, "ibv_close_device: %s", strerror(errno));
-	}
-	free(r.buf);
-	memset(&r, 0, sizeof(r));
+	ret = rv_close(&r);
+	CHECK(!ret, "%s", r.err);
 }
 
 /* ---- work requests ---- */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
-}
 
 /*
  * Post one signalled RDMA WRITE or READ on QP 0 between buf + loc_off and
@@ -542,53 +184,15 @@ static uint64_t now_ms(void)
 static int rdma_op(enum ibv_wr_opcode op, uint64_t loc_off, uint64_t len,
 		   uint64_t raddr, uint32_t rkey, enum ibv_wc_status *status)
 {
-	struct ibv_sge sge = {
-		.addr = (uintptr_t)(r.buf + loc_off),
-		.length = len,
-		.lkey = r.mr->lkey,
-	};
-	struct ibv_send_wr wr = {
-		.wr_id = ++r.wr_id,
-		.sg_list = &sge,
-		.num_sge = 1,
-		.opcode = op,
-		.send_flags = IBV_SEND_SIGNALED,
-		.wr.rdma = {
-			.remote_addr = raddr,
-			.rkey = rkey,
-		},
-	}, *bad = NULL;
-	struct timespec nap = { .tv_nsec = 200 * 1000 };
-	uint64_t deadline;
-	struct ibv_wc wc;
-	int n, ret;
+	unsigned int stale = r.stale;
+	int ret;
 
-	if (loc_off + len > LOCAL_SIZE || len > UINT32_MAX)
-		return -EINVAL;
-	ret = ibv_post_send(r.qp[0], &wr, &bad);
+	ret = rv_op(&r, op, loc_off, len, raddr, rkey, OP_TIMEOUT_MS, status);
+	if (r.stale != stale)
+		t_note("%u completion(s) of earlier requests", r.stale - stale);
 	if (ret)
-		return -ret;
-	deadline = now_ms() + OP_TIMEOUT_MS;
-	for (;;) {
-		n = ibv_poll_cq(r.cq, 1, &wc);
-		if (n < 0)
-			return -EIO;
-		if (!n) {
-			if (now_ms() > deadline)
-				return -ETIMEDOUT;
-			/* sleep, not spin: rxe works in kernel threads */
-			nanosleep(&nap, NULL);
-			continue;
-		}
-		if (wc.wr_id != wr.wr_id) {
-			t_note("completion of an earlier request %llu: %s",
-			       (unsigned long long)wc.wr_id,
-			       ibv_wc_status_str(wc.status));
-			continue;
-		}
-		*status = wc.status;
-		return 0;
-	}
+		t_note("%s", r.err);
+	return ret;
 }
 
 static const char *op_name(enum ibv_wr_opcode op)
@@ -651,7 +255,7 @@ struct target {
 	uint32_t handle;
 	uint64_t size;
 	int dmabuf;
-	struct dmr *mr;		/* NULL unless registered */
+	struct rv_mr *mr;		/* NULL unless registered */
 	unsigned char *mem;	/* BACK_USERPTR: the memory it wraps */
 };
 
@@ -1239,7 +843,7 @@ static void case_reg_errors(void)
 		{ -page, 2 * page, "offset + length wrapping around" },
 	};
 	struct target t;
-	struct dmr *m;
+	struct rv_mr *m;
 	int p[2], ret;
 	size_t i;
 
@@ -1282,7 +886,7 @@ static void case_leak_cycles(void)
 	int dmabuf, fds0, fds1, i, ret;
 	struct target t;
 	char what[64];
-	struct dmr *m;
+	struct rv_mr *m;
 
 	if (!target_up(&t, BACK_SYSTEM, size, 0, 0, 0))
 		return;
@@ -1353,30 +957,15 @@ static enum phyr_case_result case_body(const void *arg, char *reason,
 	return phyr_case_end(reason, len);
 }
 
-/*
- * libibverbs loads its providers on the first ibv_get_device_list() of a
- * process, which takes seconds under an emulated CPU: do it once, here,
- * and every case's child inherits them. Nothing is opened before the fork:
- * devices and vphyr instances are opened by each case.
- */
-static void verbs_preload(void)
-{
-	struct ibv_device **list;
-	int n = 0;
-
-	list = ibv_get_device_list(&n);
-	if (list)
-		ibv_free_device_list(list);
-}
 
 /* Fork the case, print its line and how long it took; false if it failed. */
 static bool run_case(const struct test_case *c)
 {
-	uint64_t t0 = now_ms();
+	uint64_t t0 = rv_now_ms();
 	enum phyr_case_result res;
 
 	res = phyr_case_run(c->name, CASE_TIMEOUT_S, case_body, c);
-	fprintf(stderr, "%s: %.1f s\n", c->name, (now_ms() - t0) / 1000.0);
+	fprintf(stderr, "%s: %.1f s\n", c->name, (rv_now_ms() - t0) / 1000.0);
 	return res != PHYR_CASE_FAIL;
 }
 
@@ -1458,11 +1047,11 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--reg")) {
 			a = argv[++i];
 			if (!strcmp(a, "auto")) {
-				opt.reg = REG_AUTO;
+				opt.reg = RV_REG_AUTO;
 			} else if (!strcmp(a, "verbs")) {
-				opt.reg = REG_VERBS;
+				opt.reg = RV_REG_VERBS;
 			} else if (!strcmp(a, "ioctl")) {
-				opt.reg = REG_IOCTL;
+				opt.reg = RV_REG_IOCTL;
 			} else {
 				usage(stderr);
 				return 2;
@@ -1480,7 +1069,14 @@ int main(int argc, char **argv)
 
 	page = phyr_page_size();
 	n = phyr_list_devices(NULL, 0);
-	verbs_preload();
+	/*
+	 * libibverbs loads its providers on the first ibv_get_device_list()
+	 * of a process, which takes seconds under an emulated CPU: do it
+	 * once, here, and every case's child inherits them. Nothing is
+	 * opened before the fork: devices and vphyr instances are opened by
+	 * each case.
+	 */
+	rv_preload();
 	if (opt.gid >= 0)
 		snprintf(gid, sizeof(gid), "%d", opt.gid);
 	fprintf(stderr,

@@ -8,7 +8,8 @@
 # rxe reaches memory with the CPU, so the PCI topology does not matter to
 # it: the caller picks the VMs it runs in (guest-init's phyr_hooks=). It
 # brings up an rxe device on one end of a veth pair, whose IPv4 address
-# gives the port a RoCE v2 GID, then runs the cases. Case lines (PASS,
+# gives the port a RoCE v2 GID (../guest-rxe.sh, which the fuzz hook uses
+# too), then runs the cases. Case lines (PASS,
 # FAIL, SKIP) go to OUTDIR/rdma.results after a plan line, commands, their
 # output and the time of each step ("time: STEP N.NN s") to OUTDIR/rdma.log:
 #
@@ -47,10 +48,8 @@ for arg in $cmdline; do
 	esac
 done
 
-rxe=rxe0
-veth=veth0
-peer=veth1
-addr=10.77.0.1/24
+# rxe, veth, addr, gid; rxe_setup, rxe_teardown, wait_for, sysfs
+. "$(dirname "$0")/../guest-rxe.sh"
 # ibv_rc_pingpong's TCP port, for seeing the server listen
 pp_port=18515
 # the whole hook must stay inside guest-init's limit (300 s by default)
@@ -89,54 +88,6 @@ lap() {
 	lap_t=$t
 }
 
-# wait_for TRIES CMD...: run CMD every 0.2 s until it succeeds
-wait_for() {
-	n=$1
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.2
-		n=$((n - 1))
-	done
-	return 1
-}
-
-# the first line of a sysfs file, without starting a program
-sysfs() {
-	line=
-	read -r line 2>/dev/null <"$1"
-	echo "$line"
-}
-
-# The GID index of the first RoCE v2 GID of an IPv4 address on port 1.
-find_gid() {
-	port=/sys/class/infiniband/$rxe/ports/1
-	i=0
-	while [ -e "$port/gids/$i" ]; do
-		# unused entries have no type: reading it fails
-		type=
-		read -r type 2>/dev/null <"$port/gid_attrs/types/$i"
-		g=
-		read -r g 2>/dev/null <"$port/gids/$i"
-		if [ "$type" = "RoCE v2" ]; then
-			case $g in
-			0000:0000:0000:0000:0000:ffff:*)
-				echo "$i"
-				return 0
-				;;
-			esac
-		fi
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# rxe0's port is up and has its GID (sets gid)
-rxe_ready() {
-	[ "$(sysfs "/sys/class/infiniband/$rxe/ports/1/state")" = "4: ACTIVE" ] &&
-		gid=$(find_gid)
-}
-
 # something listens on TCP port $pp_port (state 0A in /proc/net/tcp*)
 pp_hex=$(printf '%04X' "$pp_port")
 pp_listening() {
@@ -150,48 +101,13 @@ pp_listening() {
 	return 1
 }
 
-setup() {
-	# one ip process for all of it; rxe follows the netdev's MTU: 9000
-	# gives RoCE's largest, 4096, so a 1 MiB transfer is 256 packets
-	# rather than 1024 under TCG
-	note "# ip -batch -"
-	ip -batch - >>"$log" 2>&1 <<-EOF || return 1
-		link set lo up
-		link add $veth type veth peer name $peer
-		link set $veth mtu 9000
-		link set $veth up
-		link set $peer up
-		addr add $addr dev $veth
-	EOF
-	lap "setup: veth pair"
-	run rdma link add "$rxe" type rxe netdev "$veth" || return 1
-	lap "setup: rdma link add"
-	# the port and its GIDs come up asynchronously: up to 30 s
-	if wait_for 150 rxe_ready; then
-		note "$rxe: port 1 active, RoCE v2 IPv4 GID index $gid"
-		return 0
-	fi
-	run ibv_devinfo -v -d "$rxe"
-	note "$rxe: no active port with a RoCE v2 IPv4 GID after 30 s"
-	return 1
-}
-
 teardown() {
-	ok=0
 	if [ -n "$srv_pid" ]; then
 		kill "$srv_pid" 2>/dev/null
 		wait "$srv_pid" 2>/dev/null
 		srv_pid=
 	fi
-	if [ -e "/sys/class/infiniband/$rxe" ]; then
-		run rdma link delete "$rxe" || ok=1
-		lap "teardown: rdma link delete"
-	fi
-	if [ -e "/sys/class/net/$veth" ]; then
-		run ip link delete "$veth" || ok=1
-		lap "teardown: ip link delete"
-	fi
-	return $ok
+	rxe_teardown
 }
 
 # rdma-core's RC ping-pong, both ends on rxe0: ten round trips of a 4 KiB
@@ -261,7 +177,7 @@ fi
 echo "1..$((ncases + 4))" >>"$results"
 
 note "soft-RoCE: $rxe on $veth ($addr), peer $peer (phyr_p2p=${p2p:-not given})"
-if ! setup; then
+if ! rxe_setup; then
 	fail rdma-setup "bringing up $rxe on $veth"
 	teardown
 	exit 1

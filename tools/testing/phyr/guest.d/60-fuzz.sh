@@ -5,7 +5,10 @@
 # may return. As root it also unbinds PCI instances from the vphyr driver
 # and binds them again (the "replug" kind); a run that fails while one is
 # unbound leaves it so, and the hook binds every ivshmem device without a
-# driver again before it returns.
+# driver again before it returns. For the RDMA kinds (dma-buf MRs on
+# soft-RoCE) it brings up rxe0 on a veth pair first (../guest-rxe.sh, as
+# the soft-RoCE hook does) and takes it down at the end; without rxe, or
+# with rdma-reg skipped, those kinds are not run and the summary says so.
 #
 # usage: 60-fuzz.sh OUTDIR
 #
@@ -71,6 +74,27 @@ if [ ! -x "$fuzz" ]; then
 	exit 1
 fi
 
+# soft-RoCE for the RDMA kinds
+note() { echo "$*" >>"$log"; }
+run() {
+	note "# $*"
+	"$@" >>"$log" 2>&1
+}
+lap() { :; }
+. "$here/../guest-rxe.sh"
+rdma=0
+case ,$skip, in
+*,rdma-reg,*) ;;
+*)
+	if command -v rdma >/dev/null && rxe_setup; then
+		rdma=1
+	else
+		note "no soft-RoCE device: the RDMA kinds will not run"
+		rxe_teardown
+	fi
+	;;
+esac
+
 set -- --seed "$seed" --calls "$calls" --seconds "$seconds"
 [ -n "$skip" ] && set -- "$@" --skip "$skip"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/phyr-fuzz.XXXXXX") || exit 1
@@ -94,6 +118,7 @@ for dev in /sys/bus/pci/devices/*; do
 	echo "binding ${dev##*/} to vphyr again" >>"$log"
 	echo "${dev##*/}" >/sys/bus/pci/drivers/vphyr/bind 2>>"$log"
 done
+[ "$rdma" = 1 ] && rxe_teardown
 if [ "$rc" -eq 0 ]; then
 	tail -n 2000 "$tmp/calls.log" >"$out/fuzz.calls.log"
 else
