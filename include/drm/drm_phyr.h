@@ -574,6 +574,10 @@ int phyr_cpu_copy(const struct phyr_cpu_map *m, u64 offset, void *buf,
  *   gives the PCI bus address (%DMA_RANGE_VIA_BUS, no mapping call); a
  *   path through the host bridge maps with dma_map_resource()
  *   (%DMA_RANGE_VIA_HOST_BRIDGE); no path fails the map with -EOPNOTSUPP.
+ *   Under dma-iommu, a slice that is all peer memory reached through the
+ *   host bridge is linked into one IOVA range instead, as MMIO
+ *   (DMA_ATTR_MMIO): one %DMA_RANGE_VIA_HOST_BRIDGE entry per attachment
+ *   rather than an IOVA per range.
  *
  * Pieces: a range longer than the device takes in one segment
  * (dma_get_max_seg_size(), at most 4 GiB - 1, and dma_max_mapping_size())

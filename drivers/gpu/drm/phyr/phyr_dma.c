@@ -179,14 +179,44 @@ static int phyr_dma_map_piece(struct dma_range_table *t, phys_addr_t addr,
 }
 
 /*
- * Whether the ranges of @it can share one IOVA range: system memory with
- * struct pages, every range but the first starting and every range but
+ * Whether @dev reaches all of @seg, another device's memory, through the
+ * host bridge (where an IOMMU translates it); @flags becomes the flags a
+ * mapping of it carries (a foreign device's local memory is P2P to @dev).
+ */
+static bool phyr_dma_peer_thru_host(struct device *dev, const struct phyr *seg,
+				    unsigned int *flags)
+{
+	phys_addr_t addr = phyr_addr(seg);
+	u64 left = phyr_len(seg);
+
+	*flags = phyr_flags(seg);
+	while (left) {
+		struct phyr_dma_peer peer = { };
+		u64 part;
+
+		if (phyr_dma_peer_path(dev, addr, left, *flags, &peer, &part) ||
+		    peer.via != DMA_RANGE_VIA_HOST_BRIDGE)
+			return false;
+		if (peer.foreign && (*flags & PHYR_IC_MASK) == PHYR_IC_DEVICE)
+			*flags = (*flags & ~PHYR_IC_MASK) | PHYR_IC_P2P;
+		addr += part;
+		left -= part;
+	}
+	return true;
+}
+
+/*
+ * Whether the ranges of @it can share one IOVA range: all of them system
+ * memory with struct pages (@via: %DMA_RANGE_VIA_IOMMU), or all of them
+ * peer memory @dev reaches through the host bridge (%DMA_RANGE_VIA_HOST_BRIDGE,
+ * linked as MMIO); every range but the first starting and every range but
  * the last ending on an IOMMU page boundary (@merge: the device's merge
- * boundary, dma_get_merge_boundary()); @common gets the flags they all
+ * boundary, dma_get_merge_boundary()). @common gets the flags they all
  * have.
  */
-static bool phyr_dma_iova_fits(const struct phyr_iter *it, u64 merge,
-			       unsigned int *common)
+static bool phyr_dma_iova_fits(struct device *dev, const struct phyr_iter *it,
+			       u64 merge, unsigned int *common,
+			       unsigned int *via)
 {
 	struct phyr_iter pos = *it;
 	bool first = true;
@@ -194,12 +224,20 @@ static bool phyr_dma_iova_fits(const struct phyr_iter *it, u64 merge,
 
 	*common = PHYR_F_VALID_MASK;
 	phyr_for_each(seg, &pos) {
-		if (phyr_dma_is_peer(phyr_flags(&seg)) || !phyr_dma_has_pages(&seg))
+		unsigned int flags = phyr_flags(&seg);
+		bool peer = phyr_dma_is_peer(flags);
+
+		if (first)
+			*via = peer ? DMA_RANGE_VIA_HOST_BRIDGE : DMA_RANGE_VIA_IOMMU;
+		else if (peer != (*via == DMA_RANGE_VIA_HOST_BRIDGE))
+			return false;
+		if (peer ? !phyr_dma_peer_thru_host(dev, &seg, &flags) :
+			   !phyr_dma_has_pages(&seg))
 			return false;
 		if ((!first && (phyr_addr(&seg) & merge)) ||
 		    (pos.size && (phyr_end(&seg) & merge)))
 			return false;
-		*common &= phyr_flags(&seg);
+		*common &= flags;
 		first = false;
 	}
 	return true;
@@ -236,7 +274,7 @@ static unsigned long phyr_dma_count_pieces(const struct phyr_iter *it, u64 max,
  * range to give (the caller maps range by range).
  */
 static int phyr_dma_map_iova(struct dma_range_table *t, struct phyr_iter *it,
-			     unsigned int flags)
+			     unsigned int flags, unsigned int via)
 {
 	u64 max = phyr_dma_max_piece(t->dev, false);
 	u64 mask = dma_get_seg_boundary(t->dev);
@@ -248,6 +286,9 @@ static int phyr_dma_map_iova(struct dma_range_table *t, struct phyr_iter *it,
 	if (!phyr_iter_next(&pos, &seg) ||
 	    !dma_iova_try_alloc(t->dev, &t->iova, phyr_addr(&seg), t->len))
 		return -EAGAIN;
+	/* a peer's BAR: no struct page, no CPU cache maintenance */
+	if (via == DMA_RANGE_VIA_HOST_BRIDGE)
+		t->attrs |= DMA_ATTR_MMIO;
 
 	phyr_for_each(seg, it) {
 		ret = dma_iova_link(t->dev, &t->iova, phyr_addr(&seg), done,
@@ -261,8 +302,8 @@ static int phyr_dma_map_iova(struct dma_range_table *t, struct phyr_iter *it,
 	if (ret)
 		goto err;
 
-	ret = phyr_list_add(&t->ranges, t->iova.addr, t->len,
-			    flags | DMA_RANGE_VIA_IOMMU, 0, GFP_KERNEL);
+	ret = phyr_list_add(&t->ranges, t->iova.addr, t->len, flags | via, 0,
+			    GFP_KERNEL);
 	if (ret)
 		goto err;
 	last = t->iova.addr + t->len - 1;
@@ -461,8 +502,8 @@ int phyr_dma_map(struct device *dev, const struct phyr_list *l, u64 offset,
 		 u64 len, enum dma_data_direction dir, unsigned long attrs,
 		 struct dma_range_table *t)
 {
+	unsigned int flags, via = DMA_RANGE_VIA_IOMMU;
 	struct phyr_iter it;
-	unsigned int flags;
 	u64 end;
 	int ret;
 
@@ -485,8 +526,9 @@ int phyr_dma_map(struct device *dev, const struct phyr_list *l, u64 offset,
 		return ret;
 	ret = -EAGAIN;
 	if (use_dma_iommu(dev) && dev_is_dma_coherent(dev) &&
-	    phyr_dma_iova_fits(&it, dma_get_merge_boundary(dev), &flags))
-		ret = phyr_dma_map_iova(t, &it, flags);
+	    phyr_dma_iova_fits(dev, &it, dma_get_merge_boundary(dev), &flags,
+			       &via))
+		ret = phyr_dma_map_iova(t, &it, flags, via);
 	if (ret == -EAGAIN)
 		ret = phyr_dma_map_ranges(t, &it);
 	if (ret)

@@ -441,6 +441,39 @@ static struct pci_dev *phyr_dma_big_bar(struct kunit *test, u64 size)
 }
 
 /*
+ * Under dma-iommu, peer memory reached through the host bridge is linked
+ * into one IOVA range per attachment: three separate pages of @a's BAR
+ * (every other page) give one %DMA_RANGE_VIA_HOST_BRIDGE entry, and every
+ * page of it translates to its page of the BAR.
+ */
+static void phyr_dma_p2p_one_iova(struct kunit *test, struct pci_dev *a,
+				  struct pci_dev *b, struct dma_range_table *t)
+{
+	struct iommu_domain *dom = iommu_get_domain_for_dev(&b->dev);
+	phys_addr_t bar = pci_resource_start(a, 2);
+	struct phyr_list *l = phyr_test_list(test);
+	struct dma_range_iter it;
+	struct dma_range r;
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, bar + 2 * i * PAGE_SIZE, PAGE_SIZE,
+							  PHYR_IC_P2P | PHYR_F_MMIO, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 3, phyr_list_nents(l));
+	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(&b->dev, l, 0, 3 * PAGE_SIZE, DMA_BIDIRECTIONAL,
+					      0, t));
+	KUNIT_EXPECT_EQ(test, dma_range_table_nents(t), 1);
+	dma_range_iter_init(t, &it);
+	KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
+	KUNIT_EXPECT_EQ(test, dma_range_len(&r), 3 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, dma_range_via(&r), DMA_RANGE_VIA_HOST_BRIDGE);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ_MSG(test, iommu_iova_to_phys(dom, r.addr + i * PAGE_SIZE + 9),
+				    bar + 2 * i * PAGE_SIZE + 9, "page %u", i);
+	phyr_dma_unmap(t);
+}
+
+/*
  * Peer-to-peer over the VM's ivshmem BARs (skipped without them). A device
  * reaching its own BAR uses the PCI bus address; for another device the
  * P2P distance decides: refused (-EOPNOTSUPP), bus address through a
@@ -550,6 +583,9 @@ static void phyr_dma_p2p(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, dma_range_flags(&r) & PHYR_F_VALID_MASK,
 				PHYR_IC_P2P | PHYR_F_MMIO);
 		phyr_dma_unmap(t);
+
+		if (type == PCI_P2PDMA_MAP_THRU_HOST_BRIDGE && use_dma_iommu(&b->dev))
+			phyr_dma_p2p_one_iova(test, a, b, t);
 	}
 
 	/* peer memory that lies in no BAR */
