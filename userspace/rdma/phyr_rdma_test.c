@@ -573,20 +573,25 @@ static void case_evict_invalidates(void)
 }
 
 /*
- * RDMA WRITEs racing an eviction. The writer posts one page-sized WRITE
- * after another, round the object again and again, each with the pattern
- * of its own generation, until one fails; a second thread evicts the object
- * once RACE_START writes have completed. Invalidating the MR comes before
- * the copy, so every WRITE that completed successfully must be found in
- * the evicted object, every page no WRITE reached still holds the first
- * pattern, and the page of the WRITE that failed holds, byte by byte,
- * either what it held before or that WRITE's pattern (the packets that
- * arrived before the invalidation). With copy-then-invalidate, the WRITEs
- * that landed between the copy and the invalidation would be lost.
+ * RDMA WRITEs racing an eviction. The writer keeps RACE_WINDOW page-sized
+ * WRITEs in flight, round a 16 MiB VRAM object again and again, each with
+ * the pattern of its own generation, until the MR is refused; a second
+ * thread evicts the object once RACE_START WRITEs have completed, and the
+ * copy of 16 MiB takes long enough for many WRITEs to land while it runs.
+ * Invalidating the MR comes before the copy, so every WRITE that completed
+ * successfully must be found in the evicted object, every page no WRITE
+ * reached still holds the first pattern, and a page whose last WRITE was
+ * refused or flushed holds, byte by byte, either what it held before or
+ * that WRITE's pattern (packets that arrived before the invalidation).
+ * With copy-then-invalidate, WRITEs that land on pages the copy already
+ * passed are lost.
  */
-#define RACE_PAGES	((unsigned int)(OBJ_SIZE / 4096))
-#define RACE_START	8
-#define RACE_MAX_WRITES	(64 * RACE_PAGES)
+#define RACE_SIZE	(16ull << 20)
+#define RACE_SLICE	4096u
+#define RACE_PAGES	((unsigned int)(RACE_SIZE / RACE_SLICE))
+#define RACE_WINDOW	8u
+#define RACE_START	64u
+#define RACE_MAX_WRITES	(16u * RACE_PAGES)
 
 struct race_evict {
 	struct phyr_dev *dev;
@@ -616,101 +621,157 @@ static uint32_t race_seed(int g)
 	return g < 0 ? SEED_OLD : SEED_NEW + (uint32_t)g;
 }
 
+/* Post WRITE number @n: page n % RACE_PAGES from local slot n % window. */
+static int race_post(unsigned int n, uint32_t rkey)
+{
+	unsigned int page = n % RACE_PAGES, slot = n % RACE_WINDOW;
+	uint64_t loc = (uint64_t)slot * RACE_SLICE;
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)(r.buf + loc),
+		.length = RACE_SLICE,
+		.lkey = r.mr->lkey,
+	};
+	struct ibv_send_wr wr = {
+		.wr_id = n,
+		.sg_list = &sge,
+		.num_sge = 1,
+		.opcode = IBV_WR_RDMA_WRITE,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.rdma = {
+			.remote_addr = MR_IOVA + (uint64_t)page * RACE_SLICE,
+			.rkey = rkey,
+		},
+	}, *bad = NULL;
+
+	phyr_pattern_fill(r.buf + loc, RACE_SLICE,
+			  race_seed(n / RACE_PAGES), (uint64_t)page * RACE_SLICE);
+	return -ibv_post_send(r.qp[0], &wr, &bad);
+}
+
+/* The next completion, within OP_TIMEOUT_MS; 0 or a negative errno. */
+static int race_poll(struct ibv_wc *wc)
+{
+	struct timespec nap = { .tv_nsec = 100 * 1000 };
+	uint64_t deadline = rv_now_ms() + OP_TIMEOUT_MS;
+	int n;
+
+	for (;;) {
+		n = ibv_poll_cq(r.cq, 1, wc);
+		if (n < 0)
+			return -EIO;
+		if (n)
+			return 0;
+		if (rv_now_ms() > deadline)
+			return -ETIMEDOUT;
+		nanosleep(&nap, NULL);
+	}
+}
+
 static void case_write_racing_evict(void)
 {
-	const uint64_t slice = 4096;
-	int last[RACE_PAGES];
+	unsigned int posted = 0, done = 0, ok = 0, refused = 0, bad = 0, i;
+	enum ibv_wc_status first_err = IBV_WC_SUCCESS;
+	int *last = NULL, *maybe = NULL, ret = 0;
 	struct race_evict e = { 0 };
-	enum ibv_wc_status st = IBV_WC_SUCCESS;
-	unsigned int n, i, failed = RACE_PAGES, bad = 0;
-	int gen = -1, prev = -1, ret = 0;
-	unsigned char *obj;
+	unsigned char *obj = NULL;
+	bool stop = false;
 	pthread_t thr;
 	struct target t;
 
-	if (!target_up(&t, BACK_VRAM, OBJ_SIZE, 0, OBJ_SIZE, 0))
+	if (!target_up(&t, BACK_VRAM, RACE_SIZE, 0, RACE_SIZE, 0))
 		return;
-	phyr_pattern_fill(r.buf, OBJ_SIZE, SEED_OLD, 0);
-	if (!rdma_ok("before the race", IBV_WR_RDMA_WRITE, 0, OBJ_SIZE,
-		     MR_IOVA, t.mr->rkey) ||
-	    !check_device(&t, "object before the race", 0, OBJ_SIZE, SEED_OLD))
-		return;
+	obj = malloc(RACE_SIZE);
+	last = malloc(RACE_PAGES * sizeof(*last));
+	maybe = malloc(RACE_PAGES * sizeof(*maybe));
+	REQUIRE(obj && last && maybe, "out of memory");
+	phyr_pattern_fill(obj, RACE_SIZE, SEED_OLD, 0);
+	if (!CHECK(!phyr_bo_write(t.dev, t.handle, 0, obj, RACE_SIZE),
+		   "fill the object: %s", phyr_last_error()))
+		goto out;
 	for (i = 0; i < RACE_PAGES; i++)
-		last[i] = -1;
+		last[i] = maybe[i] = -1;
 
 	e.dev = t.dev;
 	e.handle = t.handle;
 	REQUIRE(!pthread_create(&thr, NULL, race_evictor, &e),
 		"pthread_create failed");
-	for (n = 0; n < RACE_MAX_WRITES; n++) {
-		i = n % RACE_PAGES;
-		gen = n / RACE_PAGES;
-		phyr_pattern_fill(r.buf + i * slice, slice, race_seed(gen),
-				  i * slice);
-		ret = rdma_op(IBV_WR_RDMA_WRITE, i * slice, slice,
-			      MR_IOVA + i * slice, t.mr->rkey, &st);
-		if (ret || st != IBV_WC_SUCCESS)
+	/* completions of one send queue come in order */
+	while (done < posted || (!stop && posted < RACE_MAX_WRITES)) {
+		struct ibv_wc wc;
+
+		while (!stop && posted < RACE_MAX_WRITES &&
+		       posted - done < RACE_WINDOW) {
+			ret = race_post(posted, t.mr->rkey);
+			if (ret)
+				break;
+			posted++;
+		}
+		if (ret)
 			break;
-		last[i] = gen;
-		e.writes++;
+		ret = race_poll(&wc);
+		if (ret)
+			break;
+		i = wc.wr_id % RACE_PAGES;
+		if (wc.status == IBV_WC_SUCCESS && !stop) {
+			last[i] = wc.wr_id / RACE_PAGES;
+			ok++;
+			e.writes = ok;
+		} else {
+			/* refused, or flushed after the refusal: may have landed */
+			if (!stop)
+				first_err = wc.status;
+			stop = true;
+			maybe[i] = wc.wr_id / RACE_PAGES;
+			refused++;
+		}
+		done++;
 	}
 	e.stop = true;
 	pthread_join(thr, NULL);
 
 	REQUIRE(!e.ret, "GEM_EVICT racing the WRITEs: %s", e.err);
-	REQUIRE(!ret, "WRITE %u: %s", n, errname(ret));
-	REQUIRE(n < RACE_MAX_WRITES,
-		"%u WRITEs completed and none was refused after the eviction",
-		n);
-	CHECK(n >= RACE_START, "WRITE %u was refused before the eviction began: %s",
-	      n, ibv_wc_status_str(st));
-	failed = n % RACE_PAGES;
-	prev = last[failed];
-	t_note("%u WRITEs completed, WRITE %u (page %u, generation %d) was refused: %s",
-	       n, n, failed, gen, ibv_wc_status_str(st));
+	REQUIRE(!ret, "WRITE %u: %s", posted, errname(ret));
+	REQUIRE(stop, "%u WRITEs completed and none was refused after the eviction",
+		ok);
+	CHECK(ok >= RACE_START, "a WRITE was refused after %u, before the eviction began: %s",
+	      ok, ibv_wc_status_str(first_err));
+	t_note("%u WRITEs completed, then %u refused or flushed (first: %s); %u pages written %s",
+	       ok, refused, ibv_wc_status_str(first_err),
+	       ok < RACE_PAGES ? ok : RACE_PAGES,
+	       ok < RACE_PAGES ? "once" : "one or more times");
 	check_placement(&t, "after the race", PHYR_PLACE_SYSTEM);
 
-	obj = malloc(OBJ_SIZE);
-	REQUIRE(obj, "out of memory");
-	if (!CHECK(!phyr_bo_read(t.dev, t.handle, 0, obj, OBJ_SIZE),
-		   "read the evicted object: %s", phyr_last_error())) {
-		free(obj);
-		return;
-	}
+	if (!CHECK(!phyr_bo_read(t.dev, t.handle, 0, obj, RACE_SIZE),
+		   "read the evicted object: %s", phyr_last_error()))
+		goto out;
 	for (i = 0; i < RACE_PAGES; i++) {
-		uint64_t pos = i * slice, k;
+		uint64_t pos = (uint64_t)i * RACE_SLICE, k;
 
-		if (i != failed) {
-			if (!phyr_pattern_check(obj + pos, slice,
-						race_seed(last[i]), pos, &k))
-				continue;
-			if (bad++ < 8)
-				t_note("page %u: byte 0x%llx is 0x%02x, the last successful WRITE (generation %d) wrote 0x%02x",
-				       i, (unsigned long long)(pos + k),
-				       obj[pos + k], last[i],
-				       phyr_pattern_byte(race_seed(last[i]),
-							 pos + k));
-			continue;
-		}
-		for (k = 0; k < slice; k++) {
+		for (k = 0; k < RACE_SLICE; k++) {
 			uint8_t b = obj[pos + k];
 
-			if (b == phyr_pattern_byte(race_seed(prev), pos + k) ||
-			    b == phyr_pattern_byte(race_seed(gen), pos + k))
+			if (b == phyr_pattern_byte(race_seed(last[i]), pos + k) ||
+			    (maybe[i] >= 0 &&
+			     b == phyr_pattern_byte(race_seed(maybe[i]), pos + k)))
 				continue;
 			if (bad++ < 8)
-				t_note("page %u (the refused WRITE): byte 0x%llx is 0x%02x, neither generation %d nor %d",
+				t_note("page %u: byte 0x%llx is 0x%02x, the last completed WRITE (generation %d) wrote 0x%02x",
 				       i, (unsigned long long)(pos + k), b,
-				       prev, gen);
+				       last[i],
+				       phyr_pattern_byte(race_seed(last[i]),
+							 pos + k));
 			break;
 		}
 	}
-	free(obj);
 	CHECK(!bad, "%u of %u pages of the evicted object lost a completed WRITE",
 	      bad, RACE_PAGES);
 	if (!t_failed())
 		t_note("the evicted object holds every one of the %u completed WRITEs",
-		       n);
+		       ok);
+out:
+	free(maybe);
+	free(last);
+	free(obj);
 }
 
 /*
