@@ -15,7 +15,8 @@
  *
  * SUBTEST: unbind-while-shared
  * Description: Unbind under a CPU mapping, an exported dma-buf and an
- *	importing instance; every use is revoked, the BAR is released only
+ *	importing instance; every use is revoked (a live instance cannot
+ *	take the unbound one as link peer), the BAR is released only
  *	after the last file closed, and binding again gives an instance
  *	whose VRAM works, through the CPU and through device DMA.
  */
@@ -199,6 +200,13 @@ static void test_unbind_while_shared(void)
 	igt_assert_f(ret == -ENODEV, "GEM_CREATE after unbind gave %d\n", ret);
 	ret = phyr_uapi_gem_mmap(fa, h, 0, &offset);
 	igt_assert_f(ret == -ENODEV, "GEM_MMAP after unbind gave %d\n", ret);
+	/* a live VRAM instance must not take the unbound one as link peer */
+	if (env.nvram > 1) {
+		ret = phyr_uapi_link(env.dev[env.vram[1]].fd, fa, 0);
+		igt_assert_f(ret == -ENODEV,
+			     "LINK with the unbound instance as peer gave %d\n",
+			     ret);
+	}
 	/* somebody still holds the memory: the BAR stays reserved */
 	igt_assert_f(bar_reserved(base),
 		     "the BAR was released while it was still mapped\n");

@@ -206,7 +206,8 @@ struct drm_vphyr_gem_evict {
  * Both instances need VRAM. While linked, the VRAM of each is mapped for
  * the other through the link (VPHYR_RANGE_IC_LINK, VPHYR_RANGE_VIA_LINK)
  * instead of PCI; mappings made before keep their addresses until moved.
- * Needs CAP_SYS_ADMIN. -EBUSY if either is already linked elsewhere.
+ * Needs CAP_SYS_ADMIN. -EBUSY if either is already linked elsewhere;
+ * -ENODEV if @peer_fd is a file of an instance that was unbound.
  */
 struct drm_vphyr_link {
 	__s32 peer_fd;

@@ -148,7 +148,8 @@ static void vphyr_remove_instance(struct vphyr_device *v)
 		drm_phyr_region_unlink(&v->region);
 		v->link_peer = NULL;
 	}
-	list_del(&v->node);
+	/* an empty node tells vphyr_ioctl_link() that @v went away */
+	list_del_init(&v->node);
 	mutex_unlock(&vphyr_lock);
 	ida_free(&vphyr_ida, v->instance);
 }

@@ -271,7 +271,10 @@ int vphyr_ioctl_link(struct drm_device *drm, void *data, struct drm_file *file)
 	}
 
 	mutex_lock(&vphyr_lock);
-	if (args->flags & VPHYR_LINK_REMOVE) {
+	if (list_empty(&peer->node)) {
+		/* a file of an instance that was unbound or removed */
+		ret = -ENODEV;
+	} else if (args->flags & VPHYR_LINK_REMOVE) {
 		if (v->link_peer != peer) {
 			ret = -ENOENT;
 		} else {
