@@ -672,7 +672,8 @@ EXPORT_SYMBOL_NS_GPL(phyr_dma_sync_for_device, DRM_PHYR);
  * dma_range_table_nents() - number of ranges in a table
  * @t: the table
  *
- * Walks the ranges of a passthrough table.
+ * Walks the ranges of a table that is cut into pieces while walked (a
+ * passthrough table, or an IOVA table longer than a device segment).
  *
  * Return: the number of &struct dma_range a walk yields.
  */
@@ -682,7 +683,7 @@ unsigned long dma_range_table_nents(const struct dma_range_table *t)
 	unsigned long n = 0;
 	struct dma_range r;
 
-	if (!t->alias)
+	if (!t->alias && !t->piece)
 		return phyr_list_nents(&t->ranges);
 	dma_range_iter_init(t, &it);
 	dma_range_for_each(r, &it)
