@@ -461,8 +461,9 @@ static void drm_phyr_gem_revoke(struct drm_phyr_gem_object *pobj)
  * @r: the region of a device that is going away
  *
  * For a driver's remove path, after drm_dev_unplug(): every object created
- * with @r (in VRAM or evicted from it) is revoked under its reservation
- * lock. Dynamic importers are told through move_notify and their next map
+ * with @r (in VRAM, evicted from it, or in system memory from the start;
+ * userptr objects have no region) is revoked under its reservation lock.
+ * Dynamic importers are told through move_notify and their next map
  * fails with -ENODEV, as do pins, kernel mappings and evictions; CPU
  * mappings are zapped and fault with SIGBUS from then on; creating a VRAM
  * object in @r fails with -ENODEV. Importers that pinned the object keep
