@@ -57,11 +57,19 @@
  * SUBTEST: leak-prime
  * Description: Hundreds of export, import, map and close cycles leave no
  *	file descriptor or handle behind on either side.
+ *
+ * SUBTEST: export-bufinfo
+ * Description: Exporting an object and then reading the dma-buf core's
+ *	debugfs list (/sys/kernel/debug/dma_buf/bufinfo, which takes each
+ *	buffer's reservation lock under the list lock) lists the dma-buf;
+ *	lockdep must find no inversion between the two locks (an exporter
+ *	that called dma_buf_export() under the reservation lock had one).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <linux/udmabuf.h>
 
@@ -474,6 +482,45 @@ static void test_leak_prime(void)
 	close(fb);
 }
 
+/*
+ * Export an object, then read the dma-buf debugfs list, which locks each
+ * buffer's reservation object under the list lock: the new dma-buf must be
+ * listed (by its inode number). A lock inversion with the export path is
+ * lockdep's to report, and the run's kernel log check turns it red.
+ */
+static void test_export_bufinfo(void)
+{
+	const char *path = "/sys/kernel/debug/dma_buf/bufinfo";
+	uint64_t size = 4 * env.page;
+	char want[32], *text;
+	int fd = env.dev[0].fd, dmabuf, bf;
+	struct stat st;
+	size_t len = 0;
+	ssize_t n;
+	uint32_t h;
+
+	bf = open(path, O_RDONLY | O_CLOEXEC);
+	igt_require_f(bf >= 0, "%s: %s\n", path, strerror(errno));
+	h = vphyr_gem_create(fd, size, VPHYR_GEM_SYSTEM);
+	dmabuf = prime_handle_to_fd(fd, h);
+	igt_assert_eq(fstat(dmabuf, &st), 0);
+	snprintf(want, sizeof(want), "\t%08lu\t", (unsigned long)st.st_ino);
+
+	text = malloc(1 << 20);
+	igt_assert(text);
+	while (len < (1 << 20) - 1 &&
+	       (n = read(bf, text + len, (1 << 20) - 1 - len)) > 0)
+		len += n;
+	text[len] = '\0';
+	close(bf);
+	igt_assert_f(strstr(text, want),
+		     "the exported dma-buf (inode %lu) is not in %s\n",
+		     (unsigned long)st.st_ino, path);
+	free(text);
+	close(dmabuf);
+	gem_close(fd, h);
+}
+
 static bool has_iommu(int idx)
 {
 	return env.dev[idx].info.flags & VPHYR_INFO_IOMMU;
@@ -572,6 +619,12 @@ vphyr_main
 	igt_subtest("leak-prime") {
 		vphyr_require_devs(&env, 2);
 		test_leak_prime();
+	}
+
+	igt_describe("Export, then read the dma-buf debugfs list: no lock inversion.");
+	igt_subtest("export-bufinfo") {
+		vphyr_require_dev(&env);
+		test_export_bufinfo();
 	}
 
 	igt_fixture

@@ -5,9 +5,11 @@
 
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
+#include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 
 #include <drm/drm_device.h>
@@ -281,6 +283,26 @@ const struct dma_buf_ops drm_phyr_gem_dmabuf_ops = {
 };
 EXPORT_SYMBOL_NS_GPL(drm_phyr_gem_dmabuf_ops, DRM_PHYR);
 
+/*
+ * A new reference to the object's dma-buf, or NULL when it has none or its
+ * last reference is already gone (its release has not cleared
+ * @pobj->dmabuf yet). Called under the reservation lock, which the release
+ * takes before the dma-buf is freed.
+ */
+static struct dma_buf *drm_phyr_gem_dmabuf_get(struct drm_phyr_gem_object *pobj)
+{
+	struct dma_buf *dmabuf = pobj->dmabuf;
+	struct file *f;
+
+	dma_resv_assert_held(pobj->base.resv);
+	if (!dmabuf)
+		return NULL;
+	rcu_read_lock();
+	f = get_file_active(&dmabuf->file);
+	rcu_read_unlock();
+	return f ? dmabuf : NULL;
+}
+
 /**
  * drm_phyr_gem_prime_export() - export a phyr GEM object as a dma-buf
  * @obj: the object
@@ -296,25 +318,38 @@ struct dma_buf *drm_phyr_gem_prime_export(struct drm_gem_object *obj,
 {
 	struct drm_phyr_gem_object *pobj = to_drm_phyr_gem(obj);
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
-	struct dma_buf *dmabuf;
+	struct dma_buf *dmabuf, *cur;
 
 	dma_resv_lock(obj->resv, NULL);
-	if (pobj->dmabuf) {
-		dmabuf = pobj->dmabuf;
-		get_dma_buf(dmabuf);
-		goto out;
-	}
+	cur = drm_phyr_gem_dmabuf_get(pobj);
+	dma_resv_unlock(obj->resv);
+	if (cur)
+		return cur;
+
+	/*
+	 * Not under the reservation lock: dma_buf_export() takes the dma-buf
+	 * core's list lock, which its debugfs file takes before reservation
+	 * locks.
+	 */
 	exp_info.ops = &drm_phyr_gem_dmabuf_ops;
 	exp_info.size = obj->size;
 	exp_info.flags = flags;
 	exp_info.priv = obj;
 	exp_info.resv = obj->resv;
 	dmabuf = drm_gem_dmabuf_export(obj->dev, &exp_info);
-	if (!IS_ERR(dmabuf))
+	if (IS_ERR(dmabuf))
+		return dmabuf;
+
+	dma_resv_lock(obj->resv, NULL);
+	cur = drm_phyr_gem_dmabuf_get(pobj);
+	if (!cur)
 		pobj->dmabuf = dmabuf;
-out:
 	dma_resv_unlock(obj->resv);
-	return dmabuf;
+	if (!cur)
+		return dmabuf;
+	/* another export got there first: use its dma-buf */
+	dma_buf_put(dmabuf);
+	return cur;
 }
 EXPORT_SYMBOL_NS_GPL(drm_phyr_gem_prime_export, DRM_PHYR);
 
