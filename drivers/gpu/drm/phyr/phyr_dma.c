@@ -492,10 +492,16 @@ static int phyr_dma_debug_map(struct dma_range_table *t)
  * flagged %PHYR_IC_DEVICE in another device's BAR becomes %PHYR_IC_P2P:
  * the interconnect is the one the mapping device uses.
  *
+ * Entries flagged as system memory (%PHYR_IC_HOST without %PHYR_F_MMIO)
+ * must have struct pages: a passthrough decision checks only the two ends
+ * of the list's span, the other paths (and CONFIG_DMA_API_DEBUG) check
+ * every range.
+ *
  * Return: 0 on success; -EINVAL for a bad slice, direction or device
- * without a DMA mask, for system memory without struct pages or peer
- * memory outside any PCI BAR; -EOPNOTSUPP when @dev cannot reach peer
- * memory (no P2P path, not a PCI device, or a GPU-to-GPU link range);
+ * without a DMA mask, for system memory without struct pages (where it is
+ * checked) or peer memory outside any PCI BAR; -EOPNOTSUPP when @dev
+ * cannot reach peer memory (no P2P path, not a PCI device, or a
+ * GPU-to-GPU link range);
  * -EIO if the DMA API failed; -ENOMEM. Nothing stays mapped on error.
  */
 int phyr_dma_map(struct device *dev, const struct phyr_list *l, u64 offset,
