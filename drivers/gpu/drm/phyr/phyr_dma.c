@@ -12,7 +12,6 @@
 #include <linux/pfn.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
-#include <linux/swiotlb.h>
 
 #include <drm/drm_phyr.h>
 
