@@ -37,7 +37,8 @@
  * whereas a single range of 2^56 bytes (64 PiB) is beyond any memory a
  * device can expose. A length of 4 GiB or more is therefore representable,
  * unlike in a bio_vec or a scatterlist. Only phyr_len(), phyr_flags() and
- * phyr_set() know this layout.
+ * phyr_set() know this layout. This is the form in which ranges are passed
+ * around; a list stores most entries in 8 bytes (see "phyr list storage").
  *
  * The flags are an interconnect kind in bits 0..1 (how the memory is
  * reached: %PHYR_IC_HOST, %PHYR_IC_DEVICE, %PHYR_IC_P2P or %PHYR_IC_LINK)
@@ -187,6 +188,12 @@ static inline phys_addr_t phyr_end(const struct phyr *p)
  * phyr_list_reserve() pre-allocates room so that later appends do not
  * allocate (for example under a lock).
  *
+ * Inside a chunk an entry takes 8 bytes when it can (a page-aligned range
+ * of at most 2^16 pages below 2^40 pages, the common case of pinned or
+ * buddy-allocated memory) and 16 bytes otherwise; the iterator hides the
+ * difference and always yields a &struct phyr. See the storage layout
+ * below.
+ *
  * Lists are walked with a &struct phyr_iter, in the bio_vec/bvec_iter
  * model: the entries are never modified by iteration; the iterator is a
  * small value holding the position and the number of bytes left, which is
@@ -199,12 +206,84 @@ static inline phys_addr_t phyr_end(const struct phyr *p)
  */
 
 /**
+ * DOC: phyr list storage
+ *
+ * A chunk is an array of 64-bit words. Bit 63 of an entry's first word
+ * says how long the entry is:
+ *
+ * ====== ===== =========================================================
+ * bit 63 bytes layout
+ * ====== ===== =========================================================
+ *    1      8  flags in bits 56..62, page count - 1 in bits 40..55, page
+ *              frame number in bits 0..39
+ *    0     16  first word: length in bits 0..55 and flags in bits 56..62,
+ *              as &phyr.len_flags; second word: the address
+ * ====== ===== =========================================================
+ *
+ * A range takes the 8-byte form when its address and length are page
+ * aligned, its page frame number fits in 40 bits (2^52 bytes with 4 KiB
+ * pages, all of x86-64's physical address space) and it spans at most
+ * 2^16 pages (256 MiB with 4 KiB pages). A short entry that grows past
+ * that by coalescing is rewritten in the 16-byte form in place, or moved
+ * to the next chunk when its own is full. Flags take seven bits in either
+ * form, which leaves room for the ``DMA_RANGE_VIA_*`` bits of DMA tables.
+ */
+
+#define PHYR_W_SHORT		BIT_ULL(63)
+#define PHYR_W_FLAGS		GENMASK_ULL(62, PHYR_LEN_BITS)
+#define PHYR_W_PAGES_SHIFT	40
+#define PHYR_W_PAGES_BITS	16
+#define PHYR_W_PFN		GENMASK_ULL(PHYR_W_PAGES_SHIFT - 1, 0)
+#define PHYR_W_FLAGS_MAX	0x7fu
+
+/**
+ * phyr_ent_words() - size of a stored entry
+ * @w: first word of the entry
+ *
+ * Return: 1 for the 8-byte form, 2 for the 16-byte form.
+ */
+static inline unsigned int phyr_ent_words(const u64 *w)
+{
+	return *w & PHYR_W_SHORT ? 1 : 2;
+}
+
+/**
+ * phyr_ent_len() - length of a stored entry
+ * @w: first word of the entry
+ *
+ * Return: the length in bytes.
+ */
+static inline u64 phyr_ent_len(const u64 *w)
+{
+	if (*w & PHYR_W_SHORT)
+		return (((*w >> PHYR_W_PAGES_SHIFT) &
+			 (BIT_ULL(PHYR_W_PAGES_BITS) - 1)) + 1) << PAGE_SHIFT;
+	return *w & PHYR_MAX_LEN;
+}
+
+/**
+ * phyr_ent_decode() - read a stored entry
+ * @w: first word of the entry
+ *
+ * Return: the entry as a &struct phyr.
+ */
+static inline struct phyr phyr_ent_decode(const u64 *w)
+{
+	if (*w & PHYR_W_SHORT)
+		return (struct phyr){
+			.addr = (phys_addr_t)(*w & PHYR_W_PFN) << PAGE_SHIFT,
+			.len_flags = phyr_ent_len(w) | (*w & PHYR_W_FLAGS),
+		};
+	return (struct phyr){ .addr = w[1], .len_flags = *w };
+}
+
+/**
  * struct phyr_chunk - one link of the storage chain of a phyr list
  * @next: next chunk, or NULL
- * @nr: entries in use
- * @cap: entries allocated
+ * @nr: words in use
+ * @cap: words allocated
  * @bytes: total length of the entries in use (seeking skips whole chunks)
- * @ents: the entries
+ * @words: the entries, one or two words each (see the storage layout)
  *
  * Internal to the list; iterators hold a pointer to the current chunk.
  */
@@ -213,7 +292,7 @@ struct phyr_chunk {
 	u32 nr;
 	u32 cap;
 	u64 bytes;
-	struct phyr ents[] __counted_by(cap);
+	u64 words[] __counted_by(cap);
 };
 
 /**
@@ -243,8 +322,9 @@ struct phyr_list_summary {
  * @head: first chunk of the storage chain
  * @last: chunk holding the last entry, NULL while the list is empty
  * @tail: last chunk of the chain (pre-allocated chunks follow @last)
+ * @last_idx: word index of the last entry in @last
  * @nents: number of entries
- * @spare: entries that can be appended without allocating
+ * @spare: entries of any size that can be appended without allocating
  * @len: total length in bytes
  * @sum: facts about every entry (&struct phyr_list_summary)
  *
@@ -255,6 +335,7 @@ struct phyr_list {
 	struct phyr_chunk *head;
 	struct phyr_chunk *last;
 	struct phyr_chunk *tail;
+	u32 last_idx;
 	unsigned long nents;
 	unsigned long spare;
 	u64 len;
@@ -309,11 +390,12 @@ int phyr_list_reserve(struct phyr_list *l, unsigned long nr, gfp_t gfp);
 int phyr_list_append(struct phyr_list *l, phys_addr_t addr, u64 len,
 		     unsigned int flags, gfp_t gfp);
 void phyr_list_free(struct phyr_list *l);
+size_t phyr_list_storage(const struct phyr_list *l);
 
 /**
  * struct phyr_iter - position in a phyr list
  * @chunk: chunk of the current entry
- * @idx: index of the current entry in @chunk
+ * @idx: word index of the current entry in @chunk
  * @done: bytes of the current entry already consumed
  * @size: bytes left to iterate
  *
@@ -350,12 +432,12 @@ int phyr_iter_init_slice(const struct phyr_list *l, u64 offset, u64 len,
  */
 static inline struct phyr phyr_iter_cur(const struct phyr_iter *it)
 {
-	const struct phyr *p = &it->chunk->ents[it->idx];
-	u64 len = min(phyr_len(p) - it->done, it->size);
+	struct phyr p = phyr_ent_decode(&it->chunk->words[it->idx]);
+	u64 len = min(phyr_len(&p) - it->done, it->size);
 
 	return (struct phyr){
-		.addr = p->addr + it->done,
-		.len_flags = len | ((u64)phyr_flags(p) << PHYR_LEN_BITS),
+		.addr = p.addr + it->done,
+		.len_flags = len | ((u64)phyr_flags(&p) << PHYR_LEN_BITS),
 	};
 }
 
@@ -376,7 +458,8 @@ static inline void phyr_iter_advance(struct phyr_iter *it, u64 bytes)
 
 	it->size -= bytes;
 	while (bytes) {
-		u64 left = phyr_len(&it->chunk->ents[it->idx]) - it->done;
+		const u64 *w = &it->chunk->words[it->idx];
+		u64 left = phyr_ent_len(w) - it->done;
 
 		if (bytes < left) {
 			it->done += bytes;
@@ -384,8 +467,9 @@ static inline void phyr_iter_advance(struct phyr_iter *it, u64 bytes)
 		}
 		bytes -= left;
 		it->done = 0;
+		it->idx += phyr_ent_words(w);
 		/* step to the next chunk only if there is more to walk */
-		if (++it->idx == it->chunk->nr && (bytes || it->size)) {
+		if (it->idx == it->chunk->nr && (bytes || it->size)) {
 			it->chunk = it->chunk->next;
 			it->idx = 0;
 		}
@@ -404,10 +488,32 @@ static inline void phyr_iter_advance(struct phyr_iter *it, u64 bytes)
  */
 static inline bool phyr_iter_next(struct phyr_iter *it, struct phyr *seg)
 {
+	const u64 *w;
+	struct phyr p;
+	u64 len;
+
 	if (!it->size)
 		return false;
-	*seg = phyr_iter_cur(it);
-	phyr_iter_advance(it, phyr_len(seg));
+	/* phyr_iter_cur() and phyr_iter_advance() in one step */
+	w = &it->chunk->words[it->idx];
+	p = phyr_ent_decode(w);
+	len = phyr_len(&p) - it->done;
+	*seg = p;
+	seg->addr += it->done;
+	if (len > it->size) {
+		/* the iteration ends inside this entry */
+		len = it->size;
+		it->done += len;
+	} else {
+		it->done = 0;
+		it->idx += phyr_ent_words(w);
+		if (it->idx == it->chunk->nr && it->size > len) {
+			it->chunk = it->chunk->next;
+			it->idx = 0;
+		}
+	}
+	it->size -= len;
+	seg->len_flags = len | (p.len_flags & ~PHYR_MAX_LEN);
 	return true;
 }
 
@@ -471,11 +577,6 @@ unsigned long phyr_iter_best_pgsz(const struct phyr_iter *it,
 				  unsigned long pgsz_bitmap, u64 iova);
 unsigned long phyr_list_best_pgsz(const struct phyr_list *l,
 				  unsigned long pgsz_bitmap, u64 iova);
-
-ssize_t phyr_compact_encode(const struct phyr_list *l, u64 *buf,
-			    size_t nwords);
-int phyr_compact_decode(struct phyr_list *l, const u64 *buf, size_t nwords,
-			gfp_t gfp);
 
 /* Pinning user memory */
 

@@ -30,23 +30,26 @@
 
 /*
  * What is timed, per path, for one input: describing the pages (building
- * the phyr list or the scatterlist), mapping the description for the
- * device and unmapping it; "write" is the baseline for building, a plain
- * store of as many 16-byte entries into an array that exists already.
+ * the phyr list or the scatterlist), walking the description once (address
+ * and length of every range), mapping it for the device and unmapping it;
+ * "write" is the baseline for building and walking, a plain array of as
+ * many 16-byte entries that exists already, stored and then read.
  */
 enum phyr_bench_step {
 	PHYR_BENCH_BUILD,
+	PHYR_BENCH_ITER,
 	PHYR_BENCH_MAP,
 	PHYR_BENCH_UNMAP,
 	PHYR_BENCH_NSTEPS,
 };
 
 static const char *const phyr_bench_step_name[PHYR_BENCH_NSTEPS] = {
-	"build", "map", "unmap",
+	"build", "iter", "map", "unmap",
 };
 
 struct phyr_bench_run {
 	u64 ns[PHYR_BENCH_NSTEPS];
+	u64 sink;	/* what the walk read, so that it is not optimised out */
 	size_t bytes;
 	unsigned long nents;
 };
@@ -55,24 +58,15 @@ struct phyr_bench_stat {
 	u64 med, min, max;
 };
 
-/* Storage a list really holds: its chunks, reserved ones included. */
-static size_t phyr_bench_list_bytes(const struct phyr_list *l)
-{
-	const struct phyr_chunk *c;
-	size_t bytes = 0;
-
-	for (c = l->head; c; c = c->next)
-		bytes += struct_size(c, ents, c->cap);
-	return bytes;
-}
-
 static int phyr_bench_phyr(struct device *dev, struct page **pages,
 			   unsigned long n, struct phyr_bench_run *res)
 {
 	struct dma_range_table t;
 	struct phyr_list l;
+	struct phyr_iter it;
+	struct phyr seg;
 	unsigned long i;
-	u64 t0, t1, t2, t3;
+	u64 t0, t1, t2, t3, t4, sum = 0;
 	int ret;
 
 	phyr_list_init(&l);
@@ -85,21 +79,27 @@ static int phyr_bench_phyr(struct device *dev, struct page **pages,
 			goto out;
 	}
 	t1 = ktime_get_ns();
+	phyr_iter_init(&l, &it);
+	phyr_for_each(seg, &it)
+		sum += phyr_addr(&seg) ^ phyr_len(&seg);
+	res->sink = sum;
+	t2 = ktime_get_ns();
 	ret = phyr_dma_map(dev, &l, 0, phyr_list_length(&l), DMA_TO_DEVICE, 0,
 			   &t);
 	if (ret)
 		goto out;
-	t2 = ktime_get_ns();
+	t3 = ktime_get_ns();
 	/* counting walks a passthrough table: not part of any step */
 	res->nents = dma_range_table_nents(&t);
 	/* what the mapping keeps: the list and the table's storage */
-	res->bytes = phyr_bench_list_bytes(&l) +
-		     phyr_bench_list_bytes(&t.ranges);
-	t3 = ktime_get_ns();
+	res->bytes = phyr_list_storage(&l) +
+		     phyr_list_storage(&t.ranges);
+	t4 = ktime_get_ns();
 	phyr_dma_unmap(&t);
-	res->ns[PHYR_BENCH_UNMAP] = ktime_get_ns() - t3;
+	res->ns[PHYR_BENCH_UNMAP] = ktime_get_ns() - t4;
 	res->ns[PHYR_BENCH_BUILD] = t1 - t0;
-	res->ns[PHYR_BENCH_MAP] = t2 - t1;
+	res->ns[PHYR_BENCH_ITER] = t2 - t1;
+	res->ns[PHYR_BENCH_MAP] = t3 - t2;
 out:
 	phyr_list_free(&l);
 	return ret;
@@ -108,8 +108,10 @@ out:
 static int phyr_bench_sg(struct device *dev, struct page **pages,
 			 unsigned long n, struct phyr_bench_run *res)
 {
+	struct scatterlist *sg;
 	struct sg_table sgt;
-	u64 t0, t1, t2;
+	u64 t0, t1, t2, t3, sum = 0;
+	unsigned int i;
 	int ret;
 
 	t0 = ktime_get_ns();
@@ -121,38 +123,48 @@ static int phyr_bench_sg(struct device *dev, struct page **pages,
 	if (ret)
 		return ret;
 	t1 = ktime_get_ns();
+	for_each_sgtable_sg(&sgt, sg, i)
+		sum += sg_phys(sg) ^ sg->length;
+	res->sink = sum;
+	t2 = ktime_get_ns();
 	ret = dma_map_sgtable(dev, &sgt, DMA_TO_DEVICE, 0);
 	if (ret)
 		goto out;
-	t2 = ktime_get_ns();
+	t3 = ktime_get_ns();
 	res->nents = sgt.nents;
 	res->bytes = sgt.orig_nents * sizeof(struct scatterlist);
 	dma_unmap_sgtable(dev, &sgt, DMA_TO_DEVICE, 0);
-	res->ns[PHYR_BENCH_UNMAP] = ktime_get_ns() - t2;
+	res->ns[PHYR_BENCH_UNMAP] = ktime_get_ns() - t3;
 	res->ns[PHYR_BENCH_BUILD] = t1 - t0;
-	res->ns[PHYR_BENCH_MAP] = t2 - t1;
+	res->ns[PHYR_BENCH_ITER] = t2 - t1;
+	res->ns[PHYR_BENCH_MAP] = t3 - t2;
 out:
 	sg_free_table(&sgt);
 	return ret;
 }
 
 /*
- * The baseline for building: the same entries stored into an array that
- * is already there, with nothing else done (no coalescing check, no
- * chunk, no summary).
+ * The baseline for building and walking: the same entries stored into an
+ * array of 16-byte entries that is already there, with nothing else done
+ * (no coalescing check, no chunk, no summary), then read back.
  */
 static void phyr_bench_write(struct phyr *arr, struct page **pages,
 			     unsigned long n, struct phyr_bench_run *res)
 {
 	unsigned long i;
-	u64 t0;
+	u64 t0, t1, sum = 0;
 
 	t0 = ktime_get_ns();
 	for (i = 0; i < n; i++) {
 		WRITE_ONCE(arr[i].addr, page_to_phys(pages[i]));
 		WRITE_ONCE(arr[i].len_flags, PAGE_SIZE);
 	}
-	res->ns[PHYR_BENCH_BUILD] = ktime_get_ns() - t0;
+	t1 = ktime_get_ns();
+	for (i = 0; i < n; i++)
+		sum += phyr_addr(&arr[i]) ^ phyr_len(&arr[i]);
+	res->sink = sum;
+	res->ns[PHYR_BENCH_ITER] = ktime_get_ns() - t1;
+	res->ns[PHYR_BENCH_BUILD] = t1 - t0;
 	res->bytes = n * sizeof(*arr);
 	res->nents = n;
 }
@@ -237,6 +249,8 @@ static int phyr_bench_one(struct seq_file *m, struct device *dev,
 	phyr_bench_pct(m, p[0].bytes, s[0].bytes);
 	phyr_bench_pct(m, phyr_bench_stat(p, PHYR_BENCH_BUILD).med,
 		       phyr_bench_stat(w, PHYR_BENCH_BUILD).med);
+	phyr_bench_pct(m, phyr_bench_stat(p, PHYR_BENCH_ITER).med,
+		       phyr_bench_stat(w, PHYR_BENCH_ITER).med);
 	seq_putc(m, '\n');
 
 	for (step = 0; step < PHYR_BENCH_NSTEPS; step++) {
@@ -244,6 +258,7 @@ static int phyr_bench_one(struct seq_file *m, struct device *dev,
 		phyr_bench_csv(m, kind, what, n, "sg", s, step);
 	}
 	phyr_bench_csv(m, kind, what, n, "write", w, PHYR_BENCH_BUILD);
+	phyr_bench_csv(m, kind, what, n, "write", w, PHYR_BENCH_ITER);
 	ret = 0;
 out:
 	kfree(p);
@@ -306,14 +321,15 @@ static int phyr_bench_show(struct seq_file *m, void *unused)
 	for (i = 0; i < big; i++)
 		pages[i] = phyr_bench_pool(scratch, i);
 
-	seq_printf(m, "# device %s (%s), DMA_TO_DEVICE, median of %d runs; phyr/sg ratios of the medians, of bytes kept while mapped (phyr: list + table) and phyr build/plain write of the entries\n",
+	seq_printf(m, "# device %s (%s), DMA_TO_DEVICE, median of %d runs; phyr/sg ratios of the medians, of bytes kept while mapped (phyr: list + table), phyr build/plain write of the entries and phyr walk/walk of a 16-byte array\n",
 		   pci_name(pdev), kind, PHYR_BENCH_REPEAT);
-	seq_printf(m, "# %-22s %8s %8s %8s %9s %9s %9s %10s %10s %9s %9s\n",
-		   "input", "pages", "phyr ent", "sg ent", "build", "map",
-		   "unmap", "map phyr", "map sg", "bytes", "build/wr");
-	seq_printf(m, "# %-22s %8s %8s %8s %9s %9s %9s %10s %10s %9s %9s\n",
-		   "", "", "", "", "phyr/sg", "phyr/sg", "phyr/sg", "ns", "ns",
-		   "phyr/sg", "");
+	seq_printf(m, "# %-22s %8s %8s %8s %9s %9s %9s %9s %10s %10s %9s %9s %9s\n",
+		   "input", "pages", "phyr ent", "sg ent", "build", "iter",
+		   "map", "unmap", "map phyr", "map sg", "bytes", "build/wr",
+		   "iter/arr");
+	seq_printf(m, "# %-22s %8s %8s %8s %9s %9s %9s %9s %10s %10s %9s %9s %9s\n",
+		   "", "", "", "", "phyr/sg", "phyr/sg", "phyr/sg", "phyr/sg",
+		   "ns", "ns", "phyr/sg", "", "");
 	seq_puts(m, "# csv,device,input,pages,path,step,median_ns,min_ns,max_ns,bytes,entries\n");
 
 	ret = 0;

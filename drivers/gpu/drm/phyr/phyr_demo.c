@@ -33,7 +33,6 @@ static void phyr_demo_print(struct seq_file *m, const char *what,
 			    const struct phyr_list *l)
 {
 	unsigned long pgsz = phyr_list_best_pgsz(l, PHYR_DEMO_BITMAP, 0);
-	ssize_t words = phyr_compact_encode(l, NULL, 0);
 	struct phyr_block_iter bi;
 	unsigned long blocks = 0;
 	struct phyr_iter it;
@@ -44,9 +43,9 @@ static void phyr_demo_print(struct seq_file *m, const char *what,
 		phyr_for_each_block(l, &bi, pgsz)
 			blocks++;
 
-	seq_printf(m, "%s: %lu entries, %llu bytes, list storage %zu bytes, compact %zd bytes\n",
+	seq_printf(m, "%s: %lu entries, %llu bytes, list storage %zu bytes\n",
 		   what, phyr_list_nents(l), phyr_list_length(l),
-		   phyr_list_nents(l) * sizeof(struct phyr), words * 8);
+		   phyr_list_storage(l));
 	seq_printf(m, "  best page size %#lx (of 4K|64K|2M|1G at iova 0): %lu blocks\n",
 		   pgsz, blocks);
 
@@ -194,34 +193,23 @@ out:
 	return ret;
 }
 
-/* A VRAM-like range above 4 GiB and larger than 4 GiB, with round trip. */
+/*
+ * A VRAM-like range above 4 GiB and larger than 4 GiB, and a range that is
+ * not page aligned: both take the 16-byte form in the list.
+ */
 static int phyr_demo_large(struct seq_file *m)
 {
-	struct phyr_list l, back;
-	u64 words[4];
-	ssize_t n;
+	struct phyr_list l;
 	int ret;
 
 	phyr_list_init(&l);
-	phyr_list_init(&back);
 	ret = phyr_list_append(&l, 0x4000000000ull, 6ull * SZ_1G,
 			       PHYR_IC_P2P | PHYR_F_MMIO, GFP_KERNEL);
 	if (!ret)
 		ret = phyr_list_append(&l, 0x4180000000ull, 3, PHYR_IC_LINK,
 				       GFP_KERNEL);
-	if (ret)
-		goto out;
-	phyr_demo_print(m, "a 6 GiB P2P range and a 3-byte link range", &l);
-
-	n = phyr_compact_encode(&l, words, ARRAY_SIZE(words));
-	ret = n < 0 ? n : phyr_compact_decode(&back, words, n, GFP_KERNEL);
-	if (ret)
-		goto out;
-	seq_printf(m, "  compact words: %016llx %016llx %016llx; decoded back: %lu entries, %llu bytes\n",
-		   words[0], words[1], words[2], phyr_list_nents(&back),
-		   phyr_list_length(&back));
-out:
-	phyr_list_free(&back);
+	if (!ret)
+		phyr_demo_print(m, "a 6 GiB P2P range and a 3-byte link range", &l);
 	phyr_list_free(&l);
 	return ret;
 }

@@ -205,41 +205,29 @@ static bool phyr_dma_peer_thru_host(struct device *dev, const struct phyr *seg,
 }
 
 /*
- * Whether the ranges of @it can share one IOVA range: all of them system
- * memory with struct pages (@via: %DMA_RANGE_VIA_IOMMU), or all of them
- * peer memory @dev reaches through the host bridge (%DMA_RANGE_VIA_HOST_BRIDGE,
- * linked as MMIO); every range but the first starting and every range but
- * the last ending on an IOMMU page boundary (@merge: the device's merge
- * boundary, dma_get_merge_boundary()). @common gets the flags they all
- * have.
+ * Whether @seg can be linked into the IOVA range of a slice whose ranges
+ * are all system memory with struct pages (@via: %DMA_RANGE_VIA_IOMMU) or
+ * all peer memory @dev reaches through the host bridge
+ * (%DMA_RANGE_VIA_HOST_BRIDGE, linked as MMIO): every range but the
+ * @first starting and every range but the @last ending on an IOMMU page
+ * boundary (@merge: the device's merge boundary). @flags gets the flags
+ * the mapping of @seg carries.
  */
-static bool phyr_dma_iova_fits(struct device *dev, const struct phyr_iter *it,
-			       u64 merge, unsigned int *common,
-			       unsigned int *via)
+static bool phyr_dma_iova_fits(struct device *dev, const struct phyr *seg,
+			       bool first, bool last, u64 merge,
+			       unsigned int via, unsigned int *flags)
 {
-	struct phyr_iter pos = *it;
-	bool first = true;
-	struct phyr seg;
+	bool peer = phyr_dma_is_peer(phyr_flags(seg));
+	bool want_peer = via == DMA_RANGE_VIA_HOST_BRIDGE;
 
-	*common = PHYR_F_VALID_MASK;
-	phyr_for_each(seg, &pos) {
-		unsigned int flags = phyr_flags(&seg);
-		bool peer = phyr_dma_is_peer(flags);
-
-		if (first)
-			*via = peer ? DMA_RANGE_VIA_HOST_BRIDGE : DMA_RANGE_VIA_IOMMU;
-		else if (peer != (*via == DMA_RANGE_VIA_HOST_BRIDGE))
-			return false;
-		if (peer ? !phyr_dma_peer_thru_host(dev, &seg, &flags) :
-			   !phyr_dma_has_pages(&seg))
-			return false;
-		if ((!first && (phyr_addr(&seg) & merge)) ||
-		    (pos.size && (phyr_end(&seg) & merge)))
-			return false;
-		*common &= flags;
-		first = false;
-	}
-	return true;
+	*flags = phyr_flags(seg);
+	if (peer != want_peer)
+		return false;
+	if (peer ? !phyr_dma_peer_thru_host(dev, seg, flags) :
+		   !phyr_dma_has_pages(seg))
+		return false;
+	return (first || !(phyr_addr(seg) & merge)) &&
+	       (last || !(phyr_end(seg) & merge));
 }
 
 /* The number of pieces the ranges of @it split into (dma_range_piece_len()). */
@@ -269,39 +257,57 @@ static unsigned long phyr_dma_count_pieces(const struct phyr_iter *it, u64 max,
  * One IOVA range for the whole slice (dma_iova_try_alloc()), every range
  * linked into it and one IOTLB sync: the table holds a single entry and
  * keeps nothing of the input; walking it cuts that entry where the device
- * needs it (&dma_range_table.piece). -EAGAIN when the DMA core has no IOVA
- * range to give (the caller maps range by range).
+ * needs it (&dma_range_table.piece). Each range is checked as it is
+ * linked (phyr_dma_iova_fits()), in the one walk over the slice. -EAGAIN,
+ * with nothing left mapped, when the DMA core has no IOVA range to give
+ * or a range does not fit (the caller maps range by range).
  */
-static int phyr_dma_map_iova(struct dma_range_table *t, struct phyr_iter *it,
-			     unsigned int flags, unsigned int via)
+static int phyr_dma_map_iova(struct dma_range_table *t, struct phyr_iter *it)
 {
+	u64 merge = dma_get_merge_boundary(t->dev);
 	u64 max = phyr_dma_max_piece(t->dev, false);
 	u64 mask = dma_get_seg_boundary(t->dev);
+	unsigned int flags, common = PHYR_F_VALID_MASK, via;
+	unsigned long attrs = t->attrs;
 	struct phyr_iter pos = *it;
+	unsigned long n = 0;
 	struct phyr seg;
 	u64 done = 0, last;
 	int ret;
 
-	if (!phyr_iter_next(&pos, &seg) ||
-	    !dma_iova_try_alloc(t->dev, &t->iova, phyr_addr(&seg), t->len))
+	if (!phyr_iter_next(&pos, &seg))
+		return -EAGAIN;
+	via = phyr_dma_is_peer(phyr_flags(&seg)) ? DMA_RANGE_VIA_HOST_BRIDGE :
+						    DMA_RANGE_VIA_IOMMU;
+	if (!dma_iova_try_alloc(t->dev, &t->iova, phyr_addr(&seg), t->len))
 		return -EAGAIN;
 	/* a peer's BAR: no struct page, no CPU cache maintenance */
 	if (via == DMA_RANGE_VIA_HOST_BRIDGE)
 		t->attrs |= DMA_ATTR_MMIO;
 
-	phyr_for_each(seg, it) {
+	pos = *it;
+	phyr_for_each(seg, &pos) {
+		if (!phyr_dma_iova_fits(t->dev, &seg, !done, !pos.size, merge,
+					via, &flags)) {
+			ret = -EAGAIN;
+			goto err;
+		}
 		ret = dma_iova_link(t->dev, &t->iova, phyr_addr(&seg), done,
 				    phyr_len(&seg), t->dir, t->attrs);
-		if (ret)
+		if (ret) {
+			ret = ret == -EAGAIN ? -EIO : ret;
 			goto err;
+		}
 		done += phyr_len(&seg);
-		cond_resched();
+		common &= flags;
+		if (!(++n % 1024))
+			cond_resched();
 	}
 	ret = dma_iova_sync(t->dev, &t->iova, 0, done);
 	if (ret)
 		goto err;
 
-	ret = phyr_list_add(&t->ranges, t->iova.addr, t->len, flags | via, 0,
+	ret = phyr_list_add(&t->ranges, t->iova.addr, t->len, common | via, 0,
 			    GFP_KERNEL);
 	if (ret)
 		goto err;
@@ -314,7 +320,8 @@ static int phyr_dma_map_iova(struct dma_range_table *t, struct phyr_iter *it,
 
 err:
 	dma_iova_destroy(t->dev, &t->iova, done, t->dir, t->attrs);
-	return ret == -EAGAIN ? -EIO : ret;
+	t->attrs = attrs;
+	return ret;
 }
 
 /*
@@ -507,7 +514,6 @@ int phyr_dma_map(struct device *dev, const struct phyr_list *l, u64 offset,
 		 u64 len, enum dma_data_direction dir, unsigned long attrs,
 		 struct dma_range_table *t)
 {
-	unsigned int flags, via = DMA_RANGE_VIA_IOMMU;
 	struct phyr_iter it;
 	u64 end;
 	int ret;
@@ -530,10 +536,8 @@ int phyr_dma_map(struct device *dev, const struct phyr_list *l, u64 offset,
 	if (ret)
 		return ret;
 	ret = -EAGAIN;
-	if (use_dma_iommu(dev) && dev_is_dma_coherent(dev) &&
-	    phyr_dma_iova_fits(dev, &it, dma_get_merge_boundary(dev), &flags,
-			       &via))
-		ret = phyr_dma_map_iova(t, &it, flags, via);
+	if (use_dma_iommu(dev) && dev_is_dma_coherent(dev))
+		ret = phyr_dma_map_iova(t, &it);
 	if (ret == -EAGAIN)
 		ret = phyr_dma_map_ranges(t, &it);
 	if (ret)

@@ -12,18 +12,19 @@
 
 /*
  * A chunk never exceeds one page, so growing a list only ever needs
- * order-0 allocations. New chunks double in size from PHYR_CHUNK_MIN so
- * that short lists stay small.
+ * order-0 allocations. New chunks double in size from PHYR_CHUNK_MIN words
+ * so that short lists stay small. Sizes are in 64-bit words: an entry
+ * takes one or two (see "phyr list storage" in drm_phyr.h).
  */
-#define PHYR_CHUNK_MIN	4u
-#define PHYR_CHUNK_MAX	((PAGE_SIZE - sizeof(struct phyr_chunk)) / sizeof(struct phyr))
+#define PHYR_CHUNK_MIN	8u
+#define PHYR_CHUNK_MAX	((PAGE_SIZE - sizeof(struct phyr_chunk)) / sizeof(u64))
 
 static struct phyr_chunk *phyr_chunk_alloc(unsigned long cap, gfp_t gfp)
 {
 	struct phyr_chunk *c;
 
 	cap = clamp_t(unsigned long, cap, PHYR_CHUNK_MIN, PHYR_CHUNK_MAX);
-	c = kmalloc(struct_size(c, ents, cap), gfp);
+	c = kmalloc(struct_size(c, words, cap), gfp);
 	if (!c)
 		return NULL;
 	c->next = NULL;
@@ -31,6 +32,17 @@ static struct phyr_chunk *phyr_chunk_alloc(unsigned long cap, gfp_t gfp)
 	c->cap = cap;
 	c->bytes = 0;
 	return c;
+}
+
+/*
+ * Entries of any size that fit in what is left of @c. Every append uses at
+ * most one of these (a two-word entry that does not fit in the last word
+ * of a chunk goes to the next one), which is what makes l->spare a
+ * guarantee.
+ */
+static unsigned long phyr_chunk_spare(const struct phyr_chunk *c)
+{
+	return (c->cap - c->nr) / 2;
 }
 
 /* Link a new empty chunk at the end of the chain. */
@@ -41,7 +53,7 @@ static void phyr_list_link(struct phyr_list *l, struct phyr_chunk *c)
 	else
 		l->head = c;
 	l->tail = c;
-	l->spare += c->cap;
+	l->spare += phyr_chunk_spare(c);
 }
 
 /**
@@ -51,7 +63,9 @@ static void phyr_list_link(struct phyr_list *l, struct phyr_chunk *c)
  * @gfp: allocation flags
  *
  * After success the next @nr calls to phyr_list_append() on @l do not
- * allocate memory and cannot fail with -ENOMEM.
+ * allocate memory and cannot fail with -ENOMEM. Room is reserved for the
+ * 16-byte form of every entry; what the 8-byte form leaves unused stays
+ * available for later appends.
  *
  * Return: 0 on success, -ENOMEM if a chunk could not be allocated (the
  * chunks allocated so far stay reserved).
@@ -59,7 +73,7 @@ static void phyr_list_link(struct phyr_list *l, struct phyr_chunk *c)
 int phyr_list_reserve(struct phyr_list *l, unsigned long nr, gfp_t gfp)
 {
 	while (l->spare < nr) {
-		struct phyr_chunk *c = phyr_chunk_alloc(nr - l->spare, gfp);
+		struct phyr_chunk *c = phyr_chunk_alloc(2 * (nr - l->spare), gfp);
 
 		if (!c)
 			return -ENOMEM;
@@ -69,12 +83,17 @@ int phyr_list_reserve(struct phyr_list *l, unsigned long nr, gfp_t gfp)
 }
 EXPORT_SYMBOL_NS_GPL(phyr_list_reserve, DRM_PHYR);
 
-/* The first chunk after @l->last with room for one more entry. */
-static struct phyr_chunk *phyr_list_room(struct phyr_list *l, gfp_t gfp)
+/*
+ * The chunk the next entry of @words words goes to: the one holding the
+ * last entry while it has room, else the next (allocated if needed).
+ * Chunks after the last entry's are empty.
+ */
+static struct phyr_chunk *phyr_list_room(struct phyr_list *l,
+					 unsigned int words, gfp_t gfp)
 {
 	struct phyr_chunk *c = l->last ? l->last : l->head;
 
-	if (c && c->nr == c->cap)
+	if (c && c->cap - c->nr < words)
 		c = c->next;
 	if (!c) {
 		unsigned long cap = l->tail ? l->tail->cap * 2ul : 0;
@@ -85,6 +104,43 @@ static struct phyr_chunk *phyr_list_room(struct phyr_list *l, gfp_t gfp)
 		phyr_list_link(l, c);
 	}
 	return c;
+}
+
+/* Whether [@addr, @addr + @len) has an 8-byte form. */
+static bool phyr_ent_fits_short(u64 addr, u64 len)
+{
+	return !((addr | len) & ~PAGE_MASK) &&
+	       !((addr >> PAGE_SHIFT) & ~PHYR_W_PFN) &&
+	       (len >> PAGE_SHIFT) <= BIT_ULL(PHYR_W_PAGES_BITS);
+}
+
+/* Store an entry at @w in the form given by @words; the caller checked it. */
+static void phyr_ent_store(u64 *w, unsigned int words, u64 addr, u64 len,
+			   unsigned int flags)
+{
+	if (words == 1) {
+		w[0] = PHYR_W_SHORT | (u64)flags << PHYR_LEN_BITS |
+		       ((len >> PAGE_SHIFT) - 1) << PHYR_W_PAGES_SHIFT |
+		       addr >> PAGE_SHIFT;
+	} else {
+		w[0] = len | (u64)flags << PHYR_LEN_BITS;
+		w[1] = addr;
+	}
+}
+
+/* Store a new entry at the end of @c, which has room for it. */
+static void phyr_chunk_put(struct phyr_list *l, struct phyr_chunk *c,
+			   unsigned int words, u64 addr, u64 len,
+			   unsigned int flags)
+{
+	unsigned long spare = phyr_chunk_spare(c);
+
+	phyr_ent_store(&c->words[c->nr], words, addr, len, flags);
+	l->last = c;
+	l->last_idx = c->nr;
+	c->nr += words;
+	c->bytes += len;
+	l->spare -= spare - phyr_chunk_spare(c);
 }
 
 /* Account for the entry [@start, @end) in the summary of @l. */
@@ -102,6 +158,41 @@ static void phyr_list_sum(struct phyr_list *l, u64 start, u64 end,
 }
 
 /*
+ * Grow the last entry of @l, @p, to @len bytes. An 8-byte entry that no
+ * longer fits its form is rewritten in the 16-byte form: in place when its
+ * chunk has a free word after it, else at the start of the next chunk.
+ */
+static int phyr_list_grow_last(struct phyr_list *l, const struct phyr *p,
+			       u64 len, gfp_t gfp)
+{
+	struct phyr_chunk *c = l->last, *next;
+	u64 *w = &c->words[l->last_idx];
+	unsigned long spare;
+
+	if (!(*w & PHYR_W_SHORT) || phyr_ent_fits_short(p->addr, len)) {
+		phyr_ent_store(w, phyr_ent_words(w), p->addr, len, phyr_flags(p));
+		c->bytes += len - phyr_len(p);
+		return 0;
+	}
+	if (c->nr < c->cap) {
+		spare = phyr_chunk_spare(c);
+		phyr_ent_store(w, 2, p->addr, len, phyr_flags(p));
+		c->nr++;
+		c->bytes += len - phyr_len(p);
+		l->spare -= spare - phyr_chunk_spare(c);
+		return 0;
+	}
+	next = phyr_list_room(l, 2, gfp);
+	if (!next)
+		return -ENOMEM;
+	/* the entry is the one word at the end of its full chunk */
+	c->nr--;
+	c->bytes -= phyr_len(p);
+	phyr_chunk_put(l, next, 2, p->addr, len, phyr_flags(p));
+	return 0;
+}
+
+/*
  * Append a range the caller validated. It merges into the last entry only
  * while the merged length stays within @merge_max (0: never merge).
  */
@@ -109,35 +200,33 @@ static int __phyr_list_add(struct phyr_list *l, u64 addr, u64 len,
 			   unsigned int flags, u64 merge_max, gfp_t gfp)
 {
 	struct phyr_chunk *c;
+	unsigned int words;
 	u64 total;
+	int ret;
 
 	if (check_add_overflow(l->len, len, &total))
 		return -E2BIG;
 
 	if (l->last) {
-		struct phyr *p = &l->last->ents[l->last->nr - 1];
+		struct phyr p = phyr_ent_decode(&l->last->words[l->last_idx]);
 
-		if (phyr_end(p) == addr && phyr_flags(p) == flags &&
-		    phyr_len(p) + len <= min(merge_max, PHYR_MAX_LEN)) {
-			p->len_flags += len;
-			l->last->bytes += len;
+		if (phyr_end(&p) == addr && phyr_flags(&p) == flags &&
+		    phyr_len(&p) + len <= min(merge_max, PHYR_MAX_LEN)) {
+			ret = phyr_list_grow_last(l, &p, phyr_len(&p) + len, gfp);
+			if (ret)
+				return ret;
 			l->len = total;
-			phyr_list_sum(l, p->addr, addr + len, flags);
+			phyr_list_sum(l, p.addr, addr + len, flags);
 			return 0;
 		}
 	}
 
-	c = phyr_list_room(l, gfp);
+	words = phyr_ent_fits_short(addr, len) ? 1 : 2;
+	c = phyr_list_room(l, words, gfp);
 	if (!c)
 		return -ENOMEM;
-	c->ents[c->nr++] = (struct phyr){
-		.addr = addr,
-		.len_flags = len | ((u64)flags << PHYR_LEN_BITS),
-	};
-	c->bytes += len;
+	phyr_chunk_put(l, c, words, addr, len, flags);
 	phyr_list_sum(l, addr, addr + len, flags);
-	l->last = c;
-	l->spare--;
 	l->nents++;
 	l->len = total;
 	return 0;
@@ -152,7 +241,8 @@ int phyr_list_add(struct phyr_list *l, u64 addr, u64 len, unsigned int flags,
 {
 	u64 end;
 
-	if (!len || flags > U8_MAX || check_add_overflow(addr, len, &end))
+	if (!len || flags > PHYR_W_FLAGS_MAX ||
+	    check_add_overflow(addr, len, &end))
 		return -EINVAL;
 	if (len > PHYR_MAX_LEN)
 		return -E2BIG;
@@ -205,6 +295,24 @@ void phyr_list_free(struct phyr_list *l)
 	phyr_list_init(l);
 }
 EXPORT_SYMBOL_NS_GPL(phyr_list_free, DRM_PHYR);
+
+/**
+ * phyr_list_storage() - memory a list occupies
+ * @l: the list
+ *
+ * Return: the bytes of every chunk of @l, reserved ones and chunk headers
+ * included; what the list itself costs beyond its &struct phyr_list.
+ */
+size_t phyr_list_storage(const struct phyr_list *l)
+{
+	const struct phyr_chunk *c;
+	size_t bytes = 0;
+
+	for (c = l->head; c; c = c->next)
+		bytes += struct_size(c, words, c->cap);
+	return bytes;
+}
+EXPORT_SYMBOL_NS_GPL(phyr_list_storage, DRM_PHYR);
 
 /**
  * phyr_iter_init_slice() - start iterating over a byte slice of a list

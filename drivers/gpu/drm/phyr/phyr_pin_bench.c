@@ -101,17 +101,6 @@ static DEFINE_MUTEX(phyr_pin_bench_lock);
 static struct phyr_pin_bench_result phyr_pin_bench_results[PHYR_PIN_BENCH_MAX];
 static unsigned int phyr_pin_bench_count;
 
-/* Storage a list holds: its chunks, spare entries included. */
-static u64 phyr_pin_bench_list_bytes(const struct phyr_list *l)
-{
-	const struct phyr_chunk *c;
-	u64 bytes = 0;
-
-	for (c = l->head; c; c = c->next)
-		bytes += struct_size(c, ents, c->cap);
-	return bytes;
-}
-
 /*
  * Entries a scatterlist spends on chaining its arrays together: walk the
  * arrays as laid out in memory, one chain entry ends each full array.
@@ -145,7 +134,7 @@ static int phyr_pin_bench_phyr(unsigned long start, u64 len,
 	res->ns = ktime_get_ns() - t0;
 	res->nents = phyr_list_nents(&pin.list);
 	res->links = 0;
-	res->bytes = phyr_pin_bench_list_bytes(&pin.list);
+	res->bytes = phyr_list_storage(&pin.list);
 	res->array = 0;
 	phyr_unpin_user(&pin, false);
 	return 0;

@@ -142,13 +142,13 @@ static void phyr_list_coalesce_across_chunks(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, addr + SZ_4K, SZ_4K, 0, GFP_KERNEL));
 	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), cap);
 	KUNIT_EXPECT_EQ(test, phyr_test_chunks(l), 1);
-	KUNIT_EXPECT_EQ(test, phyr_len(&l->head->ents[cap - 1]), SZ_8K);
+	KUNIT_EXPECT_EQ(test, phyr_ent_len(&l->head->words[cap - 1]), SZ_8K);
 
 	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, addr + SZ_1M, SZ_4K, 0, GFP_KERNEL));
 	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, addr + SZ_1M + SZ_4K, 1, 0, GFP_KERNEL));
 	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), cap + 1);
 	KUNIT_EXPECT_EQ(test, phyr_test_chunks(l), 2);
-	KUNIT_EXPECT_EQ(test, phyr_len(&l->head->next->ents[0]), SZ_4K + 1);
+	KUNIT_EXPECT_EQ(test, phyr_ent_len(&l->head->next->words[0]), SZ_4K + 1);
 	KUNIT_EXPECT_EQ(test, phyr_list_length(l), (u64)cap * SZ_4K + SZ_8K + 1);
 }
 
@@ -222,7 +222,7 @@ static void phyr_list_large(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), n);
 	KUNIT_EXPECT_EQ(test, phyr_list_length(l), (u64)SZ_1G);
 	for (c = l->head; c; c = c->next) {
-		KUNIT_EXPECT_LE(test, struct_size(c, ents, c->cap), PAGE_SIZE);
+		KUNIT_EXPECT_LE(test, struct_size(c, words, c->cap), PAGE_SIZE);
 		KUNIT_EXPECT_FALSE(test, is_vmalloc_addr(c));
 	}
 
@@ -255,6 +255,219 @@ static void phyr_list_random_vs_model(struct kunit *test)
 	}
 }
 
+/*
+ * Page-aligned ranges of up to 2^16 pages take one word, any other range
+ * two; the iterator gives back the same ranges either way.
+ */
+static void phyr_list_entry_forms(struct kunit *test)
+{
+	static const struct {
+		u64 addr, len;
+		unsigned int words;
+	} cases[] = {
+		{ SZ_1M, SZ_4K, 1 },
+		{ 0, (u64)SZ_4K << PHYR_W_PAGES_BITS, 1 },
+		{ SZ_1G, ((u64)SZ_4K << PHYR_W_PAGES_BITS) + SZ_4K, 2 },
+		{ SZ_1M + 1, SZ_4K, 2 },
+		{ SZ_1M, SZ_4K + 1, 2 },
+		{ (PHYR_W_PFN << PAGE_SHIFT), SZ_4K, 1 },
+		{ (PHYR_W_PFN + 1) << PAGE_SHIFT, SZ_4K, 2 },
+		{ SZ_4G, 3, 2 },
+	};
+	struct phyr_model m;
+	struct phyr_list *l;
+	unsigned int i, words = 0;
+
+	l = phyr_test_list(test);
+	phyr_model_init(test, &m, ARRAY_SIZE(cases));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		/* flags alternate, so that no two entries merge */
+		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, cases[i].addr, cases[i].len,
+							  i & 1, GFP_KERNEL));
+		phyr_model_append(&m, cases[i].addr, cases[i].len, i & 1);
+		words += cases[i].words;
+	}
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), ARRAY_SIZE(cases));
+	phyr_model_expect_list(test, &m, l);
+	/* the first two chunks (8 and 16 words) hold every entry */
+	KUNIT_EXPECT_EQ(test, l->head->nr + l->head->next->nr, words);
+}
+
+/*
+ * A one-word entry that grows past 2^16 pages by coalescing becomes a
+ * two-word entry: in place while its chunk has a word left, at the start
+ * of the next chunk when it sits in the last word of a full one.
+ */
+static void phyr_list_grow_to_wide(struct kunit *test)
+{
+	const u64 big = (u64)SZ_4K << PHYR_W_PAGES_BITS;
+	struct phyr_model m;
+	struct phyr_list *l;
+	unsigned int i, cap;
+
+	/* in place */
+	l = phyr_test_list(test);
+	phyr_model_init(test, &m, 4);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, 0, big, 0, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, l->head->nr, 1);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, big, SZ_4K, 0, GFP_KERNEL));
+	phyr_model_append(&m, 0, big + SZ_4K, 0);
+	KUNIT_EXPECT_EQ(test, l->head->nr, 2);
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), 1);
+	KUNIT_EXPECT_EQ(test, l->head->bytes, big + SZ_4K);
+	phyr_model_expect_list(test, &m, l);
+	phyr_list_free(l);
+
+	/* the last word of a full chunk */
+	phyr_model_init(test, &m, 600);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, 0, SZ_4K, 1, GFP_KERNEL));
+	phyr_model_append(&m, 0, SZ_4K, 1);
+	cap = l->head->cap;
+	for (i = 1; i < cap - 1; i++) {
+		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, (u64)i * SZ_8K, SZ_4K,
+							  1, GFP_KERNEL));
+		phyr_model_append(&m, (u64)i * SZ_8K, SZ_4K, 1);
+	}
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, SZ_1G, big, 0, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, l->head->nr, cap);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, SZ_1G + big, SZ_8K, 0, GFP_KERNEL));
+	phyr_model_append(&m, SZ_1G, big + SZ_8K, 0);
+	KUNIT_EXPECT_EQ(test, l->head->nr, cap - 1);
+	KUNIT_EXPECT_EQ(test, l->head->bytes, (u64)(cap - 1) * SZ_4K);
+	KUNIT_ASSERT_NOT_NULL(test, l->head->next);
+	KUNIT_EXPECT_EQ(test, l->head->next->nr, 2);
+	KUNIT_EXPECT_EQ(test, l->head->next->bytes, big + SZ_8K);
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), cap);
+	phyr_model_expect_list(test, &m, l);
+	/* and the list goes on from there */
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, SZ_4G, SZ_4K, 1, GFP_KERNEL));
+	phyr_model_append(&m, SZ_4G, SZ_4K, 1);
+	phyr_model_expect_list(test, &m, l);
+}
+
+/*
+ * A two-word entry does not fit in the last word of a chunk: it opens the
+ * next one, and the word left over is not counted as room.
+ */
+static void phyr_list_wide_at_chunk_end(struct kunit *test)
+{
+	struct phyr_model m;
+	struct phyr_list *l;
+	unsigned int i, cap;
+
+	l = phyr_test_list(test);
+	phyr_model_init(test, &m, 16);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, 0, SZ_4K, 0, GFP_KERNEL));
+	phyr_model_append(&m, 0, SZ_4K, 0);
+	cap = l->head->cap;
+	for (i = 1; i < cap - 1; i++) {
+		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, (u64)i * SZ_8K, SZ_4K,
+							  0, GFP_KERNEL));
+		phyr_model_append(&m, (u64)i * SZ_8K, SZ_4K, 0);
+	}
+	KUNIT_EXPECT_EQ(test, l->spare, 0);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, SZ_1G + 1, 5, 0, GFP_KERNEL));
+	phyr_model_append(&m, SZ_1G + 1, 5, 0);
+	KUNIT_EXPECT_EQ(test, l->head->nr, cap - 1);
+	KUNIT_EXPECT_EQ(test, l->head->next->nr, 2);
+	phyr_model_expect_list(test, &m, l);
+}
+
+/*
+ * The reservation holds whatever form the entries take: appends of
+ * one-word and two-word entries, merges that widen entries included, never
+ * allocate after phyr_list_reserve(n).
+ */
+static void phyr_list_reserve_mixed(struct kunit *test)
+{
+	const u64 big = (u64)SZ_4K << PHYR_W_PAGES_BITS;
+	const unsigned int n = 3000;
+	struct rnd_state rnd;
+	struct phyr_model m;
+	struct phyr_list *l;
+	unsigned int i, chunks;
+	u64 end = 0;
+
+	phyr_test_rnd_init(test, &rnd);
+	l = phyr_test_list(test);
+	phyr_model_init(test, &m, n);
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_reserve(l, n, GFP_KERNEL));
+	chunks = phyr_test_chunks(l);
+	for (i = 0; i < n; i++) {
+		u32 r = prandom_u32_state(&rnd);
+		u64 addr = r & 1 ? end : end + SZ_1M;
+		u64 len = r & 2 ? big : SZ_4K;
+
+		if (r & 4)
+			len += 1;
+		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, addr, len, 0, GFP_KERNEL));
+		phyr_model_append(&m, addr, len, 0);
+		end = round_up(addr + len, SZ_4K);
+	}
+	KUNIT_EXPECT_EQ(test, phyr_test_chunks(l), chunks);
+	phyr_model_expect_list(test, &m, l);
+}
+
+/*
+ * Seeded random page-aligned appends that mostly coalesce: entries keep
+ * crossing 2^16 pages, at every position in a chunk; the list always
+ * matches the model, slices included.
+ */
+static void phyr_list_random_widen(struct kunit *test)
+{
+	const unsigned int n = 3000;
+	struct rnd_state rnd;
+	struct phyr_model m, ms;
+	struct phyr_list *l;
+	struct phyr_iter it;
+	unsigned int i, k;
+	u64 end = 0;
+
+	phyr_test_rnd_init(test, &rnd);
+	l = phyr_test_list(test);
+	phyr_model_init(test, &m, n);
+	for (i = 0; i < n; i++) {
+		u32 r = prandom_u32_state(&rnd);
+		u64 len = (1 + (r >> 8) % 16384) << PAGE_SHIFT;
+		u64 addr = (r & 3) ? end : end + SZ_2M;
+
+		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, addr, len, 0, GFP_KERNEL));
+		phyr_model_append(&m, addr, len, 0);
+		end = addr + len;
+	}
+	phyr_model_expect_list(test, &m, l);
+	for (k = 0; k < 32; k++) {
+		u64 off = ((u64)prandom_u32_state(&rnd) << 12) % m.len;
+		u64 len = ((u64)prandom_u32_state(&rnd) << 10) % (m.len - off + 1);
+
+		phyr_model_slice(test, &ms, &m, off, len);
+		KUNIT_ASSERT_EQ(test, 0, phyr_iter_init_slice(l, off, len, &it));
+		phyr_model_expect_iter(test, &ms, &it);
+	}
+}
+
+/*
+ * A list of 2^18 separate page-aligned pages costs 8 bytes per page, plus
+ * a chunk header per 500 entries or so and the unused end of the last
+ * chunk.
+ */
+static void phyr_list_storage_per_page(struct kunit *test)
+{
+	const unsigned long n = 1ul << 18;
+	struct phyr_list *l;
+	unsigned long i;
+
+	l = phyr_test_list(test);
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, (u64)i * SZ_8K, SZ_4K,
+							  PHYR_IC_HOST, GFP_KERNEL));
+	kunit_info(test, "%lu pages: %zu bytes of storage\n", n,
+		   phyr_list_storage(l));
+	KUNIT_EXPECT_LE(test, phyr_list_storage(l),
+			n * 8 + (n / 500 + 8) * sizeof(struct phyr_chunk) + PAGE_SIZE);
+	KUNIT_EXPECT_GE(test, phyr_list_storage(l), n * 8);
+}
+
 /* A freed list is empty and can be filled again. */
 static void phyr_list_free_reuse(struct kunit *test)
 {
@@ -283,6 +496,12 @@ static struct kunit_case phyr_list_tests[] = {
 	KUNIT_CASE_SLOW(phyr_list_large),
 	KUNIT_CASE(phyr_list_random_vs_model),
 	KUNIT_CASE(phyr_list_free_reuse),
+	KUNIT_CASE(phyr_list_entry_forms),
+	KUNIT_CASE(phyr_list_grow_to_wide),
+	KUNIT_CASE(phyr_list_wide_at_chunk_end),
+	KUNIT_CASE(phyr_list_reserve_mixed),
+	KUNIT_CASE(phyr_list_random_widen),
+	KUNIT_CASE_SLOW(phyr_list_storage_per_page),
 	{}
 };
 
