@@ -19,6 +19,13 @@
  *	take the unbound one as link peer), the BAR is released only
  *	after the last file closed, and binding again gives an instance
  *	whose VRAM works, through the CPU and through device DMA.
+ *
+ * SUBTEST: unbind-importer
+ * Description: Unbind an instance that has a dma-buf of another instance
+ *	imported and mapped: the unbind unmaps it (the DMA API debug
+ *	dump lists no mapping of the unbound device), closing the
+ *	importer's file lets go of the import, the exporter keeps working, and binding again gives
+ *	an instance that imports and reads a buffer of the exporter.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -236,6 +243,92 @@ static void test_unbind_while_shared(void)
 	free(buf);
 }
 
+/* Mappings the DMA API debug dump lists for the PCI device @pci. */
+static int dma_debug_mappings(const char *pci)
+{
+	char line[512], want[80];
+	int n = 0;
+	FILE *f;
+
+	snprintf(want, sizeof(want), " %s ", pci);
+	f = fopen("/sys/kernel/debug/dma-api/dump", "r");
+	igt_assert(f);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, want))
+			n++;
+	fclose(f);
+	return n;
+}
+
+static void test_unbind_importer(void)
+{
+	int b = env.vram[0], a = env.sys;
+	int fa = env.dev[a].fd, fb = env.dev[b].fd, ret, again;
+	uint64_t size = OBJ_PAGES * env.page, base = env.dev[b].info.vram_base;
+	uint32_t h, hb, h2;
+	char pci[64];
+	uint8_t *buf;
+
+	igt_require_f(!access("/sys/kernel/debug/dma-api/dump", R_OK),
+		      "no DMA API debug (CONFIG_DMA_API_DEBUG)\n");
+	pci_name_of(env.dev[b].path, pci, sizeof(pci));
+	igt_info("unbinding importer %s (%s), exporter %s\n", env.dev[b].name,
+		 pci, env.dev[a].name);
+
+	h = vphyr_gem_create(fa, size, VPHYR_GEM_SYSTEM);
+	vphyr_write_cpu(fa, h, size, 31);
+	hb = vphyr_share(fa, h, fb);
+	vphyr_check_dma("importer's read before unbind", fb, hb, 0, size, 31);
+	igt_info("%d DMA API mappings of %s before the unbind\n",
+		 dma_debug_mappings(pci), pci);
+
+	held.fd[1] = fb;
+	memcpy(held.pci, pci, sizeof(held.pci));
+	igt_install_exit_handler(rebind_on_exit);
+	driver_write("unbind", pci);
+
+	ret = dma_debug_mappings(pci);
+	igt_assert_f(ret == 0, "%d DMA mappings of %s outlive its unbind\n",
+		     ret, pci);
+	buf = malloc(size);
+	igt_assert(buf);
+	ret = phyr_uapi_gem_dma(fb, hb, VPHYR_DMA_READ, 0, size, buf);
+	igt_assert_f(ret == -ENODEV,
+		     "the importer's DMA read after unbind gave %d\n", ret);
+	/* the exporter does not notice */
+	vphyr_write_cpu(fa, h, size, 32);
+	vphyr_check_dma("exporter's own read", fa, h, 0, size, 32);
+
+	/* the DRM core refuses every ioctl of an unplugged device */
+	ret = igt_ioctl(fb, DRM_IOCTL_GEM_CLOSE, &(struct drm_gem_close){ .handle = hb });
+	igt_assert_f(ret == -1 && errno == ENODEV,
+		     "GEM_CLOSE on the unbound importer gave %d (%s)\n", ret,
+		     strerror(errno));
+	/* closing the file lets go of the import */
+	close(fb);
+	env.dev[b].fd = -1;
+	held.fd[1] = -1;
+	igt_assert_f(!bar_reserved(base),
+		     "the BAR is still reserved after the last user went\n");
+
+	driver_write("bind", pci);
+	held.pci[0] = '\0';
+	vphyr_env_close(&env);
+	vphyr_env_open(&env);
+	again = instance_at(base);
+	igt_assert_f(again >= 0, "no instance with VRAM at 0x%" PRIx64
+		     " after binding again\n", base);
+	a = env.sys;
+	h = vphyr_gem_create(env.dev[a].fd, size, VPHYR_GEM_SYSTEM);
+	vphyr_write_cpu(env.dev[a].fd, h, size, 33);
+	h2 = vphyr_share(env.dev[a].fd, h, env.dev[again].fd);
+	vphyr_check_dma("read by the new instance", env.dev[again].fd, h2, 0,
+			size, 33);
+	gem_close(env.dev[again].fd, h2);
+	gem_close(env.dev[a].fd, h);
+	free(buf);
+}
+
 vphyr_main
 {
 	igt_fixture
@@ -247,6 +340,14 @@ vphyr_main
 		vphyr_require_devs(&env, 2);
 		vphyr_require_root(&env);
 		test_unbind_while_shared();
+	}
+
+	igt_describe("Unbinding an importer unmaps its imports; bind imports again.");
+	igt_subtest("unbind-importer") {
+		vphyr_require_vram(&env, 1);
+		vphyr_require_sys(&env);
+		vphyr_require_root(&env);
+		test_unbind_importer();
 	}
 
 	igt_fixture

@@ -207,6 +207,10 @@ static struct vphyr_device *vphyr_create(struct device *parent,
 		return v;
 	v->pdev = pdev;
 	INIT_LIST_HEAD(&v->node);
+	INIT_LIST_HEAD(&v->imports);
+	ret = drmm_mutex_init(&v->drm, &v->imports_lock);
+	if (ret)
+		return ERR_PTR(ret);
 
 	if (pdev) {
 		ret = vphyr_claim_pci(v, pdev);
@@ -259,6 +263,8 @@ static void vphyr_pci_remove(struct pci_dev *pdev)
 	/* no ioctl runs from here on; then nobody keeps using the VRAM */
 	drm_dev_unplug(&v->drm);
 	drm_phyr_gem_revoke_region(&v->region);
+	/* and the device keeps no DMA mapping of other buffers */
+	vphyr_gem_revoke_imports(v);
 	vphyr_remove_instance(v);
 }
 

@@ -21,6 +21,11 @@ struct pci_dev;
  * @region: VRAM: BAR 2 of @pdev
  * @link_peer: the instance linked to this one (vphyr_lock)
  * @node: in the list of instances (vphyr_lock)
+ * @imports_lock: protects @imports and @imports_revoked; taken before a
+ *	dma-buf's reservation lock
+ * @imports: the dma-bufs imported into this instance (&vphyr_import.node)
+ * @imports_revoked: the device went away: every import was unmapped and
+ *	no new one is taken
  */
 struct vphyr_device {
 	struct drm_device drm;
@@ -30,6 +35,9 @@ struct vphyr_device {
 	struct drm_phyr_region region;
 	struct vphyr_device *link_peer;
 	struct list_head node;
+	struct mutex imports_lock;	/* see @imports_lock above */
+	struct list_head imports;
+	bool imports_revoked;
 };
 
 static inline struct vphyr_device *to_vphyr(struct drm_device *drm)
@@ -49,11 +57,13 @@ static inline u64 vphyr_link_base(const struct vphyr_device *v)
  * @base: the GEM object
  * @pa: the dynamic attachment and its DMA range table
  * @generation: move notifications received (reservation lock)
+ * @node: in &vphyr_device.imports of the importing instance
  */
 struct vphyr_import {
 	struct drm_gem_object base;
 	struct drm_phyr_attachment pa;
 	u32 generation;
+	struct list_head node;
 };
 
 extern struct mutex vphyr_lock;
@@ -65,6 +75,7 @@ bool vphyr_link_to_phys(struct vphyr_device *v, u64 addr, u64 len,
 struct drm_gem_object *vphyr_gem_prime_import(struct drm_device *drm,
 					      struct dma_buf *dmabuf);
 struct vphyr_import *vphyr_to_import(struct drm_gem_object *obj);
+void vphyr_gem_revoke_imports(struct vphyr_device *v);
 
 int vphyr_dma_access(struct vphyr_device *v, const struct dma_range_table *t,
 		     u64 offset, void *buf, size_t len, bool write);

@@ -322,6 +322,11 @@ static const struct dma_buf_attach_ops vphyr_importer_ops = {
 static void vphyr_import_free(struct drm_gem_object *obj)
 {
 	struct vphyr_import *imp = vphyr_to_import(obj);
+	struct vphyr_device *v = to_vphyr(obj->dev);
+
+	mutex_lock(&v->imports_lock);
+	list_del(&imp->node);
+	mutex_unlock(&v->imports_lock);
 
 	dma_resv_lock(obj->resv, NULL);
 	drm_phyr_attachment_unmap(&imp->pa);
@@ -343,11 +348,13 @@ static const struct drm_gem_object_funcs vphyr_import_funcs = {
  * Attaches dynamically (peer-to-peer allowed, move_notify handled) and
  * maps once, so that an importer that cannot reach the memory fails here.
  *
- * Return: the GEM object or an ERR_PTR().
+ * Return: the GEM object or an ERR_PTR(): -ENODEV once the instance was
+ * removed.
  */
 struct drm_gem_object *vphyr_gem_prime_import(struct drm_device *drm,
 					      struct dma_buf *dmabuf)
 {
+	struct vphyr_device *v = to_vphyr(drm);
 	struct dma_buf_attachment *attach;
 	struct vphyr_import *imp;
 	int ret;
@@ -364,6 +371,7 @@ struct drm_gem_object *vphyr_gem_prime_import(struct drm_device *drm,
 	imp = kzalloc(sizeof(*imp), GFP_KERNEL);
 	if (!imp)
 		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&imp->node);
 	imp->base.funcs = &vphyr_import_funcs;
 	drm_gem_private_object_init(drm, &imp->base, dmabuf->size);
 
@@ -378,9 +386,16 @@ struct drm_gem_object *vphyr_gem_prime_import(struct drm_device *drm,
 	imp->base.import_attach = attach;
 	imp->base.resv = dmabuf->resv;
 
-	dma_resv_lock(dmabuf->resv, NULL);
-	ret = drm_phyr_attachment_map(&imp->pa, DMA_BIDIRECTIONAL);
-	dma_resv_unlock(dmabuf->resv);
+	/* listed and mapped at once: the remove path unmaps every import */
+	mutex_lock(&v->imports_lock);
+	ret = -ENODEV;
+	if (!v->imports_revoked) {
+		list_add_tail(&imp->node, &v->imports);
+		dma_resv_lock(dmabuf->resv, NULL);
+		ret = drm_phyr_attachment_map(&imp->pa, DMA_BIDIRECTIONAL);
+		dma_resv_unlock(dmabuf->resv);
+	}
+	mutex_unlock(&v->imports_lock);
 	if (ret) {
 		drm_gem_object_put(&imp->base);
 		return ERR_PTR(ret);
@@ -391,4 +406,27 @@ err_free:
 	drm_gem_object_release(&imp->base);
 	kfree(imp);
 	return ERR_PTR(ret);
+}
+
+/**
+ * vphyr_gem_revoke_imports() - stop using every import of an instance
+ * @v: the instance, unplugged (no ioctl runs or starts)
+ *
+ * Unmaps the DMA range table of every dma-buf imported into @v, so that no
+ * mapping for the device outlives its removal, and refuses imports from
+ * then on. The GEM objects stay until their handles and files are closed;
+ * a move notification for them finds nothing to unmap.
+ */
+void vphyr_gem_revoke_imports(struct vphyr_device *v)
+{
+	struct vphyr_import *imp;
+
+	mutex_lock(&v->imports_lock);
+	v->imports_revoked = true;
+	list_for_each_entry(imp, &v->imports, node) {
+		dma_resv_lock(imp->base.resv, NULL);
+		drm_phyr_attachment_unmap(&imp->pa);
+		dma_resv_unlock(imp->base.resv);
+	}
+	mutex_unlock(&v->imports_lock);
 }
