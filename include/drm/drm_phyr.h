@@ -42,8 +42,13 @@
  *
  * The flags are an interconnect kind in bits 0..1 (how the memory is
  * reached: %PHYR_IC_HOST, %PHYR_IC_DEVICE, %PHYR_IC_P2P or %PHYR_IC_LINK)
- * and attribute bits (%PHYR_F_MMIO, %PHYR_F_PINNED). Bits above
+ * and attribute bits (%PHYR_F_MMIO, %PHYR_F_PINNED, %PHYR_F_WC). Bits above
  * %PHYR_F_VALID_MASK are reserved and rejected with -EINVAL.
+ *
+ * %PHYR_F_MMIO says that the range has no struct page and is not RAM (a
+ * device's BAR); how the CPU maps it is a separate attribute, %PHYR_F_WC
+ * (write-combined, as for VRAM behind a BAR), without which CPU mappings
+ * are write-back (as for device memory a coherent link makes cacheable).
  *
  * A range is valid when its length is not zero, not above %PHYR_MAX_LEN
  * and its exclusive end (address + length) does not wrap around the
@@ -60,7 +65,9 @@
 /* Attribute bits. */
 #define PHYR_F_MMIO		BIT(2)	/* memory-mapped I/O, no struct page */
 #define PHYR_F_PINNED		BIT(3)	/* pinned for the lifetime of the list */
-#define PHYR_F_VALID_MASK	(PHYR_IC_MASK | PHYR_F_MMIO | PHYR_F_PINNED)
+#define PHYR_F_WC		BIT(4)	/* the CPU maps it write-combined */
+#define PHYR_F_VALID_MASK	(PHYR_IC_MASK | PHYR_F_MMIO | PHYR_F_PINNED | \
+				 PHYR_F_WC)
 
 #define PHYR_LEN_BITS		56
 #define PHYR_MAX_LEN		(BIT_ULL(PHYR_LEN_BITS) - 1)
@@ -632,17 +639,18 @@ int phyr_cpu_copy(const struct phyr_cpu_map *m, u64 offset, void *buf,
  * of &struct phyr, so a table stores its ranges in a &struct phyr_list and
  * shares all of its machinery: chained chunks, iterators, slicing, block
  * iteration and page-size selection. Its flags keep the source entry's
- * interconnect and attribute bits and add, in bits 4..6, how the range was
+ * interconnect, %PHYR_F_MMIO and %PHYR_F_PINNED bits (%PHYR_F_WC is how the
+ * CPU maps the memory) and add, in bits 4..6, how the range was
  * mapped (``DMA_RANGE_VIA_*``).
  *
  * phyr_dma_map() picks the mapping per device and per entry:
  *
  * * Passthrough: every entry of the list is system memory (no peer
- *   interconnect, no %PHYR_F_MMIO) and the DMA core says that the device
- *   reaches the span from the lowest start to the highest end as it is
- *   (dma_map_phys_is_direct(): dma-direct without bus offset or memory
- *   encryption bit, cache coherent, no forced bouncing, within the DMA
- *   mask). The decision reads the list's summary (&struct
+ *   interconnect, no %PHYR_F_MMIO, no %PHYR_F_WC) and the DMA core says
+ *   that the device reaches the span from the lowest start to the highest
+ *   end as it is (dma_map_phys_is_direct(): dma-direct without bus offset
+ *   or memory encryption bit, cache coherent, no forced bouncing, within
+ *   the DMA mask). The decision reads the list's summary (&struct
  *   phyr_list_summary), never its entries, so it costs the same for one
  *   page and for 2^20: the table aliases the input list, nothing is
  *   allocated and no per-page work is done. Entries longer than the
@@ -704,6 +712,15 @@ int phyr_cpu_copy(const struct phyr_cpu_map *m, u64 offset, void *buf,
 #define DMA_RANGE_VIA_LINK		(0x5u << DMA_RANGE_VIA_SHIFT)
 /* taken over from an exporter's mapped scatterlist; the exporter unmaps */
 #define DMA_RANGE_VIA_SG		(0x6u << DMA_RANGE_VIA_SHIFT)
+
+/*
+ * The source flags a DMA range keeps: how the CPU maps the memory
+ * (%PHYR_F_WC) is no business of the device, and its bit carries the
+ * ``DMA_RANGE_VIA_*`` value in a table.
+ */
+#define DMA_RANGE_SRC_MASK	(PHYR_IC_MASK | PHYR_F_MMIO | PHYR_F_PINNED)
+static_assert(!(DMA_RANGE_SRC_MASK & DMA_RANGE_VIA_MASK));
+static_assert(((DMA_RANGE_SRC_MASK | DMA_RANGE_VIA_MASK) & ~PHYR_W_FLAGS_MAX) == 0);
 
 /**
  * struct dma_range - one range of a DMA mapping

@@ -82,12 +82,12 @@ err:
 	return ret;
 }
 
-/* CPU mapping of one range: the direct map for RAM, write-combined I/O. */
+/* CPU mapping of one range: the direct map for RAM, as flagged for I/O. */
 static void *drm_phyr_memremap(const struct phyr *seg)
 {
 	return memremap(phyr_addr(seg), phyr_len(seg),
-			(phyr_flags(seg) & PHYR_F_MMIO) ? MEMREMAP_WC :
-							  MEMREMAP_WB);
+			(phyr_flags(seg) & PHYR_F_WC) ? MEMREMAP_WC :
+							MEMREMAP_WB);
 }
 
 /* Copy the contents described by @src into the memory described by @dst. */
@@ -596,7 +596,7 @@ static vm_fault_t drm_phyr_gem_fault(struct vm_fault *vmf)
 		goto out;
 	}
 	prot = vm_get_page_prot(vma->vm_flags);
-	if (phyr_flags(&seg) & PHYR_F_MMIO)
+	if (phyr_flags(&seg) & PHYR_F_WC)
 		prot = pgprot_writecombine(prot);
 	ret = vmf_insert_pfn_prot(vma, vmf->address, PHYS_PFN(phyr_addr(&seg)),
 				  prot);

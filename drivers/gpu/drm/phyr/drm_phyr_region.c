@@ -17,7 +17,7 @@
  * @base: CPU physical address of the first byte, page aligned
  * @size: size in bytes, a nonzero multiple of the page size
  * @flags: phyr flags for every allocation (e.g. %PHYR_IC_DEVICE |
- *	%PHYR_F_MMIO for VRAM in a BAR)
+ *	%PHYR_F_MMIO | %PHYR_F_WC for VRAM in a BAR)
  *
  * The region manages offsets only: it never maps the memory itself.
  *
@@ -54,8 +54,8 @@ EXPORT_SYMBOL_NS_GPL(drm_phyr_region_init, DRM_PHYR);
  * @bar: the BAR number
  *
  * The region covers the whole BAR, its entries are %PHYR_IC_DEVICE |
- * %PHYR_F_MMIO, and a write-combining memtype is reserved for it so that
- * CPU mappings of VRAM objects are write-combined. The caller must have
+ * %PHYR_F_MMIO | %PHYR_F_WC, and a write-combining memtype is reserved for
+ * it so that CPU mappings of VRAM objects are write-combined. The caller must have
  * requested the BAR.
  *
  * Return: 0, -EINVAL if @bar is not a memory BAR, or an error of
@@ -73,7 +73,7 @@ int drm_phyr_region_init_bar(struct drm_phyr_region *r, struct pci_dev *pdev,
 		return -EINVAL;
 
 	ret = drm_phyr_region_init(r, &pdev->dev, start, len,
-				   PHYR_IC_DEVICE | PHYR_F_MMIO);
+				   PHYR_IC_DEVICE | PHYR_F_MMIO | PHYR_F_WC);
 	if (ret)
 		return ret;
 	r->wc = !arch_io_reserve_memtype_wc(start, len);

@@ -18,10 +18,11 @@
  * list may describe RAM or a PCI BAR, with or without struct pages, so
  * access cannot go through kmap_local_page(). phyr_cpu_map() maps each
  * range once with memremap(): RAM resolves to the kernel's direct map
- * (no new mapping is made), %PHYR_F_MMIO ranges get a write-combined
- * mapping. phyr_cpu_copy() then finds the range holding a byte offset by
- * binary search and copies with memcpy(), which is what write-combined
- * memory mapped by memremap() allows on the architectures phyr supports.
+ * (no new mapping is made), %PHYR_F_WC ranges get a write-combined
+ * mapping, other I/O memory a write-back one. phyr_cpu_copy() then finds
+ * the range holding a byte offset by binary search and copies with
+ * memcpy(), which is what write-combined memory mapped by memremap()
+ * allows on the architectures phyr supports.
  */
 
 struct phyr_cpu_range {
@@ -62,7 +63,7 @@ struct phyr_cpu_map *phyr_cpu_map(const struct phyr_list *l, gfp_t gfp)
 
 	phyr_iter_init(l, &it);
 	phyr_for_each(seg, &it) {
-		unsigned long mode = (phyr_flags(&seg) & PHYR_F_MMIO) ?
+		unsigned long mode = (phyr_flags(&seg) & PHYR_F_WC) ?
 				     MEMREMAP_WC : MEMREMAP_WB;
 		void *va = memremap(phyr_addr(&seg), phyr_len(&seg), mode);
 

@@ -42,7 +42,8 @@ static bool phyr_dma_can_alias(struct device *dev, const struct phyr_list *l)
 {
 	const struct phyr_list_summary *s = &l->sum;
 
-	if (!l->nents || (s->flags & (PHYR_IC_MASK | PHYR_F_MMIO)))
+	/* a table's flags say DMA_RANGE_VIA_* where source lists say WC */
+	if (!l->nents || (s->flags & (PHYR_IC_MASK | PHYR_F_MMIO | PHYR_F_WC)))
 		return false;
 	if (!pfn_valid(PHYS_PFN(s->lowest)) || !pfn_valid(PHYS_PFN(s->end - 1)))
 		return false;
@@ -169,9 +170,10 @@ static int phyr_dma_map_piece(struct dma_range_table *t, phys_addr_t addr,
 	if (via != DMA_RANGE_VIA_BUS && dma_mapping_error(t->dev, dma))
 		return -EIO;
 
-	ret = phyr_list_add(&t->ranges, dma, len, flags | via, 0, GFP_KERNEL);
+	flags = (flags & DMA_RANGE_SRC_MASK) | via;
+	ret = phyr_list_add(&t->ranges, dma, len, flags, 0, GFP_KERNEL);
 	if (ret) {
-		r = (struct dma_range){ dma, len | ((u64)(flags | via) << PHYR_LEN_BITS) };
+		r = (struct dma_range){ dma, len | ((u64)flags << PHYR_LEN_BITS) };
 		phyr_dma_unmap_range(t, &r);
 	}
 	return ret;
@@ -307,8 +309,8 @@ static int phyr_dma_map_iova(struct dma_range_table *t, struct phyr_iter *it)
 	if (ret)
 		goto err;
 
-	ret = phyr_list_add(&t->ranges, t->iova.addr, t->len, common | via, 0,
-			    GFP_KERNEL);
+	ret = phyr_list_add(&t->ranges, t->iova.addr, t->len,
+			    (common & DMA_RANGE_SRC_MASK) | via, 0, GFP_KERNEL);
 	if (ret)
 		goto err;
 	last = t->iova.addr + t->len - 1;
@@ -567,8 +569,9 @@ int phyr_dma_map_link(struct device *dev, const struct phyr_list *l,
 	if (ret)
 		return ret;
 	phyr_for_each(seg, &it) {
-		unsigned int flags = (phyr_flags(&seg) & ~PHYR_IC_MASK) |
-				     PHYR_IC_LINK | DMA_RANGE_VIA_LINK;
+		unsigned int flags = (phyr_flags(&seg) & DMA_RANGE_SRC_MASK &
+				      ~PHYR_IC_MASK) | PHYR_IC_LINK |
+				     DMA_RANGE_VIA_LINK;
 
 		if (phyr_addr(&seg) < phys_base) {
 			ret = -EINVAL;

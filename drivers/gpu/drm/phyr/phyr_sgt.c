@@ -127,7 +127,7 @@ int dma_range_table_from_sgt(struct dma_range_table *t, struct device *dev,
 		return -EINVAL;
 
 	for_each_sgtable_dma_sg(sgt, sg, i) {
-		unsigned int f = flags;
+		unsigned int f = flags & DMA_RANGE_SRC_MASK;
 
 		if (!sg_dma_len(sg))
 			continue;

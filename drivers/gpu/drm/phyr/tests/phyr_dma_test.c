@@ -274,6 +274,25 @@ static void phyr_dma_bus_offset(struct kunit *test)
 }
 
 /*
+ * Write-combined system memory (%PHYR_F_WC) is system memory to a device:
+ * mapped like any other, not aliased (a table's flags have the mapping
+ * kind where a list's have WC), and the entries say how they were mapped,
+ * nothing of how the CPU maps the memory.
+ */
+static void phyr_dma_wc_system(struct kunit *test)
+{
+	struct device *dev = phyr_dma_device(test, 0);
+	struct dma_range_table *t = phyr_dma_test_table(test);
+	struct phyr_list *l;
+	phys_addr_t pa;
+
+	l = phyr_dma_block(test, PHYR_IC_HOST | PHYR_F_WC, &pa);
+	KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(dev, l, 0, SZ_2M, DMA_TO_DEVICE, 0, t));
+	KUNIT_EXPECT_FALSE(test, dma_range_table_is_alias(t));
+	phyr_dma_expect_64k_pieces(test, t, pa, PHYR_IC_HOST | DMA_RANGE_VIA_PAGE);
+}
+
+/*
  * The passthrough decision reads the summary, not the entries: 2^10
  * separate pages and one 2 MiB block on a 64 KiB device alias the list,
  * and only the block is cut (16 + 32 pieces for the last 16 pages and the
@@ -580,7 +599,7 @@ static void phyr_dma_p2p(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(&b->dev, dl, 0, len, DMA_TO_DEVICE, 0, t));
 		dma_range_iter_init(t, &it);
 		KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
-		KUNIT_EXPECT_EQ(test, dma_range_flags(&r) & PHYR_F_VALID_MASK,
+		KUNIT_EXPECT_EQ(test, dma_range_flags(&r) & DMA_RANGE_SRC_MASK,
 				PHYR_IC_P2P | PHYR_F_MMIO);
 		phyr_dma_unmap(t);
 
@@ -1233,6 +1252,7 @@ static struct kunit_case phyr_dma_tests[] = {
 	KUNIT_CASE(phyr_dma_passthrough),
 	KUNIT_CASE(phyr_dma_split_at_max_segment),
 	KUNIT_CASE(phyr_dma_bus_offset),
+	KUNIT_CASE(phyr_dma_wc_system),
 	KUNIT_CASE(phyr_dma_passthrough_summary),
 	KUNIT_CASE(phyr_dma_split_boundaries),
 	KUNIT_CASE(phyr_dma_errors),

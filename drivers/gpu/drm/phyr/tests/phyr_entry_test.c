@@ -12,7 +12,7 @@ static void phyr_entry_size(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, sizeof(struct phyr), 16);
 	KUNIT_EXPECT_EQ(test, PHYR_MAX_LEN, BIT_ULL(56) - 1);
-	KUNIT_EXPECT_EQ(test, PHYR_F_VALID_MASK, 0xfu);
+	KUNIT_EXPECT_EQ(test, PHYR_F_VALID_MASK, 0x1fu);
 }
 
 struct phyr_entry_case {
@@ -35,7 +35,8 @@ static const struct phyr_entry_case phyr_entry_cases[] = {
 	{ "wraps", U64_MAX, 2, 0, -EINVAL },
 	{ "end-is-2^64", U64_MAX - 4095, 4096, 0, -EINVAL },
 	{ "ends-below-2^64", U64_MAX - 4096, 4096, 0, 0 },
-	{ "reserved-flag-4", 0x1000, 1, BIT(4), -EINVAL },
+	{ "wc-flag", 0x1000, 1, PHYR_F_WC, 0 },
+	{ "reserved-flag-5", 0x1000, 1, BIT(5), -EINVAL },
 	{ "reserved-flag-7", 0x1000, 1, BIT(7), -EINVAL },
 	{ "flag-above-byte", 0x1000, 1, BIT(8), -EINVAL },
 	{ "all-valid-flags", 0x1000, 1, PHYR_F_VALID_MASK, 0 },

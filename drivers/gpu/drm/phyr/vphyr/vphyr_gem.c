@@ -124,9 +124,12 @@ int vphyr_ioctl_gem_mmap(struct drm_device *drm, void *data,
 	return ret;
 }
 
-/* Copy up to @max entries of @it into @out; returns the entry count. */
+/*
+ * Copy up to @max entries of @it into @out, with the flags in @mask (the
+ * bits the uAPI defines); returns the entry count.
+ */
 static u32 vphyr_fill_ranges(struct phyr_iter *it, struct drm_vphyr_range *out,
-			     u32 max, bool hide, u64 *total)
+			     u32 max, bool hide, u32 mask, u64 *total)
 {
 	struct phyr seg;
 	u32 n = 0;
@@ -137,7 +140,7 @@ static u32 vphyr_fill_ranges(struct phyr_iter *it, struct drm_vphyr_range *out,
 			out[n] = (struct drm_vphyr_range){
 				.addr = hide ? 0 : phyr_addr(&seg),
 				.len = phyr_len(&seg),
-				.flags = phyr_flags(&seg),
+				.flags = phyr_flags(&seg) & mask,
 			};
 		n++;
 		*total += phyr_len(&seg);
@@ -184,6 +187,8 @@ int vphyr_ioctl_gem_ranges(struct drm_device *drm, void *data,
 			dma_range_iter_init(&imp->pa.table, &dit);
 			/* without an IOMMU DMA addresses are physical ones */
 			n = vphyr_fill_ranges(&dit.it, out, max, hide,
+					      DMA_RANGE_SRC_MASK |
+					      DMA_RANGE_VIA_MASK,
 					      &args->total_len);
 			args->kind = VPHYR_RANGES_DMA;
 			args->placement = VPHYR_PLACE_IMPORTED;
@@ -193,7 +198,10 @@ int vphyr_ioctl_gem_ranges(struct drm_device *drm, void *data,
 		struct drm_phyr_gem_object *pobj = to_drm_phyr_gem(obj);
 
 		phyr_iter_init(drm_phyr_gem_list(pobj), &it);
-		n = vphyr_fill_ranges(&it, out, max, hide, &args->total_len);
+		/* how the CPU maps the memory is not part of the uAPI */
+		n = vphyr_fill_ranges(&it, out, max, hide,
+				      PHYR_F_VALID_MASK & ~PHYR_F_WC,
+				      &args->total_len);
 		args->kind = VPHYR_RANGES_PHYS;
 		if (pobj->userptr)
 			args->placement = VPHYR_PLACE_USERPTR;
