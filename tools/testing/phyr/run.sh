@@ -23,13 +23,10 @@ PHYR_TOPO_IGT=${PHYR_TOPO_IGT:-vphyr_prime vphyr_link vphyr_userptr@userptr-prim
 # the hook's time limit
 PHYR_FUZZ_MIN_RATE=${PHYR_FUZZ_MIN_RATE:-100}
 # Call kinds the fuzz hook leaves out (KIND,...: a kind the kernel is
-# known to get wrong, while it is being fixed). replug: unbinding an
-# instance that still holds imports leaves their DMA mappings behind
-# (DMA-API debug: "device driver has pending DMA allocations while
-# released"), and after some mixes of imports and GEM mmaps the BAR stays
-# reserved until the process exits. SKIP= (make fuzz) runs every kind.
-PHYR_FUZZ_SKIP=${PHYR_FUZZ_SKIP-replug}
-PHYR_FUZZ_SWIOTLB_SKIP=${PHYR_FUZZ_SWIOTLB_SKIP-replug}
+# known to get wrong, while it is being fixed; none today). SKIP= (make
+# fuzz) runs every kind.
+PHYR_FUZZ_SKIP=${PHYR_FUZZ_SKIP-}
+PHYR_FUZZ_SWIOTLB_SKIP=${PHYR_FUZZ_SWIOTLB_SKIP-}
 start=$SECONDS
 
 fail() {
