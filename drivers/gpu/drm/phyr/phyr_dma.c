@@ -32,6 +32,17 @@ static bool phyr_dma_has_pages(const struct phyr *p)
 }
 
 /*
+ * Whether the system memory of @l has struct pages, as far as a check of
+ * the two ends of the list's span tells: the cheap guard of the paths that
+ * do not look at every entry (with CONFIG_DMA_API_DEBUG they do).
+ */
+static bool phyr_dma_span_has_pages(const struct phyr_list *l)
+{
+	return pfn_valid(PHYS_PFN(l->sum.lowest)) &&
+	       pfn_valid(PHYS_PFN(l->sum.end - 1));
+}
+
+/*
  * Whether @dev may use the addresses of @l as they are, decided from the
  * list's summary alone (O(1) whatever its length): system memory only, and
  * the DMA core's word that the device reaches the whole span directly. The
@@ -45,7 +56,7 @@ static bool phyr_dma_can_alias(struct device *dev, const struct phyr_list *l)
 	/* a table's flags say DMA_RANGE_VIA_* where source lists say WC */
 	if (!l->nents || (s->flags & (PHYR_IC_MASK | PHYR_F_MMIO | PHYR_F_WC)))
 		return false;
-	if (!pfn_valid(PHYS_PFN(s->lowest)) || !pfn_valid(PHYS_PFN(s->end - 1)))
+	if (!phyr_dma_span_has_pages(l))
 		return false;
 	return dma_map_phys_is_direct(dev, s->lowest, s->end - s->lowest);
 }
@@ -212,11 +223,12 @@ static bool phyr_dma_peer_thru_host(struct device *dev, const struct phyr *seg,
  * all peer memory @dev reaches through the host bridge
  * (%DMA_RANGE_VIA_HOST_BRIDGE, linked as MMIO): every range but the
  * @first starting and every range but the @last ending on an IOMMU page
- * boundary (@merge: the device's merge boundary). @flags gets the flags
- * the mapping of @seg carries.
+ * boundary (@merge: the device's merge boundary). The struct pages of
+ * system memory are looked up only when @pages says so. @flags gets the
+ * flags the mapping of @seg carries.
  */
 static bool phyr_dma_iova_fits(struct device *dev, const struct phyr *seg,
-			       bool first, bool last, u64 merge,
+			       bool first, bool last, u64 merge, bool pages,
 			       unsigned int via, unsigned int *flags)
 {
 	bool peer = phyr_dma_is_peer(phyr_flags(seg));
@@ -226,7 +238,7 @@ static bool phyr_dma_iova_fits(struct device *dev, const struct phyr *seg,
 	if (peer != want_peer)
 		return false;
 	if (peer ? !phyr_dma_peer_thru_host(dev, seg, flags) :
-		   !phyr_dma_has_pages(seg))
+		   pages && !phyr_dma_has_pages(seg))
 		return false;
 	return (first || !(phyr_addr(seg) & merge)) &&
 	       (last || !(phyr_end(seg) & merge));
@@ -264,8 +276,12 @@ static unsigned long phyr_dma_count_pieces(const struct phyr_iter *it, u64 max,
  * with nothing left mapped, when the DMA core has no IOVA range to give
  * or a range does not fit (the caller maps range by range).
  */
-static int phyr_dma_map_iova(struct dma_range_table *t, struct phyr_iter *it)
+static int phyr_dma_map_iova(struct dma_range_table *t,
+			     const struct phyr_list *l, struct phyr_iter *it)
 {
+	/* as for passthrough: the span's ends, unless debugging */
+	bool pages = IS_ENABLED(CONFIG_DMA_API_DEBUG) ||
+		     !phyr_dma_span_has_pages(l);
 	u64 merge = dma_get_merge_boundary(t->dev);
 	u64 max = phyr_dma_max_piece(t->dev, false);
 	u64 mask = dma_get_seg_boundary(t->dev);
@@ -290,7 +306,7 @@ static int phyr_dma_map_iova(struct dma_range_table *t, struct phyr_iter *it)
 	pos = *it;
 	phyr_for_each(seg, &pos) {
 		if (!phyr_dma_iova_fits(t->dev, &seg, !done, !pos.size, merge,
-					via, &flags)) {
+					pages, via, &flags)) {
 			ret = -EAGAIN;
 			goto err;
 		}
@@ -501,9 +517,9 @@ static int phyr_dma_debug_map(struct dma_range_table *t)
  * the interconnect is the one the mapping device uses.
  *
  * Entries flagged as system memory (%PHYR_IC_HOST without %PHYR_F_MMIO)
- * must have struct pages: a passthrough decision checks only the two ends
- * of the list's span, the other paths (and CONFIG_DMA_API_DEBUG) check
- * every range.
+ * must have struct pages: passthrough and the one-IOVA path check only the
+ * two ends of the list's span, range-by-range mapping (and every path with
+ * CONFIG_DMA_API_DEBUG) checks every range.
  *
  * Return: 0 on success; -EINVAL for a bad slice, direction or device
  * without a DMA mask, for system memory without struct pages (where it is
@@ -539,7 +555,7 @@ int phyr_dma_map(struct device *dev, const struct phyr_list *l, u64 offset,
 		return ret;
 	ret = -EAGAIN;
 	if (use_dma_iommu(dev) && dev_is_dma_coherent(dev))
-		ret = phyr_dma_map_iova(t, &it);
+		ret = phyr_dma_map_iova(t, l, &it);
 	if (ret == -EAGAIN)
 		ret = phyr_dma_map_ranges(t, &it);
 	if (ret)
