@@ -10,6 +10,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pfn.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -82,6 +83,12 @@ err:
 	return ret;
 }
 
+/*
+ * The CPU clears and copies at most this much between two chances to
+ * reschedule: one entry can be gigabytes of VRAM.
+ */
+#define DRM_PHYR_CPU_STEP	SZ_16M
+
 /* CPU mapping of one range: the direct map for RAM, as flagged for I/O. */
 static void *drm_phyr_memremap(const struct phyr *seg)
 {
@@ -115,7 +122,8 @@ static int drm_phyr_copy(const struct phyr_list *dst, const struct phyr_list *sr
 			ret = -ENOMEM;
 			break;
 		}
-		n = min(phyr_len(&d) - doff, phyr_len(&s) - soff);
+		n = min3(phyr_len(&d) - doff, phyr_len(&s) - soff,
+			 (u64)DRM_PHYR_CPU_STEP);
 		memcpy(dv + doff, sv + soff, n);
 		doff += n;
 		soff += n;
@@ -149,12 +157,16 @@ static int drm_phyr_clear(const struct phyr_list *l)
 	phyr_iter_init(l, &it);
 	phyr_for_each(seg, &it) {
 		void *v = drm_phyr_memremap(&seg);
+		u64 off, n;
 
 		if (!v)
 			return -ENOMEM;
-		memset(v, 0, phyr_len(&seg));
+		for (off = 0; off < phyr_len(&seg); off += n) {
+			n = min(phyr_len(&seg) - off, (u64)DRM_PHYR_CPU_STEP);
+			memset(v + off, 0, n);
+			cond_resched();
+		}
 		memunmap(v);
-		cond_resched();
 	}
 	return 0;
 }
