@@ -336,6 +336,7 @@ struct file {
 	bool live;
 	int fd;
 	int dev;
+	unsigned int id;	/* never reused, unlike the slot */
 };
 
 /* the bytes behind objects; shared by userptr objects over one memory */
@@ -388,6 +389,19 @@ struct map {
 	uint64_t len;
 	int bo;
 	enum map_kind kind;
+	unsigned int file_id;	/* GEM and dumb: the DRM file mapped */
+};
+
+/*
+ * A handle of a DRM file that was closed while mappings made through it
+ * remained: each such mapping keeps the file open in the kernel, and the
+ * file keeps its handles, until the last of them goes.
+ */
+struct ghost {
+	bool live;
+	unsigned int file_id;
+	int bo;
+	bool pin;		/* a vgem import: it pins the object */
 };
 
 struct umem {
@@ -407,6 +421,8 @@ static struct bo bos[MAX_BOS];
 static struct handle handles[MAX_HANDLES];
 static struct buf bufs[MAX_BUFS];
 static struct map maps[MAX_MAPS];
+static struct ghost ghosts[MAX_HANDLES];
+static unsigned int file_ids;
 static struct umem umems[MAX_UMEMS];
 static uint32_t link_epoch;
 
@@ -624,7 +640,8 @@ static int open_file(int d)
 	fd = open(devs[d].node, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	files[f] = (struct file){ .live = true, .fd = fd, .dev = d };
+	files[f] = (struct file){ .live = true, .fd = fd, .dev = d,
+				  .id = ++file_ids };
 	logx("file %d (fd %d)", f, fd);
 	return f;
 }
@@ -952,17 +969,81 @@ static void do_close(void)
 	handle_drop(i);
 }
 
-static int map_add(uint8_t *p, uint64_t len, int b, enum map_kind kind)
+static int map_add(uint8_t *p, uint64_t len, int b, enum map_kind kind,
+		   int f)
 {
 	int m = FREE_SLOT(maps, MAX_MAPS);
 
 	if (m < 0)
 		failf("model: out of mapping slots");
 	maps[m] = (struct map){ .live = true, .p = p, .len = len, .bo = b,
-				.kind = kind };
+				.kind = kind,
+				.file_id = f >= 0 ? files[f].id : 0 };
 	bos[b].refs++;
 	logx("mapping %d of object %d at %p", m, b, (void *)p);
 	return m;
+}
+
+/* whether a mapping made through DRM file id is left */
+static bool file_mapped(unsigned int id)
+{
+	int i;
+
+	for (i = 0; i < MAX_MAPS; i++)
+		if (maps[i].live && maps[i].file_id == id)
+			return true;
+	return false;
+}
+
+/* the model's side of munmap() of all of mapping m */
+static void map_drop(int m)
+{
+	unsigned int id = maps[m].file_id;
+	int i;
+
+	maps[m].live = false;
+	bo_put(maps[m].bo);
+	if (!id || file_mapped(id))
+		return;
+	/* the last mapping of a closed file: the kernel releases the file */
+	for (i = 0; i < MAX_HANDLES; i++) {
+		if (!ghosts[i].live || ghosts[i].file_id != id)
+			continue;
+		if (ghosts[i].pin)
+			bos[ghosts[i].bo].pins--;
+		ghosts[i].live = false;
+		bo_put(ghosts[i].bo);
+	}
+}
+
+/*
+ * The model's side of close() of DRM file f: its handles go, unless
+ * mappings made through it keep the file open in the kernel.
+ */
+static void file_closed(int f)
+{
+	bool mapped = file_mapped(files[f].id);
+	int i, g;
+
+	for (i = 0; i < MAX_HANDLES; i++) {
+		if (!handles[i].live || handles[i].file != f)
+			continue;
+		if (!mapped) {
+			handle_drop(i);
+			continue;
+		}
+		g = FREE_SLOT(ghosts, MAX_HANDLES);
+		ghosts[g] = (struct ghost){
+			.live = true, .file_id = files[f].id,
+			.bo = handles[i].bo,
+			.pin = devs[files[f].dev].kind == DEV_VGEM &&
+			       bos[handles[i].bo].dev != files[f].dev,
+		};
+		handles[i].live = false;
+		logx("handle %u of file %d lives on in the kernel (mapped)",
+		     handles[i].h, f);
+	}
+	files[f].live = false;
 }
 
 /* GEM_MMAP (or vgem's MAP_DUMB) and mmap() of the DRM file */
@@ -1056,7 +1137,7 @@ static void do_mmap(void)
 	ret = p == MAP_FAILED ? -errno : 0;
 	expect(K_MMAP, ret, ERRS(0, ENOMEM));
 	if (!ret)
-		map_add(p, len, b, vgem ? MAP_DUMB : MAP_GEM);
+		map_add(p, len, b, vgem ? MAP_DUMB : MAP_GEM, f);
 }
 
 static void do_munmap(void)
@@ -1080,8 +1161,7 @@ static void do_munmap(void)
 	     maps[m].len);
 	ret = munmap(maps[m].p, maps[m].len) ? -errno : 0;
 	expect(K_MUNMAP, ret, ERRS(0));
-	maps[m].live = false;
-	bo_put(maps[m].bo);
+	map_drop(m);
 }
 
 static void compare(const uint8_t *got, const uint8_t *want, uint64_t len,
@@ -1948,7 +2028,7 @@ static void do_dmabuf_mmap(void)
 		munmap(p, len);
 		failf("an mmap() beyond the dma-buf succeeded");
 	}
-	map_add(p, len, bufs[g].bo, MAP_DMABUF);
+	map_add(p, len, bufs[g].bo, MAP_DMABUF, -1);
 }
 
 static void do_sync(void)
@@ -2014,7 +2094,7 @@ static void do_close_fd(void)
 
 static void do_file(void)
 {
-	int f = PICK(files, MAX_FILES, true), ret, i, d;
+	int f = PICK(files, MAX_FILES, true), ret, d;
 
 	if (f >= 0 && (chance(50) || FREE_SLOT(files, MAX_FILES) < 0)) {
 		/* closing a DRM file drops its handles, not its mappings */
@@ -2022,10 +2102,7 @@ static void do_file(void)
 		     dev_str(files[f].dev), files[f].fd);
 		ret = close(files[f].fd) ? -errno : 0;
 		expect(K_FILE, ret, ERRS(0));
-		for (i = 0; i < MAX_HANDLES; i++)
-			if (handles[i].live && handles[i].file == f)
-				handle_drop(i);
-		files[f].live = false;
+		file_closed(f);
 		return;
 	}
 	d = rnd(ndevs);
@@ -2485,6 +2562,17 @@ static void print_held(void)
 			 dev_str(bos[bufs[fd].bo].dev));
 		out_both(line);
 	}
+	/* every dma-buf in the system, with the devices attached to it */
+	f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "re");
+	if (f)
+		out_both("phyr_fuzz: /sys/kernel/debug/dma_buf/bufinfo:\n");
+	while (f && fgets(line, sizeof(line) - 4, f)) {
+		memmove(line + 2, line, strlen(line) + 1);
+		line[0] = line[1] = ' ';
+		out_both(line);
+	}
+	if (f)
+		fclose(f);
 }
 
 /* does anything of the model still hold instance d (a file, an object)? */
@@ -2603,8 +2691,24 @@ static void replug_bind(int d)
 		     dev_str(d));
 		ret = munmap(maps[i].p, maps[i].len) ? -errno : 0;
 		expect(K_REPLUG, ret, ERRS(0));
-		maps[i].live = false;
-		bo_put(maps[i].bo);
+		map_drop(i);
+	}
+	/* closed files that hold its objects, kept open by their mappings */
+	for (i = 0; i < MAX_HANDLES; i++) {
+		unsigned int id = ghosts[i].file_id;
+
+		if (!ghosts[i].live || bos[ghosts[i].bo].dev != d)
+			continue;
+		for (n = 0; n < MAX_MAPS; n++) {
+			if (!maps[n].live || maps[n].file_id != id)
+				continue;
+			call("munmap mapping %d (object %d), the last use of a "
+			     "closed file that holds object %d of %s", n,
+			     maps[n].bo, ghosts[i].bo, dev_str(d));
+			ret = munmap(maps[n].p, maps[n].len) ? -errno : 0;
+			expect(K_REPLUG, ret, ERRS(0));
+			map_drop(n);
+		}
 	}
 	for (i = 0; i < MAX_BUFS; i++) {
 		if (!bufs[i].live || bos[bufs[i].bo].dev != d)
@@ -2636,10 +2740,7 @@ static void replug_bind(int d)
 		     files[i].fd);
 		ret = close(files[i].fd) ? -errno : 0;
 		expect(K_REPLUG, ret, ERRS(0));
-		for (n = 0; n < MAX_HANDLES; n++)
-			if (handles[n].live && handles[n].file == i)
-				handle_drop(n);
-		files[i].live = false;
+		file_closed(i);
 	}
 	if (dev_held(d))
 		failf("model: %s is still held after letting go of it",
@@ -2771,8 +2872,7 @@ static void release_all(void)
 		if (maps[i].live) {
 			if (munmap(maps[i].p, maps[i].len))
 				failf("munmap: %s", strerror(errno));
-			maps[i].live = false;
-			bo_put(maps[i].bo);
+			map_drop(i);
 		}
 	for (i = 0; i < MAX_BUFS; i++)
 		if (bufs[i].live) {
@@ -2794,7 +2894,7 @@ static void release_all(void)
 	for (i = 0; i < MAX_FILES; i++)
 		if (files[i].live) {
 			close(files[i].fd);
-			files[i].live = false;
+			file_closed(i);
 		}
 	for (i = 0; i < MAX_UMEMS; i++)
 		if (umems[i].live) {
