@@ -4,7 +4,12 @@
 #   build/libphyr.a   the library over libdrm (lib/: libphyr.h, the device
 #                     API; libphyr_uapi.h, the ioctls one by one; the
 #                     parts that need only libc: process memory and files,
-#                     test cases in child processes)
+#                     test cases in child processes), what the programs
+#                     here link
+#   build/libphyr.so.1  the same as a shared library (soname libphyr.so.1,
+#                     build/libphyr.so links to it) exporting only the
+#                     functions of libphyr.h (lib/libphyr.map)
+#   build/libphyr.pc  its pkg-config file, for PREFIX
 #   build/phyrctl     the command-line tool (phyrctl/), with GBM when
 #                     pkg-config finds gbm (libgbm-dev), else without the
 #                     gbm-import command (it then exits 3 and says so)
@@ -14,6 +19,10 @@
 #
 # Uses SRC, OUT, PKG_CONFIG, DRM, CFLAGS and CPPFLAGS of userspace/Makefile
 # when they are set.
+#
+#   make install      install the shared library, libphyr.h, libphyr.pc and
+#                     phyrctl under PREFIX (default /usr/local: lib/,
+#                     include/, lib/pkgconfig/, bin/), below DESTDIR if set
 
 SRC ?= $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 OUT ?= $(SRC)/build
@@ -31,14 +40,26 @@ PHYR_LIB_SRCS := $(PHYR_LIB_PARTS:%=$(SRC)/lib/%.c)
 PHYR_LIB_OBJS := $(PHYR_LIB_PARTS:%=$(OUT)/obj/%.o)
 PHYR_LIB_HDRS := $(SRC)/lib/libphyr.h $(SRC)/lib/libphyr_uapi.h \
 	$(SRC)/lib/libphyr_priv.h $(SRC)/../include/uapi/drm/vphyr_drm.h
+PHYR_LIB_PICS := $(PHYR_LIB_PARTS:%=$(OUT)/obj-pic/%.o)
+PHYR_SONAME := libphyr.so.1
+PHYR_VERSION := 1.0.0
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL ?= install
+
 PHYRCTL_SRCS := $(addprefix $(SRC)/phyrctl/,phyrctl.c objects.c bench.c \
 	gbm.c tour.c)
 PHYRCTL_HDRS := $(SRC)/phyrctl/phyrctl.h $(PHYR_LIB_HDRS)
 
-.PHONY: tools
+.PHONY: tools install FORCE
 
 all: tools
-tools: $(OUT)/libphyr.a $(OUT)/phyrctl $(OUT)/phyrctl-asan
+tools: $(OUT)/libphyr.a $(OUT)/libphyr.so $(OUT)/libphyr.pc $(OUT)/phyrctl \
+	$(OUT)/phyrctl-asan
 
 $(OUT)/obj/%.o: $(SRC)/lib/%.c $(PHYR_LIB_HDRS) $(SRC)/tools.mk
 	@if [ -z "$(DRM)" ]; then \
@@ -51,6 +72,37 @@ $(OUT)/obj/%.o: $(SRC)/lib/%.c $(PHYR_LIB_HDRS) $(SRC)/tools.mk
 $(OUT)/libphyr.a: $(PHYR_LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
+
+# position-independent; the version script decides what is exported
+$(OUT)/obj-pic/%.o: $(SRC)/lib/%.c $(PHYR_LIB_HDRS) $(SRC)/tools.mk
+	@mkdir -p $(OUT)/obj-pic
+	$(CC) $(PHYR_CPPFLAGS) $(PHYR_CFLAGS) -fPIC \
+		$(filter -I%,$(DRM)) -c -o $@ $<
+
+$(OUT)/$(PHYR_SONAME): $(PHYR_LIB_PICS) $(SRC)/lib/libphyr.map
+	$(CC) $(PHYR_CFLAGS) -shared -Wl,-soname,$(PHYR_SONAME) \
+		-Wl,--version-script,$(SRC)/lib/libphyr.map -Wl,--no-undefined \
+		-o $@ $(PHYR_LIB_PICS) $(filter-out -I%,$(DRM)) $(LDFLAGS)
+
+$(OUT)/libphyr.so: $(OUT)/$(PHYR_SONAME)
+	ln -sf $(PHYR_SONAME) $@
+
+# rewritten when PREFIX or LIBDIR change
+$(OUT)/libphyr.pc: $(SRC)/lib/libphyr.pc.in FORCE
+	@mkdir -p $(OUT)
+	@sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+		-e 's|@VERSION@|$(PHYR_VERSION)|g' $< >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+install: $(OUT)/libphyr.so $(OUT)/libphyr.pc $(OUT)/phyrctl
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR)
+	$(INSTALL) -m 755 $(OUT)/$(PHYR_SONAME) $(DESTDIR)$(LIBDIR)/$(PHYR_SONAME)
+	ln -sf $(PHYR_SONAME) $(DESTDIR)$(LIBDIR)/libphyr.so
+	$(INSTALL) -m 644 $(SRC)/lib/libphyr.h $(DESTDIR)$(INCLUDEDIR)/libphyr.h
+	$(INSTALL) -m 644 $(OUT)/libphyr.pc $(DESTDIR)$(PKGCONFIGDIR)/libphyr.pc
+	$(INSTALL) -m 755 $(OUT)/phyrctl $(DESTDIR)$(BINDIR)/phyrctl
 
 $(OUT)/phyrctl: $(PHYRCTL_SRCS) $(PHYRCTL_HDRS) $(OUT)/libphyr.a $(SRC)/tools.mk
 	@if [ -z "$(PHYR_GBM)" ]; then \

@@ -4,6 +4,10 @@
 # usage errors, bad numbers and sizes, unknown options, options that
 # exclude each other. The cases that need devices run in the test VM
 # (guest.d/40-phyrctl.sh, which takes the case runner below from this file).
+# Then the installed library: make install into temporary directories,
+# the soname, the exported symbols against libphyr.h, and
+# userspace/examples/phyr_list.c built with pkg-config against the
+# installation and run (the lib-* cases, checker "host").
 #
 # usage: cli-host.sh OUTDIR
 #
@@ -12,8 +16,8 @@
 # leak fails the case. Writes OUTDIR/cli-host.results, a plan line "1..N"
 # and one line per case:
 #
-#	PASS name [host-asan]
-#	FAIL name [host-asan] reason
+#	PASS name [host-asan|host]
+#	FAIL name [host-asan|host] reason
 #
 # and every command with its output to OUTDIR/cli-host.log.
 # Exit status: 0 when every case passed, 1 otherwise, 2 for a bad
@@ -220,6 +224,105 @@ cli_host_cases() {
 		tour --size 1
 }
 
+# ---- the installed library ----
+
+# h NAME FUNCTION: a case that runs FUNCTION (output to the log) and passes
+# when it returns 0; its last line of output is the reason of a failure
+h() {
+	cli_n=$((cli_n + 1))
+	[ -n "$cli_counting" ] && return 0
+	cli_key=$1
+	t0=$(date +%s)
+	"$2" >"$tmp/out.$cli_key" 2>&1
+	rc=$?
+	{
+		echo "=== $1 (host, $(($(date +%s) - t0))s): $2"
+		cat "$tmp/out.$cli_key"
+	} >"$tmp/l.$cli_key"
+	if [ "$rc" -ne 0 ]; then
+		cli_result FAIL "$1" host "$(tail -n 1 "$tmp/out.$cli_key")"
+	else
+		cli_result PASS "$1" host
+	fi
+}
+
+# where lib_install puts the library: PREFIX=$lib_prefix, and
+# DESTDIR=$lib_dest with PREFIX=/opt/phyr
+lib_prefix=
+lib_dest=
+
+# make install, twice: into a prefix and below a DESTDIR
+lib_install() {
+	for f in lib/libphyr.so.1 lib/libphyr.so lib/pkgconfig/libphyr.pc \
+		include/libphyr.h bin/phyrctl; do
+		set -- "$@" "$f"
+	done
+	make -s -C "$root/userspace" install PREFIX="$lib_prefix" ||
+		{ echo "make install PREFIX=$lib_prefix failed" && return 1; }
+	make -s -C "$root/userspace" install DESTDIR="$lib_dest" PREFIX=/opt/phyr ||
+		{ echo "make install DESTDIR=$lib_dest PREFIX=/opt/phyr failed" &&
+			return 1; }
+	for f; do
+		[ -e "$lib_prefix/$f" ] || { echo "$lib_prefix/$f is missing" && return 1; }
+		[ -e "$lib_dest/opt/phyr/$f" ] ||
+			{ echo "$lib_dest/opt/phyr/$f is missing" && return 1; }
+	done
+	[ "$(readlink "$lib_prefix/lib/libphyr.so")" = libphyr.so.1 ] ||
+		{ echo "libphyr.so does not link to libphyr.so.1" && return 1; }
+	grep -qx 'prefix=/opt/phyr' "$lib_dest/opt/phyr/lib/pkgconfig/libphyr.pc" ||
+		{ echo "libphyr.pc below DESTDIR lacks prefix=/opt/phyr" && return 1; }
+	grep -qx 'Requires.private: libdrm' "$lib_prefix/lib/pkgconfig/libphyr.pc" ||
+		{ echo "libphyr.pc lacks Requires.private: libdrm" && return 1; }
+}
+
+lib_soname() {
+	readelf -d "$lib_prefix/lib/libphyr.so.1" | tee "$tmp/dyn"
+	grep -q 'Library soname: \[libphyr\.so\.1\]' "$tmp/dyn" ||
+		{ echo "the soname of libphyr.so.1 is not libphyr.so.1" && return 1; }
+}
+
+# exported: exactly the functions the installed libphyr.h declares
+lib_exports() {
+	nm -D --defined-only "$lib_prefix/lib/libphyr.so.1" |
+		awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' | sort >"$tmp/exported"
+	grep -o '^[a-z][^(]*[ *]phyr_[a-z0-9_]*(' "$lib_prefix/include/libphyr.h" |
+		sed 's/.*[ *]\(phyr_[a-z0-9_]*\)(/\1/' | sort -u >"$tmp/declared"
+	echo "exported: $(wc -l <"$tmp/exported"), declared: $(wc -l <"$tmp/declared")"
+	[ -s "$tmp/declared" ] || { echo "no function found in libphyr.h" && return 1; }
+	if ! diff "$tmp/declared" "$tmp/exported"; then
+		echo "the exports of libphyr.so.1 differ from libphyr.h (< declared only, > exported only)"
+		return 1
+	fi
+}
+
+# the example, built as a user of the installed library builds it
+lib_example() {
+	pc=$lib_prefix/lib/pkgconfig
+	flags=$(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs libphyr) ||
+		{ echo "pkg-config --cflags --libs libphyr failed" && return 1; }
+	echo "pkg-config: $flags"
+	# shellcheck disable=SC2086 # $flags is a list of options
+	cc -Wall -Wextra -Werror -o "$tmp/phyr_list" \
+		"$root/userspace/examples/phyr_list.c" $flags ||
+		{ echo "the example does not build against the installed libphyr" &&
+			return 1; }
+	readelf -d "$tmp/phyr_list" | grep -q 'Shared library: \[libphyr\.so\.1\]' ||
+		{ echo "the example does not need libphyr.so.1" && return 1; }
+	LD_LIBRARY_PATH=$lib_prefix/lib "$tmp/phyr_list" --help ||
+		{ echo "phyr_list --help exited with $?" && return 1; }
+	# on the host there is no vphyr instance: it must say so, not fail
+	LD_LIBRARY_PATH=$lib_prefix/lib "$tmp/phyr_list" | tee "$tmp/list"
+	grep -q 'vphyr instance(s)$' "$tmp/list" ||
+		{ echo "phyr_list did not print its count" && return 1; }
+}
+
+cli_lib_cases() {
+	h lib-install lib_install
+	h lib-soname lib_soname
+	h lib-exports lib_exports
+	h lib-example lib_example
+}
+
 cli_host_main() {
 	out=${1:-}
 	if [ -z "$out" ] || [ ! -d "$out" ]; then
@@ -235,7 +338,9 @@ cli_host_main() {
 	: >"$log"
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/cli-host.XXXXXX") || exit 2
 	trap 'rm -rf "$tmp"' EXIT
-	cli_plan cli_host_cases
+	lib_prefix=$tmp/prefix
+	lib_dest=$tmp/dest
+	cli_plan cli_host_cases cli_lib_cases
 	if [ ! -x "$cli_asan" ]; then
 		echo "FAIL phyrctl-asan-build [host-asan] $cli_asan is missing" >>"$results"
 		cli_note "build it: make -C userspace"
@@ -246,6 +351,7 @@ cli_host_main() {
 	LSAN_OPTIONS=suppressions=$root/userspace/phyrctl/phyrctl.lsan:print_suppressions=0
 	export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 	cli_host_cases
+	cli_lib_cases
 	failed=$(cli_failed)
 	cli_note "cli-host: $failed case(s) failed"
 	[ "$failed" -eq 0 ]
