@@ -2,11 +2,12 @@
 #
 # libphyr and phyrctl, included by userspace/Makefile:
 #   build/libphyr.a   the library over libdrm (lib/: libphyr.h, the device
-#                     API; libphyr_uapi.h, the ioctls one by one; the
-#                     parts that need only libc: process memory and files,
-#                     test cases in child processes), what the programs
-#                     here link
-#   build/libphyr.so.1  the same as a shared library (soname libphyr.so.1,
+#                     API; libphyr_uapi.h, the ioctls one by one), what
+#                     the programs here link
+#   build/libphyr_test.a  what the tests need beyond it, only libc
+#                     (libphyr_test.h: test patterns, process memory and
+#                     files, test cases in child processes); not installed
+#   build/libphyr.so.1  libphyr.a as a shared library (soname libphyr.so.1,
 #                     build/libphyr.so links to it) exporting only the
 #                     functions of libphyr.h (lib/libphyr.map)
 #   build/libphyr.pc  its pkg-config file, for PREFIX
@@ -35,11 +36,17 @@ PHYR_CFLAGS := -std=gnu11 $(filter-out -Wall -Wextra -Werror,$(CFLAGS)) -Wall -W
 PHYR_CPPFLAGS := -I$(SRC)/../include/uapi/drm -I$(SRC)/lib \
 	$(if $(PHYR_GBM),,-DPHYRCTL_NO_GBM)
 
-PHYR_LIB_PARTS := libphyr libphyr_uapi libphyr_proc libphyr_case
-PHYR_LIB_SRCS := $(PHYR_LIB_PARTS:%=$(SRC)/lib/%.c)
+PHYR_LIB_PARTS := libphyr libphyr_uapi
+PHYR_TEST_PARTS := libphyr_proc libphyr_case libphyr_uapi_test
+PHYR_LIB_SRCS := $(PHYR_LIB_PARTS:%=$(SRC)/lib/%.c) \
+	$(PHYR_TEST_PARTS:%=$(SRC)/lib/%.c)
 PHYR_LIB_OBJS := $(PHYR_LIB_PARTS:%=$(OUT)/obj/%.o)
+PHYR_TEST_OBJS := $(PHYR_TEST_PARTS:%=$(OUT)/obj/%.o)
 PHYR_LIB_HDRS := $(SRC)/lib/libphyr.h $(SRC)/lib/libphyr_uapi.h \
-	$(SRC)/lib/libphyr_priv.h $(SRC)/../include/uapi/drm/vphyr_drm.h
+	$(SRC)/lib/libphyr_priv.h $(SRC)/lib/libphyr_test.h \
+	$(SRC)/../include/uapi/drm/vphyr_drm.h
+# what the programs here link, in this order
+PHYR_LIBS := $(OUT)/libphyr_test.a $(OUT)/libphyr.a
 PHYR_LIB_PICS := $(PHYR_LIB_PARTS:%=$(OUT)/obj-pic/%.o)
 PHYR_SONAME := libphyr.so.1
 PHYR_VERSION := 1.0.0
@@ -58,7 +65,7 @@ PHYRCTL_HDRS := $(SRC)/phyrctl/phyrctl.h $(PHYR_LIB_HDRS)
 .PHONY: tools install FORCE
 
 all: tools
-tools: $(OUT)/libphyr.a $(OUT)/libphyr.so $(OUT)/libphyr.pc $(OUT)/phyrctl \
+tools: $(PHYR_LIBS) $(OUT)/libphyr.so $(OUT)/libphyr.pc $(OUT)/phyrctl \
 	$(OUT)/phyrctl-asan
 
 $(OUT)/obj/%.o: $(SRC)/lib/%.c $(PHYR_LIB_HDRS) $(SRC)/tools.mk
@@ -70,6 +77,10 @@ $(OUT)/obj/%.o: $(SRC)/lib/%.c $(PHYR_LIB_HDRS) $(SRC)/tools.mk
 	$(CC) $(PHYR_CPPFLAGS) $(PHYR_CFLAGS) $(filter -I%,$(DRM)) -c -o $@ $<
 
 $(OUT)/libphyr.a: $(PHYR_LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(OUT)/libphyr_test.a: $(PHYR_TEST_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
@@ -104,12 +115,12 @@ install: $(OUT)/libphyr.so $(OUT)/libphyr.pc $(OUT)/phyrctl
 	$(INSTALL) -m 644 $(OUT)/libphyr.pc $(DESTDIR)$(PKGCONFIGDIR)/libphyr.pc
 	$(INSTALL) -m 755 $(OUT)/phyrctl $(DESTDIR)$(BINDIR)/phyrctl
 
-$(OUT)/phyrctl: $(PHYRCTL_SRCS) $(PHYRCTL_HDRS) $(OUT)/libphyr.a $(SRC)/tools.mk
+$(OUT)/phyrctl: $(PHYRCTL_SRCS) $(PHYRCTL_HDRS) $(PHYR_LIBS) $(SRC)/tools.mk
 	@if [ -z "$(PHYR_GBM)" ]; then \
 		echo "phyrctl: gbm not found by $(PKG_CONFIG): building without gbm-import (install libgbm-dev)" >&2; \
 	fi
 	$(CC) $(PHYR_CPPFLAGS) $(PHYR_CFLAGS) -o $@ $(PHYRCTL_SRCS) \
-		$(OUT)/libphyr.a $(PHYR_GBM) $(DRM) $(LDFLAGS)
+		$(PHYR_LIBS) $(PHYR_GBM) $(DRM) $(LDFLAGS)
 
 PHYR_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "libphyr.h"
+#include "libphyr_test.h"
 
 /* exit statuses */
 #define EXIT_OK		0	/* done, data verified */

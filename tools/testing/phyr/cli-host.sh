@@ -267,6 +267,11 @@ lib_install() {
 		[ -e "$lib_dest/opt/phyr/$f" ] ||
 			{ echo "$lib_dest/opt/phyr/$f is missing" && return 1; }
 	done
+	# the headers for tests stay in the tree
+	for f in libphyr_test.h libphyr_uapi.h libphyr_priv.h; do
+		[ ! -e "$lib_prefix/include/$f" ] ||
+			{ echo "$f is installed" && return 1; }
+	done
 	[ "$(readlink "$lib_prefix/lib/libphyr.so")" = libphyr.so.1 ] ||
 		{ echo "libphyr.so does not link to libphyr.so.1" && return 1; }
 	grep -qx 'prefix=/opt/phyr' "$lib_dest/opt/phyr/lib/pkgconfig/libphyr.pc" ||
