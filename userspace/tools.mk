@@ -33,7 +33,9 @@ CFLAGS ?= -O2 -g -Wall -Wextra -Werror
 
 PHYR_GBM := $(shell $(PKG_CONFIG) --cflags --libs gbm 2>/dev/null)
 PHYR_CFLAGS := -std=gnu11 $(filter-out -Wall -Wextra -Werror,$(CFLAGS)) -Wall -Wextra -Werror
+PHYR_VERSION := 1.0.0
 PHYR_CPPFLAGS := -I$(SRC)/../include/uapi/drm -I$(SRC)/lib \
+	-DPHYR_VERSION=\"$(PHYR_VERSION)\" \
 	$(if $(PHYR_GBM),,-DPHYRCTL_NO_GBM)
 
 PHYR_LIB_PARTS := libphyr libphyr_uapi
@@ -49,7 +51,6 @@ PHYR_LIB_HDRS := $(SRC)/lib/libphyr.h $(SRC)/lib/libphyr_uapi.h \
 PHYR_LIBS := $(OUT)/libphyr_test.a $(OUT)/libphyr.a
 PHYR_LIB_PICS := $(PHYR_LIB_PARTS:%=$(OUT)/obj-pic/%.o)
 PHYR_SONAME := libphyr.so.1
-PHYR_VERSION := 1.0.0
 
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
@@ -58,7 +59,7 @@ BINDIR ?= $(PREFIX)/bin
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 INSTALL ?= install
 
-PHYRCTL_SRCS := $(addprefix $(SRC)/phyrctl/,phyrctl.c objects.c bench.c \
+PHYRCTL_SRCS := $(addprefix $(SRC)/phyrctl/,phyrctl.c json.c objects.c bench.c \
 	gbm.c tour.c)
 PHYRCTL_HDRS := $(SRC)/phyrctl/phyrctl.h $(PHYR_LIB_HDRS)
 
