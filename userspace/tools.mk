@@ -99,21 +99,24 @@ $(OUT)/$(PHYR_SONAME): $(PHYR_LIB_PICS) $(SRC)/lib/libphyr.map
 $(OUT)/libphyr.so: $(OUT)/$(PHYR_SONAME)
 	ln -sf $(PHYR_SONAME) $@
 
+PHYR_PC_SED := sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(PHYR_VERSION)|g'
+
 # rewritten when PREFIX or LIBDIR change
 $(OUT)/libphyr.pc: $(SRC)/lib/libphyr.pc.in FORCE
 	@mkdir -p $(OUT)
-	@sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
-		-e 's|@VERSION@|$(PHYR_VERSION)|g' $< >$@.tmp
+	@$(PHYR_PC_SED) $< >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
-install: $(OUT)/libphyr.so $(OUT)/libphyr.pc $(OUT)/phyrctl
+# the .pc file for the PREFIX of this command, whatever build/ holds
+install: $(OUT)/libphyr.so $(OUT)/phyrctl
 	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR)
 	$(INSTALL) -m 755 $(OUT)/$(PHYR_SONAME) $(DESTDIR)$(LIBDIR)/$(PHYR_SONAME)
 	ln -sf $(PHYR_SONAME) $(DESTDIR)$(LIBDIR)/libphyr.so
 	$(INSTALL) -m 644 $(SRC)/lib/libphyr.h $(DESTDIR)$(INCLUDEDIR)/libphyr.h
-	$(INSTALL) -m 644 $(OUT)/libphyr.pc $(DESTDIR)$(PKGCONFIGDIR)/libphyr.pc
+	$(PHYR_PC_SED) $(SRC)/lib/libphyr.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/libphyr.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/libphyr.pc
 	$(INSTALL) -m 755 $(OUT)/phyrctl $(DESTDIR)$(BINDIR)/phyrctl
 
 $(OUT)/phyrctl: $(PHYRCTL_SRCS) $(PHYRCTL_HDRS) $(PHYR_LIBS) $(SRC)/tools.mk

@@ -11,9 +11,9 @@
 #
 # usage: cli-host.sh OUTDIR
 #
-# Runs userspace/build/phyrctl-asan (PHYRCTL_BUILD=DIR: DIR/phyrctl-asan),
-# built with AddressSanitizer, LeakSanitizer and UBSan: a memory error or a
-# leak fails the case. Writes OUTDIR/cli-host.results, a plan line "1..N"
+# Runs userspace/build/phyrctl-asan (PHYRCTL_BUILD=DIR: DIR/phyrctl-asan,
+# and the library installed from DIR), built with AddressSanitizer,
+# LeakSanitizer and UBSan: a memory error or a leak fails the case. Writes OUTDIR/cli-host.results, a plan line "1..N"
 # and one line per case:
 #
 #	PASS name [host-asan|host]
@@ -33,6 +33,8 @@
 #   host-asan the same, on the build host
 # The result line names the checker. A lane (cli_lane FUNCTION) runs a
 # function's cases in the background, beside the cases that follow it.
+# A JSON case (j) runs the command with --json and checks the fields of
+# the document it prints, with python3.
 
 cli_n=0		# cases seen (counting or running)
 cli_key=	# the running case: names its files in $tmp
@@ -52,6 +54,50 @@ cli_limit() {
 	lim=$1
 	shift
 	timeout -k 5 "$lim" "$@"
+}
+
+# j NAME STATUS CHECKER [EXPR]... -- COMMAND ARGS...
+#   run "phyrctl COMMAND --json ARGS" under CHECKER; it must exit with
+#   STATUS and print one JSON document, with "command" COMMAND and
+#   "status" STATUS, for which every Python expression EXPR is true
+#   (see cli_json_py)
+j() {
+	cli_n=$((cli_n + 1))
+	[ -n "$cli_counting" ] && return 0
+	name=$1
+	cli_key=$1
+	want=$2
+	ck=$3
+	shift 3
+	: >"$tmp/frags.$cli_key"
+	: >"$tmp/exprs.$cli_key"
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		printf '%s\n' "$1" >>"$tmp/exprs.$cli_key"
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	jcmd=$1
+	shift
+	t0=$(date +%s)
+	cli_run_json "$ck" "$jcmd" --json "$@"
+	{
+		echo "=== $name ($ck, $(($(date +%s) - t0))s): phyrctl $jcmd --json $*"
+		cat "$tmp/json.$cli_key" "$tmp/out.$cli_key"
+	} >"$tmp/l.$cli_key"
+	why=$(cli_why "$want" "$ck")
+	if [ -z "$why" ]; then
+		# one expression a line: read them back as arguments
+		set -- "$tmp/json.$cli_key" "$jcmd" "$want"
+		while IFS= read -r e; do
+			set -- "$@" "$e"
+		done <"$tmp/exprs.$cli_key"
+		why=$(python3 -c "$cli_json_py" "$@" 2>&1 | tail -n 1)
+	fi
+	if [ -n "$why" ]; then
+		cli_result FAIL "$name" "$ck" "$why"
+	else
+		cli_result PASS "$name" "$ck"
+	fi
 }
 
 # cli_result STATUS NAME CHECKER [REASON]: the result line of the case
@@ -84,6 +130,58 @@ cli_run() {
 	esac >"$tmp/out.$cli_key" 2>&1
 	rc=$?
 }
+
+# cli_run_json CHECKER ARGS...: as cli_run, stdout alone in
+# $tmp/json.$cli_key, stderr in $tmp/out.$cli_key
+cli_run_json() {
+	checker=$1
+	shift
+	case $checker in
+	valgrind)
+		# shellcheck disable=SC2086 # $cli_vg is a command line
+		cli_limit "$cli_case_timeout" $cli_vg "$cli_bin" "$@" ;;
+	*)
+		cli_limit "$cli_case_timeout" "$cli_asan" "$@" ;;
+	esac >"$tmp/json.$cli_key" 2>"$tmp/out.$cli_key"
+	rc=$?
+}
+
+# The checks of a JSON case: argv[1] the document, argv[2] the command,
+# argv[3] the exit status, then Python expressions over d (the document)
+# and the helpers below, each of which must be true. Prints why not.
+cli_json_py='
+import json, os, sys
+try:
+    with open(sys.argv[1], encoding="utf-8") as f:
+        d = json.load(f)
+except ValueError as e:
+    sys.exit("not one JSON document on stdout: %s" % e)
+def tables(kind=None, inst=None):
+    return [t for t in d.get("tables", []) if kind in (None, t["kind"])
+            and inst in (None, t["instance"])]
+def ics(t):
+    return sorted(set(r["ic"] for r in t["ranges"]))
+def vias(t):
+    return sorted(set(r["via"] for r in t["ranges"]))
+def mmio(t):
+    return bool(t["ranges"]) and all(r["mmio"] for r in t["ranges"])
+def verified(what=""):
+    c = [c for c in d.get("checks", []) if what in c["what"]]
+    return bool(c) and all(x["ok"] and x["bad"] == 0 for x in c)
+env = dict(d=d, os=os, tables=tables, ics=ics, vias=vias, mmio=mmio,
+           verified=verified)
+want = [("d[\"command\"] == %r" % sys.argv[2]),
+        ("d[\"status\"] == %s" % sys.argv[3]),
+        "d[\"ok\"] == (d[\"status\"] == 0)",
+        "d[\"version\"] != \"\""]
+for expr in want + sys.argv[4:]:
+    try:
+        ok = eval(expr, env)
+    except Exception as e:
+        sys.exit("%s: %s: %s" % (expr, type(e).__name__, e))
+    if not ok:
+        sys.exit("not true: %s" % expr)
+'
 
 # cli_why WANT CHECKER: why the run of the case failed, or nothing
 cli_why() {
@@ -164,9 +262,12 @@ cli_host_cases() {
 	t help 0 host-asan "usage: phyrctl COMMAND" "gbm-import" "tour" "Exit status" -- --help
 	t help-short 0 host-asan "usage: phyrctl COMMAND" -- -h
 	t help-no-command 0 host-asan "usage: phyrctl COMMAND" -- help
-	for c in list alloc export import ranges copy evict link gbm-import bench tour; do
-		t "help-$c" 0 host-asan "usage: phyrctl $c" -- "$c" --help
+	for c in list alloc export import ranges copy evict link gbm-import bench; do
+		t "help-$c" 0 host-asan "usage: phyrctl $c" "--json" -- "$c" --help
 	done
+	t help-tour 0 host-asan "usage: phyrctl tour" "!--json" -- tour --help
+	t version 0 host-asan "phyrctl 1.0.0" -- --version
+	t help-json 0 host-asan "--json" "render" "node" -- --help
 	t help-command 0 host-asan "usage: phyrctl ranges" -- help ranges
 	t help-before-bad-option 0 host-asan "usage: phyrctl alloc" -- alloc --bogus -h
 	t help-bad-command 2 host-asan "unknown command 'frob'" "Try 'phyrctl --help'" -- help frob
@@ -220,6 +321,24 @@ cli_host_cases() {
 	t bench-cycles-zero 2 host-asan "--cycles: at least 1" -- bench --cycles 0
 	t gbm-width-zero 2 host-asan "--width: 1 to 16384" -- gbm-import --width 0
 	t gbm-height-large 2 host-asan "--height: 1 to 16384" -- gbm-import --height 16385
+	t tour-json 2 host-asan "phyrctl tour: unknown option '--json'" -- tour --json
+	# --json: a document also when the command fails, and with any bytes
+	j json-no-device 3 host-asan "d['error'].startswith('no vphyr devices')" \
+		"'instances' not in d" -- list
+	j json-usage-error 2 host-asan \
+		"d['error'] == '--size: 12345 is not a nonzero multiple of the page size (4096 bytes)'" \
+		-- alloc --size 12345
+	j json-not-a-node 3 host-asan \
+		"d['error'] == '--on: /dev/null is not the render node of a vphyr instance (see phyrctl list)'" \
+		-- alloc --on /dev/null
+	PHYR_ODD=$(printf '/nonexistent/"q\\\t\001\037\nx \303\251 \342\202\254 \360\237\230\200')
+	export PHYR_ODD
+	j json-escapes 3 host-asan \
+		"d['error'] == '--on: ' + os.environ['PHYR_ODD'] + ': No such file or directory'" \
+		-- alloc --on "$PHYR_ODD"
+	j json-not-utf8 3 host-asan "'/nonexistent/a\ufffdb\ufffd\ufffd' in d['error']" \
+		-- alloc --on "$(printf '/nonexistent/a\377b\300\257')"
+	unset PHYR_ODD
 	t tour-bad-size 2 host-asan "--size: 1 is not a nonzero multiple of the page size" -- \
 		tour --size 1
 }
@@ -257,9 +376,10 @@ lib_install() {
 		include/libphyr.h bin/phyrctl; do
 		set -- "$@" "$f"
 	done
-	make -s -C "$root/userspace" install PREFIX="$lib_prefix" ||
+	make -s -C "$root/userspace" OUT="$build" install PREFIX="$lib_prefix" ||
 		{ echo "make install PREFIX=$lib_prefix failed" && return 1; }
-	make -s -C "$root/userspace" install DESTDIR="$lib_dest" PREFIX=/opt/phyr ||
+	make -s -C "$root/userspace" OUT="$build" install DESTDIR="$lib_dest" \
+		PREFIX=/opt/phyr ||
 		{ echo "make install DESTDIR=$lib_dest PREFIX=/opt/phyr failed" &&
 			return 1; }
 	for f; do
