@@ -333,8 +333,8 @@ out:
 const struct command cmd_export = {
 	.name = "export",
 	.synopsis = "[--on N] [--size SIZE] [--vram|--system] [--seed S]\n"
-		    "                      [--import-to M]... [--all] [--raw]\n"
-		    "                      [--fd-number K] [--expect S2] [-- COMMAND [ARG]...] [--json]",
+		    "                      [--import-to M]... [--all] [--raw] [--json]\n"
+		    "                      [--fd-number K] [--expect S2] [-- COMMAND [ARG]...]",
 	.summary = "export an object as a dma-buf, optionally to another program",
 	.help =
 		"Create an object on instance N, fill it from the CPU with pattern S,\n"
@@ -875,8 +875,9 @@ out:
 const struct command cmd_copy = {
 	.name = "copy",
 	.synopsis = "[--from N] [--to M] [--size SIZE] [--src vram|system]\n"
-		    "                    [--dst vram|system] [--seed S]\n"
-		    "       phyrctl copy --fill [--on N] [--size SIZE] [--vram|--system] [--seed S] [--json]",
+		    "                    [--dst vram|system] [--seed S] [--json]\n"
+		    "       phyrctl copy --fill [--on N] [--size SIZE] [--vram|--system] [--seed S]\n"
+		    "                    [--json]",
 	.summary = "device copy through DMA addresses, or fill and verify",
 	.help =
 		"Device copy: a source object on instance N, filled by the CPU, and a\n"
