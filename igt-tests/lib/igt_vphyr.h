@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "igt_decls.h"
-#include "libphyr.h"
+#include "libphyr_test.h"
 #include "libphyr_uapi.h"
 #include "vphyr_drm.h"
 

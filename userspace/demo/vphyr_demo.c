@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "libphyr.h"
+#include "libphyr_test.h"
 
 #define SIZE	(4u << 20)
 #define SEED	0xd3e0

@@ -77,7 +77,7 @@
 #include <xf86drm.h>
 
 #include "vphyr_drm.h"
-#include "libphyr.h"
+#include "libphyr_test.h"
 #include "libphyr_uapi.h"
 #include "phyr_fuzz_rdma.h"
 

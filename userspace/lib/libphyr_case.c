@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "libphyr.h"
+#include "libphyr_test.h"
 
 #define CASE_MSG	300
 

@@ -2,8 +2,8 @@
 /*
  * libphyr_proc: what a process can learn about its own memory and files
  * (page frames, transparent huge pages, pinned memory, open files,
- * capabilities), and the names of errno values. See libphyr.h. Needs
- * nothing but libc.
+ * capabilities), and the test patterns. See libphyr_test.h. Needs nothing
+ * but libc.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -19,55 +19,12 @@
 
 #include <linux/capability.h>
 
-#include "libphyr.h"
+#include "libphyr_test.h"
 #include "libphyr_priv.h"
 
 #define THP_DIR		"/sys/kernel/mm/transparent_hugepage"
 #define PM_PRESENT	(1ull << 63)
 #define PM_PFN_MASK	((1ull << 55) - 1)
-
-uint64_t phyr_page_size(void)
-{
-	long page = sysconf(_SC_PAGESIZE);
-
-	return page > 0 ? (uint64_t)page : 4096;
-}
-
-/* ---- errno names ---- */
-
-static const struct {
-	int err;
-	const char *name;
-} errnames[] = {
-	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" },
-	{ EINTR, "EINTR" }, { EIO, "EIO" }, { ENXIO, "ENXIO" },
-	{ E2BIG, "E2BIG" }, { EBADF, "EBADF" }, { EAGAIN, "EAGAIN" },
-	{ ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
-	{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
-	{ ENOTDIR, "ENOTDIR" }, { EINVAL, "EINVAL" }, { ENFILE, "ENFILE" },
-	{ EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" }, { EFBIG, "EFBIG" },
-	{ ENOSPC, "ENOSPC" }, { ESPIPE, "ESPIPE" }, { ERANGE, "ERANGE" },
-	{ ENOSYS, "ENOSYS" }, { EOVERFLOW, "EOVERFLOW" },
-	{ EOPNOTSUPP, "EOPNOTSUPP" }, { ETIMEDOUT, "ETIMEDOUT" },
-};
-
-const char *phyr_errname(int err)
-{
-	static _Thread_local char buf[4][32];
-	static _Thread_local unsigned int next;
-	size_t i;
-
-	if (err < 0)
-		err = -err;
-	if (!err)
-		return "success";
-	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
-		if (errnames[i].err == err)
-			return errnames[i].name;
-	next = (next + 1) % 4;
-	snprintf(buf[next], sizeof(buf[next]), "errno %d", err);
-	return buf[next];
-}
 
 /* ---- page frames ---- */
 
@@ -223,18 +180,6 @@ void *phyr_map_aligned(size_t size, size_t align)
 	if (extra)
 		munmap((void *)(p + size), extra);
 	return (void *)p;
-}
-
-int phyr_say(int ret, char *msg, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!len)
-		return ret;
-	va_start(ap, fmt);
-	vsnprintf(msg, len, fmt, ap);
-	va_end(ap);
-	return ret;
 }
 
 int phyr_thp_map(uint64_t size, void **out, char *msg, size_t len)
@@ -422,4 +367,69 @@ int phyr_drop_cap(int cap)
 		return ret;
 	ret = phyr_has_cap(cap);
 	return ret > 0 ? -EPERM : ret;
+}
+
+/* ---- test patterns ---- */
+
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+static uint64_t pattern_word(uint32_t seed, uint64_t pos)
+{
+	return mix64(((uint64_t)seed << 40) ^ (pos >> 3));
+}
+
+uint8_t phyr_pattern_byte(uint32_t seed, uint64_t pos)
+{
+	return pattern_word(seed, pos) >> ((pos & 7) * 8);
+}
+
+void phyr_pattern_fill(void *buf, size_t len, uint32_t seed, uint64_t pos)
+{
+	unsigned char *c = buf;
+	size_t i = 0;
+	uint64_t w;
+	int k;
+
+	for (; i < len && ((pos + i) & 7); i++)
+		c[i] = phyr_pattern_byte(seed, pos + i);
+	/* whole words: byte k of word w is byte (w >> 8k) */
+	for (; i + 8 <= len; i += 8) {
+		w = pattern_word(seed, pos + i);
+		for (k = 0; k < 8; k++)
+			c[i + k] = w >> (8 * k);
+	}
+	for (; i < len; i++)
+		c[i] = phyr_pattern_byte(seed, pos + i);
+}
+
+size_t phyr_pattern_check(const void *buf, size_t len, uint32_t seed,
+			  uint64_t pos, size_t *first_bad)
+{
+	const unsigned char *c = buf;
+	size_t i = 0, bad = 0;
+	uint64_t w;
+	int k;
+
+	for (; i < len; i++) {
+		if (!((pos + i) & 7) && i + 8 <= len) {
+			w = pattern_word(seed, pos + i);
+			for (k = 0; k < 8; k++) {
+				if (c[i + k] != (unsigned char)(w >> (8 * k)) &&
+				    !bad++ && first_bad)
+					*first_bad = i + k;
+			}
+			i += 7;
+			continue;
+		}
+		if (c[i] != phyr_pattern_byte(seed, pos + i) && !bad++ &&
+		    first_bad)
+			*first_bad = i;
+	}
+	return bad;
 }

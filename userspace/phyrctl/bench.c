@@ -15,7 +15,7 @@
 
 static void header(void)
 {
-	printf("%-52s  %9s  %6s  %10s  %12s\n", "operation", "size", "count",
+	tprint("%-52s  %9s  %6s  %10s  %12s\n", "operation", "size", "count",
 	       "per op", "throughput");
 }
 
@@ -23,6 +23,7 @@ static void row(const char *what, uint64_t bytes, uint32_t count, double ms)
 {
 	char s[32] = "-", per[32], tp[32] = "-";
 	double op = count ? ms / count : 0;
+	struct jw w;
 
 	if (bytes)
 		phyr_size_name(bytes, s, sizeof(s));
@@ -33,8 +34,21 @@ static void row(const char *what, uint64_t bytes, uint32_t count, double ms)
 	if (bytes && ms > 0)
 		snprintf(tp, sizeof(tp), "%.1f MiB/s",
 			 (double)bytes * count / (1024.0 * 1024.0) / (ms / 1e3));
-	printf("%-52s  %9s  %6u  %10s  %12s\n", what, s, count, per, tp);
+	tprint("%-52s  %9s  %6u  %10s  %12s\n", what, s, count, per, tp);
 	fflush(stdout);
+	if (!json_item("results", &w))
+		return;
+	jw_str(&w, "operation", what);
+	jw_u64(&w, "size", bytes);
+	jw_u64(&w, "count", count);
+	jw_double(&w, "ms", ms);
+	jw_double(&w, "ms_per_op", op);
+	if (bytes && ms > 0)
+		jw_double(&w, "mib_per_s",
+			  (double)bytes * count / (1024.0 * 1024.0) / (ms / 1e3));
+	else
+		jw_null(&w, "mib_per_s");
+	json_item_end(&w);
 }
 
 /* GEM_DMA reads and writes of a whole object, @iter times each */
@@ -124,7 +138,7 @@ static int bench_import(struct phyr_dev *a, struct phyr_dev *b,
 	ret = import_summary(b, ih, "range", sum, sizeof(sum));
 	if (ret)
 		goto close_import;
-	printf("  (%s imports %s of instance %u: %s)\n", phyr_dev_name(b),
+	tprint("  (%s imports %s of instance %u: %s)\n", phyr_dev_name(b),
 	       region == PHYR_REGION_VRAM ? "VRAM" : "system memory",
 	       phyr_dev_info(a)->instance, sum);
 	snprintf(what, sizeof(what), "import of %s",
@@ -272,10 +286,10 @@ static int run_bench(const struct opts *opt)
 		goto out;
 	}
 	phyr_pattern_fill(buf, size, 1, 0);
-	printf("bench: %s -> %s, objects of %s, %u iterations, %u cycles\n",
+	tprint("bench: %s -> %s, objects of %s, %u iterations, %u cycles\n",
 	       phyr_dev_name(a), phyr_dev_name(b), phyr_size_name(size, s, sizeof(s)),
 	       iter, cycles);
-	printf("bench: wall-clock times on this machine, no pass or fail; under QEMU TCG compare rows, not absolute numbers\n");
+	tprint("bench: wall-clock times on this machine, no pass or fail; under QEMU TCG compare rows, not absolute numbers\n");
 	header();
 	if (phyr_dev_info(a)->flags & PHYR_DEV_VRAM)
 		ret = bench_own(a, PHYR_REGION_VRAM, size, iter, buf);
@@ -295,7 +309,7 @@ out:
 
 const struct command cmd_bench = {
 	.name = "bench",
-	.synopsis = "[--on N] [--to M] [--size SIZE] [--iterations K] [--cycles C]",
+	.synopsis = "[--on N] [--to M] [--size SIZE] [--iterations K] [--cycles C] [--json]",
 	.summary = "time DMA, CPU access and create/share cycles (no pass/fail)",
 	.help =
 		"Time, on this machine: the device's GEM_DMA reads and writes of whole\n"
@@ -312,8 +326,13 @@ const struct command cmd_bench = {
 		"      --iterations K data moves per measurement (default 8)\n"
 		"      --cycles C     cycles per create/share measurement (default 50)\n"
 		"\n"
-		"Example: phyrctl bench --on 1 --to 2 --size 4M\n",
-	.options = OPT(ON) | OPT(TO) | OPT(SIZE) | OPT(ITERATIONS) | OPT(CYCLES),
+		"Example: phyrctl bench --on 1 --to 2 --size 4M\n"
+		"\n"
+		"--json: one JSON document instead of the text (see phyrctl --help)\n"
+		"with objects, imports, results (operation, size, count, ms, ms_per_op,\n"
+		"mib_per_s or null).\n",
+	.options = OPT(ON) | OPT(TO) | OPT(SIZE) | OPT(ITERATIONS) | OPT(CYCLES) |
+		   OPTS_DATA,
 	.size = 1u << 20,
 	.run = run_bench,
 };

@@ -113,14 +113,15 @@ static int check_rows(const unsigned char *base, uint32_t pitch,
 		}
 		bad += n;
 	}
+	json_check(what, row_bytes * b->height, seed, bad, pos);
 	if (!bad) {
-		printf("%sverified: %s (%ux%u pixels, %s, pattern %u)\n",
+		tprint("%sverified: %s (%ux%u pixels, %s, pattern %u)\n",
 		       check_indent, what,
 		       b->width, b->height,
 		       phyr_size_name(row_bytes * b->height, s, sizeof(s)), seed);
 		return EXIT_OK;
 	}
-	printf("%sMISMATCH: %s: %zu of %" PRIu64 " bytes differ, first at dma-buf offset 0x%" PRIx64 ": expected 0x%02x, got 0x%02x\n",
+	tprint("%sMISMATCH: %s: %zu of %" PRIu64 " bytes differ, first at dma-buf offset 0x%" PRIx64 ": expected 0x%02x, got 0x%02x\n",
 	       check_indent, what, bad, row_bytes * b->height, pos, want, got);
 	return EXIT_FAIL;
 }
@@ -156,7 +157,7 @@ static int cpu_access(struct gbm_buf *b, bool write, uint32_t seed,
 	if (p == MAP_FAILED)
 		return error("gbm_bo_map failed and so did mmap of the dma-buf: %s",
 			     strerror(errno));
-	printf("%sgbm: gbm_bo_map failed, using an mmap of the dma-buf\n",
+	tprint("%sgbm: gbm_bo_map failed, using an mmap of the dma-buf\n",
 	       note_indent);
 	flags = write ? PHYR_SYNC_WRITE : PHYR_SYNC_READ;
 	phyr_dmabuf_sync(b->dmabuf, flags);
@@ -208,7 +209,7 @@ static int gbm_buf_create(struct gbm_buf *b, const struct gbm_opts *o)
 	if (!b->gbm)
 		return error("gbm_create_device on %s failed (Mesa's kms_swrast needs libgl1-mesa-dri)",
 			     node);
-	printf("%sgbm: GBM device on %s, backend \"%s\"\n", note_indent, node,
+	tprint("%sgbm: GBM device on %s, backend \"%s\"\n", note_indent, node,
 	       gbm_device_get_backend_name(b->gbm));
 
 	quiet_begin(&q, o->verbose);
@@ -243,7 +244,7 @@ static int gbm_buf_create(struct gbm_buf *b, const struct gbm_opts *o)
 		snprintf(ms, sizeof(ms), "linear");
 	else
 		snprintf(ms, sizeof(ms), "0x%" PRIx64, mod);
-	printf("%sgbm: %ux%u XRGB8888 buffer from %s: stride %u, offset %u, modifier %s\n",
+	tprint("%sgbm: %ux%u XRGB8888 buffer from %s: stride %u, offset %u, modifier %s\n",
 	       note_indent, b->width, b->height, b->how, b->stride, b->offset,
 	       ms);
 
@@ -253,7 +254,7 @@ static int gbm_buf_create(struct gbm_buf *b, const struct gbm_opts *o)
 	if (phyr_dmabuf_info(b->dmabuf, &di))
 		return lib_error();
 	b->size = di.size;
-	printf("%sgbm: gbm_bo_get_fd gave dma-buf fd %d: %s, exporter \"%s\"\n",
+	tprint("%sgbm: gbm_bo_get_fd gave dma-buf fd %d: %s, exporter \"%s\"\n",
 	       note_indent, b->dmabuf, phyr_size_name(di.size, s, sizeof(s)), di.exporter);
 	if (b->stride < b->width * BPP ||
 	    b->offset + (uint64_t)(b->height - 1) * b->stride +
@@ -274,8 +275,9 @@ static int gbm_check_on(struct gbm_buf *b, struct phyr_dev *dev,
 
 	if (phyr_bo_import(dev, b->dmabuf, &h))
 		return lib_error();
-	printf("%sgbm: imported into %s as handle %u\n", note_indent,
+	tprint("%sgbm: imported into %s as handle %u\n", note_indent,
 	       phyr_dev_name(dev), h);
+	json_import(NULL, 0, "gbm", dev, h);
 	ret = show_ranges(dev, h, &o->show, NULL);
 	if (ret)
 		goto close;
@@ -298,7 +300,7 @@ static int gbm_check_on(struct gbm_buf *b, struct phyr_dev *dev,
 		ret = lib_error();
 		goto free;
 	}
-	printf("%sgbm: %s wrote pattern %u through its DMA addresses\n",
+	tprint("%sgbm: %s wrote pattern %u through its DMA addresses\n",
 	       note_indent, phyr_dev_name(dev), seed + 1);
 	ret = cpu_access(b, false, seed + 1,
 			 "the GBM mapping shows what the device wrote");
@@ -321,7 +323,7 @@ int gbm_import(struct phyr_dev **devs, int ndev, const struct gbm_opts *o)
 	ret = cpu_access(&b, true, seed, NULL);
 	if (ret)
 		goto out;
-	printf("%sgbm: the CPU wrote pattern %u into it\n", note_indent, seed);
+	tprint("%sgbm: the CPU wrote pattern %u into it\n", note_indent, seed);
 	for (i = 0; i < ndev && !ret; i++, seed++)
 		ret = gbm_check_on(&b, devs[i], seed, o);
 out:
@@ -368,7 +370,7 @@ static int run_gbm_import(const struct opts *opt)
 const struct command cmd_gbm_import = {
 	.name = "gbm-import",
 	.synopsis = "[--into N]... [--node PATH] [--width W] [--height H]\n"
-		    "                          [--seed S] [--verbose] [--all] [--raw]",
+		    "                          [--seed S] [--verbose] [--all] [--raw] [--json]",
 	.summary = "import a GBM (Mesa) buffer and check it end to end",
 	.help =
 		"Allocate a linear XRGB8888 buffer with GBM on vgem's card node (Mesa\n"
@@ -390,9 +392,13 @@ const struct command cmd_gbm_import = {
 		"Needs libgbm1 and libgl1-mesa-dri (kms_swrast_dri.so) at run time.\n"
 		"Exits 3 without vgem or when built without GBM.\n"
 		"\n"
-		"Example: phyrctl gbm-import --into 1\n",
+		"Example: phyrctl gbm-import --into 1\n"
+		"\n"
+		"--json: one JSON document instead of the text (see phyrctl --help)\n"
+		"with imports, tables, checks.\n",
 	.options = OPT(INTO_ALL) | OPT(NODE) | OPT(WIDTH) | OPT(HEIGHT) |
-		   OPT(SEED) | OPT(VERBOSE) | OPTS_TABLE,
+		   OPT(SEED) | OPT(VERBOSE) | OPTS_TABLE |
+		   OPTS_DATA,
 	.seed = 31,
 	.run = run_gbm_import,
 };

@@ -56,7 +56,7 @@ static int share_with(struct devset *ds, const struct obj *o, int instance,
 	if (!ret)
 		ret = obj_share(o, *imp, ih);
 	if (!ret)
-		printf("%s into %s as handle %u\n", what, phyr_dev_name(*imp),
+		tprint("%s into %s as handle %u\n", what, phyr_dev_name(*imp),
 		       *ih);
 	return ret;
 }
@@ -92,6 +92,22 @@ static int verify_importers(struct phyr_dev **imp, const uint32_t *ih, int n,
 	return ret;
 }
 
+/* the "dmabuf" member: what the kernel tells about it */
+static void json_dmabuf(const struct phyr_dmabuf_info *di, const char *from)
+{
+	struct jw w;
+
+	if (!json_mode)
+		return;
+	jw_open(json_top(), "dmabuf", '{', &w);
+	jw_u64(&w, "size", di->size);
+	jw_u64(&w, "inode", di->inode);
+	jw_str(&w, "exporter", di->exporter);
+	if (from)
+		jw_str(&w, "from", from);
+	jw_close(&w, '}');
+}
+
 static const char *region_name(enum phyr_region r)
 {
 	return r == PHYR_REGION_VRAM ? "VRAM" : "system memory";
@@ -112,7 +128,7 @@ static int run_alloc(const struct opts *opt)
 	ret = create_on(&ds, opt, seed, &dev, &o);
 	if (ret)
 		goto out;
-	printf("alloc: handle %u on %s: %s in %s, filled by the CPU with pattern %u\n",
+	tprint("alloc: handle %u on %s: %s in %s, filled by the CPU with pattern %u\n",
 	       o.handle, phyr_dev_name(dev), phyr_size_name(size, s, sizeof(s)),
 	       region_name(o.region), seed);
 	ret = share_all(&ds, &o, &opt->peers, imp, ih, "alloc: exported as a dma-buf and imported");
@@ -123,8 +139,10 @@ static int run_alloc(const struct opts *opt)
 			ret = lib_error();
 			goto out;
 		}
-		printf("alloc: evicted handle %u to system memory\n", o.handle);
+		tprint("alloc: evicted handle %u to system memory\n", o.handle);
 	}
+	if (json_mode)
+		jw_bool(json_top(), "evicted", opt->evict);
 	if (opt->show) {
 		ret = show_ranges(dev, o.handle, &opt->table, NULL);
 		for (i = 0; i < nto && !ret; i++)
@@ -141,7 +159,7 @@ static int run_alloc(const struct opts *opt)
 		ret = ret ? EXIT_FAIL : EXIT_OK;
 	}
 	if (opt->hold) {
-		printf("alloc: holding everything for %u s\n", opt->hold);
+		tprint("alloc: holding everything for %u s\n", opt->hold);
 		fflush(stdout);
 		sleep(opt->hold);
 	}
@@ -154,7 +172,7 @@ const struct command cmd_alloc = {
 	.name = "alloc",
 	.synopsis = "[--on N] [--size SIZE] [--vram|--system] [--seed S]\n"
 		    "                     [--export-to M]... [--evict] [--show] [--verify]\n"
-		    "                     [--hold SECONDS] [--all] [--raw]",
+		    "                     [--hold SECONDS] [--all] [--raw] [--json]",
 	.summary = "create an object, fill it, share it, show and check it",
 	.help =
 		"Create an object on instance N and fill it from the CPU (through mmap)\n"
@@ -179,9 +197,14 @@ const struct command cmd_alloc = {
 		"      --all           print every table entry (default: the first 16)\n"
 		"      --raw           add the raw flag bits to the tables\n"
 		"\n"
-		"Example: phyrctl alloc --on 1 --size 4M --vram --export-to 2 --show --verify\n",
+		"Example: phyrctl alloc --on 1 --size 4M --vram --export-to 2 --show --verify\n"
+		"\n"
+		"--json: one JSON document instead of the text (see phyrctl --help)\n"
+		"with objects, imports, tables (with --show), checks (with --verify),\n"
+		"evicted.\n",
 	.options = OPTS_OBJECT | OPT(EXPORT_TO) | OPT(EVICT) | OPT(SHOW) |
-		   OPT(VERIFY) | OPT(HOLD) | OPTS_TABLE,
+		   OPT(VERIFY) | OPT(HOLD) | OPTS_TABLE |
+		   OPTS_DATA,
 	.run = run_alloc,
 };
 
@@ -200,6 +223,9 @@ static int run_command(int dmabuf, int fdnum, uint64_t size, uint32_t seed,
 	if (pid < 0)
 		return error("fork: %s", strerror(errno));
 	if (!pid) {
+		/* under --json, stdout is the document's */
+		if (json_mode && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+			_exit(127);
 		if (dmabuf == fdnum) {
 			if (fcntl(dmabuf, F_SETFD, 0) < 0)
 				_exit(127);
@@ -222,12 +248,20 @@ static int run_command(int dmabuf, int fdnum, uint64_t size, uint32_t seed,
 			return error("waitpid: %s", strerror(errno));
 	}
 	if (WIFSIGNALED(status)) {
-		printf("export: %s was killed by signal %d\n", cmd[0],
+		tprint("export: %s was killed by signal %d\n", cmd[0],
 		       WTERMSIG(status));
+		if (json_mode) {
+			jw_null(json_top(), "child_status");
+			jw_int(json_top(), "child_signal", WTERMSIG(status));
+		}
 		return EXIT_FAIL;
 	}
-	printf("export: %s exited with status %d\n", cmd[0],
+	tprint("export: %s exited with status %d\n", cmd[0],
 	       WEXITSTATUS(status));
+	if (json_mode) {
+		jw_int(json_top(), "child_status", WEXITSTATUS(status));
+		jw_null(json_top(), "child_signal");
+	}
 	return WEXITSTATUS(status);
 }
 
@@ -254,11 +288,12 @@ static int run_export(const struct opts *opt)
 		ret = lib_error();
 		goto out;
 	}
-	printf("export: handle %u on %s (%s in %s, pattern %u) is dma-buf fd %d\n",
+	tprint("export: handle %u on %s (%s in %s, pattern %u) is dma-buf fd %d\n",
 	       o.handle, phyr_dev_name(dev), phyr_size_name(size, s, sizeof(s)),
 	       region_name(o.region), seed, fd);
-	printf("export: dma-buf: %" PRIu64 " bytes, inode %" PRIu64 ", exporter \"%s\"\n",
+	tprint("export: dma-buf: %" PRIu64 " bytes, inode %" PRIu64 ", exporter \"%s\"\n",
 	       di.size, di.inode, di.exporter);
+	json_dmabuf(&di, NULL);
 	ret = show_ranges(dev, o.handle, &opt->table, NULL);
 	for (i = 0; i < opt->peers.n && !ret; i++) {
 		struct phyr_dev *imp;
@@ -275,7 +310,7 @@ static int run_export(const struct opts *opt)
 	if (ret || !cmd)
 		goto out;
 
-	printf("export: running %s with the dma-buf as fd %u\n", cmd[0],
+	tprint("export: running %s with the dma-buf as fd %u\n", cmd[0],
 	       opt->fd_number);
 	ret = run_command(fd, opt->fd_number, size, seed, cmd);
 	if (have_expect) {
@@ -298,7 +333,7 @@ out:
 const struct command cmd_export = {
 	.name = "export",
 	.synopsis = "[--on N] [--size SIZE] [--vram|--system] [--seed S]\n"
-		    "                      [--import-to M]... [--all] [--raw]\n"
+		    "                      [--import-to M]... [--all] [--raw] [--json]\n"
 		    "                      [--fd-number K] [--expect S2] [-- COMMAND [ARG]...]",
 	.summary = "export an object as a dma-buf, optionally to another program",
 	.help =
@@ -322,9 +357,15 @@ const struct command cmd_export = {
 		"\n"
 		"Example, sharing between two processes:\n"
 		"  phyrctl export --on 1 --size 1M --expect 7 -- \\\n"
-		"      phyrctl import --fd 3 --into 2 --write 7\n",
+		"      phyrctl import --fd 3 --into 2 --write 7\n"
+		"\n"
+		"--json: one JSON document instead of the text (see phyrctl --help)\n"
+		"with objects, imports, tables, checks, dmabuf (size, inode, exporter),\n"
+		"and with a COMMAND child_status and child_signal (one of them null);\n"
+		"the COMMAND's stdout goes to stderr.\n",
 	.options = OPTS_OBJECT | OPT(IMPORT_TO) | OPT(FD_NUMBER) | OPT(EXPECT) |
-		   OPTS_TABLE,
+		   OPTS_TABLE |
+		   OPTS_DATA,
 	.takes_command = true,
 	.run = run_export,
 };
@@ -519,15 +560,17 @@ static int run_import(const struct opts *opt)
 		goto out;
 	}
 	src.size = di.size;
-	printf("import: dma-buf from %s: %s, exporter \"%s\", inode %" PRIu64 "\n",
+	tprint("import: dma-buf from %s: %s, exporter \"%s\", inode %" PRIu64 "\n",
 	       src.desc, phyr_size_name(di.size, s, sizeof(s)), di.exporter,
 	       di.inode);
+	json_dmabuf(&di, src.desc);
 	if (phyr_bo_import(dev, src.fd, &ih)) {
 		ret = lib_error();
 		goto out;
 	}
-	printf("import: imported into %s as handle %u\n", phyr_dev_name(dev),
+	tprint("import: imported into %s as handle %u\n", phyr_dev_name(dev),
 	       ih);
+	json_import(src.dev, src.handle, have_fd ? "fd" : from_arg, dev, ih);
 	ret = show_ranges(dev, ih, &opt->table, NULL);
 	if (ret)
 		goto out;
@@ -544,8 +587,10 @@ static int run_import(const struct opts *opt)
 	ret = fill_dma(dev, ih, src.size, wseed);
 	if (ret)
 		goto out;
-	printf("import: %s wrote pattern %u through its DMA addresses\n",
+	tprint("import: %s wrote pattern %u through its DMA addresses\n",
 	       phyr_dev_name(dev), wseed);
+	if (json_mode)
+		jw_u64(json_top(), "write_seed", wseed);
 	if (src.dev)
 		ret = verify_cpu(src.dev, src.handle, src.size, wseed,
 				 "the exporter's CPU mapping shows the write");
@@ -565,7 +610,7 @@ const struct command cmd_import = {
 	.name = "import",
 	.synopsis = "(--fd K | --from SOURCE) [--into M] [--size SIZE]\n"
 		    "                      [--vram|--system] [--seed S] [--write S2]\n"
-		    "                      [--no-verify] [--all] [--raw]",
+		    "                      [--no-verify] [--all] [--raw] [--json]",
 	.summary = "import a dma-buf (inherited, vphyr, vgem, udmabuf) and check it",
 	.help =
 		"Import a dma-buf into instance M, print the dma_range table M uses for\n"
@@ -589,10 +634,15 @@ const struct command cmd_import = {
 		"      --all, --raw   table options (see alloc)\n"
 		"\n"
 		"Examples: phyrctl import --from 1 --into 2\n"
-		"          phyrctl import --from vgem --into 1 --write 9\n",
+		"          phyrctl import --from vgem --into 1 --write 9\n"
+		"\n"
+		"--json: one JSON document instead of the text (see phyrctl --help)\n"
+		"with objects (--from N), imports, tables, checks, dmabuf (size, inode,\n"
+		"exporter, from), write_seed (with --write).\n",
 	.options = OPT(INTO) | OPT(FD) | OPT(SOURCE) | OPT(SIZE) | OPT(VRAM) |
 		   OPT(SYSTEM) | OPT(SEED) | OPT(WRITE) | OPT(NO_VERIFY) |
-		   OPTS_TABLE,
+		   OPTS_TABLE |
+		   OPTS_DATA,
 	.size = 1u << 20,
 	.run = run_import,
 };
@@ -612,7 +662,7 @@ static int run_ranges(const struct opts *opt)
 	ret = create_on(&ds, opt, 1, &dev, &o);
 	if (ret)
 		goto out;
-	printf("ranges: handle %u on %s: %s in %s\n", o.handle,
+	tprint("ranges: handle %u on %s: %s in %s\n", o.handle,
 	       phyr_dev_name(dev), phyr_size_name(o.size, s, sizeof(s)),
 	       region_name(o.region));
 	ret = show_ranges(dev, o.handle, so, NULL);
@@ -623,7 +673,7 @@ static int run_ranges(const struct opts *opt)
 			ret = show_ranges(imp[i], ih[i], so, NULL);
 	}
 	if (!ret && nto) {
-		printf("ranges: the exporter after the import%s\n",
+		tprint("ranges: the exporter after the import%s\n",
 		       nto > 1 ? "s" : "");
 		ret = show_ranges(dev, o.handle, so, NULL);
 	}
@@ -633,7 +683,7 @@ static int run_ranges(const struct opts *opt)
 		ret = lib_error();
 		goto out;
 	}
-	printf("ranges: after evicting handle %u to system memory\n", o.handle);
+	tprint("ranges: after evicting handle %u to system memory\n", o.handle);
 	ret = show_ranges(dev, o.handle, so, NULL);
 	for (i = 0; i < nto && !ret; i++)
 		ret = show_ranges(imp[i], ih[i], so, NULL);
@@ -645,7 +695,7 @@ out:
 const struct command cmd_ranges = {
 	.name = "ranges",
 	.synopsis = "[--on N] [--size SIZE] [--vram|--system] [--import-to M]...\n"
-		    "                      [--evict] [--all] [--raw]",
+		    "                      [--evict] [--all] [--raw] [--json]",
 	.summary = "print phyr lists and DMA range tables",
 	.help =
 		"Create an object on instance N and print its phyr list (physical\n"
@@ -668,9 +718,13 @@ const struct command cmd_ranges = {
 		"      --all           print every entry (default: the first 16)\n"
 		"      --raw           add the raw flag bits\n"
 		"\n"
-		"Example: phyrctl ranges --on 1 --vram --size 4M --import-to 2\n",
+		"Example: phyrctl ranges --on 1 --vram --size 4M --import-to 2\n"
+		"\n"
+		"--json: one JSON document instead of the text (see phyrctl --help)\n"
+		"with objects, imports, tables (in the order printed).\n",
 	.options = OPT(ON) | OPT(SIZE) | OPT(VRAM) | OPT(SYSTEM) |
-		   OPT(IMPORT_TO) | OPT(EVICT) | OPTS_TABLE,
+		   OPT(IMPORT_TO) | OPT(EVICT) | OPTS_TABLE |
+		   OPTS_DATA,
 	.run = run_ranges,
 };
 
@@ -690,12 +744,13 @@ static int copy_fill(struct devset *ds, int on, uint64_t size,
 	region = devs_region(ds, on, region);
 	if (phyr_bo_create(dev, size, region, &h))
 		return lib_error();
-	printf("copy: handle %u on %s: %s in %s\n", h, phyr_dev_name(dev),
+	tprint("copy: handle %u on %s: %s in %s\n", h, phyr_dev_name(dev),
 	       phyr_size_name(size, s, sizeof(s)), region_name(region));
+	json_object(dev, h, size, region, &seed);
 	ret = fill_dma(dev, h, size, seed);
 	if (ret)
 		return ret;
-	printf("copy: the device wrote pattern %u through its DMA addresses\n",
+	tprint("copy: the device wrote pattern %u through its DMA addresses\n",
 	       seed);
 	ret = verify_cpu(dev, h, size, seed,
 			 "the CPU mapping shows what the device wrote");
@@ -704,10 +759,30 @@ static int copy_fill(struct devset *ds, int on, uint64_t size,
 	ret = fill_cpu(dev, h, size, seed + 1);
 	if (ret)
 		return ret;
-	printf("copy: the CPU wrote pattern %u through its mapping\n",
+	tprint("copy: the CPU wrote pattern %u through its mapping\n",
 	       seed + 1);
 	return verify_dma(dev, h, size, seed + 1,
 			  "the device reads what the CPU wrote");
+}
+
+/* the "copy" member: who copied what how fast */
+static void json_copy(struct phyr_dev *dev, uint32_t src, uint32_t dst,
+		      uint64_t size, double ms, const char *summary)
+{
+	struct jw w;
+
+	if (!json_mode)
+		return;
+	jw_open(json_top(), "copy", '{', &w);
+	jw_u64(&w, "instance", phyr_dev_info(dev)->instance);
+	jw_u64(&w, "src_handle", src);
+	jw_u64(&w, "dst_handle", dst);
+	jw_str(&w, "import_summary", summary);
+	jw_u64(&w, "size", size);
+	jw_double(&w, "ms", ms);
+	jw_double(&w, "mib_per_s",
+		  ms > 0 ? size / (1024.0 * 1024.0) / (ms / 1e3) : 0.0);
+	jw_close(&w, '}');
 }
 
 static int run_copy(const struct opts *opt)
@@ -750,7 +825,7 @@ static int run_copy(const struct opts *opt)
 	ret = obj_create_filled(sdev, size, sreg, seed, &src);
 	if (ret)
 		goto out;
-	printf("copy: source: handle %u on %s, %s in %s, pattern %u\n",
+	tprint("copy: source: handle %u on %s, %s in %s, pattern %u\n",
 	       src.handle, phyr_dev_name(sdev), phyr_size_name(size, s, sizeof(s)),
 	       region_name(sreg), seed);
 	if (phyr_bo_create(ddev, size, dreg, &dh)) {
@@ -761,9 +836,10 @@ static int run_copy(const struct opts *opt)
 	ret = fill_cpu(ddev, dh, size, ~seed);
 	if (ret)
 		goto out;
-	printf("copy: destination: handle %u on %s, %s in %s\n", dh,
+	tprint("copy: destination: handle %u on %s, %s in %s\n", dh,
 	       phyr_dev_name(ddev), phyr_size_name(size, s, sizeof(s)),
 	       region_name(dreg));
+	json_object(ddev, dh, size, dreg, NULL);
 	if (sdev != ddev) {
 		ret = obj_share(&src, ddev, &ih);
 		if (!ret)
@@ -771,7 +847,7 @@ static int run_copy(const struct opts *opt)
 					     sizeof(sum));
 		if (ret)
 			goto out;
-		printf("copy: %s imports the source as handle %u: %s\n",
+		tprint("copy: %s imports the source as handle %u: %s\n",
 		       phyr_dev_name(ddev), ih, sum);
 	} else {
 		ih = src.handle;
@@ -782,7 +858,8 @@ static int run_copy(const struct opts *opt)
 		goto out;
 	}
 	ms = now_ms() - t0;
-	printf("copy: %s copied %s by DMA (reading the source, writing the destination through their DMA addresses) in %.2f ms, %.1f MiB/s\n",
+	json_copy(ddev, ih, dh, size, ms, sdev != ddev ? sum : NULL);
+	tprint("copy: %s copied %s by DMA (reading the source, writing the destination through their DMA addresses) in %.2f ms, %.1f MiB/s\n",
 	       phyr_dev_name(ddev), phyr_size_name(size, s, sizeof(s)), ms,
 	       ms > 0 ? size / (1024.0 * 1024.0) / (ms / 1e3) : 0.0);
 	ret = verify_cpu(ddev, dh, size, seed,
@@ -798,8 +875,9 @@ out:
 const struct command cmd_copy = {
 	.name = "copy",
 	.synopsis = "[--from N] [--to M] [--size SIZE] [--src vram|system]\n"
-		    "                    [--dst vram|system] [--seed S]\n"
-		    "       phyrctl copy --fill [--on N] [--size SIZE] [--vram|--system] [--seed S]",
+		    "                    [--dst vram|system] [--seed S] [--json]\n"
+		    "       phyrctl copy --fill [--on N] [--size SIZE] [--vram|--system] [--seed S]\n"
+		    "                    [--json]",
 	.summary = "device copy through DMA addresses, or fill and verify",
 	.help =
 		"Device copy: a source object on instance N, filled by the CPU, and a\n"
@@ -820,9 +898,15 @@ const struct command cmd_copy = {
 		"the device checks it.\n"
 		"\n"
 		"Examples: phyrctl copy --from 1 --to 2 --size 4M\n"
-		"          phyrctl copy --fill --on 0 --system\n",
+		"          phyrctl copy --fill --on 0 --system\n"
+		"\n"
+		"--json: one JSON document instead of the text (see phyrctl --help)\n"
+		"with objects, imports, checks, copy (instance, src_handle, dst_handle,\n"
+		"import_summary: what the import shows, null on one instance; size, ms,\n"
+		"mib_per_s; not with --fill).\n",
 	.options = OPT(FROM) | OPT(TO) | OPT(ON) | OPT(SIZE) | OPT(SRC) |
-		   OPT(DST) | OPT(VRAM) | OPT(SYSTEM) | OPT(SEED) | OPT(FILL),
+		   OPT(DST) | OPT(VRAM) | OPT(SYSTEM) | OPT(SEED) | OPT(FILL) |
+		   OPTS_DATA,
 	.run = run_copy,
 };
 
@@ -837,6 +921,7 @@ static int run_evict(const struct opts *opt)
 	uint32_t seed = opt->seed, ih[MAX_DEVS];
 	uint64_t size = opt->size;
 	char s[32], sb[192], sa[192];
+	struct jw je, jis, ji;
 	struct devset ds;
 	struct obj o;
 
@@ -845,14 +930,14 @@ static int run_evict(const struct opts *opt)
 	ret = create_on(&ds, opt, seed, &dev, &o);
 	if (ret)
 		goto out;
-	printf("evict: handle %u on %s: %s in %s, pattern %u\n", o.handle,
+	tprint("evict: handle %u on %s: %s in %s, pattern %u\n", o.handle,
 	       phyr_dev_name(dev), phyr_size_name(size, s, sizeof(s)),
 	       region_name(o.region), seed);
 	ret = share_all(&ds, &o, &opt->peers, imp, ih, "evict: imported");
 	if (ret)
 		goto out;
 
-	printf("evict: before\n");
+	tprint("evict: before\n");
 	for (i = 0; i < nto && !ret; i++)
 		ret = show_ranges(imp[i], ih[i], so, &ib[i]);
 	ret = ret ? ret : show_ranges(dev, o.handle, so, &eb);
@@ -863,24 +948,46 @@ static int run_evict(const struct opts *opt)
 		ret = lib_error();
 		goto out;
 	}
-	printf("evict: GEM_EVICT of handle %u on %s done\n", o.handle,
+	tprint("evict: GEM_EVICT of handle %u on %s done\n", o.handle,
 	       phyr_dev_name(dev));
-	printf("evict: after\n");
+	tprint("evict: after\n");
 	ret = show_ranges(dev, o.handle, so, &ea);
 	for (i = 0; i < nto && !ret; i++)
 		ret = show_ranges(imp[i], ih[i], so, &ia[i]);
 	if (ret)
 		goto out;
 
-	printf("evict: exporter: placement %s -> %s, generation %u -> %u\n",
+	tprint("evict: exporter: placement %s -> %s, generation %u -> %u\n",
 	       phyr_placement_name(eb.placement),
 	       phyr_placement_name(ea.placement), eb.generation, ea.generation);
+	if (json_mode) {
+		jw_open(json_top(), "evict", '{', &je);
+		jw_str(&je, "placement_before", phyr_placement_name(eb.placement));
+		jw_str(&je, "placement_after", phyr_placement_name(ea.placement));
+		jw_u64(&je, "generation_before", eb.generation);
+		jw_u64(&je, "generation_after", ea.generation);
+		jw_open(&je, "importers", '[', &jis);
+	}
 	for (i = 0; i < nto; i++) {
 		table_summary(&ib[i], sb, sizeof(sb));
 		table_summary(&ia[i], sa, sizeof(sa));
-		printf("evict: importer %s: generation %u -> %u, %s -> %s\n",
+		tprint("evict: importer %s: generation %u -> %u, %s -> %s\n",
 		       phyr_dev_name(imp[i]), ib[i].generation,
 		       ia[i].generation, sb, sa);
+		if (!json_mode)
+			continue;
+		jw_open(&jis, NULL, '{', &ji);
+		jw_u64(&ji, "instance", phyr_dev_info(imp[i])->instance);
+		jw_u64(&ji, "handle", ih[i]);
+		jw_u64(&ji, "generation_before", ib[i].generation);
+		jw_u64(&ji, "generation_after", ia[i].generation);
+		jw_str(&ji, "summary_before", sb);
+		jw_str(&ji, "summary_after", sa);
+		jw_close(&ji, '}');
+	}
+	if (json_mode) {
+		jw_close(&jis, ']');
+		jw_close(&je, '}');
 	}
 	if (ea.placement != PHYR_PLACE_SYSTEM)
 		ret = error("the object is still in %s after GEM_EVICT",
@@ -913,7 +1020,7 @@ out:
 const struct command cmd_evict = {
 	.name = "evict",
 	.synopsis = "[--on N] [--size SIZE] [--vram|--system] [--import-to M]...\n"
-		    "                     [--seed S] [--all] [--raw]",
+		    "                     [--seed S] [--all] [--raw] [--json]",
 	.summary = "evict an object (imported or not) and check it follows",
 	.help =
 		"Create an object on instance N (in VRAM by default), fill it, import it\n"
@@ -933,8 +1040,15 @@ const struct command cmd_evict = {
 		"      --seed S        pattern seed (default 1)\n"
 		"      --all, --raw    table options (see alloc)\n"
 		"\n"
-		"Example: phyrctl evict --on 1 --size 4M --import-to 2\n",
-	.options = OPTS_OBJECT | OPT(IMPORT_TO) | OPTS_TABLE,
+		"Example: phyrctl evict --on 1 --size 4M --import-to 2\n"
+		"\n"
+		"--json: one JSON document instead of the text (see phyrctl --help)\n"
+		"with objects, imports, tables, checks, evict (placement_before,\n"
+		"placement_after, generation_before, generation_after, importers:\n"
+		"instance, handle, generation_before, generation_after, summary_before,\n"
+		"summary_after).\n",
+	.options = OPTS_OBJECT | OPT(IMPORT_TO) | OPTS_TABLE |
+		   OPTS_DATA,
 	.run = run_evict,
 };
 
@@ -954,7 +1068,7 @@ static int link_share(struct phyr_dev *a, struct phyr_dev *b, uint64_t size,
 	ret = obj_share(&o, b, &ih);
 	if (ret)
 		goto close_obj;
-	printf("link: VRAM handle %u of %s imported into %s as handle %u\n",
+	tprint("link: VRAM handle %u of %s imported into %s as handle %u\n",
 	       o.handle, phyr_dev_name(a), phyr_dev_name(b), ih);
 	ret = show_ranges(b, ih, so, NULL);
 	if (ret)
@@ -973,6 +1087,26 @@ close_import:
 close_obj:
 	phyr_bo_close(a, o.handle);
 	return ret;
+}
+
+/*
+ * The "link" member: the two instances, whether the link worked (@used:
+ * linked, shown in INFO, VRAM shared over it) and whether it is still
+ * there (@left).
+ */
+static void json_link(struct phyr_dev *a, struct phyr_dev *b, bool used,
+		      bool left)
+{
+	struct jw w;
+
+	if (!json_mode)
+		return;
+	jw_open(json_top(), "link", '{', &w);
+	jw_u64(&w, "instance", phyr_dev_info(a)->instance);
+	jw_u64(&w, "peer", phyr_dev_info(b)->instance);
+	jw_bool(&w, "used", used);
+	jw_bool(&w, "linked", left);
+	jw_close(&w, '}');
 }
 
 static int run_link(const struct opts *opt)
@@ -1009,8 +1143,9 @@ static int run_link(const struct opts *opt)
 			ret = lib_error();
 			goto out;
 		}
-		printf("link: %s and %s unlinked\n", phyr_dev_name(a),
+		tprint("link: %s and %s unlinked\n", phyr_dev_name(a),
 		       phyr_dev_name(b));
+		json_link(a, b, false, false);
 		goto out;
 	}
 
@@ -1022,7 +1157,7 @@ static int run_link(const struct opts *opt)
 		ret = lib_error();
 		goto unlink;
 	}
-	printf("link: %s and %s are linked (link peers: %u and %u)\n",
+	tprint("link: %s and %s are linked (link peers: %u and %u)\n",
 	       phyr_dev_name(a), phyr_dev_name(b), ia.link_peer, ib.link_peer);
 	if (ia.link_peer != ib.instance || ib.link_peer != ia.instance)
 		ret = error("INFO does not show the link");
@@ -1032,8 +1167,9 @@ static int run_link(const struct opts *opt)
 		ret = link_share(b, a, size, 3, so);
 unlink:
 	if (keep) {
-		printf("link: left in place; remove it with: phyrctl link --remove --on %d --peer %d\n",
+		tprint("link: left in place; remove it with: phyrctl link --remove --on %d --peer %d\n",
 		       on, peer);
+		json_link(a, b, !ret, true);
 		goto out;
 	}
 	r = phyr_unlink(a, b);
@@ -1041,8 +1177,9 @@ unlink:
 		r = lib_error();
 		ret = ret ? ret : r;
 	} else {
-		printf("link: unlinked\n");
+		tprint("link: unlinked\n");
 	}
+	json_link(a, b, !ret, r != EXIT_OK);
 out:
 	devs_close(&ds);
 	return ret;
@@ -1051,7 +1188,7 @@ out:
 const struct command cmd_link = {
 	.name = "link",
 	.synopsis = "[--on N] [--peer M] [--size SIZE] [--keep | --remove]\n"
-		    "                    [--all] [--raw]",
+		    "                    [--all] [--raw] [--json]",
 	.summary = "link two VRAM instances and share VRAM over the link",
 	.help =
 		"Declare a (simulated) GPU-to-GPU link between instances N and M, both\n"
@@ -1068,9 +1205,14 @@ const struct command cmd_link = {
 		"      --remove      only remove an existing link between N and M\n"
 		"      --all, --raw  table options (see alloc)\n"
 		"\n"
-		"Example: phyrctl link --on 1 --peer 2\n",
+		"Example: phyrctl link --on 1 --peer 2\n"
+		"\n"
+		"--json: one JSON document instead of the text (see phyrctl --help)\n"
+		"with objects, imports, tables, checks, link (instance, peer, used:\n"
+		"linked and shared over, linked: still linked at exit).\n",
 	.options = OPT(ON) | OPT(PEER) | OPT(SIZE) | OPT(KEEP) | OPT(REMOVE) |
-		   OPTS_TABLE,
+		   OPTS_TABLE |
+		   OPTS_DATA,
 	.size = 1u << 20,
 	.run = run_link,
 };

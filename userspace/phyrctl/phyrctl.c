@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "phyrctl.h"
@@ -52,6 +53,11 @@ int message(int status, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (json_mode) {
+		va_start(ap, fmt);
+		json_error(fmt, ap);
+		va_end(ap);
+	}
 	if (status == EXIT_USAGE)
 		fprintf(stderr, "Try 'phyrctl %s%s--help'.\n",
 			current ? current->name : "", current ? " " : "");
@@ -84,6 +90,7 @@ static void usage(FILE *f)
 		"usage: phyrctl COMMAND [OPTIONS]\n"
 		"       phyrctl help [COMMAND]\n"
 		"       phyrctl COMMAND --help\n"
+		"       phyrctl --version\n"
 		"\n"
 		"Look at and exercise vphyr, the test DRM driver of phyr: objects in VRAM\n"
 		"or system memory, shared as dma-bufs between instances, their phyr lists\n"
@@ -102,8 +109,22 @@ static void usage(FILE *f)
 		"Links made with 'phyrctl link --keep' belong to the devices and stay.\n"
 		"\n"
 		"Instances are named by their number (phyrctl list): 0 has system memory\n"
-		"only, the others have VRAM. Sizes take K, M, G suffixes (powers of 2)\n"
-		"and must be multiples of the page size.\n"
+		"only, the others have VRAM. Wherever an instance is asked for, its render\n"
+		"node works too (--on /dev/dri/renderD129). Sizes take K, M, G suffixes\n"
+		"(powers of 2) and must be multiples of the page size.\n"
+		"\n"
+		"--json (every command but tour): instead of the text, one JSON document\n"
+		"on stdout when the command is done, also when it fails. Members of every\n"
+		"document: command, version, status (the exit status), ok (status 0),\n"
+		"error (the messages of stderr, or null); then, where the command has\n"
+		"them: objects (created: instance, node, handle, size, region, seed),\n"
+		"imports (instance, node, handle, from_instance, from_handle, source),\n"
+		"tables (as printed by --show: instance, node, handle, kind phys|dma,\n"
+		"placement, generation, count, total_len, summary, and ranges: every\n"
+		"entry, --all or not, with index, addr, len, ic, via, mmio, pinned,\n"
+		"flags), checks (what, ok, size, seed, bad, first_bad) and the members\n"
+		"of each command, listed in its --help. Numbers are integers (addresses\n"
+		"and sizes in bytes) except milliseconds and MiB/s.\n"
 		"\n"
 		"Exit status: 0 done (and data verified), 1 an operation failed or data\n"
 		"did not match, 2 bad command line, 3 a device or feature it needs is\n"
@@ -190,12 +211,37 @@ static int get_u32(const char *opt, const char *s, uint32_t *out)
 	return EXIT_OK;
 }
 
+/* the instance whose render node is @path (or a link to it) */
+static int node_instance(const char *opt, const char *path, int *out)
+{
+	struct phyr_device_info devs[MAX_DEVS];
+	struct stat want, st;
+	int n, i;
+
+	if (stat(path, &want))
+		return absent("%s: %s: %s", opt, path, strerror(errno));
+	n = phyr_list_devices(devs, MAX_DEVS);
+	if (n < 0)
+		return lib_error();
+	for (i = 0; i < n && i < MAX_DEVS; i++) {
+		if (!stat(devs[i].node, &st) && st.st_rdev == want.st_rdev &&
+		    S_ISCHR(st.st_mode) && S_ISCHR(want.st_mode)) {
+			*out = devs[i].instance;
+			return EXIT_OK;
+		}
+	}
+	return absent("%s: %s is not the render node of a vphyr instance (see phyrctl list)",
+		      opt, path);
+}
+
 int get_instance(const char *opt, const char *s, int *out)
 {
 	uint32_t v;
 
+	if (s && s[0] == '/')
+		return node_instance(opt, s, out);
 	if (parse_u32(s, &v) || v > 0xffff)
-		return usage_error("%s: '%s' is not an instance number (see phyrctl list)",
+		return usage_error("%s: '%s' is not an instance number or render node (see phyrctl list)",
 				   opt, s);
 	*out = v;
 	return EXIT_OK;
@@ -285,6 +331,7 @@ static const struct opt_def opt_defs[O_COUNT] = {
 	[O_VERBOSE] = { "verbose", 'v', ARG_FLAG, FIELD(verbose) },
 	[O_NO_LINK] = { "no-link", 0, ARG_FLAG, FIELD(no_link) },
 	[O_NO_GBM] = { "no-gbm", 0, ARG_FLAG, FIELD(no_gbm) },
+	[O_JSON] = { "json", 0, ARG_FLAG, FIELD(json) },
 };
 
 /* the help of the running command, when -h or --help comes before "--" */
@@ -314,6 +361,20 @@ static int add_instance(const char *opt, const char *arg,
 	if (!ret)
 		l->n++;
 	return ret;
+}
+
+/* whether --json comes before "--" */
+static bool want_json(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--json"))
+			return true;
+	}
+	return false;
 }
 
 /* store the value of option @d, given as @arg, in @o */
@@ -565,6 +626,25 @@ enum phyr_region devs_region(const struct devset *ds, int instance, int want)
 
 /* ---- objects and checks ---- */
 
+void json_check(const char *what, uint64_t size, uint32_t seed, uint64_t bad,
+		uint64_t first_bad)
+{
+	struct jw w;
+
+	if (!json_item("checks", &w))
+		return;
+	jw_str(&w, "what", what);
+	jw_bool(&w, "ok", !bad);
+	jw_u64(&w, "size", size);
+	jw_u64(&w, "seed", seed);
+	jw_u64(&w, "bad", bad);
+	if (bad)
+		jw_u64(&w, "first_bad", first_bad);
+	else
+		jw_null(&w, "first_bad");
+	json_item_end(&w);
+}
+
 /* map @handle for the CPU and allocate a buffer of one chunk */
 static int map_chunked(struct phyr_dev *dev, uint32_t handle, uint64_t size,
 		       unsigned char **map, unsigned char **buf)
@@ -576,6 +656,48 @@ static int map_chunked(struct phyr_dev *dev, uint32_t handle, uint64_t size,
 		return EXIT_OK;
 	phyr_bo_unmap(*map, size);
 	return error("out of memory");
+}
+
+void json_object(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+		 enum phyr_region region, const uint32_t *seed)
+{
+	const struct phyr_device_info *info = phyr_dev_info(dev);
+	struct jw w;
+
+	if (!json_item("objects", &w))
+		return;
+	jw_u64(&w, "instance", info->instance);
+	jw_str(&w, "node", info->node);
+	jw_u64(&w, "handle", handle);
+	jw_u64(&w, "size", size);
+	jw_str(&w, "region", region == PHYR_REGION_VRAM ? "vram" : "system");
+	if (seed)
+		jw_u64(&w, "seed", *seed);
+	else
+		jw_null(&w, "seed");
+	json_item_end(&w);
+}
+
+void json_import(struct phyr_dev *from, uint32_t from_handle,
+		 const char *source, struct phyr_dev *into, uint32_t handle)
+{
+	const struct phyr_device_info *info = phyr_dev_info(into);
+	struct jw w;
+
+	if (!json_item("imports", &w))
+		return;
+	jw_u64(&w, "instance", info->instance);
+	jw_str(&w, "node", info->node);
+	jw_u64(&w, "handle", handle);
+	if (from) {
+		jw_u64(&w, "from_instance", phyr_dev_info(from)->instance);
+		jw_u64(&w, "from_handle", from_handle);
+	} else {
+		jw_null(&w, "from_instance");
+		jw_null(&w, "from_handle");
+	}
+	jw_str(&w, "source", source);
+	json_item_end(&w);
 }
 
 int obj_create_filled(struct phyr_dev *dev, uint64_t size,
@@ -593,7 +715,9 @@ int obj_create_filled(struct phyr_dev *dev, uint64_t size,
 	if (ret) {
 		phyr_bo_close(dev, o->handle);
 		memset(o, 0, sizeof(*o));
+		return ret;
 	}
+	json_object(dev, o->handle, size, region, &seed);
 	return ret;
 }
 
@@ -605,6 +729,8 @@ int obj_share(const struct obj *o, struct phyr_dev *into, uint32_t *handle)
 		return lib_error();
 	ret = phyr_bo_import(into, fd, handle) ? lib_error() : EXIT_OK;
 	close(fd);
+	if (!ret)
+		json_import(o->dev, o->handle, "vphyr", into, *handle);
 	return ret;
 }
 
@@ -614,12 +740,13 @@ static int report_check(const char *what, uint64_t size, size_t bad,
 {
 	char s[32];
 
+	json_check(what, size, seed, bad, pos);
 	if (!bad) {
-		printf("%sverified: %s (%s, pattern %u)\n", check_indent, what,
+		tprint("%sverified: %s (%s, pattern %u)\n", check_indent, what,
 		       phyr_size_name(size, s, sizeof(s)), seed);
 		return EXIT_OK;
 	}
-	printf("%sMISMATCH: %s: %zu of %" PRIu64 " bytes differ, first at offset 0x%" PRIx64 ": expected 0x%02x, got 0x%02x\n",
+	tprint("%sMISMATCH: %s: %zu of %" PRIu64 " bytes differ, first at offset 0x%" PRIx64 ": expected 0x%02x, got 0x%02x\n",
 	       check_indent, what, bad, size, pos, phyr_pattern_byte(seed, pos), got);
 	return EXIT_FAIL;
 }
@@ -799,6 +926,43 @@ int import_summary(struct phyr_dev *dev, uint32_t handle, const char *noun,
 	return EXIT_OK;
 }
 
+static void json_table(struct phyr_dev *dev, uint32_t handle,
+		       const struct phyr_ranges *t, const char *summary)
+{
+	const struct phyr_device_info *info = phyr_dev_info(dev);
+	struct jw w, rs, r;
+	uint32_t i;
+
+	if (!json_item("tables", &w))
+		return;
+	jw_u64(&w, "instance", info->instance);
+	jw_str(&w, "node", info->node);
+	jw_u64(&w, "handle", handle);
+	jw_str(&w, "kind", t->kind == PHYR_RANGES_DMA ? "dma" : "phys");
+	jw_str(&w, "placement", phyr_placement_name(t->placement));
+	jw_u64(&w, "generation", t->generation);
+	jw_u64(&w, "count", t->count);
+	jw_u64(&w, "total_len", t->total_len);
+	jw_str(&w, "summary", summary);
+	jw_open(&w, "ranges", '[', &rs);
+	for (i = 0; i < t->count; i++) {
+		const struct phyr_range *e = &t->range[i];
+
+		jw_open(&rs, NULL, '{', &r);
+		jw_u64(&r, "index", i);
+		jw_u64(&r, "addr", e->addr);
+		jw_u64(&r, "len", e->len);
+		jw_str(&r, "ic", phyr_ic_name(e->ic));
+		jw_str(&r, "via", phyr_via_name(e->via));
+		jw_bool(&r, "mmio", e->mmio);
+		jw_bool(&r, "pinned", e->pinned);
+		jw_u64(&r, "flags", e->flags);
+		jw_close(&r, '}');
+	}
+	jw_close(&rs, ']');
+	json_item_end(&w);
+}
+
 int show_ranges(struct phyr_dev *dev, uint32_t handle,
 		const struct show_opts *o, struct phyr_ranges *out)
 {
@@ -810,12 +974,12 @@ int show_ranges(struct phyr_dev *dev, uint32_t handle,
 
 	if (phyr_bo_ranges(dev, handle, &t))
 		return lib_error();
-	printf("%s%s of handle %u on %s: placement %s, %u %s, %s, generation %u\n",
+	tprint("%s%s of handle %u on %s: placement %s, %u %s, %s, generation %u\n",
 	       in, t.kind == PHYR_RANGES_DMA ? "dma_range table" : "phyr list",
 	       handle, phyr_dev_name(dev), phyr_placement_name(t.placement),
 	       t.count, t.count == 1 ? "entry" : "entries",
 	       phyr_size_name(t.total_len, s, sizeof(s)), t.generation);
-	printf("%s  %4s  %-18s  %-18s  %-9s  %-6s  %-4s  %-6s  %s\n", in,
+	tprint("%s  %4s  %-18s  %-18s  %-9s  %-6s  %-4s  %-6s  %s\n", in,
 	       "idx", t.kind == PHYR_RANGES_DMA ? "dma address" : "phys address",
 	       "length", "size", "ic", "mmio", "pinned",
 	       o && o->raw ? "via          flags" : "via");
@@ -829,16 +993,17 @@ int show_ranges(struct phyr_dev *dev, uint32_t handle,
 				 phyr_via_name(r->via), r->flags);
 		else
 			snprintf(via, sizeof(via), "%s", phyr_via_name(r->via));
-		printf("%s  %4u  0x%016" PRIx64 "  0x%016" PRIx64 "  %-9s  %-6s  %-4s  %-6s  %s\n",
+		tprint("%s  %4u  0x%016" PRIx64 "  0x%016" PRIx64 "  %-9s  %-6s  %-4s  %-6s  %s\n",
 		       in, i, r->addr, r->len, phyr_size_name(r->len, s, sizeof(s)),
 		       phyr_ic_name(r->ic), r->mmio ? "yes" : "no",
 		       r->pinned ? "yes" : "no", via);
 	}
 	if (shown < t.count)
-		printf("%s  ... %u more (--all shows every entry)\n", in,
+		tprint("%s  ... %u more (--all shows every entry)\n", in,
 		       t.count - shown);
 	table_summary(&t, sum, sizeof(sum));
-	printf("%s  summary: %s\n", in, sum);
+	tprint("%s  summary: %s\n", in, sum);
+	json_table(dev, handle, &t, sum);
 	if (out)
 		*out = t;
 	else
@@ -848,12 +1013,36 @@ int show_ranges(struct phyr_dev *dev, uint32_t handle,
 
 /* ---- list ---- */
 
+static void json_instance(const struct phyr_device_info *d)
+{
+	struct jw w;
+
+	if (!json_item("instances", &w))
+		return;
+	jw_u64(&w, "instance", d->instance);
+	jw_str(&w, "node", d->node);
+	jw_str(&w, "bus", d->bus[0] ? d->bus : NULL);
+	jw_bool(&w, "vram", d->flags & PHYR_DEV_VRAM);
+	jw_u64(&w, "vram_size", d->vram_size);
+	if (d->vram_base)
+		jw_u64(&w, "vram_base", d->vram_base);
+	else
+		jw_null(&w, "vram_base");
+	jw_bool(&w, "iommu", d->flags & PHYR_DEV_IOMMU);
+	if (d->link_peer != PHYR_NO_PEER)
+		jw_u64(&w, "link_peer", d->link_peer);
+	else
+		jw_null(&w, "link_peer");
+	json_item_end(&w);
+}
+
 static int run_list(const struct opts *o)
 {
 	struct phyr_device_info *d;
 	char vgem[64], s[32], base[32], peer[16];
 	int i, nvram = 0, nlinked = 0, ret;
 	struct devset *ds;
+	bool vgem_found;
 
 	(void)o;
 	ds = calloc(1, sizeof(*ds));
@@ -864,7 +1053,7 @@ static int run_list(const struct opts *o)
 		free(ds);
 		return ret;
 	}
-	printf("%-8s  %-20s  %-20s  %-9s  %-18s  %-5s  %s\n", "instance",
+	tprint("%-8s  %-20s  %-20s  %-9s  %-18s  %-5s  %s\n", "instance",
 	       "node", "bus", "VRAM", "VRAM base", "IOMMU", "link");
 	for (i = 0; i < ds->n; i++) {
 		d = &ds->info[i];
@@ -885,23 +1074,28 @@ static int run_list(const struct opts *o)
 		} else {
 			snprintf(peer, sizeof(peer), "-");
 		}
-		printf("%-8u  %-20s  %-20s  %-9s  %-18s  %-5s  %s\n",
+		tprint("%-8u  %-20s  %-20s  %-9s  %-18s  %-5s  %s\n",
 		       d->instance, d->node, d->bus[0] ? d->bus : "?", s, base,
 		       d->flags & PHYR_DEV_IOMMU ? "yes" : "no", peer);
+		json_instance(d);
 	}
-	if (!phyr_find_drm_node("vgem", true, vgem, sizeof(vgem)))
-		printf("vgem: %s\n", vgem);
-	else
-		printf("vgem: none\n");
-	printf("%d vphyr instance(s), %d with VRAM, %d linked\n", ds->n, nvram,
+	vgem_found = !phyr_find_drm_node("vgem", true, vgem, sizeof(vgem));
+	tprint("vgem: %s\n", vgem_found ? vgem : "none");
+	tprint("%d vphyr instance(s), %d with VRAM, %d linked\n", ds->n, nvram,
 	       nlinked);
+	if (json_mode) {
+		jw_str(json_top(), "vgem", vgem_found ? vgem : NULL);
+		jw_int(json_top(), "count", ds->n);
+		jw_int(json_top(), "with_vram", nvram);
+		jw_int(json_top(), "linked", nlinked);
+	}
 	free(ds);
 	return EXIT_OK;
 }
 
 const struct command cmd_list = {
 	.name = "list",
-	.synopsis = "",
+	.synopsis = "[--json]",
 	.summary = "list the vphyr instances (and vgem)",
 	.help =
 		"List the vphyr instances: number, render node, bus, VRAM size and\n"
@@ -909,7 +1103,13 @@ const struct command cmd_list = {
 		"DMA, and the instance it is linked with. Then vgem's card node (used\n"
 		"by gbm-import) and a count: \"N vphyr instance(s), M with VRAM, L linked\".\n"
 		"\n"
+		"      --json          print a JSON document instead (see phyrctl --help):\n"
+		"                      instances (instance, node, bus, vram, vram_size,\n"
+		"                      vram_base or null, iommu, link_peer or null), vgem\n"
+		"                      (its card node or null), count, with_vram, linked\n"
+		"\n"
 		"Exits 3 with \"no vphyr devices\" when there is none.\n",
+	.options = OPTS_DATA,
 	.run = run_list,
 };
 
@@ -939,6 +1139,10 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return EXIT_OK;
 	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("phyrctl %s\n", PHYR_VERSION);
+		return EXIT_OK;
+	}
 	if (!strcmp(argv[1], "help")) {
 		if (argc < 3) {
 			usage(stdout);
@@ -954,8 +1158,18 @@ int main(int argc, char **argv)
 	if (!c)
 		return usage_error("unknown command '%s'", argv[1]);
 	current = c;
+	/* on before parsing, so that a bad option is reported in JSON too */
+	if ((c->options & OPT(JSON)) && want_json(argc - 1, argv + 1)) {
+		if (json_begin())
+			return error("out of memory");
+		json_mode = true;
+	}
 	ret = parse_options(c, argc - 1, argv + 1, &o);
-	if (ret)
-		return ret == EXIT_HELP ? EXIT_OK : ret;
-	return c->run(&o);
+	if (ret == EXIT_HELP)
+		return EXIT_OK;
+	if (!ret)
+		ret = c->run(&o);
+	if (json_mode)
+		json_finish(c->name, ret);
+	return ret;
 }

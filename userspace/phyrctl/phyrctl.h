@@ -5,11 +5,12 @@
 #ifndef PHYRCTL_H
 #define PHYRCTL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "libphyr.h"
+#include "libphyr_test.h"
 
 /* exit statuses */
 #define EXIT_OK		0	/* done, data verified */
@@ -19,6 +20,10 @@
 
 #define MAX_DEVS	64
 #define NO_INSTANCE	(-1)
+
+#ifndef PHYR_VERSION
+#define PHYR_VERSION	"unknown"
+#endif
 
 struct opts;
 
@@ -62,6 +67,55 @@ int message(int status, const char *fmt, ...)
 int lib_error(void);
 /* a monotonic clock in milliseconds */
 double now_ms(void);
+
+/* ---- JSON (json.c) ---- */
+
+/* --json given: text output off, one JSON document at the end */
+extern bool json_mode;
+
+/* a writer of the members of an object or the elements of an array */
+struct jw {
+	FILE *f;
+	bool first;
+};
+
+/* members (@key NULL for an array element); a NULL string is null */
+void jw_str(struct jw *w, const char *key, const char *v);
+void jw_u64(struct jw *w, const char *key, uint64_t v);
+void jw_int(struct jw *w, const char *key, long long v);
+void jw_bool(struct jw *w, const char *key, bool v);
+void jw_double(struct jw *w, const char *key, double v);
+void jw_null(struct jw *w, const char *key);
+/* a nested object ('{', '}') or array ('[', ']') written through @inner */
+void jw_open(struct jw *w, const char *key, char bracket, struct jw *inner);
+void jw_close(struct jw *inner, char bracket);
+/* @s as a JSON string, escaped */
+void json_string(FILE *f, const char *s);
+
+/* start the document; 0 or -1 */
+int json_begin(void);
+/* the top-level object, for the command's own members */
+struct jw *json_top(void);
+/*
+ * Start an object at the end of the top-level array @array (a string
+ * literal); false, writing nothing, unless --json is on.
+ */
+bool json_item(const char *array, struct jw *obj);
+void json_item_end(struct jw *obj);
+/* add a message to the document's "error" */
+void json_error(const char *fmt, va_list ap);
+/* write the document of @command, which exits with @status */
+void json_finish(const char *command, int status);
+/* printf() for the text output, which --json turns off */
+int tprint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* the JSON of what commands have in common (phyrctl.c) */
+void json_object(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+		 enum phyr_region region, const uint32_t *seed);
+void json_import(struct phyr_dev *from, uint32_t from_handle,
+		 const char *source, struct phyr_dev *into, uint32_t handle);
+void json_check(const char *what, uint64_t size, uint32_t seed, uint64_t bad,
+		uint64_t first_bad);
 
 /* ---- parsing ---- */
 
@@ -153,12 +207,14 @@ enum opt_id {
 	O_SEED, O_EVICT, O_SHOW, O_VERIFY, O_NO_VERIFY, O_HOLD, O_ALL, O_RAW,
 	O_EXPECT, O_FD, O_FD_NUMBER, O_WRITE, O_FILL, O_KEEP, O_REMOVE,
 	O_ITERATIONS, O_CYCLES, O_NODE, O_WIDTH, O_HEIGHT, O_VERBOSE,
-	O_NO_LINK, O_NO_GBM,
+	O_NO_LINK, O_NO_GBM, O_JSON,
 	O_COUNT
 };
 
 #define OPT(id)		(UINT64_C(1) << (O_##id))
 #define OPTS_TABLE	(OPT(ALL) | OPT(RAW))
+/* what every command that prints data takes */
+#define OPTS_DATA	OPT(JSON)
 
 struct instances {
 	int n;
@@ -177,7 +233,7 @@ struct opts {
 	uint32_t seed, hold, expect, fd, fd_number, write;
 	uint32_t iterations, cycles, width, height;
 	bool evict, show, verify, no_verify, fill, keep, remove;
-	bool verbose, no_link, no_gbm;
+	bool verbose, no_link, no_gbm, json;
 	struct show_opts table;
 	char **cmd;			/* export: what follows "--" */
 };

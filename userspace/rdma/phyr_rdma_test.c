@@ -41,7 +41,7 @@
 
 #include <infiniband/verbs.h>
 
-#include "libphyr.h"
+#include "libphyr_test.h"
 #include "rdma_verbs.h"
 
 #define CHECK		PHYR_CHECK
