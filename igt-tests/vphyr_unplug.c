@@ -22,8 +22,9 @@
  *
  * SUBTEST: unbind-importer
  * Description: Unbind an instance that has a dma-buf of another instance
- *	imported and mapped: the unbind unmaps it (the DMA API debug
- *	dump lists no mapping of the unbound device), closing the
+ *	and, where vgem is there, a vgem buffer (whose exporter caches its
+ *	scatterlist until detach) imported and mapped: the unbind unmaps
+ *	them (the DMA API debug dump lists no mapping of the unbound device), closing the
  *	importer's file lets go of the import, the exporter keeps working, and binding again gives
  *	an instance that imports and reads a buffer of the exporter.
  */
@@ -265,7 +266,8 @@ static void test_unbind_importer(void)
 	int b = env.vram[0], a = env.sys;
 	int fa = env.dev[a].fd, fb = env.dev[b].fd, ret, again;
 	uint64_t size = OBJ_PAGES * env.page, base = env.dev[b].info.vram_base;
-	uint32_t h, hb, h2;
+	struct vgem_bo vbo = { .width = 256, .height = 64, .bpp = 32 };
+	uint32_t h, hb, h2, hv = 0;
 	char pci[64];
 	uint8_t *buf;
 
@@ -279,6 +281,17 @@ static void test_unbind_importer(void)
 	vphyr_write_cpu(fa, h, size, 31);
 	hb = vphyr_share(fa, h, fb);
 	vphyr_check_dma("importer's read before unbind", fb, hb, 0, size, 31);
+	if (env.vgem >= 0) {
+		uint8_t *vmap;
+
+		vgem_create(env.vgem, &vbo);
+		vmap = vgem_mmap(env.vgem, &vbo, PROT_READ | PROT_WRITE);
+		phyr_pattern_fill(vmap, vbo.size, 34, 0);
+		munmap(vmap, vbo.size);
+		hv = vphyr_share(env.vgem, vbo.handle, fb);
+		vphyr_check_dma("importer's read of a vgem buffer", fb, hv, 0,
+				vbo.size, 34);
+	}
 	igt_info("%d DMA API mappings of %s before the unbind\n",
 		 dma_debug_mappings(pci), pci);
 
@@ -304,8 +317,10 @@ static void test_unbind_importer(void)
 	igt_assert_f(ret == -1 && errno == ENODEV,
 		     "GEM_CLOSE on the unbound importer gave %d (%s)\n", ret,
 		     strerror(errno));
-	/* closing the file lets go of the import */
+	/* closing the file lets go of the imports */
 	close(fb);
+	if (hv)
+		gem_close(env.vgem, vbo.handle);
 	env.dev[b].fd = -1;
 	held.fd[1] = -1;
 	igt_assert_f(!bar_reserved(base),

@@ -58,12 +58,16 @@ static inline u64 vphyr_link_base(const struct vphyr_device *v)
  * @pa: the dynamic attachment and its DMA range table
  * @generation: move notifications received (reservation lock)
  * @node: in &vphyr_device.imports of the importing instance
+ * @dmabuf: the imported buffer, referenced until the object is freed
+ * @detached: the instance went away and took the attachment down
  */
 struct vphyr_import {
 	struct drm_gem_object base;
 	struct drm_phyr_attachment pa;
 	u32 generation;
 	struct list_head node;
+	struct dma_buf *dmabuf;
+	bool detached;
 };
 
 extern struct mutex vphyr_lock;

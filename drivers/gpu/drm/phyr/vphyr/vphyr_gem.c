@@ -336,10 +336,14 @@ static void vphyr_import_free(struct drm_gem_object *obj)
 	list_del(&imp->node);
 	mutex_unlock(&v->imports_lock);
 
-	dma_resv_lock(obj->resv, NULL);
-	drm_phyr_attachment_unmap(&imp->pa);
-	dma_resv_unlock(obj->resv);
-	drm_prime_gem_destroy(obj, NULL);
+	if (imp->detached) {
+		dma_buf_put(imp->dmabuf);
+	} else {
+		dma_resv_lock(obj->resv, NULL);
+		drm_phyr_attachment_unmap(&imp->pa);
+		dma_resv_unlock(obj->resv);
+		drm_prime_gem_destroy(obj, NULL);
+	}
 	drm_gem_object_release(obj);
 	kfree(imp);
 }
@@ -391,6 +395,7 @@ struct drm_gem_object *vphyr_gem_prime_import(struct drm_device *drm,
 	}
 	drm_phyr_attachment_init(&imp->pa, attach);
 	get_dma_buf(dmabuf);
+	imp->dmabuf = dmabuf;
 	imp->base.import_attach = attach;
 	imp->base.resv = dmabuf->resv;
 
@@ -420,21 +425,29 @@ err_free:
  * vphyr_gem_revoke_imports() - stop using every import of an instance
  * @v: the instance, unplugged (no ioctl runs or starts)
  *
- * Unmaps the DMA range table of every dma-buf imported into @v, so that no
- * mapping for the device outlives its removal, and refuses imports from
- * then on. The GEM objects stay until their handles and files are closed;
- * a move notification for them finds nothing to unmap.
+ * Unmaps the DMA range table of every dma-buf imported into @v and
+ * detaches from the buffer, so that no mapping for the device outlives its
+ * removal (an exporter that caches its scatterlist, as the DRM PRIME
+ * helpers do, unmaps it only at detach), and refuses imports from then on.
+ * The GEM objects stay, holding a reference on their dma-bufs, until their
+ * handles and files are closed.
  */
 void vphyr_gem_revoke_imports(struct vphyr_device *v)
 {
+	struct dma_buf_attachment *attach;
 	struct vphyr_import *imp;
 
 	mutex_lock(&v->imports_lock);
 	v->imports_revoked = true;
 	list_for_each_entry(imp, &v->imports, node) {
-		dma_resv_lock(imp->base.resv, NULL);
+		attach = imp->pa.attach;
+		dma_resv_lock(imp->dmabuf->resv, NULL);
 		drm_phyr_attachment_unmap(&imp->pa);
-		dma_resv_unlock(imp->base.resv);
+		dma_resv_unlock(imp->dmabuf->resv);
+		dma_buf_detach(imp->dmabuf, attach);
+		imp->base.import_attach = NULL;
+		imp->pa.attach = NULL;
+		imp->detached = true;
 	}
 	mutex_unlock(&v->imports_lock);
 }
