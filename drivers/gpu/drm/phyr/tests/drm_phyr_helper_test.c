@@ -297,7 +297,7 @@ static void drm_phyr_sgt_from(struct kunit *test)
 	/* bad flags, and a scatterlist with nothing in it */
 	bad = kunit_kzalloc(test, sizeof(*bad), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, bad);
-	KUNIT_EXPECT_EQ(test, -EINVAL, dma_range_table_from_sgt(bad, NULL, sgt, 0x10));
+	KUNIT_EXPECT_EQ(test, -EINVAL, dma_range_table_from_sgt(bad, NULL, sgt, BIT(5)));
 	sgt = test_sgt(test, empty, ARRAY_SIZE(empty));
 	KUNIT_EXPECT_EQ(test, -EINVAL, dma_range_table_from_sgt(bad, NULL, sgt, 0));
 	KUNIT_EXPECT_EQ(test, phyr_list_nents(&bad->ranges), 0);
