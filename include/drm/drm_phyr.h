@@ -194,6 +194,8 @@ static inline phys_addr_t phyr_end(const struct phyr *p)
  * also when the last entry sits at the end of a full chunk.
  * phyr_list_reserve() pre-allocates room so that later appends do not
  * allocate (for example under a lock).
+ * phyr_list_append_pages() appends a page array in one call, writing the
+ * entries straight into storage allocated once for the batch.
  *
  * Inside a chunk an entry takes 8 bytes when it can (a page-aligned range
  * of at most 2^16 pages below 2^40 pages, the common case of pinned or
@@ -396,6 +398,8 @@ static inline bool phyr_list_empty(const struct phyr_list *l)
 int phyr_list_reserve(struct phyr_list *l, unsigned long nr, gfp_t gfp);
 int phyr_list_append(struct phyr_list *l, phys_addr_t addr, u64 len,
 		     unsigned int flags, gfp_t gfp);
+int phyr_list_append_pages(struct phyr_list *l, struct page *const *pages,
+			   unsigned long n, unsigned int flags, gfp_t gfp);
 void phyr_list_free(struct phyr_list *l);
 size_t phyr_list_storage(const struct phyr_list *l);
 

@@ -65,19 +65,15 @@ static int phyr_bench_phyr(struct device *dev, struct page **pages,
 	struct phyr_list l;
 	struct phyr_iter it;
 	struct phyr seg;
-	unsigned long i;
 	u64 t0, t1, t2, t3, t4, sum = 0;
 	int ret;
 
 	phyr_list_init(&l);
 	t0 = ktime_get_ns();
-	/* plain appends: a reservation would be sized for no coalescing */
-	for (i = 0; i < n; i++) {
-		ret = phyr_list_append(&l, page_to_phys(pages[i]), PAGE_SIZE,
-				       PHYR_IC_HOST, GFP_KERNEL);
-		if (ret)
-			goto out;
-	}
+	/* the page array in one call, as sg_alloc_table_from_pages() */
+	ret = phyr_list_append_pages(&l, pages, n, PHYR_IC_HOST, GFP_KERNEL);
+	if (ret)
+		goto out;
 	t1 = ktime_get_ns();
 	phyr_iter_init(&l, &it);
 	phyr_for_each(seg, &it)

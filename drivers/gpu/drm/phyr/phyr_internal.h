@@ -15,6 +15,23 @@ void phyr_bench_register(struct dentry *dir);
 void phyr_pin_bench_register(struct dentry *dir);
 int phyr_list_add(struct phyr_list *l, u64 addr, u64 len, unsigned int flags,
 		  u64 merge_max, gfp_t gfp);
+/*
+ * What a list looked like before a batch of appends, enough to take the
+ * batch back: entries are only ever added at the end, the last entry can
+ * only grow (its first word changes, its chunk may gain a word) and chunks
+ * after the last entry are empty.
+ */
+struct phyr_list_mark {
+	struct phyr_list hdr;
+	u64 word;
+	u32 nr;
+	u64 bytes;
+};
+
+#if IS_ENABLED(CONFIG_KUNIT)
+void phyr_list_mark(const struct phyr_list *l, struct phyr_list_mark *m);
+void phyr_list_rewind(struct phyr_list *l, const struct phyr_list_mark *m);
+#endif
 int phyr_dma_map_link(struct device *dev, const struct phyr_list *l,
 		      u64 offset, u64 len, phys_addr_t phys_base, u64 link_base,
 		      struct dma_range_table *t);

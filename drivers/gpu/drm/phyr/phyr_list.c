@@ -5,6 +5,7 @@
 
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <kunit/visibility.h>
 
 #include <drm/drm_phyr.h>
 
@@ -274,6 +275,198 @@ int phyr_list_append(struct phyr_list *l, phys_addr_t addr, u64 len,
 	return ret ? ret : __phyr_list_add(l, addr, len, flags, PHYR_MAX_LEN, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(phyr_list_append, DRM_PHYR);
+
+VISIBLE_IF_KUNIT
+void phyr_list_mark(const struct phyr_list *l, struct phyr_list_mark *m)
+{
+	m->hdr = *l;
+	if (l->last) {
+		m->word = l->last->words[l->last_idx];
+		m->nr = l->last->nr;
+		m->bytes = l->last->bytes;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(phyr_list_mark);
+
+/* Free the chunks after @prev (after the head when @prev is NULL). */
+static void phyr_list_cut(struct phyr_list *l, struct phyr_chunk *prev)
+{
+	struct phyr_chunk *c = prev ? prev->next : l->head;
+
+	while (c) {
+		struct phyr_chunk *next = c->next;
+
+		l->spare -= phyr_chunk_spare(c);
+		kfree(c);
+		c = next;
+	}
+	if (prev)
+		prev->next = NULL;
+	else
+		l->head = NULL;
+	l->tail = prev;
+}
+
+/* Take back every append since phyr_list_mark() stored @m. */
+VISIBLE_IF_KUNIT
+void phyr_list_rewind(struct phyr_list *l, const struct phyr_list_mark *m)
+{
+	const struct phyr_list *o = &m->hdr;
+	struct phyr_chunk *c = o->head;
+
+	if (o->last) {
+		o->last->words[o->last_idx] = m->word;
+		o->last->nr = m->nr;
+		o->last->bytes = m->bytes;
+		c = o->last->next;
+	}
+	/* the chunks that were reserved stay, empty again */
+	for (; c && c != o->tail->next; c = c->next) {
+		c->nr = 0;
+		c->bytes = 0;
+	}
+	phyr_list_cut(l, o->tail);
+	*l = *o;
+}
+EXPORT_SYMBOL_IF_KUNIT(phyr_list_rewind);
+
+/*
+ * The fast part of phyr_list_append_pages(), inside the chunk of the last
+ * entry: a page that continues the last entry grows it, any other page
+ * becomes a new 8-byte entry in the next free word. It stops at what needs
+ * the general path: a full chunk, a page frame number beyond the 8-byte
+ * form, or a last entry that cannot grow in place. Returns the number of
+ * pages taken.
+ */
+static unsigned long phyr_list_fill(struct phyr_list *l,
+				    struct page *const *pages,
+				    unsigned long n, unsigned int flags)
+{
+	const u64 head = PHYR_W_SHORT | (u64)flags << PHYR_LEN_BITS;
+	const u64 one = BIT_ULL(PHYR_W_PAGES_SHIFT);
+	struct phyr_chunk *c = l->last;
+	unsigned long spare = phyr_chunk_spare(c), nr = c->nr, nents = 0;
+	unsigned long i, pfn, next = ULONG_MAX, room = 0;
+	u64 *w = &c->words[l->last_idx], step = one;
+	u64 lo = U64_MAX, hi = 0, longest = 0, cross = 0, from, end;
+	struct phyr p = phyr_ent_decode(w);
+
+	/* whether, and by how many pages, the last entry can grow */
+	if (phyr_flags(&p) == flags && !(phyr_end(&p) & ~PAGE_MASK)) {
+		next = phyr_end(&p) >> PAGE_SHIFT;
+		if (*w & PHYR_W_SHORT) {
+			room = BIT(PHYR_W_PAGES_BITS) - (phyr_len(&p) >> PAGE_SHIFT);
+		} else {
+			room = (PHYR_MAX_LEN - phyr_len(&p)) >> PAGE_SHIFT;
+			step = PAGE_SIZE;
+		}
+	}
+	from = p.addr;
+
+	for (i = 0; i < n; i++) {
+		pfn = page_to_pfn(pages[i]);
+		if (pfn == next) {
+			if (!room)
+				break;
+			*w += step;
+			room--;
+			next++;
+			continue;
+		}
+		if (nr == c->cap || pfn > PHYR_W_PFN)
+			break;
+		/* account for the entry that ends here, if it changed */
+		if (i) {
+			end = (u64)next << PAGE_SHIFT;
+			lo = min(lo, from);
+			hi = max(hi, end);
+			longest = max(longest, end - from);
+			cross |= from ^ (end - 1);
+		}
+		w = &c->words[nr++];
+		*w = head | pfn;
+		from = (u64)pfn << PAGE_SHIFT;
+		next = pfn + 1;
+		room = BIT(PHYR_W_PAGES_BITS) - 1;
+		step = one;
+		nents++;
+	}
+	if (!i)
+		return 0;
+	/* and for the last one, grown or new */
+	end = (u64)next << PAGE_SHIFT;
+	lo = min(lo, from);
+	hi = max(hi, end);
+	longest = max(longest, end - from);
+	cross |= from ^ (end - 1);
+
+	c->nr = nr;
+	c->bytes += (u64)i << PAGE_SHIFT;
+	l->spare -= spare - phyr_chunk_spare(c);
+	l->last_idx = w - c->words;
+	l->nents += nents;
+	l->len += (u64)i << PAGE_SHIFT;
+	l->sum.lowest = min(l->sum.lowest, lo);
+	l->sum.end = max(l->sum.end, hi);
+	l->sum.longest = max(l->sum.longest, longest);
+	l->sum.cross |= cross;
+	l->sum.flags |= flags;
+	return i;
+}
+
+/**
+ * phyr_list_append_pages() - add an array of pages at the end of a list
+ * @l: the list
+ * @pages: the pages
+ * @n: number of pages, may be zero
+ * @flags: interconnect kind and attribute bits for every page
+ * @gfp: allocation flags
+ *
+ * Appends one %PAGE_SIZE range per page, coalesced exactly as @n calls of
+ * phyr_list_append() would: the list ends up with the same entries in the
+ * same storage. The page-array counterpart of sg_alloc_table_from_pages():
+ * inside a chunk, pages are merged or written as 8-byte entries in a tight
+ * loop; only a chunk boundary or an entry that needs the 16-byte form
+ * takes the general path. Unlike such a loop of calls, it is all or
+ * nothing.
+ *
+ * Return: 0 on success, -EINVAL for flags phyr_check() rejects, -E2BIG if
+ * the total length of the list would overflow, -ENOMEM if storage could
+ * not be allocated. The list is unchanged on error.
+ */
+int phyr_list_append_pages(struct phyr_list *l, struct page *const *pages,
+			   unsigned long n, unsigned int flags, gfp_t gfp)
+{
+	struct phyr_list_mark m;
+	unsigned long i = 0;
+	int ret;
+
+	ret = phyr_check(0, PAGE_SIZE, flags);
+	if (ret)
+		return ret;
+	if (n > (U64_MAX - l->len) >> PAGE_SHIFT)
+		return -E2BIG;
+	if (!n)
+		return 0;
+
+	phyr_list_mark(l, &m);
+	while (i < n) {
+		if (l->last)
+			i += phyr_list_fill(l, pages + i, n - i, flags);
+		if (i == n)
+			break;
+		/* the next chunk, a widened entry, a large pfn, ... */
+		ret = __phyr_list_add(l, page_to_phys(pages[i]), PAGE_SIZE,
+				      flags, PHYR_MAX_LEN, gfp);
+		if (ret) {
+			phyr_list_rewind(l, &m);
+			return ret;
+		}
+		i++;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(phyr_list_append_pages, DRM_PHYR);
 
 /**
  * phyr_list_free() - release the storage of a list

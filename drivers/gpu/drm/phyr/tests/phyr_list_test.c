@@ -7,6 +7,7 @@
 #include <linux/slab.h>
 #include <kunit/test.h>
 
+#include "../phyr_internal.h"
 #include "phyr_test_model.h"
 
 static unsigned int phyr_test_chunks(const struct phyr_list *l)
@@ -485,6 +486,240 @@ static void phyr_list_free_reuse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, phyr_list_length(l), 1);
 }
 
+KUNIT_DEFINE_ACTION_WRAPPER(phyr_test_kvfree, kvfree, const void *);
+
+/*
+ * An array of @n page pointers for the page frame numbers @pfns. Only the
+ * frame number of such a pointer is ever computed (page_to_pfn() on the
+ * virtual memory map is arithmetic): no struct page is read, so any frame
+ * number will do.
+ */
+static struct page **phyr_test_pages(struct kunit *test,
+				     const unsigned long *pfns,
+				     unsigned long n)
+{
+	struct page **pages = kvmalloc_array(max(n, 1ul), sizeof(*pages),
+					     GFP_KERNEL);
+	unsigned long i;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	ret = kunit_add_action_or_reset(test, phyr_test_kvfree, pages);
+	KUNIT_ASSERT_EQ(test, 0, ret);
+	for (i = 0; i < n; i++)
+		pages[i] = pfn_to_page(pfns[i]);
+	return pages;
+}
+
+/* @a and @b hold the same entries in the same forms and the same chunks. */
+static void phyr_test_expect_same(struct kunit *test,
+				  const struct phyr_list *a,
+				  const struct phyr_list *b)
+{
+	const struct phyr_chunk *ca = a->head, *cb = b->head;
+
+	phyr_test_expect_layout(test, a);
+	phyr_test_expect_layout(test, b);
+	KUNIT_EXPECT_EQ(test, a->nents, b->nents);
+	KUNIT_EXPECT_EQ(test, a->len, b->len);
+	KUNIT_EXPECT_EQ(test, a->spare, b->spare);
+	KUNIT_EXPECT_EQ(test, a->sum.lowest, b->sum.lowest);
+	KUNIT_EXPECT_EQ(test, a->sum.end, b->sum.end);
+	KUNIT_EXPECT_EQ(test, a->sum.longest, b->sum.longest);
+	KUNIT_EXPECT_EQ(test, fls64(a->sum.cross), fls64(b->sum.cross));
+	KUNIT_EXPECT_EQ(test, a->sum.flags, b->sum.flags);
+	KUNIT_EXPECT_EQ(test, phyr_list_storage(a), phyr_list_storage(b));
+	for (; ca && cb; ca = ca->next, cb = cb->next) {
+		KUNIT_ASSERT_EQ(test, ca->cap, cb->cap);
+		KUNIT_ASSERT_EQ(test, ca->nr, cb->nr);
+		KUNIT_ASSERT_EQ(test, 0, memcmp(ca->words, cb->words,
+						ca->nr * sizeof(u64)));
+	}
+	KUNIT_EXPECT_TRUE(test, !ca && !cb);
+}
+
+/*
+ * Frame numbers for a batch: runs of contiguous pages of random length
+ * (now and then longer than an 8-byte entry holds), separated by gaps;
+ * the first run continues the list's last entry a third of the time, and
+ * one batch in eight has a run beyond the 8-byte form's frame numbers.
+ */
+static unsigned long phyr_test_pfns(struct rnd_state *rnd, unsigned long *pfns,
+				    unsigned long max, unsigned long pfn)
+{
+	unsigned long n = 0, run, i;
+	u32 r = prandom_u32_state(rnd);
+
+	if (r % 3)
+		pfn += 1 + r % 1000;
+	while (n < max) {
+		r = prandom_u32_state(rnd);
+		if (r % 16 == 0)
+			run = BIT(PHYR_W_PAGES_BITS) - 2 + r % 5;
+		else
+			run = 1 + (r % 4 ? 0 : r % 40);
+		if (prandom_u32_state(rnd) % 512 == 0)
+			pfn = PHYR_W_PFN - 2;
+		run = min(run, max - n);
+		for (i = 0; i < run; i++)
+			pfns[n++] = pfn++;
+		pfn += 1 + prandom_u32_state(rnd) % 3;
+		if (prandom_u32_state(rnd) % 4 == 0)
+			break;
+	}
+	return n;
+}
+
+/*
+ * phyr_list_append_pages() leaves exactly what a loop of phyr_list_append()
+ * leaves: same entries, forms, chunks and summary, after random prefixes
+ * (8-byte, 16-byte, full and reserved) and with random flags.
+ */
+static void phyr_list_pages_vs_append(struct kunit *test)
+{
+	static const unsigned int flags[] = {
+		PHYR_IC_HOST, PHYR_IC_HOST | PHYR_F_PINNED, PHYR_IC_P2P,
+	};
+	const unsigned long max = 3 * BIT(PHYR_W_PAGES_BITS);
+	unsigned long *pfns, n, i, pfn;
+	struct phyr_list *a, *b;
+	struct rnd_state rnd;
+	struct page **pages;
+	unsigned int round, k, f;
+	int ret;
+	u32 r;
+
+	phyr_test_rnd_init(test, &rnd);
+	pfns = kvmalloc_array(max, sizeof(*pfns), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pfns);
+	ret = kunit_add_action_or_reset(test, phyr_test_kvfree, pfns);
+	KUNIT_ASSERT_EQ(test, 0, ret);
+	for (round = 0; round < 24; round++) {
+		a = phyr_test_list(test);
+		b = phyr_test_list(test);
+		pfn = 0x100000;
+		for (k = prandom_u32_state(&rnd) % 4; k; k--) {
+			u64 addr = (u64)pfn << PAGE_SHIFT, len;
+
+			r = prandom_u32_state(&rnd);
+			f = flags[r % ARRAY_SIZE(flags)];
+			switch ((r >> 4) % 4) {
+			case 0:	/* 8-byte, sometimes full */
+				len = (r & 256 ? BIT(PHYR_W_PAGES_BITS) :
+				       1 + (r >> 9) % 64) << PAGE_SHIFT;
+				break;
+			case 1:	/* 16-byte: an unaligned start */
+				addr += 0x800;
+				len = SZ_8K - 0x800;
+				break;
+			case 2:	/* 16-byte: longer than 2^16 pages */
+				len = SZ_512M;
+				break;
+			default:
+				KUNIT_ASSERT_EQ(test, 0, phyr_list_reserve(a, r % 700, GFP_KERNEL));
+				KUNIT_ASSERT_EQ(test, 0, phyr_list_reserve(b, r % 700, GFP_KERNEL));
+				continue;
+			}
+			KUNIT_ASSERT_EQ(test, 0, phyr_list_append(a, addr, len, f, GFP_KERNEL));
+			KUNIT_ASSERT_EQ(test, 0, phyr_list_append(b, addr, len, f, GFP_KERNEL));
+			pfn = (addr + len) >> PAGE_SHIFT;
+		}
+		for (k = 0; k < 3; k++) {
+			n = phyr_test_pfns(&rnd, pfns, max, pfn);
+			pages = phyr_test_pages(test, pfns, n);
+			f = flags[prandom_u32_state(&rnd) % ARRAY_SIZE(flags)];
+			for (i = 0; i < n; i++) {
+				ret = phyr_list_append(a, page_to_phys(pages[i]),
+						       PAGE_SIZE, f, GFP_KERNEL);
+				KUNIT_ASSERT_EQ(test, 0, ret);
+			}
+			ret = phyr_list_append_pages(b, pages, n, f, GFP_KERNEL);
+			KUNIT_ASSERT_EQ(test, 0, ret);
+			phyr_test_expect_same(test, a, b);
+			if (n)
+				pfn = pfns[n - 1] + 1;
+		}
+		phyr_list_free(a);
+		phyr_list_free(b);
+	}
+}
+
+/* Rejected batches change nothing; an empty batch is no change either. */
+static void phyr_list_pages_errors(struct kunit *test)
+{
+	unsigned long pfns[4] = { 16, 17, 19, 20 }, n;
+	struct phyr_list *l, *ref;
+	struct page **pages;
+	int ret;
+
+	l = phyr_test_list(test);
+	ref = phyr_test_list(test);
+	pages = phyr_test_pages(test, pfns, ARRAY_SIZE(pfns));
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, SZ_4K, SZ_4K, 0, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append(ref, SZ_4K, SZ_4K, 0, GFP_KERNEL));
+
+	KUNIT_EXPECT_EQ(test, -EINVAL, phyr_list_append_pages(l, pages, 4, BIT(5), GFP_KERNEL));
+	ret = phyr_list_append_pages(l, pages, 4, BIT(7), GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, -EINVAL, ret);
+	KUNIT_EXPECT_EQ(test, -E2BIG, phyr_list_append_pages(l, NULL, ULONG_MAX, 0, GFP_KERNEL));
+	n = (U64_MAX - SZ_4K) / PAGE_SIZE + 1;
+	KUNIT_EXPECT_EQ(test, -E2BIG, phyr_list_append_pages(l, NULL, n, 0, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, 0, phyr_list_append_pages(l, NULL, 0, 0, GFP_KERNEL));
+	phyr_test_expect_same(test, ref, l);
+
+	KUNIT_ASSERT_EQ(test, 0, phyr_list_append_pages(l, pages, 4, 0, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), 3);
+	KUNIT_EXPECT_EQ(test, phyr_list_length(l), 5 * SZ_4K);
+}
+
+/*
+ * phyr_list_rewind() takes back any mix of appends: new entries, a last
+ * entry that grew, widened in place or moved to the next chunk, reserved
+ * chunks that filled up and chunks linked since.
+ */
+static void phyr_list_rewind_appends(struct kunit *test)
+{
+	struct phyr_list_mark mark;
+	struct phyr_model m, scratch;
+	unsigned int round, prefix;
+	struct phyr_list *l;
+	struct rnd_state rnd;
+	size_t storage;
+	int ret;
+
+	phyr_test_rnd_init(test, &rnd);
+	for (round = 0; round < 64; round++) {
+		l = phyr_test_list(test);
+		prefix = prandom_u32_state(&rnd) % 1200;
+		phyr_model_init(test, &m, prefix + 1);
+		phyr_test_random_fill(test, &rnd, l, &m, prefix, PAGE_SHIFT);
+		if (round & 1) {
+			ret = phyr_list_reserve(l, prandom_u32_state(&rnd) % 600,
+						GFP_KERNEL);
+			KUNIT_ASSERT_EQ(test, 0, ret);
+		}
+		storage = phyr_list_storage(l);
+		phyr_list_mark(l, &mark);
+		if (m.n && (round & 4)) {
+			/* grow the last entry, past the 8-byte form at times */
+			const struct phyr_model_ent *e = &m.e[m.n - 1];
+			u64 len = (1 + prandom_u32_state(&rnd) % 70000) << PAGE_SHIFT;
+
+			ret = phyr_list_append(l, e->addr + e->len, len,
+					       e->flags, GFP_KERNEL);
+			KUNIT_ASSERT_EQ(test, 0, ret);
+		}
+		phyr_model_init(test, &scratch, 2000);
+		phyr_test_random_fill(test, &rnd, l, &scratch,
+				      1 + prandom_u32_state(&rnd) % 2000,
+				      round & 2 ? PAGE_SHIFT : 0);
+		phyr_list_rewind(l, &mark);
+		phyr_model_expect_list(test, &m, l);
+		KUNIT_EXPECT_EQ(test, phyr_list_storage(l), storage);
+		phyr_list_free(l);
+	}
+}
+
 static struct kunit_case phyr_list_tests[] = {
 	KUNIT_CASE(phyr_list_empty_list),
 	KUNIT_CASE(phyr_list_append_errors),
@@ -502,6 +737,9 @@ static struct kunit_case phyr_list_tests[] = {
 	KUNIT_CASE(phyr_list_reserve_mixed),
 	KUNIT_CASE(phyr_list_random_widen),
 	KUNIT_CASE_SLOW(phyr_list_storage_per_page),
+	KUNIT_CASE_SLOW(phyr_list_pages_vs_append),
+	KUNIT_CASE(phyr_list_pages_errors),
+	KUNIT_CASE(phyr_list_rewind_appends),
 	{}
 };
 

@@ -82,10 +82,55 @@ void phyr_model_expect_iter(struct kunit *test, const struct phyr_model *m,
 	KUNIT_EXPECT_EQ_MSG(test, i, m->n, "fewer ranges than the model");
 }
 
+/*
+ * The storage of @l is consistent: every chunk's byte count matches its
+ * entries, @l->last and @l->last_idx name the last entry, the chunks after
+ * it are empty, @l->tail ends the chain and @l->spare is what the chunks
+ * have left.
+ */
+void phyr_test_expect_layout(struct kunit *test, const struct phyr_list *l)
+{
+	const struct phyr_chunk *c, *last = NULL;
+	unsigned long nents = 0, spare = 0;
+	u32 i, last_idx = 0;
+	u64 len = 0;
+
+	for (c = l->head; c; c = c->next) {
+		u64 bytes = 0;
+
+		KUNIT_ASSERT_LE(test, c->nr, c->cap);
+		for (i = 0; i < c->nr; i += phyr_ent_words(&c->words[i])) {
+			KUNIT_ASSERT_LE(test, i + phyr_ent_words(&c->words[i]),
+					c->nr);
+			bytes += phyr_ent_len(&c->words[i]);
+			last = c;
+			last_idx = i;
+			nents++;
+		}
+		KUNIT_EXPECT_EQ(test, c->bytes, bytes);
+		len += bytes;
+		spare += (c->cap - c->nr) / 2;
+		if (!c->next)
+			KUNIT_EXPECT_PTR_EQ(test, l->tail, c);
+	}
+	if (!l->head)
+		KUNIT_EXPECT_NULL(test, l->tail);
+	KUNIT_EXPECT_PTR_EQ(test, l->last, last);
+	if (last)
+		KUNIT_EXPECT_EQ(test, l->last_idx, last_idx);
+	for (c = last ? last->next : l->head; c; c = c->next)
+		KUNIT_EXPECT_EQ(test, c->nr, 0);
+	KUNIT_EXPECT_EQ(test, l->nents, nents);
+	KUNIT_EXPECT_EQ(test, l->len, len);
+	KUNIT_EXPECT_EQ(test, l->spare, spare);
+}
+
 void phyr_model_expect_list(struct kunit *test, const struct phyr_model *m,
 			    const struct phyr_list *l)
 {
 	struct phyr_iter it;
+
+	phyr_test_expect_layout(test, l);
 
 	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), (unsigned long)m->n);
 	KUNIT_EXPECT_EQ(test, phyr_list_length(l), m->len);
@@ -195,4 +240,5 @@ void phyr_test_random_fill(struct kunit *test, struct rnd_state *rnd,
 
 MODULE_DESCRIPTION("KUnit tests for the phyr core");
 MODULE_IMPORT_NS(DRM_PHYR);
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 MODULE_LICENSE("GPL");
