@@ -3,6 +3,8 @@
 # Install what phyr's build, VM and tests need on Debian 12 (idempotent:
 # apt-get runs only when a package is missing).
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 pkgs=(
 	linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev
@@ -12,17 +14,4 @@ pkgs=(
 	libibverbs-dev iproute2 gnuplot-nox
 )
 
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$p")
-done
-((${#missing[@]})) || exit 0
-
-sudo=
-[[ $(id -u) == 0 ]] || sudo=sudo
-echo "[phyr] installing: ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-	"${missing[@]}" >/dev/null
-echo "[phyr] dependencies installed"
+phyr_install_packages "${pkgs[@]}"

@@ -265,3 +265,21 @@ phyr_apply_overlay() {
 	rsync -rc "$ptmp/" "$src/"
 	rm -rf "$ptmp"
 }
+
+# Installs the Debian packages named that are not installed yet; apt-get
+# runs only when one is missing.
+phyr_install_packages() {
+	local p sudo=
+	local -a missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	((${#missing[@]})) || return 0
+	[[ $(id -u) == 0 ]] || sudo=sudo
+	echo "[phyr] installing: ${missing[*]}"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >/dev/null
+	echo "[phyr] dependencies installed"
+}
