@@ -11,7 +11,8 @@ pkgs=(
 	cpio kmod rsync ccache python3 qemu-system-x86 busybox-static
 	util-linux procps libdrm-dev pkg-config intel-gpu-tools libgbm-dev
 	libgl1-mesa-dri valgrind rdma-core ibverbs-utils ibverbs-providers
-	libibverbs-dev iproute2 gnuplot-nox
+	libibverbs-dev iproute2 gnuplot-nox patch python3-sphinx
+	python3-sphinx-rtd-theme python3-yaml graphviz
 )
 
 phyr_install_packages "${pkgs[@]}"

@@ -15,10 +15,33 @@
 # Only the phyr book is built, so every warning is one of its own.
 # PHYR_DOCS_THEME picks the HTML theme (default sphinx_rtd_theme; the
 # kernel's conf.py falls back to alabaster without it).
-# Prints the path of the HTML index on its last line.
+#
+# usage: docs.sh [--results FILE]
+#
+# Prints the path of the HTML index on its last line. With --results, also
+# writes FILE for make test's host run: a plan line "1..1" and one case,
+# "PASS htmldocs [host] ..." or "FAIL htmldocs [host] reason".
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+
+results=
+case ${1:-} in
+--results) [[ -n ${2:-} ]] || die "usage: docs.sh [--results FILE]"; results=$2 ;;
+'') ;;
+*) die "usage: docs.sh [--results FILE]" ;;
+esac
+# The case fails unless the end is reached: every way out below, die
+# included, leaves a result line.
+if [[ -n $results ]]; then
+	echo 1..1 >"$results"
+	trap '[[ $(wc -l <"$results") -gt 1 ]] || echo "FAIL htmldocs [host] stopped early (see the log)" >>"$results"' EXIT
+fi
+# fail REASON: the case's FAIL line, then stop
+fail() {
+	[[ -z $results ]] || echo "FAIL htmldocs [host] $*" >>"$results"
+	die "$*"
+}
 
 book=gpu/phyr
 theme=${PHYR_DOCS_THEME:-sphinx_rtd_theme}
@@ -60,7 +83,7 @@ while kill -0 "$pid" 2>/dev/null; do
 done
 if ! wait "$pid"; then
 	tail -n 30 "$dlog" >&2
-	die "htmldocs failed (full log: $dlog)"
+	fail "htmldocs failed (full log: $dlog)"
 fi
 
 # 4. Sphinx writes "WARNING:" and "ERROR:", kernel-doc "warning:" and
@@ -68,11 +91,14 @@ fi
 warn=$(grep -E 'WARNING|ERROR|CRITICAL|[Ww]arning:|[Ee]rror:' "$dlog" || true)
 n=$(grep -c . <<<"$warn" || true)
 [[ -n $warn ]] || n=0
-[[ -f $html/index.html ]] || die "no $html/index.html (full log: $dlog)"
+[[ -f $html/index.html ]] || fail "no $html/index.html (full log: $dlog)"
 pages=$(find "$html" -name '*.html' ! -path '*/_*' | wc -l)
 if ((n)); then
 	echo "$warn"
-	die "docs: $n warning(s) in $((SECONDS - start))s (full log: $dlog)"
+	fail "$n warning(s) in $((SECONDS - start))s (full log: $dlog)"
 fi
-log "docs: $pages pages, 0 warnings, $((SECONDS - start))s ($(grep -o 'Using [a-z_]* theme' "$dlog" || echo 'theme unknown'))"
+done_msg="$pages pages, 0 warnings, $((SECONDS - start))s"
+[[ -z $results ]] || echo "PASS htmldocs [host] $done_msg" >>"$results"
+log "docs: $done_msg ($(grep -o 'Using [a-z_]* theme' "$dlog" || echo 'theme unknown'))"
+log "docs: HTML in $html/"
 echo "$html/index.html"
