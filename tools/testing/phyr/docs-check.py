@@ -166,7 +166,7 @@ def check(root, docs):
                              text, re.M)
             if data:
                 # a variable: kernel-doc of 6.12 cannot document it
-                if not re.search(r'&' + re.escape(name) + r'\b', book):
+                if not re.search(r'\b' + re.escape(name) + r'\b', book):
                     out.append('%s: exported variable %s is named nowhere '
                                'in the book' % (path, name))
             elif not has_kdoc(text, name):
