@@ -69,6 +69,7 @@ rm -rf "$out/Documentation/output"
 mkdir -p "$out"
 dlog=$out/docs.log
 log "building the phyr book ($book) in $out with Sphinx $(sphinx-build --version 2>&1 | awk '{ print $NF }')"
+total=$(find "$src/Documentation/$book" -name '*.rst' | wc -l)
 start=$SECONDS
 make -C "$src" O="$out" -j"$PHYR_JOBS" SPHINXDIRS="$book" \
 	SPHINXOPTS="-q -E" DOCS_THEME="$theme" htmldocs >"$dlog" 2>&1 &
@@ -79,7 +80,9 @@ while kill -0 "$pid" 2>/dev/null; do
 		kill -0 "$pid" 2>/dev/null || break
 	done
 	kill -0 "$pid" 2>/dev/null || break
-	log "docs: $((SECONDS - start))s, $(find "$html" -name '*.html' 2>/dev/null | wc -l) pages written"
+	log "docs: $((SECONDS - start))s, $(find "$out/Documentation/output/.doctrees/$book" \
+		-name '*.doctree' 2>/dev/null | wc -l) of $total pages read, $(find "$html" \
+		-name '*.html' ! -path '*/_*' 2>/dev/null | wc -l) written"
 done
 if ! wait "$pid"; then
 	tail -n 30 "$dlog" >&2
