@@ -6,13 +6,14 @@
 #   make bench  phyr vs. scatterlist mapping benchmark (kernel without debug options)
 #   make fuzz   random vphyr call sequences in one VM: CALLS=N (20000), SEED=S, SECONDS=N, SKIP=KINDS
 #   make check  kernel style: checkpatch --strict and kernel-doc on every kernel file
+#   make docs   the documentation as HTML with the kernel's Sphinx setup; fails on any warning
 #   make clean  drop the userspace and IGT builds and the VM results
 #   make distclean  also the kernel trees, builds and ccache under ~/.cache/phyr
-# run, test and bench install their own Debian packages on first use.
+# run, test, bench and docs install their own Debian packages on first use.
 
 T := tools/testing/phyr
 
-.PHONY: run test bench fuzz deps kernel check clean distclean help
+.PHONY: run test bench fuzz deps kernel check docs clean distclean help
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -43,6 +44,9 @@ kernel: deps
 
 check:
 	@$(T)/kcheck.sh
+
+docs:
+	@$(T)/docs.sh
 
 # clean: the userspace and IGT builds in the clone and the VM results.
 # distclean: also the kernel sources, kernel builds, ccache and style

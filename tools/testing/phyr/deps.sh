@@ -3,26 +3,16 @@
 # Install what phyr's build, VM and tests need on Debian 12 (idempotent:
 # apt-get runs only when a package is missing).
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 pkgs=(
 	linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev
 	cpio kmod rsync ccache python3 qemu-system-x86 busybox-static
 	util-linux procps libdrm-dev pkg-config intel-gpu-tools libgbm-dev
 	libgl1-mesa-dri valgrind rdma-core ibverbs-utils ibverbs-providers
-	libibverbs-dev iproute2 gnuplot-nox
+	libibverbs-dev iproute2 gnuplot-nox patch python3-sphinx
+	python3-sphinx-rtd-theme python3-yaml graphviz
 )
 
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$p")
-done
-((${#missing[@]})) || exit 0
-
-sudo=
-[[ $(id -u) == 0 ]] || sudo=sudo
-echo "[phyr] installing: ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-	"${missing[@]}" >/dev/null
-echo "[phyr] dependencies installed"
+phyr_install_packages "${pkgs[@]}"

@@ -59,16 +59,21 @@ test)
 	trap 'rm -rf "$exp"' EXIT
 
 	# 0. on the host, in seconds: the result parser's self-test (every
-	#    way a run must turn red, on synthetic inputs) and the phyrctl
-	#    cases that need no device
+	#    way a run must turn red, on synthetic inputs), the phyrctl
+	#    cases that need no device, the book checked against the
+	#    sources and built with zero warnings (make docs, 10-30 s)
 	host=$res/host
-	printf 'mode host\nresults selftest cli-host\n' >"$host/expect"
+	printf 'mode host\nresults selftest cli-host docs-check docs\n' >"$host/expect"
 	echo "build $build_s" >"$host/timing"
 	t0=$SECONDS
 	python3 "$T/results.py" --selftest --results "$host/selftest.results" ||
 		echo "[phyr] the result parser's self-test failed" >&2
 	"$T/cli-host.sh" "$host" >/dev/null ||
 		echo "[phyr] host CLI cases failed (see $host/cli-host.log)" >&2
+	python3 "$T/docs-check.py" --results "$host/docs-check.results" >/dev/null ||
+		echo "[phyr] the docs do not match the sources (see $host/docs-check.results)" >&2
+	"$T/docs.sh" --results "$host/docs.results" >"$host/docs.log" 2>&1 ||
+		echo "[phyr] the docs build failed (see $host/docs.log)" >&2
 	echo "host-tests $((SECONDS - t0))" >>"$host/timing"
 
 	accel=$("$T/vm.sh" --probe-accel)
