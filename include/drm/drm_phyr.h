@@ -405,17 +405,21 @@ size_t phyr_list_storage(const struct phyr_list *l);
 
 /**
  * struct phyr_iter - position in a phyr list
- * @chunk: chunk of the current entry
- * @idx: word index of the current entry in @chunk
+ * @w: the current entry, or @end when the next chunk holds it
+ * @end: the end of the entries of the chunk @w points into
+ * @next: the chunk after that one
  * @done: bytes of the current entry already consumed
  * @size: bytes left to iterate
  *
  * A plain value: copy it to remember a position. The iteration is over
- * when @size is zero; @chunk and @idx are only meaningful before that.
+ * when @size is zero; the other fields are only meaningful before that.
+ * The iterator steps to the next chunk only when it needs an entry from
+ * there, so that walking an entry costs no look at the chunk.
  */
 struct phyr_iter {
-	const struct phyr_chunk *chunk;
-	u32 idx;
+	const u64 *w;
+	const u64 *end;
+	const struct phyr_chunk *next;
 	u64 done;
 	u64 size;
 };
@@ -428,11 +432,27 @@ struct phyr_iter {
 static inline void phyr_iter_init(const struct phyr_list *l,
 				  struct phyr_iter *it)
 {
-	*it = (struct phyr_iter){ .chunk = l->head, .size = l->len };
+	*it = (struct phyr_iter){ .next = l->head, .size = l->len };
 }
 
 int phyr_iter_init_slice(const struct phyr_list *l, u64 offset, u64 len,
 			 struct phyr_iter *it);
+
+/*
+ * The current entry of an iterator with bytes left, stepping to the next
+ * chunk first if the entries of this one are used up.
+ */
+static inline const u64 *__phyr_iter_ent(struct phyr_iter *it)
+{
+	if (unlikely(it->w == it->end)) {
+		const struct phyr_chunk *c = it->next;
+
+		it->w = c->words;
+		it->end = c->words + c->nr;
+		it->next = c->next;
+	}
+	return it->w;
+}
 
 /**
  * phyr_iter_cur() - the range at the iterator position
@@ -443,7 +463,8 @@ int phyr_iter_init_slice(const struct phyr_list *l, u64 offset, u64 len,
  */
 static inline struct phyr phyr_iter_cur(const struct phyr_iter *it)
 {
-	struct phyr p = phyr_ent_decode(&it->chunk->words[it->idx]);
+	struct phyr p = phyr_ent_decode(it->w != it->end ? it->w :
+					it->next->words);
 	u64 len = min(phyr_len(&p) - it->done, it->size);
 
 	return (struct phyr){
@@ -469,7 +490,7 @@ static inline void phyr_iter_advance(struct phyr_iter *it, u64 bytes)
 
 	it->size -= bytes;
 	while (bytes) {
-		const u64 *w = &it->chunk->words[it->idx];
+		const u64 *w = __phyr_iter_ent(it);
 		u64 left = phyr_ent_len(w) - it->done;
 
 		if (bytes < left) {
@@ -478,12 +499,7 @@ static inline void phyr_iter_advance(struct phyr_iter *it, u64 bytes)
 		}
 		bytes -= left;
 		it->done = 0;
-		it->idx += phyr_ent_words(w);
-		/* step to the next chunk only if there is more to walk */
-		if (it->idx == it->chunk->nr && (bytes || it->size)) {
-			it->chunk = it->chunk->next;
-			it->idx = 0;
-		}
+		it->w += phyr_ent_words(w);
 	}
 }
 
@@ -506,7 +522,7 @@ static inline bool phyr_iter_next(struct phyr_iter *it, struct phyr *seg)
 	if (!it->size)
 		return false;
 	/* phyr_iter_cur() and phyr_iter_advance() in one step */
-	w = &it->chunk->words[it->idx];
+	w = __phyr_iter_ent(it);
 	p = phyr_ent_decode(w);
 	len = phyr_len(&p) - it->done;
 	*seg = p;
@@ -517,11 +533,7 @@ static inline bool phyr_iter_next(struct phyr_iter *it, struct phyr *seg)
 		it->done += len;
 	} else {
 		it->done = 0;
-		it->idx += phyr_ent_words(w);
-		if (it->idx == it->chunk->nr && it->size > len) {
-			it->chunk = it->chunk->next;
-			it->idx = 0;
-		}
+		it->w += phyr_ent_words(w);
 	}
 	it->size -= len;
 	seg->len_flags = len | (p.len_flags & ~PHYR_MAX_LEN);
@@ -535,6 +547,60 @@ static inline bool phyr_iter_next(struct phyr_iter *it, struct phyr *seg)
  *	phyr_iter_init_slice(); it is consumed
  */
 #define phyr_for_each(seg, it)	for (; phyr_iter_next((it), &(seg));)
+
+/**
+ * struct phyr_cursor - position in a walk over the entries of a whole list
+ * @next: the chunk after the one being walked
+ * @w: the next entry to read
+ * @end: the end of the entries of the chunk being walked
+ *
+ * Set up by phyr_list_for_each_entry(). Where a &struct phyr_iter keeps the
+ * bytes left so that it can stop inside an entry, a cursor only visits whole
+ * entries from the first to the last, which makes it the cheaper walk when a
+ * caller wants every entry of a list.
+ */
+struct phyr_cursor {
+	const struct phyr_chunk *next;
+	const u64 *w;
+	const u64 *end;
+};
+
+/**
+ * phyr_cursor_next() - take the next entry of a walk over a whole list
+ * @cur: the cursor
+ * @seg: receives the entry
+ *
+ * Return: true if @seg was filled, false at the end of the list.
+ */
+static inline bool phyr_cursor_next(struct phyr_cursor *cur, struct phyr *seg)
+{
+	if (unlikely(cur->w == cur->end)) {
+		const struct phyr_chunk *c = cur->next;
+
+		/* chunks after the last entry's are empty */
+		if (!c || !c->nr)
+			return false;
+		cur->w = c->words;
+		cur->end = c->words + c->nr;
+		cur->next = c->next;
+	}
+	*seg = phyr_ent_decode(cur->w);
+	cur->w += phyr_ent_words(cur->w);
+	return true;
+}
+
+/**
+ * phyr_list_for_each_entry() - walk every entry of a list
+ * @seg: &struct phyr receiving each entry
+ * @l: the list
+ * @cur: a &struct phyr_cursor for the position
+ *
+ * Visits the entries in order, each whole. To walk a byte slice, or to stop
+ * inside an entry, use a &struct phyr_iter and phyr_for_each().
+ */
+#define phyr_list_for_each_entry(seg, l, cur)				\
+	for ((cur) = (struct phyr_cursor){ .next = (l)->head };		\
+	     phyr_cursor_next(&(cur), &(seg));)
 
 int phyr_list_slice(struct phyr_list *dst, const struct phyr_list *src,
 		    u64 offset, u64 len, gfp_t gfp);

@@ -26,11 +26,10 @@ static const struct drm_gem_object_funcs drm_phyr_gem_funcs;
 /* Backing store for system memory: split high-order pages, freed one by one. */
 static void drm_phyr_sys_free(struct phyr_list *l)
 {
-	struct phyr_iter it;
+	struct phyr_cursor cur;
 	struct phyr seg;
 
-	phyr_iter_init(l, &it);
-	phyr_for_each(seg, &it) {
+	phyr_list_for_each_entry(seg, l, cur) {
 		unsigned long pfn = PHYS_PFN(phyr_addr(&seg));
 		unsigned long end = pfn + PHYS_PFN(phyr_len(&seg));
 

@@ -62,8 +62,8 @@ static int phyr_bench_phyr(struct device *dev, struct page **pages,
 			   unsigned long n, struct phyr_bench_run *res)
 {
 	struct dma_range_table t;
+	struct phyr_cursor cur;
 	struct phyr_list l;
-	struct phyr_iter it;
 	struct phyr seg;
 	u64 t0, t1, t2, t3, t4, sum = 0;
 	int ret;
@@ -75,8 +75,7 @@ static int phyr_bench_phyr(struct device *dev, struct page **pages,
 	if (ret)
 		goto out;
 	t1 = ktime_get_ns();
-	phyr_iter_init(&l, &it);
-	phyr_for_each(seg, &it)
+	phyr_list_for_each_entry(seg, &l, cur)
 		sum += phyr_addr(&seg) ^ phyr_len(&seg);
 	res->sink = sum;
 	t2 = ktime_get_ns();

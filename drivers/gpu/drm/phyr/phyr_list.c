@@ -535,7 +535,7 @@ int phyr_iter_init_slice(const struct phyr_list *l, u64 offset, u64 len,
 		skip += c->bytes;
 		c = c->next;
 	}
-	pos = (struct phyr_iter){ .chunk = c, .size = l->len - skip };
+	pos = (struct phyr_iter){ .next = c, .size = l->len - skip };
 	phyr_iter_advance(&pos, offset - skip);
 	pos.size = len;
 	*it = pos;

@@ -80,11 +80,10 @@ static void phyr_pin_uncharge(struct phyr_user_pin *pin)
  */
 static void phyr_pin_release_list(struct phyr_list *l, bool folios, bool dirty)
 {
-	struct phyr_iter it;
+	struct phyr_cursor cur;
 	struct phyr seg;
 
-	phyr_iter_init(l, &it);
-	phyr_for_each(seg, &it) {
+	phyr_list_for_each_entry(seg, l, cur) {
 		unsigned long pfn = PHYS_PFN(phyr_addr(&seg));
 		unsigned long last = PHYS_PFN(phyr_end(&seg) - 1);
 
