@@ -554,16 +554,27 @@ static inline bool phyr_iter_next(struct phyr_iter *it, struct phyr *seg)
  * @w: the next entry to read
  * @end: the end of the entries of the chunk being walked
  *
- * Set up by phyr_list_for_each_entry(). Where a &struct phyr_iter keeps the
- * bytes left so that it can stop inside an entry, a cursor only visits whole
- * entries from the first to the last, which makes it the cheaper walk when a
- * caller wants every entry of a list.
+ * Set up by phyr_cursor_init(), walked with phyr_for_each_entry(). Where a
+ * &struct phyr_iter keeps the bytes left so that it can stop inside an
+ * entry, a cursor only visits whole entries from the first to the last,
+ * which makes it the cheaper walk when a caller wants every entry of a list.
  */
 struct phyr_cursor {
 	const struct phyr_chunk *next;
 	const u64 *w;
 	const u64 *end;
 };
+
+/**
+ * phyr_cursor_init() - start a walk over every entry of a list
+ * @l: the list
+ * @cur: the cursor to set up
+ */
+static inline void phyr_cursor_init(const struct phyr_list *l,
+				    struct phyr_cursor *cur)
+{
+	*cur = (struct phyr_cursor){ .next = l->head };
+}
 
 /**
  * phyr_cursor_next() - take the next entry of a walk over a whole list
@@ -590,17 +601,15 @@ static inline bool phyr_cursor_next(struct phyr_cursor *cur, struct phyr *seg)
 }
 
 /**
- * phyr_list_for_each_entry() - walk every entry of a list
+ * phyr_for_each_entry() - walk every entry of a list
  * @seg: &struct phyr receiving each entry
- * @l: the list
- * @cur: a &struct phyr_cursor for the position
+ * @cur: pointer to a &struct phyr_cursor set up with phyr_cursor_init(); it
+ *	is consumed
  *
  * Visits the entries in order, each whole. To walk a byte slice, or to stop
  * inside an entry, use a &struct phyr_iter and phyr_for_each().
  */
-#define phyr_list_for_each_entry(seg, l, cur)				\
-	for ((cur) = (struct phyr_cursor){ .next = (l)->head };		\
-	     phyr_cursor_next(&(cur), &(seg));)
+#define phyr_for_each_entry(seg, cur)	for (; phyr_cursor_next((cur), &(seg));)
 
 int phyr_list_slice(struct phyr_list *dst, const struct phyr_list *src,
 		    u64 offset, u64 len, gfp_t gfp);

@@ -29,7 +29,8 @@ static void drm_phyr_sys_free(struct phyr_list *l)
 	struct phyr_cursor cur;
 	struct phyr seg;
 
-	phyr_list_for_each_entry(seg, l, cur) {
+	phyr_cursor_init(l, &cur);
+	phyr_for_each_entry(seg, &cur) {
 		unsigned long pfn = PHYS_PFN(phyr_addr(&seg));
 		unsigned long end = pfn + PHYS_PFN(phyr_len(&seg));
 

@@ -75,7 +75,8 @@ static int phyr_bench_phyr(struct device *dev, struct page **pages,
 	if (ret)
 		goto out;
 	t1 = ktime_get_ns();
-	phyr_list_for_each_entry(seg, &l, cur)
+	phyr_cursor_init(&l, &cur);
+	phyr_for_each_entry(seg, &cur)
 		sum += phyr_addr(&seg) ^ phyr_len(&seg);
 	res->sink = sum;
 	t2 = ktime_get_ns();

@@ -83,7 +83,8 @@ static void phyr_pin_release_list(struct phyr_list *l, bool folios, bool dirty)
 	struct phyr_cursor cur;
 	struct phyr seg;
 
-	phyr_list_for_each_entry(seg, l, cur) {
+	phyr_cursor_init(l, &cur);
+	phyr_for_each_entry(seg, &cur) {
 		unsigned long pfn = PHYS_PFN(phyr_addr(&seg));
 		unsigned long last = PHYS_PFN(phyr_end(&seg) - 1);
 
