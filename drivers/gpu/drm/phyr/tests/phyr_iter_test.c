@@ -224,6 +224,33 @@ static void phyr_iter_random_slices(struct kunit *test)
 	}
 }
 
+/*
+ * A cursor walks the entries of random lists, in either form, with
+ * reserved empty chunks after the last entry or none, and of an empty
+ * list with and without chunks.
+ */
+static void phyr_iter_cursor_random(struct kunit *test)
+{
+	struct rnd_state rnd;
+	struct phyr_model m;
+	struct phyr_list *l;
+	unsigned int round, n;
+
+	phyr_test_rnd_init(test, &rnd);
+	for (round = 0; round < 40; round++) {
+		l = phyr_test_list(test);
+		n = round < 2 ? 0 : prandom_u32_state(&rnd) % 3000;
+		phyr_model_init(test, &m, n + 1);
+		phyr_test_random_fill(test, &rnd, l, &m, n,
+				      round & 2 ? PAGE_SHIFT : 0);
+		if (round & 1)
+			KUNIT_ASSERT_EQ(test, 0, phyr_list_reserve(l, 1 + n / 2,
+								   GFP_KERNEL));
+		phyr_model_expect_entries(test, &m, l);
+		phyr_list_free(l);
+	}
+}
+
 static struct kunit_case phyr_iter_tests[] = {
 	KUNIT_CASE(phyr_iter_whole_list),
 	KUNIT_CASE(phyr_iter_slice_every_boundary),
@@ -231,6 +258,7 @@ static struct kunit_case phyr_iter_tests[] = {
 	KUNIT_CASE(phyr_iter_list_slice),
 	KUNIT_CASE(phyr_iter_value_and_steps),
 	KUNIT_CASE(phyr_iter_random_slices),
+	KUNIT_CASE(phyr_iter_cursor_random),
 	{}
 };
 

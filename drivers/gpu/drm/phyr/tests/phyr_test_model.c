@@ -125,12 +125,34 @@ void phyr_test_expect_layout(struct kunit *test, const struct phyr_list *l)
 	KUNIT_EXPECT_EQ(test, l->spare, spare);
 }
 
+/* A cursor over @l visits exactly the entries of @m. */
+void phyr_model_expect_entries(struct kunit *test, const struct phyr_model *m,
+			       const struct phyr_list *l)
+{
+	struct phyr_cursor cur;
+	unsigned int i = 0;
+	struct phyr seg;
+
+	phyr_cursor_init(l, &cur);
+	phyr_for_each_entry(seg, &cur) {
+		KUNIT_ASSERT_LT_MSG(test, i, m->n, "more entries than the model");
+		KUNIT_ASSERT_EQ_MSG(test, phyr_addr(&seg), m->e[i].addr, "entry %u", i);
+		KUNIT_ASSERT_EQ_MSG(test, phyr_len(&seg), m->e[i].len, "entry %u", i);
+		KUNIT_ASSERT_EQ_MSG(test, phyr_flags(&seg), m->e[i].flags, "entry %u", i);
+		i++;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, i, m->n, "fewer entries than the model");
+	/* a cursor at the end stays there */
+	KUNIT_EXPECT_FALSE(test, phyr_cursor_next(&cur, &seg));
+}
+
 void phyr_model_expect_list(struct kunit *test, const struct phyr_model *m,
 			    const struct phyr_list *l)
 {
 	struct phyr_iter it;
 
 	phyr_test_expect_layout(test, l);
+	phyr_model_expect_entries(test, m, l);
 
 	KUNIT_EXPECT_EQ(test, phyr_list_nents(l), (unsigned long)m->n);
 	KUNIT_EXPECT_EQ(test, phyr_list_length(l), m->len);

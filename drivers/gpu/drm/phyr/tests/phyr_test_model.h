@@ -50,6 +50,8 @@ void phyr_model_expect_iter(struct kunit *test, const struct phyr_model *m,
 			    struct phyr_iter *it);
 void phyr_model_expect_list(struct kunit *test, const struct phyr_model *m,
 			    const struct phyr_list *l);
+void phyr_model_expect_entries(struct kunit *test, const struct phyr_model *m,
+			       const struct phyr_list *l);
 void phyr_test_expect_layout(struct kunit *test, const struct phyr_list *l);
 void phyr_model_expect_summary(struct kunit *test, const struct phyr_model *m,
 			       const struct phyr_list *l);
