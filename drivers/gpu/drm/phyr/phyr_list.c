@@ -345,10 +345,10 @@ static unsigned long phyr_list_fill(struct phyr_list *l,
 	const u64 head = PHYR_W_SHORT | (u64)flags << PHYR_LEN_BITS;
 	const u64 one = BIT_ULL(PHYR_W_PAGES_SHIFT);
 	struct phyr_chunk *c = l->last;
-	unsigned long spare = phyr_chunk_spare(c), nr = c->nr, nents = 0;
+	u64 *words = c->words, *w = &words[l->last_idx], step = one;
 	unsigned long i, pfn, next = ULONG_MAX, room = 0;
-	u64 *w = &c->words[l->last_idx], step = one;
-	u64 lo = U64_MAX, hi = 0, longest = 0, cross = 0, from, end;
+	u64 lo, hi, longest, cross;
+	u32 nr = c->nr, cap = c->cap, k;
 	struct phyr p = phyr_ent_decode(w);
 
 	/* whether, and by how many pages, the last entry can grow */
@@ -361,8 +361,8 @@ static unsigned long phyr_list_fill(struct phyr_list *l,
 			step = PAGE_SIZE;
 		}
 	}
-	from = p.addr;
 
+	/* only the words: few enough live values to stay in registers */
 	for (i = 0; i < n; i++) {
 		pfn = page_to_pfn(pages[i]);
 		if (pfn == next) {
@@ -373,44 +373,48 @@ static unsigned long phyr_list_fill(struct phyr_list *l,
 			next++;
 			continue;
 		}
-		if (nr == c->cap || pfn > PHYR_W_PFN)
+		if (nr == cap || pfn > PHYR_W_PFN)
 			break;
-		/* account for the entry that ends here, if it changed */
-		if (i) {
-			end = (u64)next << PAGE_SHIFT;
-			lo = min(lo, from);
-			hi = max(hi, end);
-			longest = max(longest, end - from);
-			cross |= from ^ (end - 1);
-		}
-		w = &c->words[nr++];
+		w = &words[nr++];
 		*w = head | pfn;
-		from = (u64)pfn << PAGE_SHIFT;
 		next = pfn + 1;
 		room = BIT(PHYR_W_PAGES_BITS) - 1;
 		step = one;
-		nents++;
 	}
 	if (!i)
 		return 0;
-	/* and for the last one, grown or new */
-	end = (u64)next << PAGE_SHIFT;
-	lo = min(lo, from);
-	hi = max(hi, end);
-	longest = max(longest, end - from);
-	cross |= from ^ (end - 1);
 
-	c->nr = nr;
-	c->bytes += (u64)i << PAGE_SHIFT;
-	l->spare -= spare - phyr_chunk_spare(c);
-	l->last_idx = w - c->words;
-	l->nents += nents;
-	l->len += (u64)i << PAGE_SHIFT;
+	/*
+	 * Then the summary, over the entry that was last before (it may have
+	 * grown) and the new ones, all of them one word.
+	 */
+	p = phyr_ent_decode(&words[l->last_idx]);
+	lo = p.addr;
+	hi = phyr_end(&p);
+	longest = phyr_len(&p);
+	cross = p.addr ^ (hi - 1);
+	for (k = c->nr; k < nr; k++) {
+		u64 start = (words[k] & PHYR_W_PFN) << PAGE_SHIFT;
+		u64 len = phyr_ent_len(&words[k]);
+
+		lo = min(lo, start);
+		hi = max(hi, start + len);
+		longest = max(longest, len);
+		cross |= start ^ (start + len - 1);
+	}
+	/* not phyr_list_sum(): [lo, hi) is a span, not an entry */
 	l->sum.lowest = min(l->sum.lowest, lo);
 	l->sum.end = max(l->sum.end, hi);
 	l->sum.longest = max(l->sum.longest, longest);
 	l->sum.cross |= cross;
 	l->sum.flags |= flags;
+
+	l->spare -= phyr_chunk_spare(c) - (cap - nr) / 2;
+	l->nents += nr - c->nr;
+	c->bytes += (u64)i << PAGE_SHIFT;
+	c->nr = nr;
+	l->last_idx = w - words;
+	l->len += (u64)i << PAGE_SHIFT;
 	return i;
 }
 
