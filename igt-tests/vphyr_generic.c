@@ -99,6 +99,14 @@ struct sw_sync_create_fence_data {
 
 static struct vphyr_env env;
 
+/*
+ * The card node files open now: a subtest that fails leaves its files
+ * open, and the first file of a card node is its master, which the
+ * master-auth subtest needs to be.
+ */
+static int cards[8];
+static int ncards;
+
 /* The card node of instance @i, opened anew. */
 static int open_card(int i)
 {
@@ -106,10 +114,30 @@ static int open_card(int i)
 	int fd;
 
 	igt_assert_f(name, "%s has no card node\n", env.dev[i].path);
+	igt_assert(ncards < (int)(sizeof(cards) / sizeof(cards[0])));
 	fd = open(name, O_RDWR | O_CLOEXEC);
 	igt_assert_f(fd >= 0, "open %s: %s\n", name, strerror(errno));
 	free(name);
+	cards[ncards++] = fd;
 	return fd;
+}
+
+static void close_card(int fd)
+{
+	for (int k = 0; k < ncards; k++) {
+		if (cards[k] == fd) {
+			cards[k] = cards[--ncards];
+			break;
+		}
+	}
+	close(fd);
+}
+
+/* Close what failed subtests left open. */
+static void close_cards(void)
+{
+	while (ncards)
+		close(cards[--ncards]);
 }
 
 static int card_minor(int card)
@@ -217,7 +245,7 @@ static void test_version(int i)
 		  "DRM_CAP_SYNCOBJ_TIMELINE");
 	check_cap(card, DRM_CAP_PRIME,
 		  DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT, "DRM_CAP_PRIME");
-	close(card);
+	close_card(card);
 }
 
 /* ---- debugfs ---- */
@@ -268,7 +296,7 @@ static void test_debugfs(int i)
 		igt_assert_eq_u64(info_value(minor, "vram_used"), 0);
 	igt_assert_eq(__dumb_destroy(card, c.handle), 0);
 	igt_assert_eq_u64(info_value(minor, "vram_used"), used);
-	close(card);
+	close_card(card);
 }
 
 /* ---- dumb buffers ---- */
@@ -312,7 +340,7 @@ static void test_dumb(int i)
 
 	igt_assert_eq(__dumb_destroy(card, c.handle), 0);
 	igt_assert_eq(__ranges_count(card, c.handle), -ENOENT);
-	close(card);
+	close_card(card);
 }
 
 static void test_dumb_bad(void)
@@ -375,7 +403,7 @@ static void test_dumb_bad(void)
 		igt_assert_eq(__dumb_destroy(card, ih), 0);
 		gem_close(env.dev[other].fd, h);
 	}
-	close(card);
+	close_card(card);
 }
 
 /* ---- sync objects ---- */
@@ -558,10 +586,12 @@ static int __flink(int fd, uint32_t handle)
 
 static void test_master_auth(int i)
 {
-	int master = open_card(i), other;
 	struct drm_mode_create_dumb c;
 	drm_magic_t magic = 0, rmagic;
+	int master, other;
 
+	close_cards();
+	master = open_card(i);
 	igt_require_f(drmIsMaster(master),
 		      "another process is master of the card node\n");
 	/* the second file is opened as a client without CAP_SYS_ADMIN */
@@ -600,8 +630,8 @@ static void test_master_auth(int i)
 		igt_assert(drmIsMaster(other));
 		igt_assert_eq(drmDropMaster(other), 0);
 	}
-	close(other);
-	close(master);
+	close_card(other);
+	close_card(master);
 }
 
 /* ---- GBM ---- */
@@ -676,7 +706,7 @@ static void test_gbm_share(int a, int b)
 	close(dmabuf);
 	gbm_bo_destroy(bo);
 	gbm_device_destroy(gbm);
-	close(card);
+	close_card(card);
 }
 #endif
 
