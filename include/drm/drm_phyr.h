@@ -1126,6 +1126,7 @@ void drm_phyr_region_fini(struct drm_phyr_region *r);
 int drm_phyr_region_alloc(struct drm_phyr_region *r, u64 size,
 			  struct drm_phyr_region_alloc *a);
 void drm_phyr_region_free(struct drm_phyr_region_alloc *a);
+u64 drm_phyr_region_used(struct drm_phyr_region *r);
 int drm_phyr_region_link(struct drm_phyr_region *r, struct device *peer,
 			 u64 link_base);
 void drm_phyr_region_unlink(struct drm_phyr_region *r);

@@ -3,11 +3,15 @@
  * phyrctl gbm-import: a buffer allocated the way applications allocate
  * them, through GBM, imported into vphyr.
  *
- * vgem has no userspace driver: Mesa's GBM falls back to kms_swrast, which
+ * vphyr has no userspace driver: Mesa's GBM falls back to kms_swrast, which
  * allocates dumb buffers on the node it is given (the card node: dumb
- * buffers are not allowed on render nodes). gbm_bo_get_fd() exports the
- * buffer as a dma-buf of vgem, a foreign exporter whose scatterlist vphyr's
- * importer converts into a dma_range table (via "sg").
+ * buffers are not allowed on render nodes). On a vphyr instance with VRAM
+ * a dumb buffer is VRAM: gbm_bo_get_fd() exports it as a vphyr dma-buf,
+ * which the exporting instance imports as the object itself (its phyr list
+ * shows the placement) and another instance imports peer-to-peer where
+ * the topology allows. With --node the buffer comes from another driver's
+ * node instead (vgem: a foreign exporter whose scatterlist vphyr's importer
+ * converts into a dma_range table, via "sg").
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +26,7 @@
 #ifndef PHYRCTL_NO_GBM
 #include <drm_fourcc.h>
 #include <gbm.h>
+#include <xf86drm.h>
 #endif
 
 #include "phyrctl.h"
@@ -186,18 +191,25 @@ static void gbm_buf_release(struct gbm_buf *b)
 		close(b->drm_fd);
 }
 
-static int gbm_buf_create(struct gbm_buf *b, const struct gbm_opts *o)
+static int gbm_buf_create(struct gbm_buf *b, struct phyr_dev *on,
+			  const struct gbm_opts *o)
 {
 	uint64_t linear = DRM_FORMAT_MOD_LINEAR;
 	struct phyr_dmabuf_info di;
 	char node[64], s[32], ms[32];
 	struct quiet q;
 	uint64_t mod;
+	char *card;
 
 	if (o->node) {
 		snprintf(node, sizeof(node), "%s", o->node);
-	} else if (phyr_find_drm_node("vgem", true, node, sizeof(node))) {
-		return absent("no vgem card node (%s)", phyr_last_error());
+	} else {
+		/* dumb buffers live on the card node of the instance */
+		card = drmGetPrimaryDeviceNameFromFd(phyr_dev_fd(on));
+		if (!card)
+			return absent("%s has no card node", phyr_dev_name(on));
+		snprintf(node, sizeof(node), "%s", card);
+		free(card);
 	}
 	b->drm_fd = open(node, O_RDWR | O_CLOEXEC);
 	if (b->drm_fd < 0)
@@ -264,6 +276,35 @@ static int gbm_buf_create(struct gbm_buf *b, const struct gbm_opts *o)
 	return EXIT_OK;
 }
 
+/*
+ * The buffer imported into the instance whose card node allocated it: the
+ * object itself, whose phyr list says where it is.
+ */
+static int gbm_show_own(struct gbm_buf *b, struct phyr_dev *on,
+			const struct gbm_opts *o)
+{
+	struct phyr_ranges t;
+	uint32_t h;
+	int ret;
+
+	if (phyr_bo_import(on, b->dmabuf, &h))
+		return lib_error();
+	ret = show_ranges(on, h, &o->show, &t);
+	if (!ret) {
+		if (t.kind != PHYR_RANGES_PHYS ||
+		    t.placement != PHYR_PLACE_VRAM)
+			ret = error("the GBM buffer is not in the VRAM of %s (placement %s)",
+				    phyr_dev_name(on),
+				    phyr_placement_name(t.placement));
+		else
+			tprint("%sgbm: the buffer is a dumb buffer in the VRAM of %s\n",
+			       note_indent, phyr_dev_name(on));
+		phyr_ranges_free(&t);
+	}
+	phyr_bo_close(on, h);
+	return ret;
+}
+
 /* import into @dev, check by DMA, write by DMA, check through GBM */
 static int gbm_check_on(struct gbm_buf *b, struct phyr_dev *dev,
 			uint32_t seed, const struct gbm_opts *o)
@@ -311,15 +352,21 @@ close:
 	return ret;
 }
 
-int gbm_import(struct phyr_dev **devs, int ndev, const struct gbm_opts *o)
+int gbm_import(struct phyr_dev *on, struct phyr_dev **devs, int ndev,
+	       const struct gbm_opts *o)
 {
 	struct gbm_buf b = { .drm_fd = -1, .dmabuf = -1 };
 	uint32_t seed = o->seed;
 	int ret, i;
 
-	ret = gbm_buf_create(&b, o);
+	ret = gbm_buf_create(&b, on, o);
 	if (ret)
 		goto out;
+	if (!o->node) {
+		ret = gbm_show_own(&b, on, o);
+		if (ret)
+			goto out;
+	}
 	ret = cpu_access(&b, true, seed, NULL);
 	if (ret)
 		goto out;
@@ -333,8 +380,10 @@ out:
 
 #else /* PHYRCTL_NO_GBM */
 
-int gbm_import(struct phyr_dev **devs, int ndev, const struct gbm_opts *o)
+int gbm_import(struct phyr_dev *on, struct phyr_dev **devs, int ndev,
+	       const struct gbm_opts *o)
 {
+	(void)on;
 	(void)devs;
 	(void)ndev;
 	(void)o;
@@ -349,40 +398,53 @@ static int run_gbm_import(const struct opts *opt)
 		.node = opt->node, .width = opt->width, .height = opt->height,
 		.seed = opt->seed, .verbose = opt->verbose, .show = opt->table,
 	};
-	int into[MAX_DEVS], n = opt->peers.n, i, ret;
-	struct phyr_dev *devs[MAX_DEVS];
+	int into[MAX_DEVS], n = opt->peers.n, i, ret, on = opt->on;
+	struct phyr_dev *devs[MAX_DEVS], *on_dev = NULL;
 	struct devset ds;
 
 	memcpy(into, opt->peers.v, sizeof(into));
 	ret = devs_load(&ds);
 	if (ret)
 		return ret;
+	if (on == NO_INSTANCE)
+		on = devs_default_on(&ds);
 	if (!n)
-		into[n++] = devs_default_on(&ds);
+		into[n++] = o.node ? on : devs_default_peer(&ds, on);
+	if (!o.node)
+		ret = devs_open(&ds, on, &on_dev);
+	if (!ret && on_dev && !(phyr_dev_info(on_dev)->flags & PHYR_DEV_VRAM))
+		ret = error("%s has no VRAM: GBM would allocate system memory there",
+			    phyr_dev_name(on_dev));
 	for (i = 0; i < n && !ret; i++)
 		ret = devs_open(&ds, into[i], &devs[i]);
 	if (!ret)
-		ret = gbm_import(devs, n, &o);
+		ret = gbm_import(on_dev, devs, n, &o);
 	devs_close(&ds);
 	return ret;
 }
 
 const struct command cmd_gbm_import = {
 	.name = "gbm-import",
-	.synopsis = "[--into N]... [--node PATH] [--width W] [--height H]\n"
-		    "                          [--seed S] [--verbose] [--all] [--raw] [--json]",
-	.summary = "import a GBM (Mesa) buffer and check it end to end",
+	.synopsis = "[--on N] [--into M]... [--node PATH] [--width W]\n"
+		    "                          [--height H] [--seed S] [--verbose] [--all] [--raw]\n"
+		    "                          [--json]",
+	.summary = "share a GBM (Mesa) buffer in VRAM and check it end to end",
 	.help =
-		"Allocate a linear XRGB8888 buffer with GBM on vgem's card node (Mesa\n"
-		"falls back to kms_swrast over dumb buffers there), write a pattern into\n"
-		"it through gbm_bo_map(), export it with gbm_bo_get_fd() and import the\n"
-		"dma-buf into instance N: print the dma_range table (a foreign exporter:\n"
-		"via sg), let N read it by GEM_DMA and compare every pixel row, then let\n"
-		"N write a new pattern by DMA and check it through a GBM mapping.\n"
+		"Allocate a linear XRGB8888 buffer with GBM on the card node of vphyr\n"
+		"instance N (Mesa falls back to kms_swrast over dumb buffers there, which\n"
+		"vphyr puts in VRAM), write a pattern into it through gbm_bo_map(),\n"
+		"export it with gbm_bo_get_fd(), import the dma-buf into N itself to show\n"
+		"its phyr list (placement VRAM), then into instance M: print the\n"
+		"dma_range table (P2P where the topology allows), let M read it by\n"
+		"GEM_DMA and compare every pixel row, then let M write a new pattern by\n"
+		"DMA and check it through a GBM mapping.\n"
 		"\n"
-		"  -i, --into N    importing instance (repeatable; default: the first with\n"
-		"                  VRAM)\n"
-		"      --node PATH DRM node for the GBM device (default: vgem's card node)\n"
+		"  -o, --on N      instance whose card node allocates (default: the first\n"
+		"                  with VRAM)\n"
+		"  -i, --into M    importing instance (repeatable; default: another, with\n"
+		"                  VRAM if any)\n"
+		"      --node PATH DRM card node of another driver for the GBM device\n"
+		"                  (e.g. vgem's) instead of N's; M defaults to N\n"
 		"      --width W   pixels (default 256)\n"
 		"      --height H  rows (default 64)\n"
 		"      --seed S    pattern seed (default 31)\n"
@@ -390,13 +452,13 @@ const struct command cmd_gbm_import = {
 		"      --all, --raw  table options (see alloc)\n"
 		"\n"
 		"Needs libgbm1 and libgl1-mesa-dri (kms_swrast_dri.so) at run time.\n"
-		"Exits 3 without vgem or when built without GBM.\n"
+		"Exits 3 without the instances or when built without GBM.\n"
 		"\n"
-		"Example: phyrctl gbm-import --into 1\n"
+		"Example: phyrctl gbm-import --on 1 --into 2\n"
 		"\n"
 		"--json: one JSON document instead of the text (see phyrctl --help)\n"
 		"with imports, tables, checks.\n",
-	.options = OPT(INTO_ALL) | OPT(NODE) | OPT(WIDTH) | OPT(HEIGHT) |
+	.options = OPT(ON) | OPT(INTO_ALL) | OPT(NODE) | OPT(WIDTH) | OPT(HEIGHT) |
 		   OPT(SEED) | OPT(VERBOSE) | OPTS_TABLE |
 		   OPTS_DATA,
 	.seed = 31,

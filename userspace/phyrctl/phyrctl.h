@@ -246,7 +246,7 @@ static inline bool opt_given(const struct opts *o, enum opt_id id)
 /* ---- GBM (gbm.c) ---- */
 
 struct gbm_opts {
-	const char *node;	/* NULL: vgem's card node */
+	const char *node;	/* NULL: the card node of the allocating instance */
 	uint32_t width, height;
 	uint32_t seed;
 	bool verbose;
@@ -254,9 +254,11 @@ struct gbm_opts {
 };
 
 /*
- * Allocate a GBM buffer, import it into each of @devs and check it both
- * ways; exit status (EXIT_ABSENT without vgem or without GBM support).
+ * Allocate a GBM buffer on the card node of @on (or on @o->node), show
+ * that it is in @on's VRAM, import it into each of @devs and check it both
+ * ways; exit status (EXIT_ABSENT without the node or without GBM support).
  */
-int gbm_import(struct phyr_dev **devs, int ndev, const struct gbm_opts *o);
+int gbm_import(struct phyr_dev *on, struct phyr_dev **devs, int ndev,
+	       const struct gbm_opts *o);
 
 #endif /* PHYRCTL_H */

@@ -275,9 +275,11 @@ static int step_gbm(struct tour *t, bool verbose)
 		.verbose = verbose, .show = t->so,
 	};
 
-	step(t, "Import a GBM buffer (Mesa on vgem, linear XRGB8888) into instance %u: a foreign exporter, whose scatterlist becomes the table.",
-	     phyr_dev_info(t->b)->instance);
-	return gbm_import(&t->b, 1, &o);
+	step(t, "Allocate a GBM buffer (Mesa's kms_swrast over dumb buffers, linear XRGB8888) on the card node of instance %u: it lands in VRAM; share it with instance %u.",
+	     phyr_dev_info(t->a)->instance, phyr_dev_info(t->b)->instance);
+	if (!(phyr_dev_info(t->a)->flags & PHYR_DEV_VRAM))
+		return skip(t, "the exporter has no VRAM");
+	return gbm_import(t->a, &t->b, 1, &o);
 }
 
 static int run_tour(const struct opts *opt)
@@ -358,8 +360,9 @@ const struct command cmd_tour = {
 		"  5. eviction to system memory while imported: both tables again,\n"
 		"     generations, the data checked by both\n"
 		"  6. a GPU-to-GPU link between N and M: an import over the link\n"
-		"  7. a GBM buffer (Mesa on vgem) imported into M, checked both ways\n"
-		"Steps that need what is missing (a second VRAM instance, vgem, GBM,\n"
+		"  7. a GBM buffer allocated on N's card node (Mesa over dumb buffers,\n"
+		"     in VRAM) imported into M, checked both ways\n"
+		"Steps that need what is missing (a second VRAM instance, GBM,\n"
 		"CAP_SYS_ADMIN) are skipped. Ends with \"tour: OK\" or \"tour: FAILED\".\n"
 		"\n"
 		"  -o, --on N      exporter (default: the first instance with VRAM)\n"

@@ -1,11 +1,15 @@
-/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
+/* SPDX-License-Identifier: MIT */
 /*
  * vphyr: test driver for the phyr DRM helpers.
  *
- * vphyr is a render-only DRM driver with "VRAM": every QEMU ivshmem-plain
- * PCI device (1af4:1110) becomes one instance whose BAR 2 is device memory
- * without struct pages, and one more instance has system memory only, like
- * vgem. Objects are exported and imported with the ordinary PRIME ioctls.
+ * vphyr is a DRM driver without display that has "VRAM": every QEMU
+ * ivshmem-plain PCI device (1af4:1110) becomes one instance whose BAR 2 is
+ * device memory without struct pages, and one more instance has system
+ * memory only, like vgem. Objects are exported and imported with the
+ * ordinary PRIME ioctls. From version 1.1 the core's sync object ioctls
+ * (timelines included) work on every node, and the dumb buffer ioctls on
+ * the card node allocate linear buffers in VRAM (system memory on the
+ * instance without VRAM); GEM_RANGES and GEM_DMA work on dumb buffers too.
  * The ioctls below exist to test the helpers: they read back the physical
  * ranges of an object or the DMA ranges of an imported one, and let the
  * "device" read and write memory through those DMA addresses.

@@ -17,7 +17,7 @@ T=$PHYR_ROOT/tools/testing/phyr
 # The IGT binaries whose outcome depends on the PCI topology (P2P refused,
 # through the host bridge, by bus address): the IOMMU and switch VMs run
 # only these; everything else runs once, in the first VM.
-PHYR_TOPO_IGT=${PHYR_TOPO_IGT:-vphyr_prime vphyr_link vphyr_userptr@userptr-prime}
+PHYR_TOPO_IGT=${PHYR_TOPO_IGT:-vphyr_prime vphyr_link vphyr_userptr@userptr-prime vphyr_generic@gbm-vram-share}
 # make fuzz: calls per second to plan for (about half the slowest rate
 # phyr_fuzz reached in a TCG guest with the debug options, 160), which sizes
 # the hook's time limit

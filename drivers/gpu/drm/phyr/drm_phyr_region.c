@@ -181,6 +181,24 @@ void drm_phyr_region_free(struct drm_phyr_region_alloc *a)
 EXPORT_SYMBOL_NS_GPL(drm_phyr_region_free, DRM_PHYR);
 
 /**
+ * drm_phyr_region_used() - bytes allocated in a region
+ * @r: the region
+ *
+ * Context: process context, may sleep; takes @r->lock.
+ * Return: the bytes of @r that allocations hold now.
+ */
+u64 drm_phyr_region_used(struct drm_phyr_region *r)
+{
+	u64 used;
+
+	mutex_lock(&r->lock);
+	used = r->size - r->mm.avail;
+	mutex_unlock(&r->lock);
+	return used;
+}
+EXPORT_SYMBOL_NS_GPL(drm_phyr_region_used, DRM_PHYR);
+
+/**
  * drm_phyr_region_link() - declare a GPU-to-GPU link to another device
  * @r: the region
  * @peer: the device at the other end of the link

@@ -238,11 +238,14 @@ lane_valgrind() {
 		"verified()" -- evict --on "$A" --size 256K --import-to "$B"
 	dj error-paths 1 $vg "'ENODEV' in d['error']" "'objects' not in d" -- \
 		alloc --on "$S" --vram --size 64K
-	dj gbm-import 0 asan "len(d['imports']) == 2 and d['imports'][0]['source'] == 'gbm'" \
-		"all(ics(t) == ['host'] and vias(t) == ['sg'] for t in tables('dma'))" \
-		"len(tables('dma')) == 2" \
+	# GBM on A's card node: a dumb buffer in A's VRAM, shared with B
+	dj gbm-import 0 asan "len(d['imports']) == 1 and d['imports'][0]['source'] == 'gbm'" \
+		"d['imports'][0]['instance'] == $B" \
+		"tables('phys', $A)[0]['placement'] == 'VRAM'" \
+		"ics(tables('phys', $A)[0]) == ['device'] and mmio(tables('phys', $A)[0])" \
+		"$(p2p_all dma "$B")" "len(tables('dma')) == 1" \
 		"verified('the GBM mapping shows what the device wrote')" "verified()" -- \
-		gbm-import --into "$A" --into "$S"
+		gbm-import --on "$A" --into "$B"
 }
 
 # The other cases that leave the link state alone, beside them.

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vphyr: a render-only DRM driver whose "VRAM" is the BAR of QEMU's
+ * vphyr: a DRM driver without display whose "VRAM" is the BAR of QEMU's
  * ivshmem-plain device, plus one instance with system memory only. It
- * exists to exercise the phyr DRM helpers from userspace.
+ * exists to exercise the phyr DRM helpers from userspace. Besides its own
+ * ioctls it offers what the DRM core gives a generic render driver: sync
+ * objects with timelines, dumb buffers on the card node (in VRAM where the
+ * instance has some, so that Mesa's software GBM allocates there), master
+ * and authentication on the card node.
  */
 
 #include <linux/dma-mapping.h>
@@ -11,7 +15,9 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/platform_device.h>
+#include <linux/seq_file.h>
 
+#include <drm/drm_debugfs.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
@@ -25,6 +31,12 @@
 #define VPHYR_IVSHMEM_VENDOR	0x1af4
 #define VPHYR_IVSHMEM_DEVICE	0x1110
 #define VPHYR_VRAM_BAR		2
+
+#define VPHYR_NAME		"vphyr"
+#define VPHYR_DESC		"phyr helper test driver"
+#define VPHYR_MAJOR		1
+#define VPHYR_MINOR		1
+#define VPHYR_PATCHLEVEL	0
 
 /* protects the list of instances and their link_peer */
 DEFINE_MUTEX(vphyr_lock);
@@ -79,17 +91,36 @@ static const struct drm_ioctl_desc vphyr_ioctls[] = {
 
 DEFINE_DRM_GEM_FOPS(vphyr_fops);
 
+static int vphyr_dumb_create(struct drm_file *file, struct drm_device *drm,
+			     struct drm_mode_create_dumb *args)
+{
+	int idx, ret = -ENODEV;
+
+	if (drm_dev_enter(drm, &idx)) {
+		ret = vphyr_gem_dumb_create(file, drm, args);
+		drm_dev_exit(idx);
+	}
+	return ret;
+}
+
+/*
+ * Minor 1.1 added sync objects (with timelines) and dumb buffers. No date:
+ * the DRM core reports "0" for every driver.
+ */
 static const struct drm_driver vphyr_driver = {
-	.driver_features = DRIVER_GEM | DRIVER_RENDER,
+	.driver_features = DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ |
+			   DRIVER_SYNCOBJ_TIMELINE,
 	.ioctls = vphyr_ioctls,
 	.num_ioctls = ARRAY_SIZE(vphyr_ioctls),
 	.fops = &vphyr_fops,
 	.gem_prime_import = vphyr_gem_prime_import,
-	.name = "vphyr",
-	.desc = "phyr helper test driver",
-	.major = 1,
-	.minor = 0,
-	.patchlevel = 0,
+	.dumb_create = vphyr_dumb_create,
+	.dumb_map_offset = drm_gem_dumb_map_offset,
+	.name = VPHYR_NAME,
+	.desc = VPHYR_DESC,
+	.major = VPHYR_MAJOR,
+	.minor = VPHYR_MINOR,
+	.patchlevel = VPHYR_PATCHLEVEL,
 };
 
 /**
@@ -139,6 +170,31 @@ bool vphyr_link_to_phys(struct vphyr_device *v, u64 addr, u64 len,
 	return found;
 }
 
+/*
+ * debugfs dri/<device>/vphyr_info (also under the card minor's number):
+ * "key: value" lines describing the instance.
+ */
+static int vphyr_debugfs_info(struct seq_file *m, void *data)
+{
+	struct drm_debugfs_entry *entry = m->private;
+	struct vphyr_device *v = to_vphyr(entry->dev);
+	int peer = -1;
+
+	mutex_lock(&vphyr_lock);
+	if (v->link_peer)
+		peer = v->link_peer->instance;
+	mutex_unlock(&vphyr_lock);
+
+	seq_printf(m, "instance: %u\n", v->instance);
+	seq_printf(m, "pci: %s\n", v->pdev ? pci_name(v->pdev) : "none");
+	seq_printf(m, "vram: %s\n", v->has_vram ? "yes" : "no");
+	seq_printf(m, "vram_size: %llu\n", v->has_vram ? v->region.size : 0);
+	seq_printf(m, "vram_used: %llu\n",
+		   v->has_vram ? drm_phyr_region_used(&v->region) : 0);
+	seq_printf(m, "link_peer: %d\n", peer);
+	return 0;
+}
+
 static void vphyr_remove_instance(struct vphyr_device *v)
 {
 	mutex_lock(&vphyr_lock);
@@ -179,7 +235,7 @@ static int vphyr_claim_pci(struct vphyr_device *v, struct pci_dev *pdev)
 	ret = pci_enable_device(pdev);
 	if (ret)
 		return ret;
-	ret = pci_request_region(pdev, VPHYR_VRAM_BAR, "vphyr");
+	ret = pci_request_region(pdev, VPHYR_VRAM_BAR, VPHYR_NAME);
 	if (ret) {
 		pci_disable_device(pdev);
 		return ret;
@@ -231,6 +287,7 @@ static struct vphyr_device *vphyr_create(struct device *parent,
 	if (ret < 0)
 		return ERR_PTR(ret);
 	v->instance = ret;
+	drm_debugfs_add_file(&v->drm, "vphyr_info", vphyr_debugfs_info, NULL);
 	mutex_lock(&vphyr_lock);
 	list_add_tail(&v->node, &vphyr_devices);
 	mutex_unlock(&vphyr_lock);
@@ -275,7 +332,7 @@ static const struct pci_device_id vphyr_pci_ids[] = {
 MODULE_DEVICE_TABLE(pci, vphyr_pci_ids);
 
 static struct pci_driver vphyr_pci_driver = {
-	.name = "vphyr",
+	.name = VPHYR_NAME,
 	.id_table = vphyr_pci_ids,
 	.probe = vphyr_pci_probe,
 	.remove = vphyr_pci_remove,
@@ -287,7 +344,7 @@ static int __init vphyr_init(void)
 	struct vphyr_device *v;
 	int ret;
 
-	pdev = platform_device_register_simple("vphyr", -1, NULL, 0);
+	pdev = platform_device_register_simple(VPHYR_NAME, -1, NULL, 0);
 	if (IS_ERR(pdev))
 		return PTR_ERR(pdev);
 	if (!devres_open_group(&pdev->dev, NULL, GFP_KERNEL)) {

@@ -10,6 +10,7 @@
 #include <drm/drm_phyr.h>
 
 struct drm_file;
+struct drm_mode_create_dumb;
 struct pci_dev;
 
 /**
@@ -83,6 +84,9 @@ void vphyr_gem_revoke_imports(struct vphyr_device *v);
 
 int vphyr_dma_access(struct vphyr_device *v, const struct dma_range_table *t,
 		     u64 offset, void *buf, size_t len, bool write);
+
+int vphyr_gem_dumb_create(struct drm_file *file, struct drm_device *drm,
+			  struct drm_mode_create_dumb *args);
 
 int vphyr_ioctl_info(struct drm_device *drm, void *data,
 		     struct drm_file *file);

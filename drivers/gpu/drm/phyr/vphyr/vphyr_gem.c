@@ -8,6 +8,7 @@
 #include <linux/dma-resv.h>
 #include <linux/file.h>
 #include <linux/iommu.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -18,6 +19,33 @@
 #include <drm/vphyr_drm.h>
 
 #include "vphyr_drv.h"
+
+/* The range flags of the uAPI are the kernel's entry flags, bit for bit. */
+static_assert(VPHYR_RANGE_IC_MASK == PHYR_IC_MASK);
+static_assert(VPHYR_RANGE_IC_HOST == PHYR_IC_HOST);
+static_assert(VPHYR_RANGE_IC_DEVICE == PHYR_IC_DEVICE);
+static_assert(VPHYR_RANGE_IC_P2P == PHYR_IC_P2P);
+static_assert(VPHYR_RANGE_IC_LINK == PHYR_IC_LINK);
+static_assert(VPHYR_RANGE_MMIO == PHYR_F_MMIO);
+static_assert(VPHYR_RANGE_PINNED == PHYR_F_PINNED);
+static_assert(VPHYR_RANGE_VIA_MASK == DMA_RANGE_VIA_MASK);
+static_assert(VPHYR_RANGE_VIA_DIRECT == DMA_RANGE_VIA_DIRECT);
+static_assert(VPHYR_RANGE_VIA_PAGE == DMA_RANGE_VIA_PAGE);
+static_assert(VPHYR_RANGE_VIA_BUS == DMA_RANGE_VIA_BUS);
+static_assert(VPHYR_RANGE_VIA_HOST_BRIDGE == DMA_RANGE_VIA_HOST_BRIDGE);
+static_assert(VPHYR_RANGE_VIA_IOMMU == DMA_RANGE_VIA_IOMMU);
+static_assert(VPHYR_RANGE_VIA_LINK == DMA_RANGE_VIA_LINK);
+static_assert(VPHYR_RANGE_VIA_SG == DMA_RANGE_VIA_SG);
+/* what each kind of table reports fits in the bits the uAPI defines */
+static_assert(((PHYR_F_VALID_MASK & ~PHYR_F_WC) &
+	       ~(VPHYR_RANGE_IC_MASK | VPHYR_RANGE_MMIO |
+		 VPHYR_RANGE_PINNED)) == 0);
+static_assert(((DMA_RANGE_SRC_MASK | DMA_RANGE_VIA_MASK) &
+	       ~(VPHYR_RANGE_IC_MASK | VPHYR_RANGE_MMIO | VPHYR_RANGE_PINNED |
+		 VPHYR_RANGE_VIA_MASK)) == 0);
+
+/* Dumb buffer rows start on this boundary, as display engines want. */
+#define VPHYR_DUMB_PITCH_ALIGN	64
 
 static const struct drm_gem_object_funcs vphyr_import_funcs;
 
@@ -84,6 +112,58 @@ int vphyr_ioctl_gem_create(struct drm_device *drm, void *data,
 	ret = drm_gem_handle_create(file, &pobj->base, &args->handle);
 	drm_gem_object_put(&pobj->base);
 	return ret;
+}
+
+/**
+ * vphyr_gem_dumb_create() - create a dumb buffer
+ * @file: the DRM file that gets the handle
+ * @drm: the instance
+ * @args: width, height and bpp in (the DRM core checked them for zero and
+ *	for a 32-bit overflow of bpp * width * height); handle, pitch and
+ *	size out
+ *
+ * A linear buffer, its rows 64-byte aligned, in VRAM when the instance has
+ * some and in system memory otherwise: a buffer Mesa's software GBM
+ * allocates on the card node is VRAM the other instances can import.
+ *
+ * Context: process context, between drm_dev_enter() and drm_dev_exit().
+ * Return: 0, -EINVAL for nonzero flags or a pitch or size that overflows,
+ * -E2BIG for more than the VRAM (or half of system RAM), -ENOMEM when the
+ * VRAM has no room left or memory runs out.
+ */
+int vphyr_gem_dumb_create(struct drm_file *file, struct drm_device *drm,
+			  struct drm_mode_create_dumb *args)
+{
+	struct vphyr_device *v = to_vphyr(drm);
+	struct drm_phyr_gem_object *pobj;
+	u64 pitch, size;
+	int ret;
+
+	if (args->flags)
+		return -EINVAL;
+	pitch = ALIGN((u64)DIV_ROUND_UP(args->bpp, 8) * args->width,
+		      VPHYR_DUMB_PITCH_ALIGN);
+	if (!pitch || pitch > U32_MAX ||
+	    check_mul_overflow(pitch, (u64)args->height, &size) ||
+	    size > SIZE_MAX - PAGE_SIZE)
+		return -EINVAL;
+	size = PAGE_ALIGN(size);
+
+	pobj = drm_phyr_gem_create(drm, v->has_vram ? &v->region : NULL, size,
+				   v->has_vram ? DRM_PHYR_PLACE_VRAM :
+				   DRM_PHYR_PLACE_SYSTEM);
+	if (IS_ERR(pobj)) {
+		ret = PTR_ERR(pobj);
+		/* a full VRAM is out of memory to a dumb buffer's user */
+		return ret == -ENOSPC ? -ENOMEM : ret;
+	}
+	ret = drm_gem_handle_create(file, &pobj->base, &args->handle);
+	drm_gem_object_put(&pobj->base);
+	if (ret)
+		return ret;
+	args->pitch = pitch;
+	args->size = size;
+	return 0;
 }
 
 int vphyr_ioctl_gem_userptr(struct drm_device *drm, void *data,
