@@ -33,7 +33,7 @@ CFLAGS ?= -O2 -g -Wall -Wextra -Werror
 
 PHYR_GBM := $(shell $(PKG_CONFIG) --cflags --libs gbm 2>/dev/null)
 PHYR_CFLAGS := -std=gnu11 $(filter-out -Wall -Wextra -Werror,$(CFLAGS)) -Wall -Wextra -Werror
-PHYR_VERSION := 1.0.0
+PHYR_VERSION := 2.0.0
 PHYR_CPPFLAGS := -I$(SRC)/../include/uapi/drm -I$(SRC)/lib \
 	-DPHYR_VERSION=\"$(PHYR_VERSION)\" \
 	$(if $(PHYR_GBM),,-DPHYRCTL_NO_GBM)
@@ -50,7 +50,7 @@ PHYR_LIB_HDRS := $(SRC)/lib/libphyr.h $(SRC)/lib/libphyr_uapi.h \
 # what the programs here link, in this order
 PHYR_LIBS := $(OUT)/libphyr_test.a $(OUT)/libphyr.a
 PHYR_LIB_PICS := $(PHYR_LIB_PARTS:%=$(OUT)/obj-pic/%.o)
-PHYR_SONAME := libphyr.so.1
+PHYR_SONAME := libphyr.so.2
 
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib

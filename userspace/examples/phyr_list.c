@@ -28,7 +28,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	struct phyr_device_info devs[MAX_DEVS];
+	struct vphyr_device_info devs[MAX_DEVS];
 	char size[32];
 	int i, n;
 
@@ -40,15 +40,15 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	n = phyr_list_devices(devs, MAX_DEVS);
+	n = vphyr_list_devices(devs, MAX_DEVS);
 	if (n < 0) {
-		fprintf(stderr, "phyr_list: %s\n", phyr_last_error());
+		fprintf(stderr, "phyr_list: %s\n", vphyr_last_error());
 		return 1;
 	}
 	for (i = 0; i < n && i < MAX_DEVS; i++)
 		printf("instance %" PRIu32 "  %-20s  VRAM %s\n", devs[i].instance,
-		       devs[i].node, devs[i].flags & PHYR_DEV_VRAM ?
-		       phyr_size_name(devs[i].vram_size, size, sizeof(size)) :
+		       devs[i].node, devs[i].flags & VPHYR_DEV_VRAM ?
+		       vphyr_size_name(devs[i].vram_size, size, sizeof(size)) :
 		       "-");
 	printf("%d vphyr instance(s)\n", n);
 	return 0;

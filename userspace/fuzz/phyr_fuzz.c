@@ -235,9 +235,9 @@ static void note_result(enum kind k, int ret)
 	else
 		n_ok[k]++;
 	if (logf)
-		fprintf(logf, "  -> %s\n", phyr_errname(ret));
+		fprintf(logf, "  -> %s\n", vphyr_errname(ret));
 	if (opt_verbose)
-		fprintf(stderr, "  -> %s\n", phyr_errname(ret));
+		fprintf(stderr, "  -> %s\n", vphyr_errname(ret));
 }
 
 /* what a call created, for the log */
@@ -274,8 +274,8 @@ static void expect(enum kind k, int ret, const int *set)
 			return;
 	for (i = 0; set[i] >= 0; i++)
 		snprintf(names + strlen(names), sizeof(names) - strlen(names),
-			 "%s%s", i ? ", " : "", phyr_errname(-set[i]));
-	failf("returned %s, allowed: %s", phyr_errname(ret), names);
+			 "%s%s", i ? ", " : "", vphyr_errname(-set[i]));
+	failf("returned %s, allowed: %s", vphyr_errname(ret), names);
 }
 
 /* ---- random numbers ---- */
@@ -653,14 +653,14 @@ static int pick_vphyr_file(void)
 
 static void find_devices(void)
 {
-	struct phyr_device_info info[MAX_DEVS];
+	struct vphyr_device_info info[MAX_DEVS];
 	char node[64];
 	int i, n;
 
-	n = phyr_list_devices(info, MAX_DEVS - 1);
+	n = vphyr_list_devices(info, MAX_DEVS - 1);
 	if (n < 0) {
 		fprintf(stderr, "phyr_fuzz: listing vphyr devices: %s\n",
-			phyr_last_error());
+			vphyr_last_error());
 		exit(2);
 	}
 	if (n == 0) {
@@ -673,7 +673,7 @@ static void find_devices(void)
 		devs[ndevs] = (struct dev){
 			.kind = DEV_VPHYR,
 			.instance = info[i].instance,
-			.vram = info[i].flags & PHYR_DEV_VRAM,
+			.vram = info[i].flags & VPHYR_DEV_VRAM,
 			.vram_size = info[i].vram_size,
 			.vram_base = info[i].vram_base,
 			.link = -1,
@@ -688,7 +688,7 @@ static void find_devices(void)
 	for (i = 0; i < n; i++) {
 		int j;
 
-		if (info[i].link_peer == PHYR_NO_PEER)
+		if (info[i].link_peer == VPHYR_NO_PEER)
 			continue;
 		for (j = 0; j < n; j++)
 			if (info[j].instance == info[i].link_peer)
@@ -696,7 +696,7 @@ static void find_devices(void)
 	}
 	for (i = 0; i < n; i++)
 		devs[i].link0 = devs[i].link;
-	if (!phyr_find_drm_node("vgem", true, node, sizeof(node))) {
+	if (!vphyr_find_drm_node("vgem", true, node, sizeof(node))) {
 		devs[ndevs] = (struct dev){ .kind = DEV_VGEM, .link = -1,
 					    .link0 = -1 };
 		snprintf(devs[ndevs].node, sizeof(devs[ndevs].node), "%s", node);
@@ -807,13 +807,13 @@ static bool vram_all_free(int d)
 	fd = open(devs[d].node, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		failf("open %s: %s", devs[d].node, strerror(errno));
-	ret = phyr_uapi_gem_create(fd, devs[d].vram_size, VPHYR_GEM_VRAM, &h);
+	ret = vphyr_uapi_gem_create(fd, devs[d].vram_size, VPHYR_GEM_VRAM, &h);
 	if (!ret)
-		phyr_uapi_gem_close(fd, h);
+		vphyr_uapi_gem_close(fd, h);
 	close(fd);
 	if (ret && ret != -ENOSPC)
 		failf("GEM_CREATE of the whole VRAM (%" PRIu64 " bytes) of %s: %s",
-		      devs[d].vram_size, dev_str(d), phyr_errname(ret));
+		      devs[d].vram_size, dev_str(d), vphyr_errname(ret));
 	return !ret;
 }
 
@@ -952,14 +952,14 @@ static void do_close(void)
 		h = bad_handle(f);
 		call("GEM_CLOSE %s file %d bad handle %u",
 		     dev_str(files[f].dev), f, h);
-		ret = phyr_uapi_gem_close(files[f].fd, h);
+		ret = vphyr_uapi_gem_close(files[f].fd, h);
 		expect(K_CLOSE, ret, file_dead(f) ? ERRS(ENODEV) : ERRS(EINVAL));
 		return;
 	}
 	f = handles[i].file;
 	call("GEM_CLOSE %s file %d handle %u (object %d)", dev_str(files[f].dev),
 	     f, handles[i].h, handles[i].bo);
-	ret = phyr_uapi_gem_close(files[f].fd, handles[i].h);
+	ret = vphyr_uapi_gem_close(files[f].fd, handles[i].h);
 	/* the handles of a file of an unbound instance go with the file */
 	if (file_dead(f)) {
 		expect(K_CLOSE, ret, ERRS(ENODEV));
@@ -1075,7 +1075,7 @@ static void do_mmap(void)
 
 		call("GEM_MMAP %s handle %u pad %u (object %d, %s)",
 		     dev_str(d), handles[i].h, pad, b, own ? "own" : "imported");
-		ret = phyr_uapi_gem_mmap(files[f].fd, handles[i].h, pad, &off);
+		ret = vphyr_uapi_gem_mmap(files[f].fd, handles[i].h, pad, &off);
 		expect(K_MMAP, ret, file_dead(f) ? ERRS(ENODEV) :
 		       pad || !own ? ERRS(EINVAL) : ERRS(0));
 	}
@@ -1322,7 +1322,7 @@ static void do_ranges(void)
 		q.ranges_ptr = (uintptr_t)rbuf;
 		call("GEM_RANGES %s bad handle %u count %u", dev_str(d),
 		     q.handle, q.count);
-		ret = phyr_uapi_gem_ranges(files[f].fd, &q);
+		ret = vphyr_uapi_gem_ranges(files[f].fd, &q);
 		expect(K_RANGES, ret, file_dead(f) ? ERRS(ENODEV) :
 		       ERRS(ENOENT));
 		return;
@@ -1365,7 +1365,7 @@ static void do_ranges(void)
 	     q.flags);
 	if (imported)
 		bos[b].moves++;
-	ret = phyr_uapi_gem_ranges(files[f].fd, &q);
+	ret = vphyr_uapi_gem_ranges(files[f].fd, &q);
 	if (file_dead(f)) {
 		expect(K_RANGES, ret, ERRS(ENODEV));
 		return;
@@ -1584,7 +1584,7 @@ static void do_evict(void)
 		if (f < 0)
 			return;
 		call("GEM_EVICT %s bad handle", dev_str(files[f].dev));
-		ret = phyr_uapi_gem_evict(files[f].fd, bad_handle(f), 0);
+		ret = vphyr_uapi_gem_evict(files[f].fd, bad_handle(f), 0);
 		expect(K_EVICT, ret, file_dead(f) ? ERRS(ENODEV) : ERRS(ENOENT));
 		return;
 	}
@@ -1596,7 +1596,7 @@ static void do_evict(void)
 	call("GEM_EVICT %s handle %u (object %d, %s%s) flags %#x",
 	     dev_str(files[f].dev), handles[i].h, b, kind_str(bos[b].kind),
 	     imported ? ", imported" : "", flags);
-	ret = phyr_uapi_gem_evict(files[f].fd, handles[i].h, flags);
+	ret = vphyr_uapi_gem_evict(files[f].fd, handles[i].h, flags);
 	if (file_dead(f)) {
 		expect(K_EVICT, ret, ERRS(ENODEV));
 		return;
@@ -1677,7 +1677,7 @@ static void do_link(void)
 		want = EINVAL;
 	call("LINK %s peer %s (fd %d) flags %#x", dev_str(d), what, peer_fd,
 	     flags);
-	ret = phyr_uapi_link(files[f].fd, peer_fd, flags);
+	ret = vphyr_uapi_link(files[f].fd, peer_fd, flags);
 	if (file_dead(f)) {
 		expect(K_LINK, ret, ERRS(ENODEV));
 		return;
@@ -1864,7 +1864,7 @@ static void do_userptr(void)
 	}
 	call("GEM_USERPTR %s addr %#" PRIx64 " size %#" PRIx64 " flags %#x%s",
 	     dev_str(d), addr, size, flags, want0 ? " (user memory)" : "");
-	ret = phyr_uapi_gem_userptr(files[f].fd, addr, size, flags, &h);
+	ret = vphyr_uapi_gem_userptr(files[f].fd, addr, size, flags, &h);
 	if (file_dead(f))
 		SET_ERRS(set, ENODEV);
 	expect(K_USERPTR, ret, set);
@@ -2130,7 +2130,7 @@ static void do_info(void)
 		return;
 	d = files[f].dev;
 	call("INFO %s", dev_str(d));
-	ret = phyr_uapi_info(files[f].fd, &info);
+	ret = vphyr_uapi_info(files[f].fd, &info);
 	if (file_dead(f)) {
 		expect(K_INFO, ret, ERRS(ENODEV));
 		return;
@@ -2263,7 +2263,7 @@ static void rdma_placement(int b, bool *vram, bool *system)
 	q.handle = handles[i].h;
 	call("GEM_RANGES %s handle %u (object %d): where it is before the registration",
 	     dev_str(files[handles[i].file].dev), q.handle, b);
-	ret = phyr_uapi_gem_ranges(files[handles[i].file].fd, &q);
+	ret = vphyr_uapi_gem_ranges(files[handles[i].file].fd, &q);
 	expect(K_RDMA_REG, ret, ERRS(0, ENOMEM));
 	if (ret)
 		return;
@@ -2439,7 +2439,7 @@ static void do_rdma_rw(void)
 	/* a refusal is a completion with an error status */
 	note_result(K_RDMA_RW, ret ? ret : ok ? 0 : -EREMOTEIO);
 	if (ret)
-		failf("no completion: %s", phyr_errname(ret));
+		failf("no completion: %s", vphyr_errname(ret));
 	if (ok && (past || st == RMR_INVALID))
 		failf("the %s completed successfully (%s)",
 		      write ? "WRITE" : "READ",
@@ -2638,7 +2638,7 @@ static void replug_unbind(int d)
 		if (!files[i].live || files[i].dev != d)
 			continue;
 		call("INFO %s file %d after the unbind", dev_str(d), i);
-		ret = phyr_uapi_info(files[i].fd, &info);
+		ret = vphyr_uapi_info(files[i].fd, &info);
 		expect(K_REPLUG, ret, ERRS(ENODEV));
 	}
 	/* CPU mappings of its objects */
@@ -2663,7 +2663,7 @@ static void replug_unbind(int d)
 		call("GEM_DMA read %s handle %u (object %d of %s) after the unbind",
 		     dev_str(files[handles[i].file].dev), handles[i].h,
 		     handles[i].bo, dev_str(d));
-		ret = phyr_uapi_gem_dma(files[handles[i].file].fd, handles[i].h,
+		ret = vphyr_uapi_gem_dma(files[handles[i].file].fd, handles[i].h,
 					VPHYR_DMA_READ, 0, page, scratch);
 		expect(K_REPLUG, ret, ERRS(ENODEV));
 	}
@@ -2677,7 +2677,7 @@ static void replug_unbind(int d)
  */
 static void replug_bind(int d)
 {
-	struct phyr_device_info info[MAX_DEVS];
+	struct vphyr_device_info info[MAX_DEVS];
 	char bus[40];
 	int i, n, ret;
 
@@ -2729,7 +2729,7 @@ static void replug_bind(int d)
 		call("GEM_CLOSE %s file %d handle %u (object %d of %s)",
 		     dev_str(files[f].dev), f, handles[i].h, handles[i].bo,
 		     dev_str(d));
-		ret = phyr_uapi_gem_close(files[f].fd, handles[i].h);
+		ret = vphyr_uapi_gem_close(files[f].fd, handles[i].h);
 		expect(K_REPLUG, ret, ERRS(0));
 		handle_drop(i);
 	}
@@ -2760,7 +2760,7 @@ static void replug_bind(int d)
 	expect(K_REPLUG, ret, ERRS(0));
 
 	call("find the instance at PCI %s", devs[d].pci);
-	n = phyr_list_devices(info, MAX_DEVS);
+	n = vphyr_list_devices(info, MAX_DEVS);
 	note_result(K_REPLUG, n < 0 ? n : 0);
 	snprintf(bus, sizeof(bus), "pci:%s", devs[d].pci);
 	for (i = 0; i < n && i < MAX_DEVS; i++)
@@ -2769,10 +2769,10 @@ static void replug_bind(int d)
 	if (n < 0 || i >= n || i >= MAX_DEVS)
 		failf("no vphyr instance at PCI %s after binding it again",
 		      devs[d].pci);
-	if (!!(info[i].flags & PHYR_DEV_VRAM) != devs[d].vram ||
+	if (!!(info[i].flags & VPHYR_DEV_VRAM) != devs[d].vram ||
 	    info[i].vram_size != devs[d].vram_size ||
 	    (devs[d].vram_base && info[i].vram_base != devs[d].vram_base) ||
-	    info[i].link_peer != PHYR_NO_PEER)
+	    info[i].link_peer != VPHYR_NO_PEER)
 		failf("instance %u at PCI %s: flags %#x VRAM %#" PRIx64 " + %#"
 		      PRIx64 ", link peer %u; it was VRAM %#" PRIx64 " + %#"
 		      PRIx64 ", no link", info[i].instance, devs[d].pci,
@@ -2883,12 +2883,12 @@ static void release_all(void)
 		}
 	for (i = 0; i < MAX_HANDLES; i++)
 		if (handles[i].live) {
-			int ret = phyr_uapi_gem_close(files[handles[i].file].fd,
+			int ret = vphyr_uapi_gem_close(files[handles[i].file].fd,
 						      handles[i].h);
 
 			if (ret)
 				failf("GEM_CLOSE handle %u: %s", handles[i].h,
-				      phyr_errname(ret));
+				      vphyr_errname(ret));
 			handle_drop(i);
 		}
 	for (i = 0; i < MAX_FILES; i++)
@@ -2924,7 +2924,7 @@ static void restore_links(void)
 		call("restore: unlink %s and %s", dev_str(d), dev_str(p));
 		fd1 = open(devs[d].node, O_RDWR | O_CLOEXEC);
 		fd2 = open(devs[p].node, O_RDWR | O_CLOEXEC);
-		ret = phyr_uapi_link(fd1, fd2, VPHYR_LINK_REMOVE);
+		ret = vphyr_uapi_link(fd1, fd2, VPHYR_LINK_REMOVE);
 		close(fd1);
 		close(fd2);
 		expect(K_LINK, ret, ERRS(0));
@@ -2938,7 +2938,7 @@ static void restore_links(void)
 		call("restore: link %s and %s again", dev_str(d), dev_str(p));
 		fd1 = open(devs[d].node, O_RDWR | O_CLOEXEC);
 		fd2 = open(devs[p].node, O_RDWR | O_CLOEXEC);
-		ret = phyr_uapi_link(fd1, fd2, 0);
+		ret = vphyr_uapi_link(fd1, fd2, 0);
 		close(fd1);
 		close(fd2);
 		expect(K_LINK, ret, ERRS(0));
@@ -3094,7 +3094,7 @@ int main(int argc, char **argv)
 	sigaction(SIGBUS, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	page = phyr_page_size();
+	page = vphyr_page_size();
 	scratch_len = 4ull << 20;
 	scratch = malloc(scratch_len);
 	rbuf_len = SHADOW_MAX / page * 8;

@@ -118,7 +118,7 @@ static int check_rows(const unsigned char *base, uint32_t pitch,
 		tprint("%sverified: %s (%ux%u pixels, %s, pattern %u)\n",
 		       check_indent, what,
 		       b->width, b->height,
-		       phyr_size_name(row_bytes * b->height, s, sizeof(s)), seed);
+		       vphyr_size_name(row_bytes * b->height, s, sizeof(s)), seed);
 		return EXIT_OK;
 	}
 	tprint("%sMISMATCH: %s: %zu of %" PRIu64 " bytes differ, first at dma-buf offset 0x%" PRIx64 ": expected 0x%02x, got 0x%02x\n",
@@ -159,8 +159,8 @@ static int cpu_access(struct gbm_buf *b, bool write, uint32_t seed,
 			     strerror(errno));
 	tprint("%sgbm: gbm_bo_map failed, using an mmap of the dma-buf\n",
 	       note_indent);
-	flags = write ? PHYR_SYNC_WRITE : PHYR_SYNC_READ;
-	phyr_dmabuf_sync(b->dmabuf, flags);
+	flags = write ? VPHYR_SYNC_WRITE : VPHYR_SYNC_READ;
+	vphyr_dmabuf_sync(b->dmabuf, flags);
 	if (write) {
 		for (y = 0; y < b->height; y++)
 			phyr_pattern_fill(p + b->offset + (uint64_t)y * b->stride,
@@ -169,7 +169,7 @@ static int cpu_access(struct gbm_buf *b, bool write, uint32_t seed,
 	} else {
 		ret = check_rows(p + b->offset, b->stride, b, seed, what);
 	}
-	phyr_dmabuf_sync(b->dmabuf, flags | PHYR_SYNC_END);
+	vphyr_dmabuf_sync(b->dmabuf, flags | VPHYR_SYNC_END);
 	munmap(p, b->size);
 	return ret;
 }
@@ -189,15 +189,15 @@ static void gbm_buf_release(struct gbm_buf *b)
 static int gbm_buf_create(struct gbm_buf *b, const struct gbm_opts *o)
 {
 	uint64_t linear = DRM_FORMAT_MOD_LINEAR;
-	struct phyr_dmabuf_info di;
+	struct vphyr_dmabuf_info di;
 	char node[64], s[32], ms[32];
 	struct quiet q;
 	uint64_t mod;
 
 	if (o->node) {
 		snprintf(node, sizeof(node), "%s", o->node);
-	} else if (phyr_find_drm_node("vgem", true, node, sizeof(node))) {
-		return absent("no vgem card node (%s)", phyr_last_error());
+	} else if (vphyr_find_drm_node("vgem", true, node, sizeof(node))) {
+		return absent("no vgem card node (%s)", vphyr_last_error());
 	}
 	b->drm_fd = open(node, O_RDWR | O_CLOEXEC);
 	if (b->drm_fd < 0)
@@ -251,11 +251,11 @@ static int gbm_buf_create(struct gbm_buf *b, const struct gbm_opts *o)
 	b->dmabuf = gbm_bo_get_fd(b->bo);
 	if (b->dmabuf < 0)
 		return error("gbm_bo_get_fd failed: %s", strerror(errno));
-	if (phyr_dmabuf_info(b->dmabuf, &di))
+	if (vphyr_dmabuf_info(b->dmabuf, &di))
 		return lib_error();
 	b->size = di.size;
 	tprint("%sgbm: gbm_bo_get_fd gave dma-buf fd %d: %s, exporter \"%s\"\n",
-	       note_indent, b->dmabuf, phyr_size_name(di.size, s, sizeof(s)), di.exporter);
+	       note_indent, b->dmabuf, vphyr_size_name(di.size, s, sizeof(s)), di.exporter);
 	if (b->stride < b->width * BPP ||
 	    b->offset + (uint64_t)(b->height - 1) * b->stride +
 	    (uint64_t)b->width * BPP > b->size)
@@ -265,7 +265,7 @@ static int gbm_buf_create(struct gbm_buf *b, const struct gbm_opts *o)
 }
 
 /* import into @dev, check by DMA, write by DMA, check through GBM */
-static int gbm_check_on(struct gbm_buf *b, struct phyr_dev *dev,
+static int gbm_check_on(struct gbm_buf *b, struct vphyr_dev *dev,
 			uint32_t seed, const struct gbm_opts *o)
 {
 	unsigned char *buf;
@@ -273,10 +273,10 @@ static int gbm_check_on(struct gbm_buf *b, struct phyr_dev *dev,
 	uint32_t h;
 	int ret;
 
-	if (phyr_bo_import(dev, b->dmabuf, &h))
+	if (vphyr_gem_import(dev, b->dmabuf, &h))
 		return lib_error();
 	tprint("%sgbm: imported into %s as handle %u\n", note_indent,
-	       phyr_dev_name(dev), h);
+	       vphyr_dev_name(dev), h);
 	json_import(NULL, 0, "gbm", dev, h);
 	ret = show_ranges(dev, h, &o->show, NULL);
 	if (ret)
@@ -286,32 +286,32 @@ static int gbm_check_on(struct gbm_buf *b, struct phyr_dev *dev,
 		ret = error("out of memory");
 		goto close;
 	}
-	if (phyr_bo_read(dev, h, 0, buf, b->size)) {
+	if (vphyr_gem_read(dev, h, 0, buf, b->size)) {
 		ret = lib_error();
 		goto free;
 	}
 	snprintf(what, sizeof(what),
-		 "%s reads what the CPU wrote through GBM", phyr_dev_name(dev));
+		 "%s reads what the CPU wrote through GBM", vphyr_dev_name(dev));
 	ret = check_rows(buf + b->offset, b->stride, b, seed, what);
 	if (ret)
 		goto free;
 	phyr_pattern_fill(buf, b->size, seed + 1, 0);
-	if (phyr_bo_write(dev, h, 0, buf, b->size)) {
+	if (vphyr_gem_write(dev, h, 0, buf, b->size)) {
 		ret = lib_error();
 		goto free;
 	}
 	tprint("%sgbm: %s wrote pattern %u through its DMA addresses\n",
-	       note_indent, phyr_dev_name(dev), seed + 1);
+	       note_indent, vphyr_dev_name(dev), seed + 1);
 	ret = cpu_access(b, false, seed + 1,
 			 "the GBM mapping shows what the device wrote");
 free:
 	free(buf);
 close:
-	phyr_bo_close(dev, h);
+	vphyr_gem_close(dev, h);
 	return ret;
 }
 
-int gbm_import(struct phyr_dev **devs, int ndev, const struct gbm_opts *o)
+int gbm_import(struct vphyr_dev **devs, int ndev, const struct gbm_opts *o)
 {
 	struct gbm_buf b = { .drm_fd = -1, .dmabuf = -1 };
 	uint32_t seed = o->seed;
@@ -333,7 +333,7 @@ out:
 
 #else /* PHYRCTL_NO_GBM */
 
-int gbm_import(struct phyr_dev **devs, int ndev, const struct gbm_opts *o)
+int gbm_import(struct vphyr_dev **devs, int ndev, const struct gbm_opts *o)
 {
 	(void)devs;
 	(void)ndev;
@@ -350,7 +350,7 @@ static int run_gbm_import(const struct opts *opt)
 		.seed = opt->seed, .verbose = opt->verbose, .show = opt->table,
 	};
 	int into[MAX_DEVS], n = opt->peers.n, i, ret;
-	struct phyr_dev *devs[MAX_DEVS];
+	struct vphyr_dev *devs[MAX_DEVS];
 	struct devset ds;
 
 	memcpy(into, opt->peers.v, sizeof(into));

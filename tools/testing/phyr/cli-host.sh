@@ -266,7 +266,7 @@ cli_host_cases() {
 		t "help-$c" 0 host-asan "usage: phyrctl $c" "--json" -- "$c" --help
 	done
 	t help-tour 0 host-asan "usage: phyrctl tour" "!--json" -- tour --help
-	t version 0 host-asan "phyrctl 1.0.0" -- --version
+	t version 0 host-asan "phyrctl 2.0.0" -- --version
 	t help-json 0 host-asan "--json" "render" "node" -- --help
 	t help-command 0 host-asan "usage: phyrctl ranges" -- help ranges
 	t help-before-bad-option 0 host-asan "usage: phyrctl alloc" -- alloc --bogus -h
@@ -372,7 +372,7 @@ lib_dest=
 
 # make install, twice: into a prefix and below a DESTDIR
 lib_install() {
-	for f in lib/libphyr.so.1 lib/libphyr.so lib/pkgconfig/libphyr.pc \
+	for f in lib/libphyr.so.2 lib/libphyr.so lib/pkgconfig/libphyr.pc \
 		include/libphyr.h bin/phyrctl; do
 		set -- "$@" "$f"
 	done
@@ -392,8 +392,8 @@ lib_install() {
 		[ ! -e "$lib_prefix/include/$f" ] ||
 			{ echo "$f is installed" && return 1; }
 	done
-	[ "$(readlink "$lib_prefix/lib/libphyr.so")" = libphyr.so.1 ] ||
-		{ echo "libphyr.so does not link to libphyr.so.1" && return 1; }
+	[ "$(readlink "$lib_prefix/lib/libphyr.so")" = libphyr.so.2 ] ||
+		{ echo "libphyr.so does not link to libphyr.so.2" && return 1; }
 	grep -qx 'prefix=/opt/phyr' "$lib_dest/opt/phyr/lib/pkgconfig/libphyr.pc" ||
 		{ echo "libphyr.pc below DESTDIR lacks prefix=/opt/phyr" && return 1; }
 	grep -qx 'Requires.private: libdrm' "$lib_prefix/lib/pkgconfig/libphyr.pc" ||
@@ -401,21 +401,21 @@ lib_install() {
 }
 
 lib_soname() {
-	readelf -d "$lib_prefix/lib/libphyr.so.1" | tee "$tmp/dyn"
-	grep -q 'Library soname: \[libphyr\.so\.1\]' "$tmp/dyn" ||
-		{ echo "the soname of libphyr.so.1 is not libphyr.so.1" && return 1; }
+	readelf -d "$lib_prefix/lib/libphyr.so.2" | tee "$tmp/dyn"
+	grep -q 'Library soname: \[libphyr\.so\.2\]' "$tmp/dyn" ||
+		{ echo "the soname of libphyr.so.2 is not libphyr.so.2" && return 1; }
 }
 
 # exported: exactly the functions the installed libphyr.h declares
 lib_exports() {
-	nm -D --defined-only "$lib_prefix/lib/libphyr.so.1" |
+	nm -D --defined-only "$lib_prefix/lib/libphyr.so.2" |
 		awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' | sort >"$tmp/exported"
-	grep -o '^[a-z][^(]*[ *]phyr_[a-z0-9_]*(' "$lib_prefix/include/libphyr.h" |
-		sed 's/.*[ *]\(phyr_[a-z0-9_]*\)(/\1/' | sort -u >"$tmp/declared"
+	grep -o '^[a-z][^(]*[ *]vphyr_[a-z0-9_]*(' "$lib_prefix/include/libphyr.h" |
+		sed 's/.*[ *]\(vphyr_[a-z0-9_]*\)(/\1/' | sort -u >"$tmp/declared"
 	echo "exported: $(wc -l <"$tmp/exported"), declared: $(wc -l <"$tmp/declared")"
 	[ -s "$tmp/declared" ] || { echo "no function found in libphyr.h" && return 1; }
 	if ! diff "$tmp/declared" "$tmp/exported"; then
-		echo "the exports of libphyr.so.1 differ from libphyr.h (< declared only, > exported only)"
+		echo "the exports of libphyr.so.2 differ from libphyr.h (< declared only, > exported only)"
 		return 1
 	fi
 }
@@ -431,8 +431,8 @@ lib_example() {
 		"$root/userspace/examples/phyr_list.c" $flags ||
 		{ echo "the example does not build against the installed libphyr" &&
 			return 1; }
-	readelf -d "$tmp/phyr_list" | grep -q 'Shared library: \[libphyr\.so\.1\]' ||
-		{ echo "the example does not need libphyr.so.1" && return 1; }
+	readelf -d "$tmp/phyr_list" | grep -q 'Shared library: \[libphyr\.so\.2\]' ||
+		{ echo "the example does not need libphyr.so.2" && return 1; }
 	LD_LIBRARY_PATH=$lib_prefix/lib "$tmp/phyr_list" --help ||
 		{ echo "phyr_list --help exited with $?" && return 1; }
 	# on the host there is no vphyr instance: it must say so, not fail
