@@ -38,7 +38,7 @@ PHYR_CPPFLAGS := -I$(SRC)/../include/uapi/drm -I$(SRC)/lib \
 	-DPHYR_VERSION=\"$(PHYR_VERSION)\" \
 	$(if $(PHYR_GBM),,-DPHYRCTL_NO_GBM)
 
-PHYR_LIB_PARTS := libphyr libphyr_uapi
+PHYR_LIB_PARTS := libphyr libphyr_bo libphyr_uapi
 PHYR_TEST_PARTS := libphyr_proc libphyr_case libphyr_uapi_test
 PHYR_LIB_SRCS := $(PHYR_LIB_PARTS:%=$(SRC)/lib/%.c) \
 	$(PHYR_TEST_PARTS:%=$(SRC)/lib/%.c)

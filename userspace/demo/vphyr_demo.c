@@ -17,13 +17,13 @@
 #define SIZE	(4u << 20)
 #define SEED	0xd3e0
 
-static int show_ranges(struct vphyr_dev *dev, uint32_t handle, const char *who)
+static int show_ranges(struct vphyr_bo *bo, const char *who)
 {
 	struct vphyr_ranges q;
 	bool dma;
 	uint32_t i;
 
-	if (vphyr_gem_ranges(dev, handle, &q))
+	if (vphyr_bo_ranges(bo, &q))
 		return -1;
 	dma = q.kind == VPHYR_RANGES_KIND_DMA;
 	printf("  %s: %s, %u %s, %" PRIu64 " bytes, placement %s, generation %u\n",
@@ -68,13 +68,12 @@ static int open_pair(struct vphyr_dev **a, struct vphyr_dev **b)
 }
 
 /* The importer's device reads the whole buffer; 0 if it matches. */
-static int device_copy(struct vphyr_dev *dev, uint32_t handle, void *back,
-		       const char *when)
+static int device_copy(struct vphyr_bo *bo, void *back, const char *when)
 {
 	size_t bad;
 
 	memset(back, 0, SIZE);
-	if (vphyr_gem_read(dev, handle, 0, back, SIZE))
+	if (vphyr_bo_read(bo, 0, back, SIZE))
 		return -1;
 	bad = phyr_pattern_check(back, SIZE, SEED, 0, NULL);
 	printf("  device copy of %u bytes%s %s what the CPU wrote\n", SIZE,
@@ -82,46 +81,60 @@ static int device_copy(struct vphyr_dev *dev, uint32_t handle, void *back,
 	return bad ? 1 : 0;
 }
 
-static int demo(struct vphyr_dev *a, struct vphyr_dev *b, void *back)
+/* Share @bo of instance a with instance b, read it there, move it. */
+static int share(struct vphyr_bo *bo, struct vphyr_dev *b, void *back)
 {
-	uint32_t handle, imported;
+	struct vphyr_bo *imported;
 	int dmabuf, bad;
-	void *cpu;
-
-	printf("2. allocate %u MiB of VRAM on %s and fill it from the CPU\n",
-	       SIZE >> 20, vphyr_dev_name(a));
-	if (vphyr_gem_create(a, SIZE, VPHYR_REGION_VRAM, &handle) ||
-	    vphyr_gem_map(a, handle, SIZE, &cpu))
-		return -1;
-	phyr_pattern_fill(cpu, SIZE, SEED, 0);
-	vphyr_gem_unmap(cpu, SIZE);
-	if (show_ranges(a, handle, "exporter"))
-		return -1;
 
 	printf("3. export as a dma-buf, import into %s\n", vphyr_dev_name(b));
-	if (vphyr_gem_export(a, handle, &dmabuf))
+	if (vphyr_bo_export(bo, &dmabuf))
 		return -1;
-	if (vphyr_gem_import(b, dmabuf, &imported)) {
-		close(dmabuf);
-		return -1;
-	}
+	bad = vphyr_bo_import(b, dmabuf, &imported);
 	close(dmabuf);
-	if (show_ranges(b, imported, "importer") ||
-	    show_ranges(a, handle, "exporter"))
+	if (bad)
 		return -1;
+	if (show_ranges(imported, "importer") || show_ranges(bo, "exporter"))
+		goto err;
 
 	printf("4. %s reads the buffer through its DMA addresses\n",
 	       vphyr_dev_name(b));
-	bad = device_copy(b, imported, back, "");
+	bad = device_copy(imported, back, "");
 	if (bad < 0)
-		return -1;
+		goto err;
 
 	printf("5. evict the buffer to system memory while it is imported\n");
-	if (vphyr_gem_evict(a, handle) || show_ranges(a, handle, "exporter") ||
-	    show_ranges(b, imported, "importer"))
-		return -1;
-	bad |= device_copy(b, imported, back, " after the move");
+	if (vphyr_bo_evict(bo) || show_ranges(bo, "exporter") ||
+	    show_ranges(imported, "importer"))
+		goto err;
+	bad |= device_copy(imported, back, " after the move");
+	vphyr_bo_unref(imported);
 	return bad < 0 ? -1 : bad;
+
+err:
+	vphyr_bo_unref(imported);
+	return -1;
+}
+
+static int demo(struct vphyr_dev *a, struct vphyr_dev *b, void *back)
+{
+	struct vphyr_bo *bo;
+	void *cpu;
+	int ret;
+
+	printf("2. allocate %u MiB of VRAM on %s and fill it from the CPU\n",
+	       SIZE >> 20, vphyr_dev_name(a));
+	if (vphyr_bo_create(a, SIZE, VPHYR_REGION_VRAM, &bo))
+		return -1;
+	ret = vphyr_bo_map(bo, &cpu);
+	if (!ret) {
+		phyr_pattern_fill(cpu, SIZE, SEED, 0);
+		ret = show_ranges(bo, "exporter");
+	}
+	if (!ret)
+		ret = share(bo, b, back);
+	vphyr_bo_unref(bo);
+	return ret;
 }
 
 int main(void)

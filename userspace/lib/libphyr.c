@@ -22,16 +22,11 @@
 #include "vphyr_drm.h"
 #include "libphyr.h"
 #include "libphyr_uapi.h"
+#include "libphyr_priv.h"
 
 #define MAX_NODES	64
 #define COPY_CHUNK	(1u << 20)
 #define MAX_RANGES	(1u << 24)
-
-struct vphyr_dev {
-	int fd;
-	struct vphyr_device_info info;
-	char name[96];
-};
 
 /* ---- errors ---- */
 
@@ -42,22 +37,39 @@ const char *vphyr_last_error(void)
 	return last_error;
 }
 
+static int vfail(int err, const char *fmt, va_list ap)
+{
+	char what[384];
+
+	if (err >= 0)
+		err = -EIO;
+	vsnprintf(what, sizeof(what), fmt, ap);
+	snprintf(last_error, sizeof(last_error), "%s: %s (%s)", what,
+		 strerror(-err), vphyr_errname(err));
+	return err;
+}
+
 /*
  * Record "<what>: <strerror> (<ENAME>)" and return @err, a negative errno.
  */
 static int __attribute__((format(printf, 2, 3)))
 fail(int err, const char *fmt, ...)
 {
-	char what[384];
 	va_list ap;
 
-	if (err >= 0)
-		err = -EIO;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	err = vfail(err, fmt, ap);
 	va_end(ap);
-	snprintf(last_error, sizeof(last_error), "%s: %s (%s)", what,
-		 strerror(-err), vphyr_errname(err));
+	return err;
+}
+
+int vphyr_fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err = vfail(err, fmt, ap);
+	va_end(ap);
 	return err;
 }
 
@@ -298,28 +310,29 @@ int vphyr_find_drm_node(const char *driver, bool primary, char *path,
 	return 0;
 }
 
-static int open_node(const char *node, struct vphyr_dev **devp)
+/*
+ * Make a device of @fd, a DRM file descriptor the device then owns (closed
+ * here on failure) opened on @node.
+ */
+static int setup_dev(int fd, const char *node, struct vphyr_dev **devp)
 {
 	struct vphyr_dev *dev;
 	int ret;
 
-	*devp = NULL;
 	dev = calloc(1, sizeof(*dev));
-	if (!dev)
-		return fail(-ENOMEM, "opening %s", node);
-	dev->fd = open(node, O_RDWR | O_CLOEXEC);
-	if (dev->fd < 0) {
-		ret = fail(neg_errno(), "open %s", node);
+	if (!dev) {
+		ret = fail(-ENOMEM, "opening %s", node);
+		goto err_close;
+	}
+	dev->fd = fd;
+	if (!driver_is(fd, "vphyr")) {
+		ret = fail(-ENODEV, "%s is not a vphyr device", node);
 		goto err_free;
 	}
-	if (!driver_is(dev->fd, "vphyr")) {
-		ret = fail(-ENODEV, "%s is not a vphyr device", node);
-		goto err_close;
-	}
-	ret = query_info(dev->fd, &dev->info);
+	ret = query_info(fd, &dev->info);
 	if (ret) {
 		fail(ret, "INFO on %s", node);
-		goto err_close;
+		goto err_free;
 	}
 	snprintf(dev->info.node, sizeof(dev->info.node), "%s", node);
 	snprintf(dev->name, sizeof(dev->name), "instance %u (%s)",
@@ -327,11 +340,22 @@ static int open_node(const char *node, struct vphyr_dev **devp)
 	*devp = dev;
 	return 0;
 
-err_close:
-	close(dev->fd);
 err_free:
 	free(dev);
+err_close:
+	close(fd);
 	return ret;
+}
+
+static int open_node(const char *node, struct vphyr_dev **devp)
+{
+	int fd;
+
+	*devp = NULL;
+	fd = open(node, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return fail(neg_errno(), "open %s", node);
+	return setup_dev(fd, node, devp);
 }
 
 int vphyr_dev_open(uint32_t instance, struct vphyr_dev **devp)
@@ -379,10 +403,27 @@ int vphyr_dev_open_node(const char *node, struct vphyr_dev **devp)
 	return open_node(node, devp);
 }
 
+int vphyr_dev_open_fd(int fd, struct vphyr_dev **devp)
+{
+	char node[64];
+	char *name;
+	int own;
+
+	*devp = NULL;
+	own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (own < 0)
+		return fail(neg_errno(), "duplicating DRM fd %d", fd);
+	name = drmGetDeviceNameFromFd2(own);
+	snprintf(node, sizeof(node), "%s", name ? name : "DRM fd");
+	free(name);
+	return setup_dev(own, node, devp);
+}
+
 void vphyr_dev_close(struct vphyr_dev *dev)
 {
 	if (!dev)
 		return;
+	vphyr_bo_table_free(dev);
 	close(dev->fd);
 	free(dev);
 }

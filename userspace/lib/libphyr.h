@@ -13,10 +13,32 @@
  * instance, or the DMA ranges (the dma_range table) an instance uses for an
  * object it imported, each with flags that say how it is reached.
  *
+ * Names: everything here starts with vphyr_ (VPHYR_ for constants), then
+ * says what it acts on:
+ *   vphyr_dev_*	an open instance, struct vphyr_dev
+ *   vphyr_bo_*		a buffer object, struct vphyr_bo: a reference counted
+ *			GEM handle with its size, placement and device
+ *   vphyr_gem_*	a raw GEM handle of a device, for callers that manage
+ *			handles themselves (tests of the uAPI)
+ *   vphyr_dmabuf_*	a dma-buf file descriptor
+ *   vphyr_ranges_*, vphyr_link(), ...	the rest, one idea each
+ * The kernel's phyr_* and PHYR_* names (phyr lists, their flags) and the
+ * uAPI's drm_vphyr_* and VPHYR_* macros of vphyr_drm.h are not used here.
+ *
+ * Objects: a device keeps a table of its struct vphyr_bo by GEM handle, as
+ * libdrm_amdgpu does. Whatever gives a handle the table holds already (a
+ * dma-buf imported twice, or a dma-buf of the device's own object
+ * imported back) gives the same object with one reference more, and the
+ * handle is closed when the last reference goes (vphyr_bo_unref()). Do not
+ * close a handle an object holds with vphyr_gem_close(), and do not mix
+ * vphyr_gem_import() and vphyr_bo_import() of one dma-buf on one device:
+ * both get the same handle.
+ *
  * Lifetime: an object lives as long as a GEM handle or a dma-buf file
  * refers to it, so everything created here goes away with the process
- * (closing a struct vphyr_dev closes its handles). Links between instances
- * (vphyr_link()) are state of the devices and outlive the process.
+ * (closing a struct vphyr_dev closes its handles and frees the objects
+ * still in its table). Links between instances (vphyr_link()) are state
+ * of the devices and outlive the process.
  *
  * Errors: functions that can fail return 0 (or a count) on success and a
  * negative errno value on failure, and then record a message saying what
@@ -30,7 +52,8 @@
  * invalid arguments are in libphyr_uapi.h: neither is installed, and
  * libphyr.so exports only what this header declares.
  *
- * Threads: a struct vphyr_dev may be used by one thread at a time.
+ * Threads: a struct vphyr_dev, with its objects, may be used by one thread
+ * at a time.
  *
  * Nothing here exposes libdrm types: the header needs only the C library.
  */
@@ -146,11 +169,26 @@ int vphyr_dev_open(uint32_t instance, struct vphyr_dev **devp);
 int vphyr_dev_open_node(const char *node, struct vphyr_dev **devp);
 
 /**
+ * vphyr_dev_open_fd() - open a vphyr instance from a DRM file descriptor
+ * @fd: a DRM file descriptor of a vphyr device; it is duplicated, the
+ *	caller keeps @fd and closes it when it likes
+ * @devp: receives the device
+ *
+ * Objects of the device are those of the duplicate: GEM handles belong to
+ * the open file, which @fd and the duplicate share.
+ *
+ * Return: 0, -ENODEV if @fd is not a vphyr device, -EBADF, or another
+ * negative errno.
+ */
+int vphyr_dev_open_fd(int fd, struct vphyr_dev **devp);
+
+/**
  * vphyr_dev_close() - close a device
  * @dev: the device, or NULL
  *
- * Every handle opened through @dev is closed with it; mappings stay valid
- * until unmapped.
+ * Every handle opened through @dev is closed with it, and the objects
+ * left in its table are freed (their mappings with them); mappings made
+ * with vphyr_gem_map() stay valid until unmapped.
  */
 void vphyr_dev_close(struct vphyr_dev *dev);
 
@@ -172,7 +210,7 @@ const char *vphyr_dev_name(const struct vphyr_dev *dev);
  */
 int vphyr_dev_query(struct vphyr_dev *dev, struct vphyr_device_info *info);
 
-/* ---- objects ---- */
+/* ---- GEM handles ---- */
 
 /* vphyr_page_size() - the CPU page size objects are sized in */
 uint64_t vphyr_page_size(void);
@@ -302,6 +340,117 @@ int vphyr_gem_copy(struct vphyr_dev *dev, uint32_t src, uint64_t src_offset,
  * non-dynamic importer; another negative errno.
  */
 int vphyr_gem_evict(struct vphyr_dev *dev, uint32_t handle);
+
+/* ---- buffer objects ---- */
+
+/* a reference counted GEM handle of one device */
+struct vphyr_bo;
+struct vphyr_ranges;
+
+/**
+ * vphyr_bo_create() - create an object
+ * @dev: the instance
+ * @size: bytes, a nonzero multiple of the page size
+ * @region: where its memory comes from
+ * @bop: receives the object, one reference
+ *
+ * Return: 0 or a negative errno, as vphyr_gem_create().
+ */
+int vphyr_bo_create(struct vphyr_dev *dev, uint64_t size,
+		    enum vphyr_region region, struct vphyr_bo **bop);
+
+/**
+ * vphyr_bo_userptr() - wrap memory of this process in an object
+ * @dev: the instance
+ * @addr: start, page aligned
+ * @size: bytes, a nonzero multiple of the page size
+ * @bop: receives the object, one reference
+ *
+ * Return: 0 or a negative errno, as vphyr_gem_userptr().
+ */
+int vphyr_bo_userptr(struct vphyr_dev *dev, void *addr, uint64_t size,
+		     struct vphyr_bo **bop);
+
+/**
+ * vphyr_bo_import() - import a dma-buf
+ * @dev: the importing instance
+ * @dmabuf_fd: the dma-buf (stays open; close it when done)
+ * @bop: receives the object
+ *
+ * A dma-buf @dev has imported before, or one exported from an object of
+ * @dev, gives the object it already has, with one reference more.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vphyr_bo_import(struct vphyr_dev *dev, int dmabuf_fd,
+		    struct vphyr_bo **bop);
+
+/* vphyr_bo_ref() - take a reference; returns @bo (which may be NULL) */
+struct vphyr_bo *vphyr_bo_ref(struct vphyr_bo *bo);
+
+/**
+ * vphyr_bo_unref() - drop a reference
+ * @bo: the object, or NULL
+ *
+ * The last reference closes the GEM handle, unmaps the mapping of
+ * vphyr_bo_map() and frees @bo.
+ *
+ * Return: 0, or the negative errno of closing the handle.
+ */
+int vphyr_bo_unref(struct vphyr_bo *bo);
+
+/* vphyr_bo_handle() - the GEM handle, valid while @bo is referenced */
+uint32_t vphyr_bo_handle(const struct vphyr_bo *bo);
+
+/* vphyr_bo_size() - bytes (of the dma-buf for an import) */
+uint64_t vphyr_bo_size(const struct vphyr_bo *bo);
+
+/* vphyr_bo_dev() - the device @bo belongs to */
+struct vphyr_dev *vphyr_bo_dev(const struct vphyr_bo *bo);
+
+/*
+ * vphyr_bo_placement() - where @bo is now: VRAM or system memory for an
+ * object created on its device (asked of the kernel: eviction moves it),
+ * VPHYR_PLACEMENT_IMPORTED or _USERPTR for the others, _UNKNOWN when the
+ * kernel cannot tell
+ */
+enum vphyr_placement vphyr_bo_placement(const struct vphyr_bo *bo);
+
+/**
+ * vphyr_bo_map() - map an object created on its device for the CPU
+ * @bo: the object
+ * @ptr: receives the address of the whole object
+ *
+ * The mapping is made once and lasts until the last reference goes; it
+ * follows the object when it moves.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vphyr_bo_map(struct vphyr_bo *bo, void **ptr);
+
+/* vphyr_bo_export() - vphyr_gem_export() of @bo's handle */
+int vphyr_bo_export(struct vphyr_bo *bo, int *dmabuf_fd);
+
+/* vphyr_bo_read() - vphyr_gem_read() by @bo's device */
+int vphyr_bo_read(struct vphyr_bo *bo, uint64_t offset, void *buf,
+		  uint64_t size);
+
+/* vphyr_bo_write() - vphyr_gem_write() by @bo's device */
+int vphyr_bo_write(struct vphyr_bo *bo, uint64_t offset, const void *buf,
+		   uint64_t size);
+
+/*
+ * vphyr_bo_copy() - vphyr_gem_copy() between two objects of one device
+ * (-EINVAL for objects of two devices)
+ */
+int vphyr_bo_copy(struct vphyr_bo *src, uint64_t src_offset,
+		  struct vphyr_bo *dst, uint64_t dst_offset, uint64_t size);
+
+/* vphyr_bo_evict() - vphyr_gem_evict() of @bo */
+int vphyr_bo_evict(struct vphyr_bo *bo);
+
+/* vphyr_bo_ranges() - vphyr_gem_ranges() of @bo */
+int vphyr_bo_ranges(struct vphyr_bo *bo, struct vphyr_ranges *out);
 
 /* ---- range tables ---- */
 

@@ -252,7 +252,7 @@ static const char *const backing_name[] = {
 /* What a case moves data into and out of: an object and its dma-buf. */
 struct target {
 	struct vphyr_dev *dev;
-	uint32_t handle;
+	struct vphyr_bo *bo;
 	uint64_t size;
 	int dmabuf;
 	struct rv_mr *mr;		/* NULL unless registered */
@@ -317,12 +317,12 @@ static bool target_up(struct target *t, enum backing b, uint64_t size,
 			   (unsigned long long)size, strerror(errno)))
 			return false;
 		phyr_pattern_fill(t->mem, size, seed, 0);
-		ret = vphyr_gem_userptr(t->dev, t->mem, size, &t->handle);
+		ret = vphyr_bo_userptr(t->dev, t->mem, size, &t->bo);
 	} else {
-		ret = vphyr_gem_create(t->dev, size, region, &t->handle);
+		ret = vphyr_bo_create(t->dev, size, region, &t->bo);
 	}
 	if (!CHECK(!ret, "%s object: %s", backing_name[b], vphyr_last_error()) ||
-	    !CHECK(!vphyr_gem_export(t->dev, t->handle, &t->dmabuf), "%s",
+	    !CHECK(!vphyr_bo_export(t->bo, &t->dmabuf), "%s",
 		   vphyr_last_error()))
 		return false;
 	if (!mr_len)
@@ -357,7 +357,7 @@ static bool check_device(const struct target *t, const char *what,
 
 	if (!CHECK(buf, "out of memory"))
 		return false;
-	ok = CHECK(!vphyr_gem_read(t->dev, t->handle, off, buf, len), "%s: %s",
+	ok = CHECK(!vphyr_bo_read(t->bo, off, buf, len), "%s: %s",
 		   what, vphyr_last_error()) &&
 	     check_bytes(what, buf, len, seed, off);
 	free(buf);
@@ -370,7 +370,7 @@ static bool check_placement(const struct target *t, const char *what,
 	struct vphyr_ranges q;
 	bool ok;
 
-	if (!CHECK(!vphyr_gem_ranges(t->dev, t->handle, &q), "%s: %s", what,
+	if (!CHECK(!vphyr_bo_ranges(t->bo, &q), "%s: %s", what,
 		   vphyr_last_error()))
 		return false;
 	ok = CHECK(q.placement == want, "%s: placement %s, expected %s", what,
@@ -449,7 +449,7 @@ static void read_case(enum backing b)
 	fill = malloc(OBJ_SIZE);
 	REQUIRE(fill, "out of memory");
 	phyr_pattern_fill(fill, OBJ_SIZE, SEED_READ, 0);
-	REQUIRE(!vphyr_gem_write(t.dev, t.handle, 0, fill, OBJ_SIZE), "%s",
+	REQUIRE(!vphyr_bo_write(t.bo, 0, fill, OBJ_SIZE), "%s",
 		vphyr_last_error());
 	free(fill);
 
@@ -548,7 +548,7 @@ static void case_evict_invalidates(void)
 	    !check_device(&t, "object before the eviction", 0, size, SEED_OLD))
 		return;
 
-	REQUIRE(!vphyr_gem_evict(t.dev, t.handle),
+	REQUIRE(!vphyr_bo_evict(t.bo),
 		"GEM_EVICT with an RDMA MR on the dma-buf: %s",
 		vphyr_last_error());
 	check_placement(&t, "after GEM_EVICT", VPHYR_PLACEMENT_SYSTEM);
@@ -563,7 +563,7 @@ static void case_evict_invalidates(void)
 	ret = dmr_dereg(t.mr);
 	EXPECT_RET(ret, 0, "deregister the invalidated MR");
 	CHECK(!close(t.dmabuf), "close the dma-buf: %s", strerror(errno));
-	CHECK(!vphyr_gem_close(t.dev, t.handle), "%s", vphyr_last_error());
+	CHECK(!vphyr_bo_unref(t.bo), "%s", vphyr_last_error());
 	fds1 = phyr_count_fds();
 	CHECK(fds1 == fds0 - 1,
 	      "open files: %d with the dma-buf, %d after closing it", fds0,
@@ -594,8 +594,7 @@ static void case_evict_invalidates(void)
 #define RACE_MAX_WRITES	(16u * RACE_PAGES)
 
 struct race_evict {
-	struct vphyr_dev *dev;
-	uint32_t handle;
+	struct vphyr_bo *bo;
 	_Atomic unsigned int writes;	/* completed by the writer */
 	_Atomic bool stop;		/* the writer gave up */
 	int ret;
@@ -609,7 +608,7 @@ static void *race_evictor(void *arg)
 
 	while (e->writes < RACE_START && !e->stop)
 		nanosleep(&nap, NULL);
-	e->ret = vphyr_gem_evict(e->dev, e->handle);
+	e->ret = vphyr_bo_evict(e->bo);
 	if (e->ret)
 		snprintf(e->err, sizeof(e->err), "%s", vphyr_last_error());
 	return NULL;
@@ -685,14 +684,13 @@ static void case_write_racing_evict(void)
 	maybe = malloc(RACE_PAGES * sizeof(*maybe));
 	REQUIRE(obj && last && maybe, "out of memory");
 	phyr_pattern_fill(obj, RACE_SIZE, SEED_OLD, 0);
-	if (!CHECK(!vphyr_gem_write(t.dev, t.handle, 0, obj, RACE_SIZE),
+	if (!CHECK(!vphyr_bo_write(t.bo, 0, obj, RACE_SIZE),
 		   "fill the object: %s", vphyr_last_error()))
 		goto out;
 	for (i = 0; i < RACE_PAGES; i++)
 		last[i] = maybe[i] = -1;
 
-	e.dev = t.dev;
-	e.handle = t.handle;
+	e.bo = t.bo;
 	REQUIRE(!pthread_create(&thr, NULL, race_evictor, &e),
 		"pthread_create failed");
 	/* completions of one send queue come in order */
@@ -741,7 +739,7 @@ static void case_write_racing_evict(void)
 	       ok < RACE_PAGES ? "once" : "one or more times");
 	check_placement(&t, "after the race", VPHYR_PLACEMENT_SYSTEM);
 
-	if (!CHECK(!vphyr_gem_read(t.dev, t.handle, 0, obj, RACE_SIZE),
+	if (!CHECK(!vphyr_bo_read(t.bo, 0, obj, RACE_SIZE),
 		   "read the evicted object: %s", vphyr_last_error()))
 		goto out;
 	for (i = 0; i < RACE_PAGES; i++) {
@@ -819,8 +817,8 @@ static void case_unbind_with_mr(void)
 	const uint64_t size = EVICT_SIZE;
 	struct timespec nap = { .tv_nsec = 50 * 1000 * 1000 };
 	struct vphyr_dev *again;
+	struct vphyr_bo *bo;
 	unsigned char *buf;
-	uint32_t h;
 	char pci[64];
 	int ret, i;
 	struct target t;
@@ -847,15 +845,17 @@ static void case_unbind_with_mr(void)
 	phyr_pattern_fill(r.buf, size, SEED_NEW, 0);
 	rdma_refused("after the unbind", IBV_WR_RDMA_WRITE, 0, size, MR_IOVA,
 		     t.mr->rkey);
-	ret = vphyr_gem_create(t.dev, size, VPHYR_REGION_VRAM, &h);
+	ret = vphyr_bo_create(t.dev, size, VPHYR_REGION_VRAM, &bo);
 	EXPECT_RET(ret, -ENODEV, "GEM_CREATE on the unbound instance");
-	ret = vphyr_gem_read(t.dev, t.handle, 0, r.buf, page);
+	if (!ret)
+		vphyr_bo_unref(bo);
+	ret = vphyr_bo_read(t.bo, 0, r.buf, page);
 	EXPECT_RET(ret, -ENODEV, "GEM_DMA on the unbound instance");
 
 	ret = dmr_dereg(t.mr);
 	EXPECT_RET(ret, 0, "deregister the MR of the unbound device");
 	CHECK(!close(t.dmabuf), "close the dma-buf: %s", strerror(errno));
-	vphyr_gem_close(t.dev, t.handle);
+	vphyr_bo_unref(t.bo);
 	vphyr_dev_close(t.dev);
 
 	ret = driver_write("bind", pci);
@@ -872,18 +872,18 @@ static void case_unbind_with_mr(void)
 		free(buf);
 		return;
 	}
-	ret = vphyr_gem_create(again, size, VPHYR_REGION_VRAM, &h);
+	ret = vphyr_bo_create(again, size, VPHYR_REGION_VRAM, &bo);
 	if (CHECK(!ret, "VRAM object on the bound instance: %s",
 		  vphyr_last_error())) {
 		phyr_pattern_fill(buf, size, SEED_WRITE, 0);
-		CHECK(!vphyr_gem_write(again, h, 0, buf, size),
+		CHECK(!vphyr_bo_write(bo, 0, buf, size),
 		      "GEM_DMA write: %s", vphyr_last_error());
 		memset(buf, 0, size);
-		if (CHECK(!vphyr_gem_read(again, h, 0, buf, size),
+		if (CHECK(!vphyr_bo_read(bo, 0, buf, size),
 			  "GEM_DMA read: %s", vphyr_last_error()))
 			check_bytes("object on the bound instance", buf, size,
 				    SEED_WRITE, 0);
-		vphyr_gem_close(again, h);
+		vphyr_bo_unref(bo);
 	}
 	vphyr_dev_close(again);
 	free(buf);
@@ -955,7 +955,7 @@ static void case_leak_cycles(void)
 	REQUIRE(fds0 > 0, "cannot count the open files in /proc/self/fd");
 
 	for (i = 0; i < LEAK_CYCLES; i++) {
-		ret = vphyr_gem_export(t.dev, t.handle, &dmabuf);
+		ret = vphyr_bo_export(t.bo, &dmabuf);
 		if (!EXPECT_RET(ret, 0, "cycle %d: %s", i, vphyr_last_error()))
 			break;
 		ret = dmr_reg(dmabuf, 0, size, MR_IOVA, ACCESS_RW, &m);

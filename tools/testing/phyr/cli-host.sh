@@ -7,7 +7,8 @@
 # Then the installed library: make install into temporary directories,
 # the soname, the exported symbols against libphyr.h, and
 # userspace/examples/phyr_list.c built with pkg-config against the
-# installation and run (the lib-* cases, checker "host").
+# installation and against the copy below DESTDIR, and run (the lib-*
+# cases, checker "host").
 #
 # usage: cli-host.sh OUTDIR
 #
@@ -441,11 +442,43 @@ lib_example() {
 		{ echo "phyr_list did not print its count" && return 1; }
 }
 
+# the example again, built against the copy installed below DESTDIR, as a
+# package build finds it (PKG_CONFIG_SYSROOT_DIR): it must take the
+# header and the library from there, and use the object API of libphyr.so.2
+lib_example_destdir() {
+	pc=$lib_dest/opt/phyr/lib/pkgconfig
+	flags=$(PKG_CONFIG_PATH=$pc PKG_CONFIG_SYSROOT_DIR=$lib_dest \
+		pkg-config --cflags --libs libphyr) ||
+		{ echo "pkg-config --cflags --libs libphyr below DESTDIR failed" &&
+			return 1; }
+	echo "pkg-config: $flags"
+	case " $flags " in
+	*" -I$lib_dest/opt/phyr/include "*) ;;
+	*) echo "pkg-config gives no -I$lib_dest/opt/phyr/include" && return 1 ;;
+	esac
+	# shellcheck disable=SC2086 # $flags is a list of options
+	cc -Wall -Wextra -Werror -o "$tmp/phyr_list_dest" \
+		"$root/userspace/examples/phyr_list.c" $flags ||
+		{ echo "the example does not build against the DESTDIR copy" &&
+			return 1; }
+	nm -D --undefined-only "$tmp/phyr_list_dest" | tee "$tmp/undef"
+	for sym in vphyr_list_devices vphyr_dev_open vphyr_bo_create \
+		vphyr_bo_import vphyr_bo_unref; do
+		grep -q " $sym@LIBPHYR_2\$" "$tmp/undef" ||
+			{ echo "the example does not use $sym@LIBPHYR_2" && return 1; }
+	done
+	LD_LIBRARY_PATH=$lib_dest/opt/phyr/lib "$tmp/phyr_list_dest" |
+		tee "$tmp/list"
+	grep -q 'vphyr instance(s)$' "$tmp/list" ||
+		{ echo "phyr_list did not print its count" && return 1; }
+}
+
 cli_lib_cases() {
 	h lib-install lib_install
 	h lib-soname lib_soname
 	h lib-exports lib_exports
 	h lib-example lib_example
+	h lib-example-destdir lib_example_destdir
 }
 
 cli_host_main() {
