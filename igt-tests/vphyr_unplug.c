@@ -44,7 +44,6 @@
 IGT_TEST_DESCRIPTION("vphyr unbind: revocation of mappings, exports and imports");
 
 #define OBJ_PAGES	16
-#define DRIVER_DIR	"/sys/bus/pci/drivers/vphyr"
 
 static struct igt_vphyr_env env;
 static sigjmp_buf bus_jmp;
@@ -100,22 +99,23 @@ static void pci_name_of(const char *node, char *name, size_t size)
 	memcpy(name, base, strlen(base) + 1);
 }
 
-static void driver_write(const char *what, const char *pci)
+static void pci_unbind(const char *pci)
 {
-	char path[128];
-	int fd;
+	int ret = phyr_pci_unbind(pci);
 
-	snprintf(path, sizeof(path), DRIVER_DIR "/%s", what);
-	fd = open(path, O_WRONLY);
-	igt_assert_f(fd >= 0, "open %s: %s\n", path, strerror(errno));
-	igt_assert_f(write(fd, pci, strlen(pci)) == (ssize_t)strlen(pci),
-		     "%s %s: %s\n", what, pci, strerror(errno));
-	close(fd);
+	igt_assert_f(!ret, "unbind %s: %s\n", pci, strerror(-ret));
+}
+
+static void pci_bind(const char *pci)
+{
+	int ret = phyr_pci_bind(pci);
+
+	igt_assert_f(!ret, "bind %s: %s\n", pci, strerror(-ret));
 }
 
 static void rebind_on_exit(int sig __attribute__((unused)))
 {
-	int fd;
+	int ret;
 
 	if (!held.pci[0])
 		return;
@@ -125,34 +125,19 @@ static void rebind_on_exit(int sig __attribute__((unused)))
 		if (held.fd[i] >= 0)
 			close(held.fd[i]);
 	igt_vphyr_env_close(&env);
-	fd = open(DRIVER_DIR "/bind", O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, held.pci, strlen(held.pci)) < 0)
-			igt_warn("binding %s again: %s\n", held.pci,
-				 strerror(errno));
-		close(fd);
-	}
+	ret = phyr_pci_bind(held.pci);
+	if (ret)
+		igt_warn("binding %s again: %s\n", held.pci, strerror(-ret));
 	held.pci[0] = '\0';
 }
 
 /* Whether /proc/iomem shows [start, ...] reserved by vphyr. */
 static bool bar_reserved(uint64_t start)
 {
-	char line[256], want[32];
-	bool found = false;
-	FILE *f;
+	int ret = phyr_iomem_reserved(start, "vphyr");
 
-	snprintf(want, sizeof(want), "%" PRIx64 "-", start);
-	f = fopen("/proc/iomem", "r");
-	igt_assert(f);
-	while (fgets(line, sizeof(line), f)) {
-		const char *p = line + strspn(line, " ");
-
-		if (!strncmp(p, want, strlen(want)) && strstr(p, ": vphyr"))
-			found = true;
-	}
-	fclose(f);
-	return found;
+	igt_assert_f(ret >= 0, "/proc/iomem: %s\n", strerror(-ret));
+	return ret;
 }
 
 /* The instance whose VRAM starts at @base, after a new scan, or -1. */
@@ -193,7 +178,7 @@ static void test_unbind_while_shared(void)
 	held.fd[1] = fa;
 	memcpy(held.pci, pci, sizeof(held.pci));
 	igt_install_exit_handler(rebind_on_exit);
-	driver_write("unbind", pci);
+	pci_unbind(pci);
 
 	igt_assert_f(read_faults(map), "the CPU mapping still reads VRAM\n");
 	igt_assert_f(read_faults(map + size - 1),
@@ -229,7 +214,7 @@ static void test_unbind_while_shared(void)
 	igt_assert_f(!bar_reserved(base),
 		     "the BAR is still reserved after the last user went\n");
 
-	driver_write("bind", pci);
+	pci_bind(pci);
 	held.pci[0] = '\0';
 	igt_vphyr_env_close(&env);
 	igt_vphyr_env_open(&env);
@@ -298,7 +283,7 @@ static void test_unbind_importer(void)
 	held.fd[1] = fb;
 	memcpy(held.pci, pci, sizeof(held.pci));
 	igt_install_exit_handler(rebind_on_exit);
-	driver_write("unbind", pci);
+	pci_unbind(pci);
 
 	ret = dma_debug_mappings(pci);
 	igt_assert_f(ret == 0, "%d DMA mappings of %s outlive its unbind\n",
@@ -326,7 +311,7 @@ static void test_unbind_importer(void)
 	igt_assert_f(!bar_reserved(base),
 		     "the BAR is still reserved after the last user went\n");
 
-	driver_write("bind", pci);
+	pci_bind(pci);
 	held.pci[0] = '\0';
 	igt_vphyr_env_close(&env);
 	igt_vphyr_env_open(&env);

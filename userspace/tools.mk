@@ -39,7 +39,7 @@ PHYR_CPPFLAGS := -I$(SRC)/../include/uapi/drm -I$(SRC)/lib \
 	$(if $(PHYR_GBM),,-DPHYRCTL_NO_GBM)
 
 PHYR_LIB_PARTS := libphyr libphyr_bo libphyr_uapi
-PHYR_TEST_PARTS := libphyr_proc libphyr_case libphyr_uapi_test
+PHYR_TEST_PARTS := libphyr_proc libphyr_pci libphyr_case libphyr_uapi_test
 PHYR_LIB_SRCS := $(PHYR_LIB_PARTS:%=$(SRC)/lib/%.c) \
 	$(PHYR_TEST_PARTS:%=$(SRC)/lib/%.c)
 PHYR_LIB_OBJS := $(PHYR_LIB_PARTS:%=$(OUT)/obj/%.o)

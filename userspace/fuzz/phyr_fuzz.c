@@ -628,7 +628,6 @@ static uint32_t bad_handle(int f)
 
 /* ---- setup ---- */
 
-#define VPHYR_PCI_DRIVER	"/sys/bus/pci/drivers/vphyr"
 
 static int open_file(int d)
 {
@@ -784,7 +783,7 @@ static void find_replug(void)
 	for (d = 0; d < ndevs; d++) {
 		if (!devs[d].pci[0])
 			continue;
-		snprintf(path, sizeof(path), VPHYR_PCI_DRIVER "/%s",
+		snprintf(path, sizeof(path), PHYR_VPHYR_PCI_DRIVER "/%s",
 			 devs[d].pci);
 		if (access(path, F_OK))
 			devs[d].pci[0] = '\0';
@@ -793,9 +792,9 @@ static void find_replug(void)
 	}
 	if (!n)
 		unavailable[K_REPLUG] = "no vphyr instance on PCI";
-	else if (access(VPHYR_PCI_DRIVER "/unbind", W_OK) ||
-		 access(VPHYR_PCI_DRIVER "/bind", W_OK))
-		unavailable[K_REPLUG] = "no write access to " VPHYR_PCI_DRIVER;
+	else if (access(PHYR_VPHYR_PCI_DRIVER "/unbind", W_OK) ||
+		 access(PHYR_VPHYR_PCI_DRIVER "/bind", W_OK))
+		unavailable[K_REPLUG] = "no write access to " PHYR_VPHYR_PCI_DRIVER;
 }
 
 /* can the whole VRAM of device d be allocated now? */
@@ -2467,45 +2466,14 @@ static void do_rdma_rw(void)
 
 /* ---- unbinding and binding an instance again ---- */
 
-/* write a PCI name to the driver's bind or unbind file */
-static int driver_write(const char *what, const char *pci)
-{
-	char path[128];
-	ssize_t n;
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), VPHYR_PCI_DRIVER "/%s", what);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, pci, strlen(pci));
-	if (n < 0)
-		ret = -errno;
-	else if ((size_t)n != strlen(pci))
-		ret = -EIO;
-	close(fd);
-	return ret;
-}
-
 /* whether /proc/iomem shows the memory at base reserved by vphyr */
 static bool bar_reserved(uint64_t base)
 {
-	char line[256], want[32];
-	bool found = false;
-	FILE *f;
+	int ret = phyr_iomem_reserved(base, "vphyr");
 
-	snprintf(want, sizeof(want), "%" PRIx64 "-", base);
-	f = fopen("/proc/iomem", "re");
-	if (!f)
-		failf("/proc/iomem: %s", strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
-		const char *p = line + strspn(line, " ");
-
-		if (!strncmp(p, want, strlen(want)) && strstr(p, ": vphyr"))
-			found = true;
-	}
-	fclose(f);
-	return found;
+	if (ret < 0)
+		failf("/proc/iomem: %s", strerror(-ret));
+	return ret;
 }
 
 /* for a failure: what the process still has open or mapped of DRM */
@@ -2610,7 +2578,7 @@ static void replug_unbind(int d)
 		nm += maps[i].live && bos[maps[i].bo].dev == d;
 	call("unbind %s (PCI %s; %d file(s), %d object(s), %d mapping(s) of it)",
 	     dev_str(d), devs[d].pci, nf, nb, nm);
-	ret = driver_write("unbind", devs[d].pci);
+	ret = phyr_pci_unbind(devs[d].pci);
 	expect(K_REPLUG, ret, ERRS(0));
 	devs[d].gone = true;
 	if (devs[d].link >= 0) {
@@ -2756,7 +2724,7 @@ static void replug_bind(int d)
 	}
 
 	call("bind %s (PCI %s) again", dev_str(d), devs[d].pci);
-	ret = driver_write("bind", devs[d].pci);
+	ret = phyr_pci_bind(devs[d].pci);
 	expect(K_REPLUG, ret, ERRS(0));
 
 	call("find the instance at PCI %s", devs[d].pci);

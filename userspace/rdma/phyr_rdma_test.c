@@ -779,25 +779,6 @@ out:
  * again gives a working instance. The device is bound again whatever
  * happened.
  */
-#define VPHYR_DRIVER_DIR	"/sys/bus/pci/drivers/vphyr"
-
-static int driver_write(const char *what, const char *pci)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), VPHYR_DRIVER_DIR "/%s", what);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, pci, strlen(pci));
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	return n < 0 ? (int)n : 0;
-}
-
 /* Whether an instance sits on PCI device @pci. */
 static bool pci_instance_present(const char *pci)
 {
@@ -837,7 +818,7 @@ static void case_unbind_with_mr(void)
 	    !check_device(&t, "object before the unbind", 0, size, SEED_OLD))
 		return;
 
-	ret = driver_write("unbind", pci);
+	ret = phyr_pci_unbind(pci);
 	REQUIRE(!ret, "unbind %s: %s", pci, errname(ret));
 	t_note("unbound %s (%s) with a dma-buf MR over 0x%llx bytes of its VRAM",
 	       pci, vphyr_dev_name(t.dev), (unsigned long long)size);
@@ -858,7 +839,7 @@ static void case_unbind_with_mr(void)
 	vphyr_bo_unref(t.bo);
 	vphyr_dev_close(t.dev);
 
-	ret = driver_write("bind", pci);
+	ret = phyr_pci_bind(pci);
 	CHECK(!ret, "bind %s again: %s", pci, errname(ret));
 	for (i = 0; i < 100 && !pci_instance_present(pci); i++)
 		nanosleep(&nap, NULL);
