@@ -1032,6 +1032,8 @@ static void file_closed(int f)
 			continue;
 		}
 		g = FREE_SLOT(ghosts, MAX_HANDLES);
+		if (g < 0)
+			failf("model: out of ghost slots");
 		ghosts[g] = (struct ghost){
 			.live = true, .file_id = files[f].id,
 			.bo = handles[i].bo,
