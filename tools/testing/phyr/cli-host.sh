@@ -63,23 +63,10 @@ cli_limit() {
 #   "status" STATUS, for which every Python expression EXPR is true
 #   (see cli_json_py)
 j() {
-	cli_n=$((cli_n + 1))
-	[ -n "$cli_counting" ] && return 0
-	name=$1
-	cli_key=$1
-	want=$2
-	ck=$3
-	shift 3
-	: >"$tmp/frags.$cli_key"
-	: >"$tmp/exprs.$cli_key"
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		printf '%s\n' "$1" >>"$tmp/exprs.$cli_key"
-		shift
-	done
-	[ $# -gt 0 ] && shift
+	cli_begin exprs "$@" || return 0
+	shift "$cli_used"
 	jcmd=$1
 	shift
-	t0=$(date +%s)
 	cli_run_json "$ck" "$jcmd" --json "$@"
 	{
 		echo "=== $name ($ck, $(($(date +%s) - t0))s): phyrctl $jcmd --json $*"
@@ -94,6 +81,37 @@ j() {
 		done <"$tmp/exprs.$cli_key"
 		why=$(python3 -c "$cli_json_py" "$@" 2>&1 | tail -n 1)
 	fi
+	cli_end
+}
+
+# cli_begin LIST NAME STATUS CHECKER [ITEM]... [-- ...]: count a case, and
+# unless counting, start it: $name, $cli_key, $want, $ck, $t0 set, the
+# ITEMs one a line in $tmp/LIST.$cli_key (LIST: frags or exprs; both are
+# emptied first), $cli_used the arguments the caller gave up to and with
+# the --, for it to shift. Fails while counting.
+cli_begin() {
+	cli_n=$((cli_n + 1))
+	[ -z "$cli_counting" ] || return 1
+	list=$1
+	name=$2
+	cli_key=$2
+	want=$3
+	ck=$4
+	shift 4
+	cli_used=3
+	: >"$tmp/frags.$cli_key"
+	: >"$tmp/exprs.$cli_key"
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		printf '%s\n' "$1" >>"$tmp/$list.$cli_key"
+		shift
+		cli_used=$((cli_used + 1))
+	done
+	[ $# -gt 0 ] && cli_used=$((cli_used + 1))
+	t0=$(date +%s)
+}
+
+# cli_end: the result of the case begun, from $why (empty: it passed)
+cli_end() {
 	if [ -n "$why" ]; then
 		cli_result FAIL "$name" "$ck" "$why"
 	else
@@ -208,31 +226,15 @@ cli_why() {
 #   run "phyrctl ARGS" under CHECKER; it must exit with STATUS and print
 #   every FRAGMENT (a FRAGMENT starting with ! must not appear)
 t() {
-	cli_n=$((cli_n + 1))
-	[ -n "$cli_counting" ] && return 0
-	name=$1
-	cli_key=$1
-	want=$2
-	ck=$3
-	shift 3
-	: >"$tmp/frags.$cli_key"
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		printf '%s\n' "$1" >>"$tmp/frags.$cli_key"
-		shift
-	done
-	[ $# -gt 0 ] && shift
-	t0=$(date +%s)
+	cli_begin frags "$@" || return 0
+	shift "$cli_used"
 	cli_run "$ck" "$@"
 	{
 		echo "=== $name ($ck, $(($(date +%s) - t0))s): phyrctl $*"
 		cat "$tmp/out.$cli_key"
 	} >"$tmp/l.$cli_key"
 	why=$(cli_why "$want" "$ck")
-	if [ -n "$why" ]; then
-		cli_result FAIL "$name" "$ck" "$why"
-	else
-		cli_result PASS "$name" "$ck"
-	fi
+	cli_end
 }
 
 # cli_plan FUNCTION...: the plan line for the cases of the functions
