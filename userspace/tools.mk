@@ -60,7 +60,7 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 INSTALL ?= install
 
 PHYRCTL_SRCS := $(addprefix $(SRC)/phyrctl/,phyrctl.c json.c objects.c bench.c \
-	gbm.c tour.c)
+	gbm.c tour.c progress.c)
 PHYRCTL_HDRS := $(SRC)/phyrctl/phyrctl.h $(PHYR_LIB_HDRS)
 
 .PHONY: tools install FORCE

@@ -59,17 +59,31 @@ static int bench_dma(struct vphyr_dev *dev, uint32_t h, uint64_t size,
 	double t0;
 	uint32_t i;
 
-	t0 = now_ms();
-	for (i = 0; i < iter; i++)
-		if (vphyr_gem_read(dev, h, 0, buf, size))
-			return lib_error();
+	struct progress p;
+
 	snprintf(label, sizeof(label), "GEM_DMA read, %s", what);
-	row(label, size, iter, now_ms() - t0);
+	progress_begin(&p, label, iter, false);
 	t0 = now_ms();
-	for (i = 0; i < iter; i++)
-		if (vphyr_gem_write(dev, h, 0, buf, size))
+	for (i = 0; i < iter; i++) {
+		if (vphyr_gem_read(dev, h, 0, buf, size)) {
+			progress_end(&p);
 			return lib_error();
+		}
+		progress_step(&p, i + 1);
+	}
+	progress_end(&p);
+	row(label, size, iter, now_ms() - t0);
 	snprintf(label, sizeof(label), "GEM_DMA write, %s", what);
+	progress_begin(&p, label, iter, false);
+	t0 = now_ms();
+	for (i = 0; i < iter; i++) {
+		if (vphyr_gem_write(dev, h, 0, buf, size)) {
+			progress_end(&p);
+			return lib_error();
+		}
+		progress_step(&p, i + 1);
+	}
+	progress_end(&p);
 	row(label, size, iter, now_ms() - t0);
 	return EXIT_OK;
 }
@@ -123,6 +137,7 @@ static int bench_import(struct vphyr_dev *a, struct vphyr_dev *b,
 	char what[160], sum[224];
 	uint32_t h, ih, dh;
 	struct obj o = { 0 };
+	struct progress p;
 	double t0;
 	uint32_t i;
 	int ret;
@@ -151,16 +166,18 @@ static int bench_import(struct vphyr_dev *a, struct vphyr_dev *b,
 		ret = lib_error();
 		goto close_import;
 	}
+	snprintf(what, sizeof(what), "device copy, %s -> own memory",
+		 region == VPHYR_REGION_VRAM ? "peer VRAM" : "peer system");
+	progress_begin(&p, what, iter, false);
 	t0 = now_ms();
-	for (i = 0; i < iter && !ret; i++)
+	for (i = 0; i < iter && !ret; i++) {
 		if (vphyr_gem_copy(b, ih, 0, dh, 0, size))
 			ret = lib_error();
-	if (!ret) {
-		snprintf(what, sizeof(what), "device copy, %s -> own memory",
-			 region == VPHYR_REGION_VRAM ? "peer VRAM" :
-						      "peer system");
-		row(what, size, iter, now_ms() - t0);
+		progress_step(&p, i + 1);
 	}
+	progress_end(&p);
+	if (!ret)
+		row(what, size, iter, now_ms() - t0);
 	vphyr_gem_close(b, dh);
 close_import:
 	vphyr_gem_close(b, ih);
@@ -176,6 +193,7 @@ static int bench_cycles(struct vphyr_dev *a, struct vphyr_dev *b,
 	enum vphyr_region ra;
 	uint32_t i, h, ih, n = 0;
 	struct vphyr_ranges t;
+	struct progress p;
 	char label[128];
 	void *map;
 	double t0;
@@ -209,33 +227,38 @@ static int bench_cycles(struct vphyr_dev *a, struct vphyr_dev *b,
 		 ra == VPHYR_REGION_VRAM ? "VRAM" : "system memory");
 	row(label, 2 * page, cycles, now_ms() - t0);
 
+	snprintf(label, sizeof(label),
+		 "create + export + import + map + close, %u -> %u",
+		 vphyr_dev_info(a)->instance, vphyr_dev_info(b)->instance);
+	progress_begin(&p, label, cycles, false);
 	t0 = now_ms();
 	for (i = 0; i < cycles; i++) {
+		progress_step(&p, i);
 		if (vphyr_gem_create(a, 2 * page, ra, &h))
-			return lib_error();
+			break;
 		if (vphyr_gem_export(a, h, &fd)) {
 			vphyr_gem_close(a, h);
-			return lib_error();
+			break;
 		}
 		if (vphyr_gem_import(b, fd, &ih)) {
 			close(fd);
 			vphyr_gem_close(a, h);
-			return lib_error();
+			break;
 		}
 		close(fd);
 		if (vphyr_gem_ranges(b, ih, &t)) {
 			vphyr_gem_close(b, ih);
 			vphyr_gem_close(a, h);
-			return lib_error();
+			break;
 		}
 		vphyr_ranges_free(&t);
 		vphyr_gem_close(b, ih);
 		if (vphyr_gem_close(a, h))
-			return lib_error();
+			break;
 	}
-	snprintf(label, sizeof(label),
-		 "create + export + import + map + close, %u -> %u",
-		 vphyr_dev_info(a)->instance, vphyr_dev_info(b)->instance);
+	progress_end(&p);
+	if (i < cycles)
+		return lib_error();
 	row(label, 2 * page, cycles, now_ms() - t0);
 
 	/* reading back a table with many entries */

@@ -785,6 +785,25 @@ static void json_copy(struct vphyr_dev *dev, uint32_t src, uint32_t dst,
 	jw_close(&w, '}');
 }
 
+/* a device copy of @size bytes in steps, with a progress line */
+static int copy_steps(struct vphyr_dev *dev, uint32_t src, uint32_t dst,
+		      uint64_t size)
+{
+	const uint64_t step = 16u << 20;
+	struct progress p;
+	uint64_t done, n;
+	int ret = 0;
+
+	progress_begin(&p, "copy", size, true);
+	for (done = 0; done < size && !ret; done += n) {
+		n = size - done < step ? size - done : step;
+		ret = vphyr_gem_copy(dev, src, done, dst, done, n);
+		progress_step(&p, done + n);
+	}
+	progress_end(&p);
+	return ret;
+}
+
 static int run_copy(const struct opts *opt)
 {
 	enum vphyr_region sreg = opt->src, dreg = opt->dst;
@@ -853,7 +872,7 @@ static int run_copy(const struct opts *opt)
 		ih = src.handle;
 	}
 	t0 = now_ms();
-	if (vphyr_gem_copy(ddev, ih, 0, dh, 0, size)) {
+	if (copy_steps(ddev, ih, dh, size)) {
 		ret = lib_error();
 		goto out;
 	}

@@ -126,6 +126,10 @@ static void usage(FILE *f)
 		"of each command, listed in its --help. Numbers are integers (addresses\n"
 		"and sizes in bytes) except milliseconds and MiB/s.\n"
 		"\n"
+		"Progress: when stderr is a terminal and --json is off, operations that\n"
+		"take more than half a second (copy, bench) show a progress line on\n"
+		"stderr and erase it when done (PHYRCTL_PROGRESS_DELAY_MS=N: after N ms).\n"
+		"\n"
 		"Exit status: 0 done (and data verified), 1 an operation failed or data\n"
 		"did not match, 2 bad command line, 3 a device or feature it needs is\n"
 		"missing (no vphyr device, no second VRAM instance, no vgem, ...).\n");

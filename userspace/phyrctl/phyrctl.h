@@ -68,6 +68,29 @@ int lib_error(void);
 /* a monotonic clock in milliseconds */
 double now_ms(void);
 
+/* ---- progress (progress.c) ---- */
+
+/*
+ * A progress line on stderr for a long operation: only when stderr is a
+ * terminal and --json is off, and only once the operation has taken half a
+ * second (PHYRCTL_PROGRESS_DELAY_MS in the environment changes that: 0
+ * shows it at once); progress_end() erases it, so that what follows starts on a clean
+ * line.
+ */
+struct progress {
+	const char *what;
+	uint64_t total;		/* bytes or steps */
+	bool bytes;		/* print sizes, else counts */
+	bool on;		/* a terminal, no --json */
+	bool shown;
+	double t0, last, delay;
+};
+
+void progress_begin(struct progress *p, const char *what, uint64_t total,
+		    bool bytes);
+void progress_step(struct progress *p, uint64_t done);
+void progress_end(struct progress *p);
+
 /* ---- JSON (json.c) ---- */
 
 /* --json given: text output off, one JSON document at the end */
