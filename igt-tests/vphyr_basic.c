@@ -205,21 +205,21 @@ static void test_mmap_dma(int idx, uint32_t flags)
 	phyr_pattern_fill(map, size, 1, 0);
 	igt_vphyr_check_dma("DMA read of what the CPU wrote", fd, h, 0, size, 1);
 	igt_vphyr_check_dma("DMA read at an unaligned offset", fd, h, 100,
-			2 * env.page + 13, 1);
+			    2 * env.page + 13, 1);
 
 	igt_vphyr_write_dma(fd, h, 0, size, 2);
 	memcpy(buf, map, size);
 	igt_vphyr_assert_pattern("CPU read of what the device wrote", buf, size,
-			     2, 0);
+				 2, 0);
 
 	/* a short write across a page boundary changes only those bytes */
 	igt_vphyr_write_dma(fd, h, poff, plen, 3);
 	memcpy(buf, map, size);
 	igt_vphyr_assert_pattern("bytes before a short DMA write", buf, poff, 2, 0);
 	igt_vphyr_assert_pattern("a short DMA write across a page boundary",
-			     buf + poff, plen, 3, poff);
+				 buf + poff, plen, 3, poff);
 	igt_vphyr_assert_pattern("bytes after a short DMA write", buf + poff + plen,
-			     size - poff - plen, 2, poff + plen);
+				 size - poff - plen, 2, poff + plen);
 
 	free(buf);
 	munmap(map, size);
@@ -266,11 +266,11 @@ static void test_large_object(void)
 	igt_vphyr_write_dma(fd, h, 0, env.page, 28);
 	memcpy(buf, map, env.page);
 	igt_vphyr_assert_pattern("CPU view of a DMA write to the first page", buf,
-			     env.page, 28, 0);
+				 env.page, 28, 0);
 	igt_vphyr_write_dma(fd, h, last, env.page, 28);
 	memcpy(buf, map + last, env.page);
 	igt_vphyr_assert_pattern("CPU view of a DMA write to the last page", buf,
-			     env.page, 28, last);
+				 env.page, 28, last);
 	free(buf);
 	munmap(map, size);
 	gem_close(fd, h);
@@ -416,7 +416,7 @@ static void test_evict_vram(int idx)
 	igt_vphyr_check_cpu("CPU read after eviction", fd, h, size, 6);
 	igt_vphyr_write_dma(fd, h, 0, size, 7);
 	igt_vphyr_check_cpu("CPU read of a DMA write after eviction", fd, h, size,
-			7);
+			    7);
 
 	/* a second eviction leaves it alone */
 	igt_vphyr_gem_evict(fd, h);
@@ -472,10 +472,10 @@ static void test_evict_mmap_follows(void)
 	igt_vphyr_write_dma(fd, h, 0, size, 9);
 	memcpy(buf, map, size);
 	igt_vphyr_assert_pattern("old mapping after eviction and a DMA write",
-			     buf, size, 9, 0);
+				 buf, size, 9, 0);
 	phyr_pattern_fill(map, size, 10, 0);
 	igt_vphyr_check_dma("DMA read of a write through the old mapping", fd, h,
-			0, size, 10);
+			    0, size, 10);
 	free(buf);
 	munmap(map, size);
 	gem_close(fd, h);
@@ -507,10 +507,10 @@ static void test_vram_across_4g(void)
 
 	igt_vphyr_write_dma(fd, h, off, span, 31);
 	igt_vphyr_assert_pattern("CPU read of a DMA write across 4 GiB", map + off,
-			     span, 31, off);
+				 span, 31, off);
 	phyr_pattern_fill(map + off, span, 32, off);
 	igt_vphyr_check_dma("DMA read of a CPU write across 4 GiB", fd, h, off,
-			span, 32);
+			    span, 32);
 	munmap(map, size);
 	gem_close(fd, h);
 }

@@ -101,7 +101,7 @@ static void link_share(int a, int b)
 
 	igt_vphyr_get_table(fb, ih, &t);
 	igt_vphyr_expect_dma(&x, VPHYR_RANGE_IC_LINK, -1,
-			 IGT_VPHYR_VIA_BIT(VPHYR_RANGE_VIA_LINK), size);
+			     IGT_VPHYR_VIA_BIT(VPHYR_RANGE_VIA_LINK), size);
 	igt_vphyr_check_table(&env, "VRAM imported over a link", &t, &x);
 	igt_vphyr_table_fini(&t);
 	igt_vphyr_get_table(fa, h, &t);
@@ -113,7 +113,7 @@ static void link_share(int a, int b)
 	igt_vphyr_check_dma("DMA read over the link", fb, ih, 0, size, 21);
 	igt_vphyr_write_dma(fb, ih, 0, size, 22);
 	igt_vphyr_check_cpu("exporter's view of a write over the link", fa, h,
-			size, 22);
+			    size, 22);
 	gem_close(fb, ih);
 	gem_close(fa, h);
 }
@@ -161,7 +161,7 @@ static void test_link_evict(void)
 	ih = igt_vphyr_share(fa, h, fb);
 	igt_vphyr_get_table(fb, ih, &ti);
 	igt_vphyr_expect_dma(&x, VPHYR_RANGE_IC_LINK, -1,
-			 IGT_VPHYR_VIA_BIT(VPHYR_RANGE_VIA_LINK), size);
+			     IGT_VPHYR_VIA_BIT(VPHYR_RANGE_VIA_LINK), size);
 	igt_vphyr_check_table(&env, "linked import before eviction", &ti, &x);
 
 	igt_vphyr_gem_evict(fa, h);
@@ -181,7 +181,7 @@ static void test_link_evict(void)
 	igt_vphyr_table_fini(&ti2);
 
 	igt_vphyr_check_dma("importer's DMA read after eviction", fb, ih, 0, size,
-			25);
+			    25);
 	gem_close(fb, ih);
 	gem_close(fa, h);
 	igt_vphyr_unlink(fa, fb);

@@ -122,16 +122,16 @@ static void test_self_import(int idx, uint32_t flags)
 		     "a self-import reads back other ranges than the object\n");
 	igt_assert_eq_u32(t2.q.generation, t.q.generation);
 	igt_vphyr_check_cpu("CPU mapping through the other file", fd2, h2, size,
-			41);
+			    41);
 	igt_vphyr_check_dma("DMA through the other file", fd2, h2, 0, size, 41);
 	igt_vphyr_write_dma(fd2, h2, 0, size, 42);
 	igt_vphyr_check_cpu("exporter's view of a write through the other file",
-			fd, h, size, 42);
+			    fd, h, size, 42);
 	close(fd2);
 
 	/* closing the other file leaves the object to its first handle */
 	igt_vphyr_check_dma("DMA after the other file closed", fd, h, 0, size,
-			42);
+			    42);
 	igt_vphyr_table_fini(&t);
 	igt_vphyr_table_fini(&t2);
 	gem_close(fd, h);
@@ -158,7 +158,7 @@ static void test_cross_system(int a, int b)
 	igt_vphyr_check_dma("importer's DMA read", fb, ih, 0, size, 11);
 	igt_vphyr_write_dma(fb, ih, 0, size, 12);
 	igt_vphyr_check_cpu("exporter's view of the importer's DMA write", fa, h,
-			size, 12);
+			    size, 12);
 
 	igt_vphyr_get_table(fa, h, &t);
 	igt_vphyr_expect_own(&x, a, VPHYR_PLACE_SYSTEM, size);
@@ -186,19 +186,19 @@ static void test_cross_vram(int a, int b)
 	if (env.p2p == VPHYR_P2P_NONE) {
 		/* no P2P path: the import moved the object to system memory */
 		igt_vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0, IGT_VPHYR_VIA_HOSTMEM,
-				 size);
+				     size);
 		igt_vphyr_check_table(&env, "VRAM object imported without P2P",
-				  &ti, &x);
+				      &ti, &x);
 		igt_vphyr_expect_own(&x, a, VPHYR_PLACE_SYSTEM, size);
 		igt_vphyr_check_table(&env, "exporter after a non-P2P import", &te,
-				  &x);
+				      &x);
 	} else {
 		via = env.p2p == VPHYR_P2P_HOST ? VPHYR_RANGE_VIA_HOST_BRIDGE :
 						  VPHYR_RANGE_VIA_BUS;
 		igt_vphyr_expect_dma(&x, VPHYR_RANGE_IC_P2P, 1, IGT_VPHYR_VIA_BIT(via),
-				 size);
+				     size);
 		igt_vphyr_check_table(&env, "VRAM object imported by P2P", &ti,
-				  &x);
+				      &x);
 		igt_assert_eq_u32(ti.q.generation, 0);
 		igt_vphyr_expect_own(&x, a, VPHYR_PLACE_VRAM, size);
 		igt_vphyr_check_table(&env, "exporter after a P2P import", &te, &x);
@@ -209,12 +209,12 @@ static void test_cross_vram(int a, int b)
 
 	igt_vphyr_check_dma("importer's DMA read", fb, ih, 0, size, 13);
 	igt_vphyr_check_dma("exporter's DMA read after the import", fa, h, 0, size,
-			13);
+			    13);
 	igt_vphyr_check_cpu("exporter's CPU read after the import", fa, h, size,
-			13);
+			    13);
 	igt_vphyr_write_dma(fb, ih, 0, size, 14);
 	igt_vphyr_check_cpu("exporter's view of the importer's DMA write", fa, h,
-			size, 14);
+			    size, 14);
 	gem_close(fb, ih);
 	gem_close(fa, h);
 }
@@ -232,9 +232,9 @@ static void test_iommu_import(int a, int b)
 	ih = igt_vphyr_share(fa, h, fb);
 	igt_vphyr_get_table(fb, ih, &t);
 	igt_vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0,
-			 IGT_VPHYR_VIA_BIT(VPHYR_RANGE_VIA_IOMMU), size);
+			     IGT_VPHYR_VIA_BIT(VPHYR_RANGE_VIA_IOMMU), size);
 	igt_vphyr_check_table(&env, "system object imported through an IOMMU", &t,
-			  &x);
+			      &x);
 	/* one IOVA range, split only where the device's segment limit says */
 	for (i = 1; i < t.q.count; i++)
 		igt_assert_f(t.r[i].addr == t.r[i - 1].addr + t.r[i - 1].len,
@@ -247,7 +247,7 @@ static void test_iommu_import(int a, int b)
 	igt_vphyr_check_dma("DMA read through the IOMMU", fb, ih, 0, size, 31);
 	igt_vphyr_write_dma(fb, ih, 0, size, 32);
 	igt_vphyr_check_cpu("exporter's view of a DMA write through the IOMMU", fa,
-			h, size, 32);
+			    h, size, 32);
 	gem_close(fb, ih);
 	gem_close(fa, h);
 }
@@ -268,7 +268,7 @@ static void test_vgem_to_vphyr(int idx)
 
 	igt_vphyr_get_table(fd, ih, &t);
 	igt_vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0,
-			 IGT_VPHYR_VIA_BIT(VPHYR_RANGE_VIA_SG), bo.size);
+			     IGT_VPHYR_VIA_BIT(VPHYR_RANGE_VIA_SG), bo.size);
 	igt_vphyr_check_table(&env, "vgem buffer imported", &t, &x);
 	igt_assert_eq_u32(t.q.generation, 0);
 	igt_vphyr_table_fini(&t);
@@ -276,7 +276,7 @@ static void test_vgem_to_vphyr(int idx)
 	igt_vphyr_check_dma("DMA read of a vgem buffer", fd, ih, 0, bo.size, 15);
 	igt_vphyr_write_dma(fd, ih, 0, bo.size, 16);
 	igt_vphyr_assert_pattern("vgem's view of a DMA write", map, bo.size, 16,
-			     0);
+				 0);
 	gem_close(fd, ih);
 	munmap(map, bo.size);
 	gem_close(env.vgem, bo.handle);
@@ -324,7 +324,7 @@ static void test_udmabuf_to_vphyr(int idx)
 
 	igt_vphyr_get_table(fd, ih, &t);
 	igt_vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0, IGT_VPHYR_VIA_HOSTMEM,
-			 UDMABUF_SIZE);
+			     UDMABUF_SIZE);
 	igt_vphyr_check_table(&env, "udmabuf imported", &t, &x);
 	for (uint32_t i = 0; i < t.q.count; i++)
 		igt_assert_f(t.r[i].flags & VPHYR_RANGE_PINNED,
@@ -335,7 +335,7 @@ static void test_udmabuf_to_vphyr(int idx)
 	igt_vphyr_check_dma("DMA read of a udmabuf", fd, ih, 0, UDMABUF_SIZE, 43);
 	igt_vphyr_write_dma(fd, ih, 0, UDMABUF_SIZE, 44);
 	igt_vphyr_assert_pattern("the memfd's view of a DMA write", map,
-			     UDMABUF_SIZE, 44, 0);
+				 UDMABUF_SIZE, 44, 0);
 	gem_close(fd, ih);
 	close(dmabuf);
 	munmap(map, UDMABUF_SIZE);
@@ -368,7 +368,7 @@ static void test_vphyr_to_vgem(int idx, uint32_t flags)
 	map = __vgem_mmap(env.vgem, &bo, PROT_READ);
 	if (map) {
 		igt_vphyr_assert_pattern("vgem's view of the import", map, size,
-				     17, 0);
+					 17, 0);
 		munmap(map, size);
 	} else {
 		igt_info("vgem does not map the imported buffer: checked through vphyr only\n");
@@ -418,12 +418,12 @@ static void test_evict_with_importer(int a, int b)
 	igt_vphyr_table_fini(&ti2);
 
 	igt_vphyr_check_dma("importer's DMA read after eviction", fb, ih, 0, size,
-			19);
+			    19);
 	igt_vphyr_write_dma(fb, ih, 0, size, 20);
 	igt_vphyr_check_cpu("exporter's CPU view of the importer's write", fa, h,
-			size, 20);
+			    size, 20);
 	igt_vphyr_check_dma("exporter's DMA view of the importer's write", fa, h,
-			0, size, 20);
+			    0, size, 20);
 	gem_close(fb, ih);
 	gem_close(fa, h);
 }

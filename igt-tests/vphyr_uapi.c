@@ -181,7 +181,7 @@ static void test_create_invalid_size(int idx)
 			   env.dev[idx].name, (unsigned long long)bad[i]);
 		if (igt_vphyr_has_vram(&env, idx))
 			assert_ret(vphyr_uapi_gem_create(fd, bad[i],
-						      VPHYR_GEM_VRAM, &h),
+							 VPHYR_GEM_VRAM, &h),
 				   EINVAL, "%s: VRAM object of 0x%llx bytes",
 				   env.dev[idx].name,
 				   (unsigned long long)bad[i]);
@@ -462,17 +462,17 @@ static void test_dma_invalid_handle(void)
 	buf = calloc(1, env.page);
 	igt_assert(buf);
 	assert_ret(vphyr_uapi_gem_dma(fd, IGT_VPHYR_BAD_HANDLE, VPHYR_DMA_READ, 0,
-				   env.page, buf),
+				      env.page, buf),
 		   ENOENT, "GEM_DMA read of handle 0x%x", IGT_VPHYR_BAD_HANDLE);
 	assert_ret(vphyr_uapi_gem_dma(fd, IGT_VPHYR_BAD_HANDLE, VPHYR_DMA_WRITE, 0,
-				   env.page, buf),
+				      env.page, buf),
 		   ENOENT, "GEM_DMA write of handle 0x%x", IGT_VPHYR_BAD_HANDLE);
 	stale = igt_vphyr_stale_handle(&env, fd);
 	assert_ret(vphyr_uapi_gem_dma(fd, stale, VPHYR_DMA_READ, 0, env.page,
-				   buf),
+				      buf),
 		   ENOENT, "GEM_DMA read of closed handle %u", stale);
 	assert_ret(vphyr_uapi_gem_dma(fd, stale, VPHYR_DMA_WRITE, 0, env.page,
-				   buf),
+				      buf),
 		   ENOENT, "GEM_DMA write of closed handle %u", stale);
 	free(buf);
 }
@@ -490,14 +490,14 @@ static void test_evict_invalid_flags(void)
 	size_t i;
 
 	h = igt_vphyr_gem_create(fd, obj_size(),
-			     vram ? VPHYR_GEM_VRAM : VPHYR_GEM_SYSTEM);
+				 vram ? VPHYR_GEM_VRAM : VPHYR_GEM_SYSTEM);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_ret(vphyr_uapi_gem_evict(fd, h, bad[i]), EINVAL,
 			   "GEM_EVICT flags 0x%x", bad[i]);
 	/* and nothing moved */
 	igt_vphyr_get_table(fd, h, &t);
 	igt_vphyr_expect_own(&x, idx, vram ? VPHYR_PLACE_VRAM : VPHYR_PLACE_SYSTEM,
-			 obj_size());
+			     obj_size());
 	igt_vphyr_check_table(&env, "after refused evictions", &t, &x);
 	igt_assert_eq_u32(t.q.generation, 0);
 	igt_vphyr_table_fini(&t);
@@ -685,7 +685,7 @@ static void test_ranges_unprivileged(void)
 	uint32_t h, hi;
 
 	h = igt_vphyr_gem_create(fa, obj_size(),
-			     env.nvram ? VPHYR_GEM_VRAM : VPHYR_GEM_SYSTEM);
+				 env.nvram ? VPHYR_GEM_VRAM : VPHYR_GEM_SYSTEM);
 	hi = igt_vphyr_share(fa, h, fb);
 	igt_vphyr_get_table(fa, h, &own);
 	igt_vphyr_get_table(fb, hi, &imp);
@@ -755,7 +755,7 @@ igt_vphyr_main
 
 		igt_vphyr_require_sys(&env);
 		assert_ret(vphyr_uapi_gem_create(env.dev[env.sys].fd, env.page,
-					      VPHYR_GEM_VRAM, &h),
+						 VPHYR_GEM_VRAM, &h),
 			   ENODEV, "VRAM object on %s", env.dev[env.sys].name);
 	}
 

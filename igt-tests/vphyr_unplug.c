@@ -224,7 +224,7 @@ static void test_unbind_while_shared(void)
 	h = igt_vphyr_gem_create(env.dev[again].fd, size, VPHYR_GEM_VRAM);
 	igt_vphyr_write_cpu(env.dev[again].fd, h, size, 22);
 	igt_vphyr_check_dma("device read after binding again", env.dev[again].fd,
-			h, 0, size, 22);
+			    h, 0, size, 22);
 	gem_close(env.dev[again].fd, h);
 	free(buf);
 }
@@ -275,7 +275,7 @@ static void test_unbind_importer(void)
 		munmap(vmap, vbo.size);
 		hv = igt_vphyr_share(env.vgem, vbo.handle, fb);
 		igt_vphyr_check_dma("importer's read of a vgem buffer", fb, hv, 0,
-				vbo.size, 34);
+				    vbo.size, 34);
 	}
 	igt_info("%d DMA API mappings of %s before the unbind\n",
 		 dma_debug_mappings(pci), pci);
@@ -323,7 +323,7 @@ static void test_unbind_importer(void)
 	igt_vphyr_write_cpu(env.dev[a].fd, h, size, 33);
 	h2 = igt_vphyr_share(env.dev[a].fd, h, env.dev[again].fd);
 	igt_vphyr_check_dma("read by the new instance", env.dev[again].fd, h2, 0,
-			size, 33);
+			    size, 33);
 	gem_close(env.dev[again].fd, h2);
 	gem_close(env.dev[a].fd, h);
 	free(buf);

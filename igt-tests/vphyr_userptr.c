@@ -278,12 +278,12 @@ static void test_dma(int idx)
 	phyr_pattern_fill(m, size, 21, 0);
 	h = userptr(fd, m, size);
 	igt_vphyr_check_dma("DMA read of what the CPU wrote before GEM_USERPTR",
-			fd, h, 0, size, 21);
+			    fd, h, 0, size, 21);
 	phyr_pattern_fill(m, size, 22, 0);
 	igt_vphyr_check_dma("DMA read of what the CPU wrote after GEM_USERPTR",
-			fd, h, 0, size, 22);
+			    fd, h, 0, size, 22);
 	igt_vphyr_check_dma("DMA read at an unaligned offset", fd, h, 100,
-			2 * env.page + 13, 22);
+			    2 * env.page + 13, 22);
 	igt_vphyr_write_dma(fd, h, 0, size, 23);
 	igt_vphyr_assert_pattern("user memory after a DMA write", m, size, 23, 0);
 
@@ -292,7 +292,7 @@ static void test_dma(int idx)
 	igt_vphyr_assert_pattern("bytes before a short DMA write", m, off, 23, 0);
 	igt_vphyr_assert_pattern("a short DMA write", m + off, len, 24, off);
 	igt_vphyr_assert_pattern("bytes after a short DMA write", m + off + len,
-			     size - off - len, 23, off + len);
+				 size - off - len, 23, off + len);
 	gem_close(fd, h);
 	munmap(m, size);
 
@@ -310,7 +310,7 @@ static void test_dma(int idx)
 	free(buf);
 	igt_vphyr_write_dma(fd, h, 0, size, 25);
 	igt_vphyr_assert_pattern("untouched memory after a DMA write", m, size, 25,
-			     0);
+				 0);
 	gem_close(fd, h);
 	munmap(m, size);
 }
@@ -415,15 +415,15 @@ static void test_prime(int a, int b)
 	igt_vphyr_table_fini(&t);
 
 	igt_vphyr_check_dma("importer's DMA read of the user memory", fb, ih, 0,
-			size, 41);
+			    size, 41);
 	igt_vphyr_write_dma(fb, ih, 0, size, 42);
 	igt_vphyr_assert_pattern("user memory after the importer's DMA write", m,
-			     size, 42, 0);
+				 size, 42, 0);
 	phyr_pattern_fill(m, size, 44, 0);
 	igt_vphyr_check_dma("importer's DMA read of a CPU write", fb, ih, 0, size,
-			44);
+			    44);
 	igt_vphyr_check_dma("exporter's DMA read of a CPU write", fa, h, 0, size,
-			44);
+			    44);
 	ux = (struct phyr_userptr_expect){ .addr = m, .size = size, .unit = env.page };
 	check_userptr(a, h, "exporter of a userptr object", &ux, NULL);
 
@@ -431,10 +431,10 @@ static void test_prime(int a, int b)
 	gem_close(fa, h);
 	phyr_pattern_fill(m, size, 43, 0);
 	igt_vphyr_check_dma("importer's DMA read after the exporter's handle closed",
-			fb, ih, 0, size, 43);
+			    fb, ih, 0, size, 43);
 	igt_vphyr_write_dma(fb, ih, 0, size, 45);
 	igt_vphyr_assert_pattern("user memory after a DMA write by the importer alone",
-			     m, size, 45, 0);
+				 m, size, 45, 0);
 	gem_close(fb, ih);
 	munmap(m, size);
 }
@@ -669,10 +669,10 @@ static void test_munmap(int idx)
 		igt_assert_f(all_zero(n, size),
 			     "a DMA write to the object reached the new memory at its old address\n");
 		igt_vphyr_check_dma("DMA read of a DMA write after munmap", fd, h,
-				0, size, 91);
+				    0, size, 91);
 		phyr_pattern_fill(n, size, 92, 0);
 		igt_vphyr_check_dma("DMA read after the CPU wrote new memory at the old address",
-				fd, h, 0, size, 91);
+				    fd, h, 0, size, 91);
 		munmap(n, size);
 	}
 
@@ -710,10 +710,10 @@ static void test_evict_noop(int idx)
 	/* still the user's pages: CPU and device see each other's writes */
 	phyr_pattern_fill(m, size, 101, 0);
 	igt_vphyr_check_dma("DMA read of a CPU write after GEM_EVICT", fd, h, 0,
-			size, 101);
+			    size, 101);
 	igt_vphyr_write_dma(fd, h, 0, size, 102);
 	igt_vphyr_assert_pattern("CPU read of a DMA write after GEM_EVICT", m, size,
-			     102, 0);
+				 102, 0);
 	gem_close(fd, h);
 	munmap(m, size);
 }

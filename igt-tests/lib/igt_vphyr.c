@@ -280,7 +280,7 @@ void igt_vphyr_reset_links(const struct igt_vphyr_env *e)
 		p = igt_vphyr_by_instance(e, info.link_peer);
 		if (p >= 0)
 			vphyr_uapi_link(e->dev[i].fd, e->dev[p].fd,
-				     VPHYR_LINK_REMOVE);
+					VPHYR_LINK_REMOVE);
 	}
 }
 
@@ -476,8 +476,8 @@ static int cmp_range(const void *a, const void *b)
  * inside or outside the VRAM windows, no overlaps.
  */
 void igt_vphyr_check_table(const struct igt_vphyr_env *e, const char *what,
-		       const struct igt_vphyr_table *t,
-		       const struct igt_vphyr_expect *x)
+			   const struct igt_vphyr_table *t,
+			   const struct igt_vphyr_expect *x)
 {
 	const struct drm_vphyr_gem_ranges *q = &t->q;
 	bool phys = x->kind == VPHYR_RANGES_PHYS;
@@ -586,7 +586,7 @@ void igt_vphyr_check_table(const struct igt_vphyr_env *e, const char *what,
 }
 
 bool igt_vphyr_same_table(const struct igt_vphyr_table *a,
-		      const struct igt_vphyr_table *b)
+			  const struct igt_vphyr_table *b)
 {
 	return a->q.count == b->q.count && a->q.kind == b->q.kind &&
 	       a->q.placement == b->q.placement &&
@@ -596,7 +596,7 @@ bool igt_vphyr_same_table(const struct igt_vphyr_table *a,
 
 /* An object of instance idx read back by its own instance. */
 void igt_vphyr_expect_own(struct igt_vphyr_expect *x, int idx, uint32_t placement,
-		      uint64_t size)
+			  uint64_t size)
 {
 	bool vram = placement == VPHYR_PLACE_VRAM;
 
@@ -612,7 +612,7 @@ void igt_vphyr_expect_own(struct igt_vphyr_expect *x, int idx, uint32_t placemen
 
 /* An imported object: the importer's DMA range table. */
 void igt_vphyr_expect_dma(struct igt_vphyr_expect *x, uint32_t ic, int mmio,
-		      uint32_t via, uint64_t size)
+			  uint32_t via, uint64_t size)
 {
 	memset(x, 0, sizeof(*x));
 	x->kind = VPHYR_RANGES_DMA;
@@ -628,7 +628,7 @@ void igt_vphyr_expect_dma(struct igt_vphyr_expect *x, uint32_t ic, int mmio,
 
 /* The bytes of buf are the pattern of seed from object offset pos on. */
 void igt_vphyr_assert_pattern(const char *what, const void *buf, size_t len,
-			  uint32_t seed, uint64_t pos)
+			      uint32_t seed, uint64_t pos)
 {
 	const unsigned char *c = buf;
 	size_t bad, first = 0;
@@ -649,7 +649,7 @@ void igt_vphyr_write_cpu(int fd, uint32_t handle, uint64_t size, uint32_t seed)
 }
 
 void igt_vphyr_check_cpu(const char *what, int fd, uint32_t handle,
-		     uint64_t size, uint32_t seed)
+			 uint64_t size, uint32_t seed)
 {
 	void *map = igt_vphyr_gem_mmap(fd, handle, size);
 	void *buf = malloc(size);
@@ -662,7 +662,7 @@ void igt_vphyr_check_cpu(const char *what, int fd, uint32_t handle,
 }
 
 void igt_vphyr_write_dma(int fd, uint32_t handle, uint64_t offset, uint64_t len,
-		     uint32_t seed)
+			 uint32_t seed)
 {
 	void *buf = malloc(len);
 	int ret;
@@ -677,7 +677,7 @@ void igt_vphyr_write_dma(int fd, uint32_t handle, uint64_t offset, uint64_t len,
 }
 
 void igt_vphyr_check_dma(const char *what, int fd, uint32_t handle,
-		     uint64_t offset, uint64_t len, uint32_t seed)
+			 uint64_t offset, uint64_t len, uint32_t seed)
 {
 	void *buf = malloc(len);
 	int ret;

@@ -153,26 +153,26 @@ void igt_vphyr_get_table(int fd, uint32_t handle, struct igt_vphyr_table *t);
 void igt_vphyr_table_fini(struct igt_vphyr_table *t);
 void igt_vphyr_dump_table(const char *what, const struct igt_vphyr_table *t);
 void igt_vphyr_check_table(const struct igt_vphyr_env *e, const char *what,
-		       const struct igt_vphyr_table *t,
-		       const struct igt_vphyr_expect *x);
+			   const struct igt_vphyr_table *t,
+			   const struct igt_vphyr_expect *x);
 bool igt_vphyr_same_table(const struct igt_vphyr_table *a,
-		      const struct igt_vphyr_table *b);
+			  const struct igt_vphyr_table *b);
 void igt_vphyr_expect_own(struct igt_vphyr_expect *x, int idx, uint32_t placement,
-		      uint64_t size);
+			  uint64_t size);
 void igt_vphyr_expect_dma(struct igt_vphyr_expect *x, uint32_t ic, int mmio,
-		      uint32_t via, uint64_t size);
+			  uint32_t via, uint64_t size);
 
 /* ---- data: libphyr's patterns (phyr_pattern_fill() writes one) ---- */
 
 void igt_vphyr_assert_pattern(const char *what, const void *buf, size_t len,
-			  uint32_t seed, uint64_t pos);
+			      uint32_t seed, uint64_t pos);
 void igt_vphyr_write_cpu(int fd, uint32_t handle, uint64_t size, uint32_t seed);
 void igt_vphyr_check_cpu(const char *what, int fd, uint32_t handle,
-		     uint64_t size, uint32_t seed);
+			 uint64_t size, uint32_t seed);
 void igt_vphyr_write_dma(int fd, uint32_t handle, uint64_t offset, uint64_t len,
-		     uint32_t seed);
+			 uint32_t seed);
 void igt_vphyr_check_dma(const char *what, int fd, uint32_t handle,
-		     uint64_t offset, uint64_t len, uint32_t seed);
+			 uint64_t offset, uint64_t len, uint32_t seed);
 
 /* ---- resources ---- */
 

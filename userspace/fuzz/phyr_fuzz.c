@@ -2634,7 +2634,7 @@ static void replug_unbind(int d)
 		     dev_str(files[handles[i].file].dev), handles[i].h,
 		     handles[i].bo, dev_str(d));
 		ret = vphyr_uapi_gem_dma(files[handles[i].file].fd, handles[i].h,
-					VPHYR_DMA_READ, 0, page, scratch);
+					 VPHYR_DMA_READ, 0, page, scratch);
 		expect(K_REPLUG, ret, ERRS(ENODEV));
 	}
 }
@@ -2854,7 +2854,7 @@ static void release_all(void)
 	for (i = 0; i < MAX_HANDLES; i++)
 		if (handles[i].live) {
 			int ret = vphyr_uapi_gem_close(files[handles[i].file].fd,
-						      handles[i].h);
+						       handles[i].h);
 
 			if (ret)
 				failf("GEM_CLOSE handle %u: %s", handles[i].h,

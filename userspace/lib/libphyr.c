@@ -284,7 +284,7 @@ int vphyr_list_devices(struct vphyr_device_info *devs, int max)
 }
 
 int vphyr_find_drm_node(const char *driver, bool primary, char *path,
-		       size_t len)
+			size_t len)
 {
 	struct node *nodes;
 	int n, i, fd, ret = -ENODEV;
@@ -457,7 +457,7 @@ int vphyr_dev_query(struct vphyr_dev *dev, struct vphyr_device_info *info)
 /* ---- objects ---- */
 
 int vphyr_gem_create(struct vphyr_dev *dev, uint64_t size,
-		   enum vphyr_region region, uint32_t *handle)
+		     enum vphyr_region region, uint32_t *handle)
 {
 	uint32_t flags;
 	char s[32];
@@ -481,7 +481,7 @@ int vphyr_gem_create(struct vphyr_dev *dev, uint64_t size,
 }
 
 int vphyr_gem_userptr(struct vphyr_dev *dev, void *addr, uint64_t size,
-		    uint32_t *handle)
+		      uint32_t *handle)
 {
 	char s[32];
 	int ret;
@@ -504,7 +504,7 @@ int vphyr_gem_close(struct vphyr_dev *dev, uint32_t handle)
 }
 
 int vphyr_gem_map(struct vphyr_dev *dev, uint32_t handle, uint64_t size,
-		void **ptr)
+		  void **ptr)
 {
 	uint64_t offset;
 	void *p;
@@ -562,7 +562,7 @@ static int gem_dma(struct vphyr_dev *dev, uint32_t handle, uint32_t flags,
 
 	/* the device only reads from buf for a write */
 	ret = vphyr_uapi_gem_dma(dev->fd, handle, flags, offset, size,
-				(void *)(uintptr_t)buf);
+				 (void *)(uintptr_t)buf);
 	if (ret)
 		return fail(ret, "GEM_DMA %s of %s at offset 0x%" PRIx64
 			    " of handle %u on %s",
@@ -573,19 +573,19 @@ static int gem_dma(struct vphyr_dev *dev, uint32_t handle, uint32_t flags,
 }
 
 int vphyr_gem_read(struct vphyr_dev *dev, uint32_t handle, uint64_t offset,
-		 void *buf, uint64_t size)
+		   void *buf, uint64_t size)
 {
 	return gem_dma(dev, handle, VPHYR_DMA_READ, offset, buf, size);
 }
 
 int vphyr_gem_write(struct vphyr_dev *dev, uint32_t handle, uint64_t offset,
-		  const void *buf, uint64_t size)
+		    const void *buf, uint64_t size)
 {
 	return gem_dma(dev, handle, VPHYR_DMA_WRITE, offset, buf, size);
 }
 
 int vphyr_gem_copy(struct vphyr_dev *dev, uint32_t src, uint64_t src_offset,
-		 uint32_t dst, uint64_t dst_offset, uint64_t size)
+		   uint32_t dst, uint64_t dst_offset, uint64_t size)
 {
 	uint64_t done = 0, n;
 	void *buf;
@@ -663,7 +663,7 @@ static enum vphyr_placement decode_placement(uint32_t p)
 }
 
 int vphyr_gem_ranges(struct vphyr_dev *dev, uint32_t handle,
-		   struct vphyr_ranges *out)
+		     struct vphyr_ranges *out)
 {
 	struct drm_vphyr_range *raw = NULL;
 	struct drm_vphyr_gem_ranges q;

@@ -143,7 +143,7 @@ int vphyr_list_devices(struct vphyr_device_info *devs, int max);
  * Return: 0, or -ENODEV if no such node exists.
  */
 int vphyr_find_drm_node(const char *driver, bool primary, char *path,
-		       size_t len);
+			size_t len);
 
 /* an open vphyr instance */
 struct vphyr_dev;
@@ -232,7 +232,7 @@ enum vphyr_region {
  * full; another negative errno.
  */
 int vphyr_gem_create(struct vphyr_dev *dev, uint64_t size,
-		   enum vphyr_region region, uint32_t *handle);
+		     enum vphyr_region region, uint32_t *handle);
 
 /**
  * vphyr_gem_userptr() - wrap memory of this process in an object
@@ -248,7 +248,7 @@ int vphyr_gem_create(struct vphyr_dev *dev, uint64_t size,
  * not mapped writable; -ENOMEM past RLIMIT_MEMLOCK; another negative errno.
  */
 int vphyr_gem_userptr(struct vphyr_dev *dev, void *addr, uint64_t size,
-		    uint32_t *handle);
+		      uint32_t *handle);
 
 /* vphyr_gem_close() - drop a handle (the object lives on while shared) */
 int vphyr_gem_close(struct vphyr_dev *dev, uint32_t handle);
@@ -266,7 +266,7 @@ int vphyr_gem_close(struct vphyr_dev *dev, uint32_t handle);
  * Return: 0 or a negative errno.
  */
 int vphyr_gem_map(struct vphyr_dev *dev, uint32_t handle, uint64_t size,
-		void **ptr);
+		  void **ptr);
 
 /* vphyr_gem_unmap() - undo vphyr_gem_map(); @ptr may be NULL */
 int vphyr_gem_unmap(void *ptr, uint64_t size);
@@ -305,11 +305,11 @@ int vphyr_gem_import(struct vphyr_dev *dev, int dmabuf_fd, uint32_t *handle);
  * Return: 0 or a negative errno (-EFAULT when an address does not resolve).
  */
 int vphyr_gem_read(struct vphyr_dev *dev, uint32_t handle, uint64_t offset,
-		 void *buf, uint64_t size);
+		   void *buf, uint64_t size);
 
 /* vphyr_gem_write() - the same, the device writes @buf into the object */
 int vphyr_gem_write(struct vphyr_dev *dev, uint32_t handle, uint64_t offset,
-		  const void *buf, uint64_t size);
+		    const void *buf, uint64_t size);
 
 /**
  * vphyr_gem_copy() - device copy from one object to another
@@ -326,7 +326,7 @@ int vphyr_gem_write(struct vphyr_dev *dev, uint32_t handle, uint64_t offset,
  * Return: 0 or a negative errno.
  */
 int vphyr_gem_copy(struct vphyr_dev *dev, uint32_t src, uint64_t src_offset,
-		 uint32_t dst, uint64_t dst_offset, uint64_t size);
+		   uint32_t dst, uint64_t dst_offset, uint64_t size);
 
 /**
  * vphyr_gem_evict() - move an object created on @dev to system memory
@@ -541,7 +541,7 @@ struct vphyr_ranges {
  * Return: 0 or a negative errno.
  */
 int vphyr_gem_ranges(struct vphyr_dev *dev, uint32_t handle,
-		   struct vphyr_ranges *out);
+		     struct vphyr_ranges *out);
 
 /* vphyr_ranges_free() - free the entries of @r (which may be zeroed) */
 void vphyr_ranges_free(struct vphyr_ranges *r);

@@ -95,7 +95,7 @@ int vphyr_uapi_info(int fd, struct drm_vphyr_info *info)
 }
 
 int vphyr_uapi_gem_create(int fd, uint64_t size, uint32_t flags,
-			 uint32_t *handle)
+			  uint32_t *handle)
 {
 	struct drm_vphyr_gem_create c = { .size = size, .flags = flags };
 	int ret = uapi_ioctl(fd, DRM_IOCTL_VPHYR_GEM_CREATE, &c);
@@ -105,7 +105,7 @@ int vphyr_uapi_gem_create(int fd, uint64_t size, uint32_t flags,
 }
 
 int vphyr_uapi_gem_mmap(int fd, uint32_t handle, uint32_t pad,
-		       uint64_t *offset)
+			uint64_t *offset)
 {
 	struct drm_vphyr_gem_mmap m = { .handle = handle, .pad = pad };
 	int ret = uapi_ioctl(fd, DRM_IOCTL_VPHYR_GEM_MMAP, &m);
@@ -120,7 +120,7 @@ int vphyr_uapi_gem_ranges(int fd, struct drm_vphyr_gem_ranges *q)
 }
 
 int vphyr_uapi_gem_dma(int fd, uint32_t handle, uint32_t flags,
-		      uint64_t offset, uint64_t size, void *data)
+		       uint64_t offset, uint64_t size, void *data)
 {
 	struct drm_vphyr_gem_dma d = {
 		.handle = handle,
@@ -148,7 +148,7 @@ int vphyr_uapi_link(int fd, int peer_fd, uint32_t flags)
 }
 
 int vphyr_uapi_gem_userptr(int fd, uint64_t addr, uint64_t size,
-			  uint32_t flags, uint32_t *handle)
+			   uint32_t flags, uint32_t *handle)
 {
 	struct drm_vphyr_gem_userptr u = {
 		.addr = addr,

@@ -36,18 +36,18 @@ int vphyr_uapi_info(int fd, struct drm_vphyr_info *info);
 
 /* VPHYR_GEM_CREATE: @flags is VPHYR_GEM_VRAM, VPHYR_GEM_SYSTEM or any */
 int vphyr_uapi_gem_create(int fd, uint64_t size, uint32_t flags,
-			 uint32_t *handle);
+			  uint32_t *handle);
 
 /* VPHYR_GEM_MMAP: the fake offset to mmap() @fd at */
 int vphyr_uapi_gem_mmap(int fd, uint32_t handle, uint32_t pad,
-		       uint64_t *offset);
+			uint64_t *offset);
 
 /* VPHYR_GEM_RANGES with @q as the caller filled it in (in and out) */
 int vphyr_uapi_gem_ranges(int fd, struct drm_vphyr_gem_ranges *q);
 
 /* VPHYR_GEM_DMA: VPHYR_DMA_READ into or VPHYR_DMA_WRITE from @data */
 int vphyr_uapi_gem_dma(int fd, uint32_t handle, uint32_t flags,
-		      uint64_t offset, uint64_t size, void *data);
+		       uint64_t offset, uint64_t size, void *data);
 
 /* VPHYR_GEM_EVICT */
 int vphyr_uapi_gem_evict(int fd, uint32_t handle, uint32_t flags);
@@ -57,7 +57,7 @@ int vphyr_uapi_link(int fd, int peer_fd, uint32_t flags);
 
 /* VPHYR_GEM_USERPTR of [addr, addr + size) of this process */
 int vphyr_uapi_gem_userptr(int fd, uint64_t addr, uint64_t size,
-			  uint32_t flags, uint32_t *handle);
+			   uint32_t flags, uint32_t *handle);
 
 /* DRM_IOCTL_GEM_CLOSE */
 int vphyr_uapi_gem_close(int fd, uint32_t handle);

@@ -162,7 +162,7 @@ static int bench_import(struct vphyr_dev *a, struct vphyr_dev *b,
 	if (ret)
 		goto close_import;
 	if (vphyr_gem_create(b, size, vphyr_dev_info(b)->flags & VPHYR_DEV_VRAM ?
-			   VPHYR_REGION_VRAM : VPHYR_REGION_SYSTEM, &dh)) {
+			     VPHYR_REGION_VRAM : VPHYR_REGION_SYSTEM, &dh)) {
 		ret = lib_error();
 		goto close_import;
 	}

@@ -543,7 +543,7 @@ static int devs_index(const struct devset *ds, int instance)
 }
 
 const struct vphyr_device_info *devs_info(const struct devset *ds,
-					 int instance)
+					  int instance)
 {
 	int i = devs_index(ds, instance);
 

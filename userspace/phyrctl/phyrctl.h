@@ -161,7 +161,7 @@ int devs_load(struct devset *ds);
 int devs_open(struct devset *ds, int instance, struct vphyr_dev **dev);
 void devs_close(struct devset *ds);
 const struct vphyr_device_info *devs_info(const struct devset *ds,
-					 int instance);
+					  int instance);
 /* first instance with VRAM that is not @not, else -1 */
 int devs_vram(const struct devset *ds, int not);
 /* default "on": first VRAM instance, else the first one */
@@ -170,7 +170,7 @@ int devs_default_on(const struct devset *ds);
 int devs_default_peer(const struct devset *ds, int on);
 /* the region to use: @want, or VRAM when the instance has it */
 enum vphyr_region devs_region(const struct devset *ds, int instance,
-			     int want);
+			      int want);
 
 /* ---- objects and checks ---- */
 
