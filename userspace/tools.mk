@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # libphyr and phyrctl, included by userspace/Makefile:
-#   build/libphyr.a   the library over libdrm (lib/: libphyr.h, the device
-#                     API; libphyr_uapi.h, the ioctls one by one), what
-#                     the programs here link
+#   build/libphyr.a   the library over libdrm (lib/: libphyr.h, devices and
+#                     buffer objects; libphyr_uapi.h, the ioctls one by
+#                     one), what the programs here link
 #   build/libphyr_test.a  what the tests need beyond it, only libc
 #                     (libphyr_test.h: test patterns, process memory and
-#                     files, test cases in child processes); not installed
-#   build/libphyr.so.1  libphyr.a as a shared library (soname libphyr.so.1,
+#                     files, PCI bind/unbind and /proc/iomem, test cases
+#                     in child processes); not installed
+#   build/libphyr.so.2  libphyr.a as a shared library (soname libphyr.so.2,
 #                     build/libphyr.so links to it) exporting only the
 #                     functions of libphyr.h (lib/libphyr.map)
 #   build/libphyr.pc  its pkg-config file, for PREFIX
