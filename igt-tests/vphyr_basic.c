@@ -91,7 +91,7 @@ IGT_TEST_DESCRIPTION("vphyr GEM objects: creation, mapping, ranges, DMA, evictio
 #define LEAK_CYCLES		512
 #define LEAK_OPEN_CYCLES	64
 
-static struct vphyr_env env;
+static struct igt_vphyr_env env;
 
 static uint64_t obj_size(void)
 {
@@ -108,7 +108,7 @@ static void test_devices(void)
 	int i;
 
 	if (!env.in_vm)
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 	for (i = 0; i < env.ndev; i++)
 		igt_info("%s: %s, flags 0x%x, VRAM 0x%llx bytes\n",
 			 env.dev[i].name, env.dev[i].path,
@@ -122,17 +122,17 @@ static void test_devices(void)
 		     "phyr_p2p= on the kernel command line is not none, host or bus\n");
 	igt_assert_f(env.nvram >= 2,
 		     "%d instance(s) with VRAM; phyr_p2p=%s is about P2P between two\n",
-		     env.nvram, vphyr_p2p_name(env.p2p));
+		     env.nvram, igt_vphyr_p2p_name(env.p2p));
 	igt_assert_f(env.vgem >= 0, "no vgem card node under /dev/dri\n");
 }
 
 static void test_info(int idx)
 {
-	const struct vphyr_dev *d = &env.dev[idx];
+	const struct igt_vphyr_dev *d = &env.dev[idx];
 	struct drm_vphyr_info info;
 	int j;
 
-	vphyr_info(d->fd, &info);
+	igt_vphyr_info(d->fd, &info);
 	igt_assert_eq_u32(info.instance, d->info.instance);
 	for (j = 0; j < env.ndev; j++)
 		igt_assert_f(j == idx ||
@@ -142,7 +142,7 @@ static void test_info(int idx)
 	igt_assert_f(!(info.flags & ~(VPHYR_INFO_VRAM | VPHYR_INFO_IOMMU)),
 		     "%s: unknown flags 0x%x\n", d->name, info.flags);
 	igt_assert_eq_u32(info.pad, 0);
-	igt_assert_f(info.link_peer == VPHYR_NO_PEER,
+	igt_assert_f(info.link_peer == IGT_VPHYR_NO_PEER,
 		     "%s: linked to %u at start\n", d->name, info.link_peer);
 	if (!(info.flags & VPHYR_INFO_VRAM)) {
 		igt_assert_eq_u32(info.instance, 0);
@@ -170,8 +170,8 @@ static void test_create(int idx, uint32_t flags)
 	uint32_t place = flags == VPHYR_GEM_VRAM ? VPHYR_PLACE_VRAM :
 						   VPHYR_PLACE_SYSTEM;
 	int fd = env.dev[idx].fd;
-	struct vphyr_expect x;
-	struct vphyr_table t;
+	struct igt_vphyr_expect x;
+	struct igt_vphyr_table t;
 	char what[96];
 	uint32_t h;
 	size_t i;
@@ -179,12 +179,12 @@ static void test_create(int idx, uint32_t flags)
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		snprintf(what, sizeof(what), "%s object of 0x%llx bytes",
 			 place_name(flags), (unsigned long long)sizes[i]);
-		h = vphyr_gem_create(fd, sizes[i], flags);
-		vphyr_get_table(fd, h, &t);
-		vphyr_expect_own(&x, idx, place, sizes[i]);
-		vphyr_check_table(&env, what, &t, &x);
+		h = igt_vphyr_gem_create(fd, sizes[i], flags);
+		igt_vphyr_get_table(fd, h, &t);
+		igt_vphyr_expect_own(&x, idx, place, sizes[i]);
+		igt_vphyr_check_table(&env, what, &t, &x);
 		igt_assert_eq_u32(t.q.generation, 0);
-		vphyr_table_fini(&t);
+		igt_vphyr_table_fini(&t);
 		gem_close(fd, h);
 	}
 }
@@ -197,29 +197,29 @@ static void test_mmap_dma(int idx, uint32_t flags)
 	unsigned char *map, *buf;
 	uint32_t h;
 
-	h = vphyr_gem_create(fd, size, flags);
-	map = vphyr_gem_mmap(fd, h, size);
+	h = igt_vphyr_gem_create(fd, size, flags);
+	map = igt_vphyr_gem_mmap(fd, h, size);
 	buf = malloc(size);
 	igt_assert(buf);
 
 	phyr_pattern_fill(map, size, 1, 0);
-	vphyr_check_dma("DMA read of what the CPU wrote", fd, h, 0, size, 1);
-	vphyr_check_dma("DMA read at an unaligned offset", fd, h, 100,
-			2 * env.page + 13, 1);
+	igt_vphyr_check_dma("DMA read of what the CPU wrote", fd, h, 0, size, 1);
+	igt_vphyr_check_dma("DMA read at an unaligned offset", fd, h, 100,
+			    2 * env.page + 13, 1);
 
-	vphyr_write_dma(fd, h, 0, size, 2);
+	igt_vphyr_write_dma(fd, h, 0, size, 2);
 	memcpy(buf, map, size);
-	vphyr_assert_pattern("CPU read of what the device wrote", buf, size,
-			     2, 0);
+	igt_vphyr_assert_pattern("CPU read of what the device wrote", buf, size,
+				 2, 0);
 
 	/* a short write across a page boundary changes only those bytes */
-	vphyr_write_dma(fd, h, poff, plen, 3);
+	igt_vphyr_write_dma(fd, h, poff, plen, 3);
 	memcpy(buf, map, size);
-	vphyr_assert_pattern("bytes before a short DMA write", buf, poff, 2, 0);
-	vphyr_assert_pattern("a short DMA write across a page boundary",
-			     buf + poff, plen, 3, poff);
-	vphyr_assert_pattern("bytes after a short DMA write", buf + poff + plen,
-			     size - poff - plen, 2, poff + plen);
+	igt_vphyr_assert_pattern("bytes before a short DMA write", buf, poff, 2, 0);
+	igt_vphyr_assert_pattern("a short DMA write across a page boundary",
+				 buf + poff, plen, 3, poff);
+	igt_vphyr_assert_pattern("bytes after a short DMA write", buf + poff + plen,
+				 size - poff - plen, 2, poff + plen);
 
 	free(buf);
 	munmap(map, size);
@@ -231,8 +231,8 @@ static void test_large_object(void)
 {
 	int idx = env.vram[0], i, fd;
 	unsigned char *map, *buf;
-	struct vphyr_expect x;
-	struct vphyr_table t;
+	struct igt_vphyr_expect x;
+	struct igt_vphyr_table t;
 	uint64_t size, last;
 	uint32_t h;
 
@@ -248,29 +248,29 @@ static void test_large_object(void)
 	igt_info("%s: one object of 0x%llx bytes\n", env.dev[idx].name,
 		 (unsigned long long)size);
 
-	h = vphyr_gem_create(fd, size, VPHYR_GEM_VRAM);
-	vphyr_get_table(fd, h, &t);
-	vphyr_expect_own(&x, idx, VPHYR_PLACE_VRAM, size);
+	h = igt_vphyr_gem_create(fd, size, VPHYR_GEM_VRAM);
+	igt_vphyr_get_table(fd, h, &t);
+	igt_vphyr_expect_own(&x, idx, VPHYR_PLACE_VRAM, size);
 	x.max_ranges = 2;
-	vphyr_check_table(&env, "an object of all the VRAM", &t, &x);
-	vphyr_table_fini(&t);
+	igt_vphyr_check_table(&env, "an object of all the VRAM", &t, &x);
+	igt_vphyr_table_fini(&t);
 
-	map = vphyr_gem_mmap(fd, h, size);
+	map = igt_vphyr_gem_mmap(fd, h, size);
 	buf = malloc(env.page);
 	igt_assert(buf);
 	phyr_pattern_fill(map, env.page, 27, 0);
 	phyr_pattern_fill(map + last, env.page, 27, last);
-	vphyr_check_dma("DMA read of the first page", fd, h, 0, env.page, 27);
-	vphyr_check_dma("DMA read of the last page", fd, h, last, env.page, 27);
+	igt_vphyr_check_dma("DMA read of the first page", fd, h, 0, env.page, 27);
+	igt_vphyr_check_dma("DMA read of the last page", fd, h, last, env.page, 27);
 
-	vphyr_write_dma(fd, h, 0, env.page, 28);
+	igt_vphyr_write_dma(fd, h, 0, env.page, 28);
 	memcpy(buf, map, env.page);
-	vphyr_assert_pattern("CPU view of a DMA write to the first page", buf,
-			     env.page, 28, 0);
-	vphyr_write_dma(fd, h, last, env.page, 28);
+	igt_vphyr_assert_pattern("CPU view of a DMA write to the first page", buf,
+				 env.page, 28, 0);
+	igt_vphyr_write_dma(fd, h, last, env.page, 28);
 	memcpy(buf, map + last, env.page);
-	vphyr_assert_pattern("CPU view of a DMA write to the last page", buf,
-			     env.page, 28, last);
+	igt_vphyr_assert_pattern("CPU view of a DMA write to the last page", buf,
+				 env.page, 28, last);
 	free(buf);
 	munmap(map, size);
 	gem_close(fd, h);
@@ -281,7 +281,7 @@ static void test_large_object(void)
  * hands out pieces, else one allocated after freeing every other page of
  * a set of small objects.
  */
-static uint32_t multi_range_object(int fd, struct vphyr_table *t)
+static uint32_t multi_range_object(int fd, struct igt_vphyr_table *t)
 {
 	const uint64_t sizes[] = { 64 * env.page, 512 * env.page };
 	uint32_t small[64], h;
@@ -289,21 +289,21 @@ static uint32_t multi_range_object(int fd, struct vphyr_table *t)
 	int n;
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		h = vphyr_gem_create(fd, sizes[i], VPHYR_GEM_SYSTEM);
-		vphyr_get_table(fd, h, t);
+		h = igt_vphyr_gem_create(fd, sizes[i], VPHYR_GEM_SYSTEM);
+		igt_vphyr_get_table(fd, h, t);
 		if (t->q.count >= 3)
 			return h;
-		vphyr_table_fini(t);
+		igt_vphyr_table_fini(t);
 		gem_close(fd, h);
 	}
 	for (n = 0; n < 64; n++)
-		small[n] = vphyr_gem_create(fd, env.page, VPHYR_GEM_SYSTEM);
+		small[n] = igt_vphyr_gem_create(fd, env.page, VPHYR_GEM_SYSTEM);
 	for (n = 0; n < 64; n += 2)
 		gem_close(fd, small[n]);
-	h = vphyr_gem_create(fd, 32 * env.page, VPHYR_GEM_SYSTEM);
+	h = igt_vphyr_gem_create(fd, 32 * env.page, VPHYR_GEM_SYSTEM);
 	for (n = 1; n < 64; n += 2)
 		gem_close(fd, small[n]);
-	vphyr_get_table(fd, h, t);
+	igt_vphyr_get_table(fd, h, t);
 	return h;
 }
 
@@ -313,7 +313,7 @@ static uint32_t multi_range_object(int fd, struct vphyr_table *t)
  * the object has many ranges. *mem receives the memory to unmap.
  */
 static uint32_t scattered_userptr(int fd, unsigned char **mem,
-				  struct vphyr_table *t)
+				  struct igt_vphyr_table *t)
 {
 	const int pages = 64;
 	uint64_t size = pages * env.page;
@@ -327,14 +327,14 @@ static uint32_t scattered_userptr(int fd, unsigned char **mem,
 	madvise(m, size, MADV_NOHUGEPAGE);
 	for (i = 0; i < 2 * pages; i += 2)
 		m[(i % pages + i / pages) * env.page] = i;
-	ret = phyr_uapi_gem_userptr(fd, (uintptr_t)m, size, 0, &h);
+	ret = vphyr_uapi_gem_userptr(fd, (uintptr_t)m, size, 0, &h);
 	igt_assert_f(ret == 0, "GEM_USERPTR of 64 pages: %s\n", strerror(-ret));
-	vphyr_get_table(fd, h, t);
+	igt_vphyr_get_table(fd, h, t);
 	*mem = m;
 	return h;
 }
 
-static void read_truncated(int fd, uint32_t h, const struct vphyr_table *full,
+static void read_truncated(int fd, uint32_t h, const struct igt_vphyr_table *full,
 			   uint32_t room)
 {
 	struct drm_vphyr_gem_ranges q = { .handle = h, .count = room };
@@ -346,7 +346,7 @@ static void read_truncated(int fd, uint32_t h, const struct vphyr_table *full,
 	igt_assert(r);
 	memset(r, 0xa5, (room + 1) * sizeof(*r));
 	q.ranges_ptr = (uintptr_t)r;
-	igt_assert_eq(phyr_uapi_gem_ranges(fd, &q), 0);
+	igt_assert_eq(vphyr_uapi_gem_ranges(fd, &q), 0);
 	igt_assert_f(q.count == n, "room for %u: count %u, expected %u\n",
 		     room, q.count, n);
 	igt_assert_f(q.total_len == full->q.total_len &&
@@ -369,16 +369,16 @@ static void read_truncated(int fd, uint32_t h, const struct vphyr_table *full,
 
 static void test_ranges_truncated(void)
 {
-	int idx = env.sys >= 0 ? env.sys : vphyr_primary(&env);
+	int idx = env.sys >= 0 ? env.sys : igt_vphyr_primary(&env);
 	unsigned char *mem = NULL;
 	int fd = env.dev[idx].fd;
-	struct vphyr_table t;
+	struct igt_vphyr_table t;
 	uint32_t h, n;
 
 	h = multi_range_object(fd, &t);
 	if (t.q.count < 3) {
 		/* the allocator hands out whole blocks: user memory then */
-		vphyr_table_fini(&t);
+		igt_vphyr_table_fini(&t);
 		gem_close(fd, h);
 		h = scattered_userptr(fd, &mem, &t);
 	}
@@ -390,7 +390,7 @@ static void test_ranges_truncated(void)
 		      "no object with several ranges: only room 0 and more than enough were tried\n");
 	read_truncated(fd, h, &t, 1);
 	read_truncated(fd, h, &t, n - 1);
-	vphyr_table_fini(&t);
+	igt_vphyr_table_fini(&t);
 	gem_close(fd, h);
 	if (mem)
 		munmap(mem, 64 * env.page);
@@ -400,32 +400,32 @@ static void test_evict_vram(int idx)
 {
 	int fd = env.dev[idx].fd;
 	uint64_t size = obj_size();
-	struct vphyr_table t, t2;
-	struct vphyr_expect x;
+	struct igt_vphyr_table t, t2;
+	struct igt_vphyr_expect x;
 	uint32_t h;
 
-	h = vphyr_gem_create(fd, size, VPHYR_GEM_VRAM);
-	vphyr_write_cpu(fd, h, size, 6);
-	vphyr_gem_evict(fd, h);
+	h = igt_vphyr_gem_create(fd, size, VPHYR_GEM_VRAM);
+	igt_vphyr_write_cpu(fd, h, size, 6);
+	igt_vphyr_gem_evict(fd, h);
 
-	vphyr_get_table(fd, h, &t);
-	vphyr_expect_own(&x, idx, VPHYR_PLACE_SYSTEM, size);
-	vphyr_check_table(&env, "evicted VRAM object", &t, &x);
+	igt_vphyr_get_table(fd, h, &t);
+	igt_vphyr_expect_own(&x, idx, VPHYR_PLACE_SYSTEM, size);
+	igt_vphyr_check_table(&env, "evicted VRAM object", &t, &x);
 	igt_assert_eq_u32(t.q.generation, 1);
-	vphyr_check_dma("DMA read after eviction", fd, h, 0, size, 6);
-	vphyr_check_cpu("CPU read after eviction", fd, h, size, 6);
-	vphyr_write_dma(fd, h, 0, size, 7);
-	vphyr_check_cpu("CPU read of a DMA write after eviction", fd, h, size,
-			7);
+	igt_vphyr_check_dma("DMA read after eviction", fd, h, 0, size, 6);
+	igt_vphyr_check_cpu("CPU read after eviction", fd, h, size, 6);
+	igt_vphyr_write_dma(fd, h, 0, size, 7);
+	igt_vphyr_check_cpu("CPU read of a DMA write after eviction", fd, h, size,
+			    7);
 
 	/* a second eviction leaves it alone */
-	vphyr_gem_evict(fd, h);
-	vphyr_get_table(fd, h, &t2);
-	igt_assert_f(vphyr_same_table(&t, &t2),
+	igt_vphyr_gem_evict(fd, h);
+	igt_vphyr_get_table(fd, h, &t2);
+	igt_assert_f(igt_vphyr_same_table(&t, &t2),
 		     "the ranges changed on a second eviction\n");
 	igt_assert_eq_u32(t2.q.generation, 1);
-	vphyr_table_fini(&t);
-	vphyr_table_fini(&t2);
+	igt_vphyr_table_fini(&t);
+	igt_vphyr_table_fini(&t2);
 	gem_close(fd, h);
 }
 
@@ -433,23 +433,23 @@ static void test_evict_system_noop(int idx)
 {
 	int fd = env.dev[idx].fd;
 	uint64_t size = obj_size();
-	struct vphyr_table before, after;
-	struct vphyr_expect x;
+	struct igt_vphyr_table before, after;
+	struct igt_vphyr_expect x;
 	uint32_t h;
 
-	h = vphyr_gem_create(fd, size, VPHYR_GEM_SYSTEM);
-	vphyr_write_cpu(fd, h, size, 5);
-	vphyr_get_table(fd, h, &before);
-	vphyr_gem_evict(fd, h);
-	vphyr_get_table(fd, h, &after);
-	vphyr_expect_own(&x, idx, VPHYR_PLACE_SYSTEM, size);
-	vphyr_check_table(&env, "system object after GEM_EVICT", &after, &x);
-	igt_assert_f(vphyr_same_table(&before, &after),
+	h = igt_vphyr_gem_create(fd, size, VPHYR_GEM_SYSTEM);
+	igt_vphyr_write_cpu(fd, h, size, 5);
+	igt_vphyr_get_table(fd, h, &before);
+	igt_vphyr_gem_evict(fd, h);
+	igt_vphyr_get_table(fd, h, &after);
+	igt_vphyr_expect_own(&x, idx, VPHYR_PLACE_SYSTEM, size);
+	igt_vphyr_check_table(&env, "system object after GEM_EVICT", &after, &x);
+	igt_assert_f(igt_vphyr_same_table(&before, &after),
 		     "evicting a system object changed its ranges\n");
 	igt_assert_eq_u32(after.q.generation, before.q.generation);
-	vphyr_check_dma("DMA read after GEM_EVICT", fd, h, 0, size, 5);
-	vphyr_table_fini(&before);
-	vphyr_table_fini(&after);
+	igt_vphyr_check_dma("DMA read after GEM_EVICT", fd, h, 0, size, 5);
+	igt_vphyr_table_fini(&before);
+	igt_vphyr_table_fini(&after);
 	gem_close(fd, h);
 }
 
@@ -461,21 +461,21 @@ static void test_evict_mmap_follows(void)
 	unsigned char *map, *buf;
 	uint32_t h;
 
-	h = vphyr_gem_create(fd, size, VPHYR_GEM_VRAM);
-	map = vphyr_gem_mmap(fd, h, size);
+	h = igt_vphyr_gem_create(fd, size, VPHYR_GEM_VRAM);
+	map = igt_vphyr_gem_mmap(fd, h, size);
 	buf = malloc(size);
 	igt_assert(buf);
 	phyr_pattern_fill(map, size, 8, 0);
-	vphyr_gem_evict(fd, h);
+	igt_vphyr_gem_evict(fd, h);
 
 	/* the old VRAM still holds seed 8: a stale mapping would show it */
-	vphyr_write_dma(fd, h, 0, size, 9);
+	igt_vphyr_write_dma(fd, h, 0, size, 9);
 	memcpy(buf, map, size);
-	vphyr_assert_pattern("old mapping after eviction and a DMA write",
-			     buf, size, 9, 0);
+	igt_vphyr_assert_pattern("old mapping after eviction and a DMA write",
+				 buf, size, 9, 0);
 	phyr_pattern_fill(map, size, 10, 0);
-	vphyr_check_dma("DMA read of a write through the old mapping", fd, h,
-			0, size, 10);
+	igt_vphyr_check_dma("DMA read of a write through the old mapping", fd, h,
+			    0, size, 10);
 	free(buf);
 	munmap(map, size);
 	gem_close(fd, h);
@@ -485,7 +485,7 @@ static void test_vram_across_4g(void)
 {
 	const uint64_t line = 4ull << 30, span = 128 << 10;
 	uint64_t size = line + (2ull << 20), off = line - span / 2;
-	struct vphyr_table t;
+	struct igt_vphyr_table t;
 	unsigned char *map;
 	int idx = -1, fd;
 	uint32_t h;
@@ -496,21 +496,21 @@ static void test_vram_across_4g(void)
 	igt_require_f(idx >= 0, "no instance with 8 GiB of VRAM (boot the VM with --ivshmem 64M,8G)\n");
 	fd = env.dev[idx].fd;
 
-	h = vphyr_gem_create(fd, size, VPHYR_GEM_VRAM);
-	vphyr_get_table(fd, h, &t);
+	h = igt_vphyr_gem_create(fd, size, VPHYR_GEM_VRAM);
+	igt_vphyr_get_table(fd, h, &t);
 	for (uint32_t i = 0; i < t.q.count; i++)
 		igt_info("%s: range %u: 0x%llx + 0x%llx\n", env.dev[idx].name, i,
 			 (unsigned long long)t.r[i].addr,
 			 (unsigned long long)t.r[i].len);
-	vphyr_table_fini(&t);
-	map = vphyr_gem_mmap(fd, h, size);
+	igt_vphyr_table_fini(&t);
+	map = igt_vphyr_gem_mmap(fd, h, size);
 
-	vphyr_write_dma(fd, h, off, span, 31);
-	vphyr_assert_pattern("CPU read of a DMA write across 4 GiB", map + off,
-			     span, 31, off);
+	igt_vphyr_write_dma(fd, h, off, span, 31);
+	igt_vphyr_assert_pattern("CPU read of a DMA write across 4 GiB", map + off,
+				 span, 31, off);
 	phyr_pattern_fill(map + off, span, 32, off);
-	vphyr_check_dma("DMA read of a CPU write across 4 GiB", fd, h, off,
-			span, 32);
+	igt_vphyr_check_dma("DMA read of a CPU write across 4 GiB", fd, h, off,
+			    span, 32);
 	munmap(map, size);
 	gem_close(fd, h);
 }
@@ -571,13 +571,13 @@ static void test_evict_racing_mmap_writer(int idx)
 			.tag = 0x5eed0000ull + round, .pause_ns = pause_ns,
 		};
 		uint64_t before, after, bad = 0, first = 0;
-		struct vphyr_table t;
-		struct vphyr_expect x;
+		struct igt_vphyr_table t;
+		struct igt_vphyr_expect x;
 		pthread_t th;
 		uint32_t h;
 
-		h = vphyr_gem_create(fd, size, VPHYR_GEM_VRAM);
-		r.map = vphyr_gem_mmap(fd, h, size);
+		h = igt_vphyr_gem_create(fd, size, VPHYR_GEM_VRAM);
+		r.map = igt_vphyr_gem_mmap(fd, h, size);
 		/*
 		 * Fault every page in first: the writer then stores through
 		 * mapped PTEs and never waits for the reservation lock, as
@@ -589,14 +589,14 @@ static void test_evict_racing_mmap_writer(int idx)
 		while (atomic_load(&r.pos) < r.words / 16)
 			sched_yield();
 		before = atomic_load(&r.pos);
-		vphyr_gem_evict(fd, h);
+		igt_vphyr_gem_evict(fd, h);
 		after = atomic_load(&r.pos);
 		igt_assert_eq(pthread_join(th, NULL), 0);
 
-		vphyr_get_table(fd, h, &t);
-		vphyr_expect_own(&x, idx, VPHYR_PLACE_SYSTEM, size);
-		vphyr_check_table(&env, "object evicted under a writer", &t, &x);
-		vphyr_table_fini(&t);
+		igt_vphyr_get_table(fd, h, &t);
+		igt_vphyr_expect_own(&x, idx, VPHYR_PLACE_SYSTEM, size);
+		igt_vphyr_check_table(&env, "object evicted under a writer", &t, &x);
+		igt_vphyr_table_fini(&t);
 
 		for (uint64_t i = 0; i < r.words; i++) {
 			if (r.map[i] != racer_value(&r, i) && !bad++)
@@ -629,10 +629,10 @@ static void leak_cycle(int fd, uint32_t flags, int i, uint32_t *maxh)
 	uint64_t size = 2 * env.page, off, *p;
 	uint32_t h;
 
-	igt_assert_eq(phyr_uapi_gem_create(fd, size, flags, &h), 0);
+	igt_assert_eq(vphyr_uapi_gem_create(fd, size, flags, &h), 0);
 	if (h > *maxh)
 		*maxh = h;
-	igt_assert_eq(phyr_uapi_gem_mmap(fd, h, 0, &off), 0);
+	igt_assert_eq(vphyr_uapi_gem_mmap(fd, h, 0, &off), 0);
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
 	igt_assert_f(p != MAP_FAILED, "cycle %d: mmap: %s\n", i,
 		     strerror(errno));
@@ -643,40 +643,40 @@ static void leak_cycle(int fd, uint32_t flags, int i, uint32_t *maxh)
 		     (unsigned long long)p[0],
 		     (unsigned long long)p[size / 8 - 1]);
 	igt_assert_eq(munmap(p, size), 0);
-	igt_assert_eq(phyr_uapi_gem_close(fd, h), 0);
+	igt_assert_eq(vphyr_uapi_gem_close(fd, h), 0);
 }
 
 static void test_leak_create_close(void)
 {
-	int idx = vphyr_primary(&env), fd, fds0, maps0, i, left;
+	int idx = igt_vphyr_primary(&env), fd, fds0, maps0, i, left;
 	uint32_t maxh = 0, h, flags;
 
 	/* a file of our own: its handle table holds only this test's */
-	fd = vphyr_open_again(&env, idx);
-	fds0 = vphyr_count_fds();
-	maps0 = vphyr_count_maps();
+	fd = igt_vphyr_open_again(&env, idx);
+	fds0 = igt_vphyr_count_fds();
+	maps0 = igt_vphyr_count_maps();
 	for (i = 0; i < LEAK_CYCLES; i++) {
-		flags = vphyr_has_vram(&env, idx) && (i & 1) ?
+		flags = igt_vphyr_has_vram(&env, idx) && (i & 1) ?
 			VPHYR_GEM_VRAM : VPHYR_GEM_SYSTEM;
 		leak_cycle(fd, flags, i, &maxh);
 	}
-	igt_assert_eq(vphyr_count_fds(), fds0);
-	igt_assert_eq(vphyr_count_maps(), maps0);
-	left = vphyr_count_handles(fd, maxh + 16);
+	igt_assert_eq(igt_vphyr_count_fds(), fds0);
+	igt_assert_eq(igt_vphyr_count_maps(), maps0);
+	left = igt_vphyr_count_handles(fd, maxh + 16);
 	igt_assert_f(left == 0, "%d handle(s) left open on %s\n", left,
 		     env.dev[idx].name);
 	close(fd);
 
 	/* files closed with objects and mappings still in them */
-	fds0 = vphyr_count_fds();
+	fds0 = igt_vphyr_count_fds();
 	for (i = 0; i < LEAK_OPEN_CYCLES; i++) {
 		uint64_t off;
 		void *p;
 
-		fd = vphyr_open_again(&env, idx);
-		h = vphyr_gem_create(fd, env.page, VPHYR_GEM_SYSTEM);
-		vphyr_gem_create(fd, env.page, VPHYR_GEM_SYSTEM);
-		igt_assert_eq(phyr_uapi_gem_mmap(fd, h, 0, &off), 0);
+		fd = igt_vphyr_open_again(&env, idx);
+		h = igt_vphyr_gem_create(fd, env.page, VPHYR_GEM_SYSTEM);
+		igt_vphyr_gem_create(fd, env.page, VPHYR_GEM_SYSTEM);
+		igt_assert_eq(vphyr_uapi_gem_mmap(fd, h, 0, &off), 0);
 		p = mmap(NULL, env.page, PROT_READ | PROT_WRITE, MAP_SHARED,
 			 fd, off);
 		igt_assert(p != MAP_FAILED);
@@ -685,14 +685,14 @@ static void test_leak_create_close(void)
 		*(volatile uint32_t *)p = i;
 		igt_assert_eq(munmap(p, env.page), 0);
 	}
-	igt_assert_eq(vphyr_count_fds(), fds0);
-	igt_assert_eq(vphyr_count_maps(), maps0);
+	igt_assert_eq(igt_vphyr_count_fds(), fds0);
+	igt_assert_eq(igt_vphyr_count_maps(), maps0);
 }
 
-vphyr_main
+igt_vphyr_main
 {
 	igt_fixture
-		vphyr_env_open(&env);
+		igt_vphyr_env_open(&env);
 
 	igt_describe("The expected vphyr instances and vgem are present.");
 	igt_subtest("devices")
@@ -700,90 +700,90 @@ vphyr_main
 
 	igt_describe("VPHYR_INFO of each instance is consistent.");
 	igt_subtest_with_dynamic("info") {
-		vphyr_require_dev(&env);
-		vphyr_dynamic_each(&env, i)
+		igt_vphyr_require_dev(&env);
+		igt_vphyr_dynamic_each(&env, i)
 			test_info(i);
 	}
 
 	igt_describe("System-memory objects read back as host ranges of the right size.");
 	igt_subtest_with_dynamic("create-system") {
-		vphyr_require_dev(&env);
-		vphyr_dynamic_each(&env, i)
+		igt_vphyr_require_dev(&env);
+		igt_vphyr_dynamic_each(&env, i)
 			test_create(i, VPHYR_GEM_SYSTEM);
 	}
 
 	igt_describe("VRAM objects read back as MMIO ranges inside the instance's BAR.");
 	igt_subtest_with_dynamic("create-vram") {
-		vphyr_require_vram(&env, 1);
-		vphyr_dynamic_each_vram(&env, i)
+		igt_vphyr_require_vram(&env, 1);
+		igt_vphyr_dynamic_each_vram(&env, i)
 			test_create(i, VPHYR_GEM_VRAM);
 	}
 
 	igt_describe("CPU and device DMA see the same bytes of a system-memory object.");
 	igt_subtest_with_dynamic("mmap-dma-system") {
-		vphyr_require_dev(&env);
-		vphyr_dynamic_each(&env, i)
+		igt_vphyr_require_dev(&env);
+		igt_vphyr_dynamic_each(&env, i)
 			test_mmap_dma(i, VPHYR_GEM_SYSTEM);
 	}
 
 	igt_describe("CPU and device DMA see the same bytes of a VRAM object.");
 	igt_subtest_with_dynamic("mmap-dma-vram") {
-		vphyr_require_vram(&env, 1);
-		vphyr_dynamic_each_vram(&env, i)
+		igt_vphyr_require_vram(&env, 1);
+		igt_vphyr_dynamic_each_vram(&env, i)
 			test_mmap_dma(i, VPHYR_GEM_VRAM);
 	}
 
 	igt_describe("An object of all the VRAM maps and reaches its last page.");
 	igt_subtest("large-object") {
-		vphyr_require_vram(&env, 1);
+		igt_vphyr_require_vram(&env, 1);
 		test_large_object();
 	}
 
 	igt_describe("A short range array gets the full count and only what fits.");
 	igt_subtest("ranges-truncated") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		test_ranges_truncated();
 	}
 
 	igt_describe("Eviction moves a VRAM object to system memory with its data.");
 	igt_subtest_with_dynamic("evict-vram") {
-		vphyr_require_vram(&env, 1);
-		vphyr_dynamic_each_vram(&env, i)
+		igt_vphyr_require_vram(&env, 1);
+		igt_vphyr_dynamic_each_vram(&env, i)
 			test_evict_vram(i);
 	}
 
 	igt_describe("Eviction leaves a system-memory object alone.");
 	igt_subtest_with_dynamic("evict-system-noop") {
-		vphyr_require_dev(&env);
-		vphyr_dynamic_each(&env, i)
+		igt_vphyr_require_dev(&env);
+		igt_vphyr_dynamic_each(&env, i)
 			test_evict_system_noop(i);
 	}
 
 	igt_describe("A CPU mapping follows its object out of VRAM.");
 	igt_subtest("evict-mmap-follows") {
-		vphyr_require_vram(&env, 1);
+		igt_vphyr_require_vram(&env, 1);
 		test_evict_mmap_follows();
 	}
 
 	igt_describe("DMA and CPU agree on an object across the 4 GiB line of a BAR.");
 	igt_subtest("vram-across-4g") {
-		vphyr_require_vram(&env, 1);
+		igt_vphyr_require_vram(&env, 1);
 		test_vram_across_4g();
 	}
 
 	igt_describe("Writes through a CPU mapping racing an eviction are kept.");
 	igt_subtest_with_dynamic("evict-racing-mmap-writer") {
-		vphyr_require_vram(&env, 1);
-		vphyr_dynamic_each_vram(&env, i)
+		igt_vphyr_require_vram(&env, 1);
+		igt_vphyr_dynamic_each_vram(&env, i)
 			test_evict_racing_mmap_writer(i);
 	}
 
 	igt_describe("Create/map/close and open/close cycles leak nothing.");
 	igt_subtest("leak-create-close") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		test_leak_create_close();
 	}
 
 	igt_fixture
-		vphyr_env_close(&env);
+		igt_vphyr_env_close(&env);
 }

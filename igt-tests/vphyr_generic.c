@@ -19,7 +19,7 @@
  *	PRIME capabilities are reported.
  *
  * SUBTEST: debugfs-info
- * Description: dri/<card minor>/vphyr_info in debugfs names the instance
+ * Description: dri/<card minor>/igt_vphyr_info in debugfs names the instance
  *	and its VRAM; the bytes used grow by a dumb buffer's size and go back.
  *
  * SUBTEST: dumb-buffer
@@ -97,7 +97,7 @@ struct sw_sync_create_fence_data {
 	_IOWR(SW_SYNC_IOC_MAGIC, 0, struct sw_sync_create_fence_data)
 #define SW_SYNC_IOC_INC		_IOW(SW_SYNC_IOC_MAGIC, 1, uint32_t)
 
-static struct vphyr_env env;
+static struct igt_vphyr_env env;
 
 /*
  * The card node files open now: a subtest that fails leaves its files
@@ -250,7 +250,7 @@ static void test_version(int i)
 
 /* ---- debugfs ---- */
 
-/* The value of "key: N" in the instance's vphyr_info. */
+/* The value of "key: N" in the instance's igt_vphyr_info. */
 static uint64_t info_value(int minor, const char *key)
 {
 	char path[128], line[128];
@@ -259,7 +259,7 @@ static uint64_t info_value(int minor, const char *key)
 	size_t n = strlen(key);
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%d/vphyr_info",
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%d/igt_vphyr_info",
 		 minor);
 	f = fopen(path, "r");
 	igt_assert_f(f, "open %s: %s\n", path, strerror(errno));
@@ -289,7 +289,7 @@ static void test_debugfs(int i)
 	igt_assert_lte_u64(used, info->vram_size);
 
 	igt_assert_eq(__dumb_create(card, 256, 1024, 32, 0, &c), 0);
-	if (vphyr_has_vram(&env, i))
+	if (igt_vphyr_has_vram(&env, i))
 		igt_assert_eq_u64(info_value(minor, "vram_used"),
 				  used + c.size);
 	else
@@ -303,11 +303,11 @@ static void test_debugfs(int i)
 
 static void test_dumb(int i)
 {
-	uint32_t place = vphyr_has_vram(&env, i) ? VPHYR_PLACE_VRAM :
+	uint32_t place = igt_vphyr_has_vram(&env, i) ? VPHYR_PLACE_VRAM :
 						   VPHYR_PLACE_SYSTEM;
 	struct drm_mode_create_dumb c;
-	struct vphyr_expect x;
-	struct vphyr_table t;
+	struct igt_vphyr_expect x;
+	struct igt_vphyr_table t;
 	int card = open_card(i);
 	uint64_t offset = 0;
 	uint8_t *p;
@@ -320,10 +320,10 @@ static void test_dumb(int i)
 	igt_assert_lte_u64((uint64_t)c.pitch * 100, c.size);
 	igt_assert_eq_u64(c.size % env.page, 0);
 
-	vphyr_get_table(card, c.handle, &t);
-	vphyr_expect_own(&x, i, place, c.size);
-	vphyr_check_table(&env, "dumb buffer", &t, &x);
-	vphyr_table_fini(&t);
+	igt_vphyr_get_table(card, c.handle, &t);
+	igt_vphyr_expect_own(&x, i, place, c.size);
+	igt_vphyr_check_table(&env, "dumb buffer", &t, &x);
+	igt_vphyr_table_fini(&t);
 
 	igt_assert_eq(__dumb_map(card, c.handle, &offset), 0);
 	p = mmap(NULL, c.size, PROT_READ | PROT_WRITE, MAP_SHARED, card,
@@ -331,10 +331,10 @@ static void test_dumb(int i)
 	igt_assert_f(p != MAP_FAILED, "mmap of the dumb buffer: %s\n",
 		     strerror(errno));
 	phyr_pattern_fill(p, c.size, 41, 0);
-	vphyr_check_dma("the device reads what the CPU wrote", card, c.handle,
+	igt_vphyr_check_dma("the device reads what the CPU wrote", card, c.handle,
 			0, c.size, 41);
-	vphyr_write_dma(card, c.handle, 0, c.size, 42);
-	vphyr_assert_pattern("the CPU mapping shows the device's write", p,
+	igt_vphyr_write_dma(card, c.handle, 0, c.size, 42);
+	igt_vphyr_assert_pattern("the CPU mapping shows the device's write", p,
 			     c.size, 42, 0);
 	munmap(p, c.size);
 
@@ -387,14 +387,14 @@ static void test_dumb_bad(void)
 	igt_assert_eq(__dumb_create(env.dev[s].fd, 64, 64, 32, 0, &c),
 		      -EACCES);
 
-	igt_assert_eq(__dumb_map(card, VPHYR_BAD_HANDLE, &offset), -ENOENT);
-	igt_assert_eq(__dumb_destroy(card, VPHYR_BAD_HANDLE), -EINVAL);
+	igt_assert_eq(__dumb_map(card, IGT_VPHYR_BAD_HANDLE, &offset), -ENOENT);
+	igt_assert_eq(__dumb_destroy(card, IGT_VPHYR_BAD_HANDLE), -EINVAL);
 
 	/* an imported buffer has no mmap offset of the importer */
 	other = env.sys >= 0 && env.sys != s ? env.sys :
 		(env.nvram > 1 ? env.vram[env.vram[0] == s ? 1 : 0] : -1);
 	if (other >= 0) {
-		h = vphyr_gem_create(env.dev[other].fd, env.page,
+		h = igt_vphyr_gem_create(env.dev[other].fd, env.page,
 				     VPHYR_GEM_SYSTEM);
 		dmabuf = prime_handle_to_fd(env.dev[other].fd, h);
 		ih = prime_fd_to_handle(card, dmabuf);
@@ -421,7 +421,7 @@ static int wait_one(int fd, uint32_t h, int64_t timeout_ns, uint32_t flags)
 
 static void test_syncobj_binary(void)
 {
-	int p = vphyr_primary(&env), fd = env.dev[p].fd;
+	int p = igt_vphyr_primary(&env), fd = env.dev[p].fd;
 	struct drm_syncobj_create cr = { .flags = ~0u };
 	struct drm_syncobj_destroy de = { .pad = 1 };
 	uint32_t h, h2, ih;
@@ -457,9 +457,9 @@ static void test_syncobj_binary(void)
 	do_ioctl_err(fd, DRM_IOCTL_SYNCOBJ_CREATE, &cr, EINVAL);
 	de.handle = h2;
 	do_ioctl_err(fd, DRM_IOCTL_SYNCOBJ_DESTROY, &de, EINVAL);
-	igt_assert_eq(errno_of(drmSyncobjDestroy(fd, VPHYR_BAD_HANDLE)),
+	igt_assert_eq(errno_of(drmSyncobjDestroy(fd, IGT_VPHYR_BAD_HANDLE)),
 		      -EINVAL);
-	igt_assert_eq(wait_one(fd, VPHYR_BAD_HANDLE, 0, 0), -ENOENT);
+	igt_assert_eq(wait_one(fd, IGT_VPHYR_BAD_HANDLE, 0, 0), -ENOENT);
 
 	igt_assert_eq(drmSyncobjDestroy(fd, h), 0);
 	igt_assert_eq(drmSyncobjDestroy(fd, h2), 0);
@@ -482,7 +482,7 @@ static int timeline_wait_one(int fd, uint32_t h, uint64_t point,
 
 static void test_syncobj_timeline(void)
 {
-	int fd = env.dev[vphyr_primary(&env)].fd;
+	int fd = env.dev[igt_vphyr_primary(&env)].fd;
 	uint64_t point = 3;
 	uint32_t h, bin;
 
@@ -513,7 +513,7 @@ static void test_syncobj_timeline(void)
 
 static void test_sw_sync_import(void)
 {
-	int fd = env.dev[vphyr_primary(&env)].fd, tl, out;
+	int fd = env.dev[igt_vphyr_primary(&env)].fd, tl, out;
 	struct sw_sync_create_fence_data f = { .value = 1, .name = "vphyr" };
 	struct pollfd pfd = { .events = POLLIN };
 	uint32_t h, inc = 1;
@@ -641,8 +641,8 @@ static void test_gbm_share(int a, int b)
 {
 	uint32_t ih, stride, height = 64, width = 256, pitch;
 	int card = open_card(a), dmabuf, fb = env.dev[b].fd;
-	struct vphyr_table te, ti;
-	struct vphyr_expect x;
+	struct igt_vphyr_table te, ti;
+	struct igt_vphyr_expect x;
 	struct gbm_device *gbm;
 	struct gbm_bo *bo;
 	void *map = NULL;
@@ -661,11 +661,11 @@ static void test_gbm_share(int a, int b)
 	len = (uint64_t)stride * height;
 
 	/* the buffer is a dumb buffer of the card node, in VRAM */
-	vphyr_get_table(card, gbm_bo_get_handle(bo).u32, &te);
+	igt_vphyr_get_table(card, gbm_bo_get_handle(bo).u32, &te);
 	igt_assert_lte_u64(len, te.q.total_len);
-	vphyr_expect_own(&x, a, VPHYR_PLACE_VRAM, te.q.total_len);
-	vphyr_check_table(&env, "GBM buffer", &te, &x);
-	vphyr_table_fini(&te);
+	igt_vphyr_expect_own(&x, a, VPHYR_PLACE_VRAM, te.q.total_len);
+	igt_vphyr_check_table(&env, "GBM buffer", &te, &x);
+	igt_vphyr_table_fini(&te);
 
 	p = gbm_bo_map(bo, 0, 0, width, height, GBM_BO_TRANSFER_WRITE, &pitch,
 		       &map);
@@ -677,28 +677,28 @@ static void test_gbm_share(int a, int b)
 	dmabuf = gbm_bo_get_fd(bo);
 	igt_assert_f(dmabuf >= 0, "gbm_bo_get_fd: %s\n", strerror(errno));
 	ih = prime_fd_to_handle(fb, dmabuf);
-	vphyr_get_table(fb, ih, &ti);
-	if (env.p2p == VPHYR_P2P_NONE || !vphyr_has_vram(&env, b)) {
-		vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0, VPHYR_VIA_HOSTMEM,
+	igt_vphyr_get_table(fb, ih, &ti);
+	if (env.p2p == VPHYR_P2P_NONE || !igt_vphyr_has_vram(&env, b)) {
+		igt_vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0, IGT_VPHYR_VIA_HOSTMEM,
 				 ti.q.total_len);
 	} else {
 		uint32_t via = env.p2p == VPHYR_P2P_HOST ?
 			       VPHYR_RANGE_VIA_HOST_BRIDGE : VPHYR_RANGE_VIA_BUS;
 
-		vphyr_expect_dma(&x, VPHYR_RANGE_IC_P2P, 1, VPHYR_VIA_BIT(via),
+		igt_vphyr_expect_dma(&x, VPHYR_RANGE_IC_P2P, 1, IGT_VPHYR_VIA_BIT(via),
 				 ti.q.total_len);
 	}
-	vphyr_check_table(&env, "GBM buffer imported", &ti, &x);
-	vphyr_table_fini(&ti);
+	igt_vphyr_check_table(&env, "GBM buffer imported", &ti, &x);
+	igt_vphyr_table_fini(&ti);
 
-	vphyr_check_dma("the importer reads what the CPU wrote through GBM",
+	igt_vphyr_check_dma("the importer reads what the CPU wrote through GBM",
 			fb, ih, 0, len, 51);
-	vphyr_write_dma(fb, ih, 0, len, 52);
+	igt_vphyr_write_dma(fb, ih, 0, len, 52);
 	map = NULL;
 	p = gbm_bo_map(bo, 0, 0, width, height, GBM_BO_TRANSFER_READ, &pitch,
 		       &map);
 	igt_assert_f(p, "gbm_bo_map for reading: %s\n", strerror(errno));
-	vphyr_assert_pattern("GBM's mapping shows the importer's DMA write", p,
+	igt_vphyr_assert_pattern("GBM's mapping shows the importer's DMA write", p,
 			     len, 52, 0);
 	gbm_bo_unmap(bo, map);
 
@@ -710,62 +710,62 @@ static void test_gbm_share(int a, int b)
 }
 #endif
 
-vphyr_main
+igt_vphyr_main
 {
 	igt_fixture
-		vphyr_env_open(&env);
+		igt_vphyr_env_open(&env);
 
 	igt_describe("DRM_IOCTL_VERSION and the core capabilities of every instance.");
 	igt_subtest_with_dynamic("version") {
-		vphyr_require_dev(&env);
-		vphyr_dynamic_each(&env, i)
+		igt_vphyr_require_dev(&env);
+		igt_vphyr_dynamic_each(&env, i)
 			test_version(i);
 	}
 
 	igt_describe("The debugfs file of every instance describes it and its VRAM use.");
 	igt_subtest_with_dynamic("debugfs-info") {
-		vphyr_require_dev(&env);
-		vphyr_require_root(&env);
-		vphyr_dynamic_each(&env, i)
+		igt_vphyr_require_dev(&env);
+		igt_vphyr_require_root(&env);
+		igt_vphyr_dynamic_each(&env, i)
 			test_debugfs(i);
 	}
 
 	igt_describe("Dumb buffers live in VRAM and work by CPU and by DMA.");
 	igt_subtest_with_dynamic("dumb-buffer") {
-		vphyr_require_dev(&env);
-		vphyr_dynamic_each(&env, i)
+		igt_vphyr_require_dev(&env);
+		igt_vphyr_dynamic_each(&env, i)
 			test_dumb(i);
 	}
 
 	igt_describe("Bad dumb buffer requests fail with the DRM core's errno.");
 	igt_subtest("dumb-bad-input") {
-		vphyr_require_vram(&env, 1);
+		igt_vphyr_require_vram(&env, 1);
 		test_dumb_bad();
 	}
 
 	igt_describe("Binary sync objects: signal, reset, wait, share, destroy.");
 	igt_subtest("syncobj-binary") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		test_syncobj_binary();
 	}
 
 	igt_describe("Timeline sync objects: points signalled, queried, waited for.");
 	igt_subtest("syncobj-timeline") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		test_syncobj_timeline();
 	}
 
 	igt_describe("A sw_sync fence imported into a sync object from its sync file.");
 	igt_subtest("syncobj-sw-sync-import") {
-		vphyr_require_dev(&env);
-		vphyr_require_root(&env);
+		igt_vphyr_require_dev(&env);
+		igt_vphyr_require_root(&env);
 		test_sw_sync_import();
 	}
 
 	igt_describe("Master and authentication on the card node.");
 	igt_subtest_with_dynamic("master-auth") {
-		vphyr_require_dev(&env);
-		vphyr_dynamic_each(&env, i)
+		igt_vphyr_require_dev(&env);
+		igt_vphyr_dynamic_each(&env, i)
 			test_master_auth(i);
 	}
 
@@ -774,13 +774,13 @@ vphyr_main
 #ifdef VPHYR_NO_GBM
 		igt_skip("built without libgbm\n");
 #else
-		vphyr_require_vram(&env, 2);
-		vphyr_require_p2p(&env);
-		vphyr_dynamic_vram_pairs(&env, a, b)
+		igt_vphyr_require_vram(&env, 2);
+		igt_vphyr_require_p2p(&env);
+		igt_vphyr_dynamic_vram_pairs(&env, a, b)
 			test_gbm_share(a, b);
 #endif
 	}
 
 	igt_fixture
-		vphyr_env_close(&env);
+		igt_vphyr_env_close(&env);
 }

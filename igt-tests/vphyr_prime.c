@@ -82,7 +82,7 @@ IGT_TEST_DESCRIPTION("vphyr dma-buf sharing: PRIME, P2P, vgem, IOMMU, eviction")
 #define UDMABUF_SIZE		(1u << 20)
 #define UDMABUF_DEV		"/dev/udmabuf"
 
-static struct vphyr_env env;
+static struct igt_vphyr_env env;
 
 static uint64_t obj_size(void)
 {
@@ -98,13 +98,13 @@ static void test_self_import(int idx, uint32_t flags)
 {
 	int fd = env.dev[idx].fd, fd2, dmabuf;
 	uint64_t size = obj_size();
-	struct vphyr_table t, t2;
-	struct vphyr_expect x;
+	struct igt_vphyr_table t, t2;
+	struct igt_vphyr_expect x;
 	uint32_t h, h2;
 
-	h = vphyr_gem_create(fd, size, flags);
-	vphyr_write_cpu(fd, h, size, 41);
-	vphyr_get_table(fd, h, &t);
+	h = igt_vphyr_gem_create(fd, size, flags);
+	igt_vphyr_write_cpu(fd, h, size, 41);
+	igt_vphyr_get_table(fd, h, &t);
 
 	dmabuf = prime_handle_to_fd(fd, h);
 	igt_assert_eq_u64(prime_get_size(dmabuf), size);
@@ -112,28 +112,28 @@ static void test_self_import(int idx, uint32_t flags)
 	igt_assert_eq_u32(prime_fd_to_handle(fd, dmabuf), h);
 
 	/* another file of the same instance gets the object itself */
-	fd2 = vphyr_open_again(&env, idx);
+	fd2 = igt_vphyr_open_again(&env, idx);
 	h2 = prime_fd_to_handle(fd2, dmabuf);
 	close(dmabuf);
-	vphyr_get_table(fd2, h2, &t2);
-	vphyr_expect_own(&x, idx, own_placement(flags), size);
-	vphyr_check_table(&env, "self-import on another file", &t2, &x);
-	igt_assert_f(vphyr_same_table(&t, &t2),
+	igt_vphyr_get_table(fd2, h2, &t2);
+	igt_vphyr_expect_own(&x, idx, own_placement(flags), size);
+	igt_vphyr_check_table(&env, "self-import on another file", &t2, &x);
+	igt_assert_f(igt_vphyr_same_table(&t, &t2),
 		     "a self-import reads back other ranges than the object\n");
 	igt_assert_eq_u32(t2.q.generation, t.q.generation);
-	vphyr_check_cpu("CPU mapping through the other file", fd2, h2, size,
-			41);
-	vphyr_check_dma("DMA through the other file", fd2, h2, 0, size, 41);
-	vphyr_write_dma(fd2, h2, 0, size, 42);
-	vphyr_check_cpu("exporter's view of a write through the other file",
-			fd, h, size, 42);
+	igt_vphyr_check_cpu("CPU mapping through the other file", fd2, h2, size,
+			    41);
+	igt_vphyr_check_dma("DMA through the other file", fd2, h2, 0, size, 41);
+	igt_vphyr_write_dma(fd2, h2, 0, size, 42);
+	igt_vphyr_check_cpu("exporter's view of a write through the other file",
+			    fd, h, size, 42);
 	close(fd2);
 
 	/* closing the other file leaves the object to its first handle */
-	vphyr_check_dma("DMA after the other file closed", fd, h, 0, size,
-			42);
-	vphyr_table_fini(&t);
-	vphyr_table_fini(&t2);
+	igt_vphyr_check_dma("DMA after the other file closed", fd, h, 0, size,
+			    42);
+	igt_vphyr_table_fini(&t);
+	igt_vphyr_table_fini(&t2);
 	gem_close(fd, h);
 }
 
@@ -141,29 +141,29 @@ static void test_cross_system(int a, int b)
 {
 	int fa = env.dev[a].fd, fb = env.dev[b].fd;
 	uint64_t size = obj_size();
-	struct vphyr_expect x;
-	struct vphyr_table t;
+	struct igt_vphyr_expect x;
+	struct igt_vphyr_table t;
 	uint32_t h, ih;
 
-	h = vphyr_gem_create(fa, size, VPHYR_GEM_SYSTEM);
-	vphyr_write_cpu(fa, h, size, 11);
-	ih = vphyr_share(fa, h, fb);
+	h = igt_vphyr_gem_create(fa, size, VPHYR_GEM_SYSTEM);
+	igt_vphyr_write_cpu(fa, h, size, 11);
+	ih = igt_vphyr_share(fa, h, fb);
 
-	vphyr_get_table(fb, ih, &t);
-	vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0, VPHYR_VIA_HOSTMEM, size);
-	vphyr_check_table(&env, "system object imported", &t, &x);
+	igt_vphyr_get_table(fb, ih, &t);
+	igt_vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0, IGT_VPHYR_VIA_HOSTMEM, size);
+	igt_vphyr_check_table(&env, "system object imported", &t, &x);
 	igt_assert_eq_u32(t.q.generation, 0);
-	vphyr_table_fini(&t);
+	igt_vphyr_table_fini(&t);
 
-	vphyr_check_dma("importer's DMA read", fb, ih, 0, size, 11);
-	vphyr_write_dma(fb, ih, 0, size, 12);
-	vphyr_check_cpu("exporter's view of the importer's DMA write", fa, h,
-			size, 12);
+	igt_vphyr_check_dma("importer's DMA read", fb, ih, 0, size, 11);
+	igt_vphyr_write_dma(fb, ih, 0, size, 12);
+	igt_vphyr_check_cpu("exporter's view of the importer's DMA write", fa, h,
+			    size, 12);
 
-	vphyr_get_table(fa, h, &t);
-	vphyr_expect_own(&x, a, VPHYR_PLACE_SYSTEM, size);
-	vphyr_check_table(&env, "exporter", &t, &x);
-	vphyr_table_fini(&t);
+	igt_vphyr_get_table(fa, h, &t);
+	igt_vphyr_expect_own(&x, a, VPHYR_PLACE_SYSTEM, size);
+	igt_vphyr_check_table(&env, "exporter", &t, &x);
+	igt_vphyr_table_fini(&t);
 
 	gem_close(fb, ih);
 	gem_close(fa, h);
@@ -173,48 +173,48 @@ static void test_cross_vram(int a, int b)
 {
 	int fa = env.dev[a].fd, fb = env.dev[b].fd;
 	uint64_t size = obj_size();
-	struct vphyr_table ti, te;
-	struct vphyr_expect x;
+	struct igt_vphyr_table ti, te;
+	struct igt_vphyr_expect x;
 	uint32_t h, ih, via;
 
-	h = vphyr_gem_create(fa, size, VPHYR_GEM_VRAM);
-	vphyr_write_cpu(fa, h, size, 13);
-	ih = vphyr_share(fa, h, fb);
-	vphyr_get_table(fb, ih, &ti);
-	vphyr_get_table(fa, h, &te);
+	h = igt_vphyr_gem_create(fa, size, VPHYR_GEM_VRAM);
+	igt_vphyr_write_cpu(fa, h, size, 13);
+	ih = igt_vphyr_share(fa, h, fb);
+	igt_vphyr_get_table(fb, ih, &ti);
+	igt_vphyr_get_table(fa, h, &te);
 
 	if (env.p2p == VPHYR_P2P_NONE) {
 		/* no P2P path: the import moved the object to system memory */
-		vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0, VPHYR_VIA_HOSTMEM,
-				 size);
-		vphyr_check_table(&env, "VRAM object imported without P2P",
-				  &ti, &x);
-		vphyr_expect_own(&x, a, VPHYR_PLACE_SYSTEM, size);
-		vphyr_check_table(&env, "exporter after a non-P2P import", &te,
-				  &x);
+		igt_vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0, IGT_VPHYR_VIA_HOSTMEM,
+				     size);
+		igt_vphyr_check_table(&env, "VRAM object imported without P2P",
+				      &ti, &x);
+		igt_vphyr_expect_own(&x, a, VPHYR_PLACE_SYSTEM, size);
+		igt_vphyr_check_table(&env, "exporter after a non-P2P import", &te,
+				      &x);
 	} else {
 		via = env.p2p == VPHYR_P2P_HOST ? VPHYR_RANGE_VIA_HOST_BRIDGE :
 						  VPHYR_RANGE_VIA_BUS;
-		vphyr_expect_dma(&x, VPHYR_RANGE_IC_P2P, 1, VPHYR_VIA_BIT(via),
-				 size);
-		vphyr_check_table(&env, "VRAM object imported by P2P", &ti,
-				  &x);
+		igt_vphyr_expect_dma(&x, VPHYR_RANGE_IC_P2P, 1, IGT_VPHYR_VIA_BIT(via),
+				     size);
+		igt_vphyr_check_table(&env, "VRAM object imported by P2P", &ti,
+				      &x);
 		igt_assert_eq_u32(ti.q.generation, 0);
-		vphyr_expect_own(&x, a, VPHYR_PLACE_VRAM, size);
-		vphyr_check_table(&env, "exporter after a P2P import", &te, &x);
+		igt_vphyr_expect_own(&x, a, VPHYR_PLACE_VRAM, size);
+		igt_vphyr_check_table(&env, "exporter after a P2P import", &te, &x);
 		igt_assert_eq_u32(te.q.generation, 0);
 	}
-	vphyr_table_fini(&ti);
-	vphyr_table_fini(&te);
+	igt_vphyr_table_fini(&ti);
+	igt_vphyr_table_fini(&te);
 
-	vphyr_check_dma("importer's DMA read", fb, ih, 0, size, 13);
-	vphyr_check_dma("exporter's DMA read after the import", fa, h, 0, size,
-			13);
-	vphyr_check_cpu("exporter's CPU read after the import", fa, h, size,
-			13);
-	vphyr_write_dma(fb, ih, 0, size, 14);
-	vphyr_check_cpu("exporter's view of the importer's DMA write", fa, h,
-			size, 14);
+	igt_vphyr_check_dma("importer's DMA read", fb, ih, 0, size, 13);
+	igt_vphyr_check_dma("exporter's DMA read after the import", fa, h, 0, size,
+			    13);
+	igt_vphyr_check_cpu("exporter's CPU read after the import", fa, h, size,
+			    13);
+	igt_vphyr_write_dma(fb, ih, 0, size, 14);
+	igt_vphyr_check_cpu("exporter's view of the importer's DMA write", fa, h,
+			    size, 14);
 	gem_close(fb, ih);
 	gem_close(fa, h);
 }
@@ -223,18 +223,18 @@ static void test_iommu_import(int a, int b)
 {
 	int fa = env.dev[a].fd, fb = env.dev[b].fd;
 	uint64_t size = 64 * env.page;
-	struct vphyr_expect x;
-	struct vphyr_table t;
+	struct igt_vphyr_expect x;
+	struct igt_vphyr_table t;
 	uint32_t h, ih, i;
 
-	h = vphyr_gem_create(fa, size, VPHYR_GEM_SYSTEM);
-	vphyr_write_cpu(fa, h, size, 31);
-	ih = vphyr_share(fa, h, fb);
-	vphyr_get_table(fb, ih, &t);
-	vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0,
-			 VPHYR_VIA_BIT(VPHYR_RANGE_VIA_IOMMU), size);
-	vphyr_check_table(&env, "system object imported through an IOMMU", &t,
-			  &x);
+	h = igt_vphyr_gem_create(fa, size, VPHYR_GEM_SYSTEM);
+	igt_vphyr_write_cpu(fa, h, size, 31);
+	ih = igt_vphyr_share(fa, h, fb);
+	igt_vphyr_get_table(fb, ih, &t);
+	igt_vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0,
+			     IGT_VPHYR_VIA_BIT(VPHYR_RANGE_VIA_IOMMU), size);
+	igt_vphyr_check_table(&env, "system object imported through an IOMMU", &t,
+			      &x);
 	/* one IOVA range, split only where the device's segment limit says */
 	for (i = 1; i < t.q.count; i++)
 		igt_assert_f(t.r[i].addr == t.r[i - 1].addr + t.r[i - 1].len,
@@ -242,12 +242,12 @@ static void test_iommu_import(int a, int b)
 			     i - 1, (unsigned long long)t.r[i - 1].addr,
 			     (unsigned long long)t.r[i - 1].len, i,
 			     (unsigned long long)t.r[i].addr);
-	vphyr_table_fini(&t);
+	igt_vphyr_table_fini(&t);
 
-	vphyr_check_dma("DMA read through the IOMMU", fb, ih, 0, size, 31);
-	vphyr_write_dma(fb, ih, 0, size, 32);
-	vphyr_check_cpu("exporter's view of a DMA write through the IOMMU", fa,
-			h, size, 32);
+	igt_vphyr_check_dma("DMA read through the IOMMU", fb, ih, 0, size, 31);
+	igt_vphyr_write_dma(fb, ih, 0, size, 32);
+	igt_vphyr_check_cpu("exporter's view of a DMA write through the IOMMU", fa,
+			    h, size, 32);
 	gem_close(fb, ih);
 	gem_close(fa, h);
 }
@@ -256,27 +256,27 @@ static void test_vgem_to_vphyr(int idx)
 {
 	struct vgem_bo bo = { .width = 256, .height = 64, .bpp = 32 };
 	int fd = env.dev[idx].fd;
-	struct vphyr_expect x;
-	struct vphyr_table t;
+	struct igt_vphyr_expect x;
+	struct igt_vphyr_table t;
 	unsigned char *map;
 	uint32_t ih;
 
 	vgem_create(env.vgem, &bo);
 	map = vgem_mmap(env.vgem, &bo, PROT_READ | PROT_WRITE);
 	phyr_pattern_fill(map, bo.size, 15, 0);
-	ih = vphyr_share(env.vgem, bo.handle, fd);
+	ih = igt_vphyr_share(env.vgem, bo.handle, fd);
 
-	vphyr_get_table(fd, ih, &t);
-	vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0,
-			 VPHYR_VIA_BIT(VPHYR_RANGE_VIA_SG), bo.size);
-	vphyr_check_table(&env, "vgem buffer imported", &t, &x);
+	igt_vphyr_get_table(fd, ih, &t);
+	igt_vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0,
+			     IGT_VPHYR_VIA_BIT(VPHYR_RANGE_VIA_SG), bo.size);
+	igt_vphyr_check_table(&env, "vgem buffer imported", &t, &x);
 	igt_assert_eq_u32(t.q.generation, 0);
-	vphyr_table_fini(&t);
+	igt_vphyr_table_fini(&t);
 
-	vphyr_check_dma("DMA read of a vgem buffer", fd, ih, 0, bo.size, 15);
-	vphyr_write_dma(fd, ih, 0, bo.size, 16);
-	vphyr_assert_pattern("vgem's view of a DMA write", map, bo.size, 16,
-			     0);
+	igt_vphyr_check_dma("DMA read of a vgem buffer", fd, ih, 0, bo.size, 15);
+	igt_vphyr_write_dma(fd, ih, 0, bo.size, 16);
+	igt_vphyr_assert_pattern("vgem's view of a DMA write", map, bo.size, 16,
+				 0);
 	gem_close(fd, ih);
 	munmap(map, bo.size);
 	gem_close(env.vgem, bo.handle);
@@ -313,8 +313,8 @@ static int udmabuf_new(uint64_t size, unsigned char **map)
 static void test_udmabuf_to_vphyr(int idx)
 {
 	int fd = env.dev[idx].fd, dmabuf;
-	struct vphyr_expect x;
-	struct vphyr_table t;
+	struct igt_vphyr_expect x;
+	struct igt_vphyr_table t;
 	unsigned char *map;
 	uint32_t ih;
 
@@ -322,20 +322,20 @@ static void test_udmabuf_to_vphyr(int idx)
 	phyr_pattern_fill(map, UDMABUF_SIZE, 43, 0);
 	ih = prime_fd_to_handle(fd, dmabuf);
 
-	vphyr_get_table(fd, ih, &t);
-	vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0, VPHYR_VIA_HOSTMEM,
-			 UDMABUF_SIZE);
-	vphyr_check_table(&env, "udmabuf imported", &t, &x);
+	igt_vphyr_get_table(fd, ih, &t);
+	igt_vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0, IGT_VPHYR_VIA_HOSTMEM,
+			     UDMABUF_SIZE);
+	igt_vphyr_check_table(&env, "udmabuf imported", &t, &x);
 	for (uint32_t i = 0; i < t.q.count; i++)
 		igt_assert_f(t.r[i].flags & VPHYR_RANGE_PINNED,
 			     "udmabuf range %u not flagged pinned\n", i);
 	igt_assert_eq_u32(t.q.generation, 0);
-	vphyr_table_fini(&t);
+	igt_vphyr_table_fini(&t);
 
-	vphyr_check_dma("DMA read of a udmabuf", fd, ih, 0, UDMABUF_SIZE, 43);
-	vphyr_write_dma(fd, ih, 0, UDMABUF_SIZE, 44);
-	vphyr_assert_pattern("the memfd's view of a DMA write", map,
-			     UDMABUF_SIZE, 44, 0);
+	igt_vphyr_check_dma("DMA read of a udmabuf", fd, ih, 0, UDMABUF_SIZE, 43);
+	igt_vphyr_write_dma(fd, ih, 0, UDMABUF_SIZE, 44);
+	igt_vphyr_assert_pattern("the memfd's view of a DMA write", map,
+				 UDMABUF_SIZE, 44, 0);
 	gem_close(fd, ih);
 	close(dmabuf);
 	munmap(map, UDMABUF_SIZE);
@@ -345,30 +345,30 @@ static void test_vphyr_to_vgem(int idx, uint32_t flags)
 {
 	int fd = env.dev[idx].fd;
 	uint64_t size = obj_size();
-	struct vphyr_expect x;
-	struct vphyr_table t;
+	struct igt_vphyr_expect x;
+	struct igt_vphyr_table t;
 	struct vgem_bo bo;
 	void *map;
 	uint32_t h;
 
-	h = vphyr_gem_create(fd, size, flags);
-	vphyr_write_cpu(fd, h, size, 17);
+	h = igt_vphyr_gem_create(fd, size, flags);
+	igt_vphyr_write_cpu(fd, h, size, 17);
 	memset(&bo, 0, sizeof(bo));
-	bo.handle = vphyr_share(fd, h, env.vgem);
+	bo.handle = igt_vphyr_share(fd, h, env.vgem);
 	bo.size = size;
 
 	/* vgem cannot do P2P: a VRAM object moves to system memory */
-	vphyr_get_table(fd, h, &t);
-	vphyr_expect_own(&x, idx, VPHYR_PLACE_SYSTEM, size);
-	vphyr_check_table(&env, "exporter of a vgem import", &t, &x);
-	vphyr_table_fini(&t);
-	vphyr_check_dma("exporter's DMA read", fd, h, 0, size, 17);
-	vphyr_check_cpu("exporter's CPU read", fd, h, size, 17);
+	igt_vphyr_get_table(fd, h, &t);
+	igt_vphyr_expect_own(&x, idx, VPHYR_PLACE_SYSTEM, size);
+	igt_vphyr_check_table(&env, "exporter of a vgem import", &t, &x);
+	igt_vphyr_table_fini(&t);
+	igt_vphyr_check_dma("exporter's DMA read", fd, h, 0, size, 17);
+	igt_vphyr_check_cpu("exporter's CPU read", fd, h, size, 17);
 
 	map = __vgem_mmap(env.vgem, &bo, PROT_READ);
 	if (map) {
-		vphyr_assert_pattern("vgem's view of the import", map, size,
-				     17, 0);
+		igt_vphyr_assert_pattern("vgem's view of the import", map, size,
+					 17, 0);
 		munmap(map, size);
 	} else {
 		igt_info("vgem does not map the imported buffer: checked through vphyr only\n");
@@ -380,28 +380,28 @@ static void test_vphyr_to_vgem(int idx, uint32_t flags)
 static void test_evict_with_importer(int a, int b)
 {
 	int fa = env.dev[a].fd, fb = env.dev[b].fd;
-	struct vphyr_table te, ti, te2, ti2;
+	struct igt_vphyr_table te, ti, te2, ti2;
 	uint64_t size = obj_size();
-	struct vphyr_expect x;
+	struct igt_vphyr_expect x;
 	uint32_t h, ih;
 
-	h = vphyr_gem_create(fa, size, VPHYR_GEM_VRAM);
-	vphyr_write_cpu(fa, h, size, 19);
-	ih = vphyr_share(fa, h, fb);
+	h = igt_vphyr_gem_create(fa, size, VPHYR_GEM_VRAM);
+	igt_vphyr_write_cpu(fa, h, size, 19);
+	ih = igt_vphyr_share(fa, h, fb);
 	/* map it for the importer, then look at both sides */
-	vphyr_get_table(fb, ih, &ti);
-	vphyr_get_table(fa, h, &te);
+	igt_vphyr_get_table(fb, ih, &ti);
+	igt_vphyr_get_table(fa, h, &te);
 	if (env.p2p != VPHYR_P2P_NONE)
 		igt_assert_eq_u32(te.q.placement, VPHYR_PLACE_VRAM);
 
-	vphyr_gem_evict(fa, h);
+	igt_vphyr_gem_evict(fa, h);
 
-	vphyr_get_table(fa, h, &te2);
-	vphyr_expect_own(&x, a, VPHYR_PLACE_SYSTEM, size);
-	vphyr_check_table(&env, "exporter after eviction", &te2, &x);
-	vphyr_get_table(fb, ih, &ti2);
-	vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0, VPHYR_VIA_HOSTMEM, size);
-	vphyr_check_table(&env, "importer after eviction", &ti2, &x);
+	igt_vphyr_get_table(fa, h, &te2);
+	igt_vphyr_expect_own(&x, a, VPHYR_PLACE_SYSTEM, size);
+	igt_vphyr_check_table(&env, "exporter after eviction", &te2, &x);
+	igt_vphyr_get_table(fb, ih, &ti2);
+	igt_vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0, IGT_VPHYR_VIA_HOSTMEM, size);
+	igt_vphyr_check_table(&env, "importer after eviction", &ti2, &x);
 	if (env.p2p == VPHYR_P2P_NONE) {
 		/* the import already moved it: the eviction had nothing to do */
 		igt_assert_eq_u32(te2.q.generation, te.q.generation);
@@ -412,18 +412,18 @@ static void test_evict_with_importer(int a, int b)
 			     "importer generation %u -> %u: no move_notify?\n",
 			     ti.q.generation, ti2.q.generation);
 	}
-	vphyr_table_fini(&te);
-	vphyr_table_fini(&ti);
-	vphyr_table_fini(&te2);
-	vphyr_table_fini(&ti2);
+	igt_vphyr_table_fini(&te);
+	igt_vphyr_table_fini(&ti);
+	igt_vphyr_table_fini(&te2);
+	igt_vphyr_table_fini(&ti2);
 
-	vphyr_check_dma("importer's DMA read after eviction", fb, ih, 0, size,
-			19);
-	vphyr_write_dma(fb, ih, 0, size, 20);
-	vphyr_check_cpu("exporter's CPU view of the importer's write", fa, h,
-			size, 20);
-	vphyr_check_dma("exporter's DMA view of the importer's write", fa, h,
-			0, size, 20);
+	igt_vphyr_check_dma("importer's DMA read after eviction", fb, ih, 0, size,
+			    19);
+	igt_vphyr_write_dma(fb, ih, 0, size, 20);
+	igt_vphyr_check_cpu("exporter's CPU view of the importer's write", fa, h,
+			    size, 20);
+	igt_vphyr_check_dma("exporter's DMA view of the importer's write", fa, h,
+			    0, size, 20);
 	gem_close(fb, ih);
 	gem_close(fa, h);
 }
@@ -435,23 +435,23 @@ static void prime_cycle(int fa, int fb, uint32_t flags, int i,
 	uint32_t h, ih, ih2;
 	int dmabuf;
 
-	igt_assert_eq(phyr_uapi_gem_create(fa, 2 * env.page, flags, &h), 0);
+	igt_assert_eq(vphyr_uapi_gem_create(fa, 2 * env.page, flags, &h), 0);
 	if (h > *maxa)
 		*maxa = h;
-	igt_assert_eq(phyr_uapi_prime_export(fa, h, &dmabuf), 0);
-	igt_assert_eq(phyr_uapi_prime_import(fb, dmabuf, &ih), 0);
+	igt_assert_eq(vphyr_uapi_prime_export(fa, h, &dmabuf), 0);
+	igt_assert_eq(vphyr_uapi_prime_import(fb, dmabuf, &ih), 0);
 	if (ih > *maxb)
 		*maxb = ih;
 	/* the same dma-buf imported twice is one handle */
-	igt_assert_eq(phyr_uapi_prime_import(fb, dmabuf, &ih2), 0);
+	igt_assert_eq(vphyr_uapi_prime_import(fb, dmabuf, &ih2), 0);
 	igt_assert_f(ih2 == ih, "cycle %d: second import gave handle %u, first %u\n",
 		     i, ih2, ih);
 	/* map it for the importer too */
 	memset(&q, 0, sizeof(q));
 	q.handle = ih;
-	igt_assert_eq(phyr_uapi_gem_ranges(fb, &q), 0);
-	igt_assert_eq(phyr_uapi_gem_close(fb, ih), 0);
-	igt_assert_eq(phyr_uapi_gem_close(fa, h), 0);
+	igt_assert_eq(vphyr_uapi_gem_ranges(fb, &q), 0);
+	igt_assert_eq(vphyr_uapi_gem_close(fb, ih), 0);
+	igt_assert_eq(vphyr_uapi_gem_close(fa, h), 0);
 	igt_assert_eq(close(dmabuf), 0);
 }
 
@@ -466,16 +466,16 @@ static void test_leak_prime(void)
 		flags = VPHYR_GEM_VRAM;
 	}
 	/* files of our own: their handle tables hold only this test's */
-	fa = vphyr_open_again(&env, a);
-	fb = vphyr_open_again(&env, b);
-	fds0 = vphyr_count_fds();
+	fa = igt_vphyr_open_again(&env, a);
+	fb = igt_vphyr_open_again(&env, b);
+	fds0 = igt_vphyr_count_fds();
 	for (i = 0; i < LEAK_PRIME_CYCLES; i++)
 		prime_cycle(fa, fb, flags, i, &maxa, &maxb);
-	igt_assert_eq(vphyr_count_fds(), fds0);
-	left = vphyr_count_handles(fa, maxa + 16);
+	igt_assert_eq(igt_vphyr_count_fds(), fds0);
+	left = igt_vphyr_count_handles(fa, maxa + 16);
 	igt_assert_f(left == 0, "%d handle(s) left on the exporter %s\n", left,
 		     env.dev[a].name);
-	left = vphyr_count_handles(fb, maxb + 16);
+	left = igt_vphyr_count_handles(fb, maxb + 16);
 	igt_assert_f(left == 0, "%d handle(s) left on the importer %s\n", left,
 		     env.dev[b].name);
 	close(fa);
@@ -501,7 +501,7 @@ static void test_export_bufinfo(void)
 
 	bf = open(path, O_RDONLY | O_CLOEXEC);
 	igt_require_f(bf >= 0, "%s: %s\n", path, strerror(errno));
-	h = vphyr_gem_create(fd, size, VPHYR_GEM_SYSTEM);
+	h = igt_vphyr_gem_create(fd, size, VPHYR_GEM_SYSTEM);
 	dmabuf = prime_handle_to_fd(fd, h);
 	igt_assert_eq(fstat(dmabuf, &st), 0);
 	snprintf(want, sizeof(want), "\t%08lu\t", (unsigned long)st.st_ino);
@@ -526,16 +526,16 @@ static bool has_iommu(int idx)
 	return env.dev[idx].info.flags & VPHYR_INFO_IOMMU;
 }
 
-vphyr_main
+igt_vphyr_main
 {
 	igt_fixture
-		vphyr_env_open(&env);
+		igt_vphyr_env_open(&env);
 
 	igt_describe("Importing into the exporting instance gives the same object back.");
 	igt_subtest_with_dynamic("self-import") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		for (int i = 0; i < env.ndev; i++) {
-			if (vphyr_has_vram(&env, i))
+			if (igt_vphyr_has_vram(&env, i))
 				igt_dynamic_f("%s-vram", env.dev[i].name)
 					test_self_import(i, VPHYR_GEM_VRAM);
 			igt_dynamic_f("%s-system", env.dev[i].name)
@@ -545,16 +545,16 @@ vphyr_main
 
 	igt_describe("System-memory objects shared between instances map as host memory.");
 	igt_subtest_with_dynamic("cross-instance-system") {
-		vphyr_require_devs(&env, 2);
-		vphyr_dynamic_pairs(&env, a, b)
+		igt_vphyr_require_devs(&env, 2);
+		igt_vphyr_dynamic_pairs(&env, a, b)
 			test_cross_system(a, b);
 	}
 
 	igt_describe("VRAM shared between instances follows the machine's P2P topology.");
 	igt_subtest_with_dynamic("cross-instance-vram") {
-		vphyr_require_vram(&env, 2);
-		vphyr_require_p2p(&env);
-		vphyr_dynamic_vram_pairs(&env, a, b)
+		igt_vphyr_require_vram(&env, 2);
+		igt_vphyr_require_p2p(&env);
+		igt_vphyr_dynamic_vram_pairs(&env, a, b)
 			test_cross_vram(a, b);
 	}
 
@@ -562,7 +562,7 @@ vphyr_main
 	igt_subtest_with_dynamic("iommu-system-import") {
 		bool any = false;
 
-		vphyr_require_devs(&env, 2);
+		igt_vphyr_require_devs(&env, 2);
 		for (int b = 0; b < env.ndev; b++)
 			any |= has_iommu(b);
 		igt_require_f(any, "no vphyr instance behind an IOMMU (VPHYR_INFO_IOMMU)\n");
@@ -577,8 +577,8 @@ vphyr_main
 
 	igt_describe("vgem buffers imported into vphyr map as host memory.");
 	igt_subtest_with_dynamic("vgem-to-vphyr") {
-		vphyr_require_dev(&env);
-		vphyr_require_vgem(&env);
+		igt_vphyr_require_dev(&env);
+		igt_vphyr_require_vgem(&env);
 		for (int i = 0; i < env.ndev; i++)
 			igt_dynamic_f("to-%s", env.dev[i].name)
 				test_vgem_to_vphyr(i);
@@ -586,7 +586,7 @@ vphyr_main
 
 	igt_describe("udmabufs imported into vphyr map as host memory.");
 	igt_subtest_with_dynamic("udmabuf-to-vphyr") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		igt_require_f(access(UDMABUF_DEV, R_OK | W_OK) == 0,
 			      "no %s: %s\n", UDMABUF_DEV, strerror(errno));
 		for (int i = 0; i < env.ndev; i++)
@@ -596,12 +596,12 @@ vphyr_main
 
 	igt_describe("vphyr objects imported into vgem end up in system memory.");
 	igt_subtest_with_dynamic("vphyr-to-vgem") {
-		vphyr_require_dev(&env);
-		vphyr_require_vgem(&env);
+		igt_vphyr_require_dev(&env);
+		igt_vphyr_require_vgem(&env);
 		for (int i = 0; i < env.ndev; i++) {
 			igt_dynamic_f("%s-system", env.dev[i].name)
 				test_vphyr_to_vgem(i, VPHYR_GEM_SYSTEM);
-			if (vphyr_has_vram(&env, i))
+			if (igt_vphyr_has_vram(&env, i))
 				igt_dynamic_f("%s-vram", env.dev[i].name)
 					test_vphyr_to_vgem(i, VPHYR_GEM_VRAM);
 		}
@@ -609,24 +609,24 @@ vphyr_main
 
 	igt_describe("Eviction under a dynamic importer notifies it and keeps the data.");
 	igt_subtest_with_dynamic("evict-with-importer") {
-		vphyr_require_vram(&env, 2);
-		vphyr_require_p2p(&env);
-		vphyr_dynamic_vram_pairs(&env, a, b)
+		igt_vphyr_require_vram(&env, 2);
+		igt_vphyr_require_p2p(&env);
+		igt_vphyr_dynamic_vram_pairs(&env, a, b)
 			test_evict_with_importer(a, b);
 	}
 
 	igt_describe("PRIME export/import cycles leak no descriptor or handle.");
 	igt_subtest("leak-prime") {
-		vphyr_require_devs(&env, 2);
+		igt_vphyr_require_devs(&env, 2);
 		test_leak_prime();
 	}
 
 	igt_describe("Export, then read the dma-buf debugfs list: no lock inversion.");
 	igt_subtest("export-bufinfo") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		test_export_bufinfo();
 	}
 
 	igt_fixture
-		vphyr_env_close(&env);
+		igt_vphyr_env_close(&env);
 }

@@ -104,7 +104,7 @@ IGT_TEST_DESCRIPTION("vphyr ioctls refuse invalid flags, pads, sizes, handles an
 #define OBJ_PAGES	4
 #define MAX_FILL	4096
 
-static struct vphyr_env env;
+static struct igt_vphyr_env env;
 
 static uint64_t obj_size(void)
 {
@@ -144,7 +144,7 @@ static const char *errname(int err)
 /* The instance the error checks use: one with VRAM if there is one. */
 static int primary_fd(void)
 {
-	return env.dev[vphyr_primary(&env)].fd;
+	return env.dev[igt_vphyr_primary(&env)].fd;
 }
 
 /* ---- GEM_CREATE ---- */
@@ -161,7 +161,7 @@ static void test_create_invalid_flags(int idx)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_ret(phyr_uapi_gem_create(fd, env.page, bad[i], &h), EINVAL,
+		assert_ret(vphyr_uapi_gem_create(fd, env.page, bad[i], &h), EINVAL,
 			   "%s: GEM_CREATE flags 0x%x", env.dev[idx].name,
 			   bad[i]);
 }
@@ -176,12 +176,12 @@ static void test_create_invalid_size(int idx)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_ret(phyr_uapi_gem_create(fd, bad[i], VPHYR_GEM_SYSTEM, &h),
+		assert_ret(vphyr_uapi_gem_create(fd, bad[i], VPHYR_GEM_SYSTEM, &h),
 			   EINVAL, "%s: system object of 0x%llx bytes",
 			   env.dev[idx].name, (unsigned long long)bad[i]);
-		if (vphyr_has_vram(&env, idx))
-			assert_ret(phyr_uapi_gem_create(fd, bad[i],
-						      VPHYR_GEM_VRAM, &h),
+		if (igt_vphyr_has_vram(&env, idx))
+			assert_ret(vphyr_uapi_gem_create(fd, bad[i],
+							 VPHYR_GEM_VRAM, &h),
 				   EINVAL, "%s: VRAM object of 0x%llx bytes",
 				   env.dev[idx].name,
 				   (unsigned long long)bad[i]);
@@ -194,16 +194,16 @@ static void test_create_vram_too_big(int idx)
 	int fd = env.dev[idx].fd;
 	uint32_t h;
 
-	assert_ret(phyr_uapi_gem_create(fd, vs + env.page, VPHYR_GEM_VRAM, &h),
+	assert_ret(vphyr_uapi_gem_create(fd, vs + env.page, VPHYR_GEM_VRAM, &h),
 		   E2BIG, "VRAM object of vram_size + 1 page");
-	assert_ret(phyr_uapi_gem_create(fd, 2 * vs, VPHYR_GEM_VRAM, &h), E2BIG,
+	assert_ret(vphyr_uapi_gem_create(fd, 2 * vs, VPHYR_GEM_VRAM, &h), E2BIG,
 		   "VRAM object of 2 * vram_size");
 }
 
 static void test_create_vram_enospc(int idx)
 {
 	uint64_t vs = env.dev[idx].info.vram_size, chunk, total = 0;
-	int fd = vphyr_open_again(&env, idx), n = 0, i, ret;
+	int fd = igt_vphyr_open_again(&env, idx), n = 0, i, ret;
 	bool full = false;
 	uint32_t *hs, h;
 
@@ -213,7 +213,7 @@ static void test_create_vram_enospc(int idx)
 	if (!chunk)
 		chunk = env.page;
 	while (n < MAX_FILL) {
-		ret = phyr_uapi_gem_create(fd, chunk, VPHYR_GEM_VRAM, &h);
+		ret = vphyr_uapi_gem_create(fd, chunk, VPHYR_GEM_VRAM, &h);
 		if (!ret) {
 			hs[n++] = h;
 			total += chunk;
@@ -243,12 +243,12 @@ static void test_create_vram_enospc(int idx)
 	igt_assert(total > 0);
 	/* every handle closes, then the file; the space comes back */
 	for (i = 0; i < n; i++)
-		assert_ret(phyr_uapi_gem_close(fd, hs[i]), 0, "closing handle %u",
+		assert_ret(vphyr_uapi_gem_close(fd, hs[i]), 0, "closing handle %u",
 			   hs[i]);
 	close(fd);
 	free(hs);
 	fd = env.dev[idx].fd;
-	h = vphyr_gem_create(fd, (vs / 2) & ~(env.page - 1), VPHYR_GEM_VRAM);
+	h = igt_vphyr_gem_create(fd, (vs / 2) & ~(env.page - 1), VPHYR_GEM_VRAM);
 	gem_close(fd, h);
 }
 
@@ -260,12 +260,12 @@ static void test_mmap_invalid_pad(void)
 	uint64_t off;
 	uint32_t h;
 
-	h = vphyr_gem_create(fd, env.page, VPHYR_GEM_SYSTEM);
-	assert_ret(phyr_uapi_gem_mmap(fd, h, 1, &off), EINVAL,
+	h = igt_vphyr_gem_create(fd, env.page, VPHYR_GEM_SYSTEM);
+	assert_ret(vphyr_uapi_gem_mmap(fd, h, 1, &off), EINVAL,
 		   "GEM_MMAP pad 1");
-	assert_ret(phyr_uapi_gem_mmap(fd, h, 1u << 31, &off), EINVAL,
+	assert_ret(vphyr_uapi_gem_mmap(fd, h, 1u << 31, &off), EINVAL,
 		   "GEM_MMAP pad 1 << 31");
-	assert_ret(phyr_uapi_gem_mmap(fd, h, 0, &off), 0,
+	assert_ret(vphyr_uapi_gem_mmap(fd, h, 0, &off), 0,
 		   "GEM_MMAP pad 0");
 	gem_close(fd, h);
 }
@@ -276,19 +276,19 @@ static void test_mmap_invalid_handle(void)
 	uint64_t off;
 	uint32_t stale;
 
-	assert_ret(phyr_uapi_gem_mmap(fd, VPHYR_BAD_HANDLE, 0, &off),
-		   ENOENT, "GEM_MMAP of handle 0x%x", VPHYR_BAD_HANDLE);
-	assert_ret(phyr_uapi_gem_mmap(fd, 0, 0, &off), ENOENT,
+	assert_ret(vphyr_uapi_gem_mmap(fd, IGT_VPHYR_BAD_HANDLE, 0, &off),
+		   ENOENT, "GEM_MMAP of handle 0x%x", IGT_VPHYR_BAD_HANDLE);
+	assert_ret(vphyr_uapi_gem_mmap(fd, 0, 0, &off), ENOENT,
 		   "GEM_MMAP of handle 0");
-	stale = vphyr_stale_handle(&env, fd);
-	assert_ret(phyr_uapi_gem_mmap(fd, stale, 0, &off), ENOENT,
+	stale = igt_vphyr_stale_handle(&env, fd);
+	assert_ret(vphyr_uapi_gem_mmap(fd, stale, 0, &off), ENOENT,
 		   "GEM_MMAP of closed handle %u", stale);
 }
 
 static void import_pair(int *a, int *b)
 {
 	*a = env.sys >= 0 ? env.sys : 0;
-	*b = vphyr_primary(&env) != *a ? vphyr_primary(&env) :
+	*b = igt_vphyr_primary(&env) != *a ? igt_vphyr_primary(&env) :
 					 (*a + 1) % env.ndev;
 }
 
@@ -301,9 +301,9 @@ static void test_mmap_imported(void)
 	import_pair(&a, &b);
 	fa = env.dev[a].fd;
 	fb = env.dev[b].fd;
-	h = vphyr_gem_create(fa, obj_size(), VPHYR_GEM_SYSTEM);
-	ih = vphyr_share(fa, h, fb);
-	assert_ret(phyr_uapi_gem_mmap(fb, ih, 0, &off), EINVAL,
+	h = igt_vphyr_gem_create(fa, obj_size(), VPHYR_GEM_SYSTEM);
+	ih = igt_vphyr_share(fa, h, fb);
+	assert_ret(vphyr_uapi_gem_mmap(fb, ih, 0, &off), EINVAL,
 		   "GEM_MMAP of an object of %s imported into %s",
 		   env.dev[a].name, env.dev[b].name);
 	gem_close(fb, ih);
@@ -320,17 +320,17 @@ static void test_ranges_invalid_flags(void)
 	uint32_t h;
 	size_t i;
 
-	h = vphyr_gem_create(fd, env.page, VPHYR_GEM_SYSTEM);
+	h = igt_vphyr_gem_create(fd, env.page, VPHYR_GEM_SYSTEM);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&q, 0, sizeof(q));
 		q.handle = h;
 		q.flags = bad[i];
-		assert_ret(phyr_uapi_gem_ranges(fd, &q), EINVAL,
+		assert_ret(vphyr_uapi_gem_ranges(fd, &q), EINVAL,
 			   "GEM_RANGES flags 0x%x", bad[i]);
 	}
 	memset(&q, 0, sizeof(q));
 	q.handle = h;
-	assert_ret(phyr_uapi_gem_ranges(fd, &q), 0, "GEM_RANGES flags 0");
+	assert_ret(vphyr_uapi_gem_ranges(fd, &q), 0, "GEM_RANGES flags 0");
 	gem_close(fd, h);
 }
 
@@ -341,13 +341,13 @@ static void test_ranges_invalid_handle(void)
 	uint32_t stale;
 
 	memset(&q, 0, sizeof(q));
-	q.handle = VPHYR_BAD_HANDLE;
-	assert_ret(phyr_uapi_gem_ranges(fd, &q), ENOENT,
-		   "GEM_RANGES of handle 0x%x", VPHYR_BAD_HANDLE);
-	stale = vphyr_stale_handle(&env, fd);
+	q.handle = IGT_VPHYR_BAD_HANDLE;
+	assert_ret(vphyr_uapi_gem_ranges(fd, &q), ENOENT,
+		   "GEM_RANGES of handle 0x%x", IGT_VPHYR_BAD_HANDLE);
+	stale = igt_vphyr_stale_handle(&env, fd);
 	memset(&q, 0, sizeof(q));
 	q.handle = stale;
-	assert_ret(phyr_uapi_gem_ranges(fd, &q), ENOENT,
+	assert_ret(vphyr_uapi_gem_ranges(fd, &q), ENOENT,
 		   "GEM_RANGES of closed handle %u", stale);
 }
 
@@ -356,16 +356,16 @@ static void ranges_efault(int fd, uint32_t flags)
 	struct drm_vphyr_gem_ranges q;
 	uint32_t h;
 
-	h = vphyr_gem_create(fd, obj_size(), flags);
+	h = igt_vphyr_gem_create(fd, obj_size(), flags);
 	memset(&q, 0, sizeof(q));
 	q.handle = h;
-	assert_ret(phyr_uapi_gem_ranges(fd, &q), 0, "counting the ranges");
+	assert_ret(vphyr_uapi_gem_ranges(fd, &q), 0, "counting the ranges");
 	igt_assert_f(q.count > 0, "an object without ranges\n");
 	memset(&q, 0, sizeof(q));
 	q.handle = h;
 	q.count = 1;
-	q.ranges_ptr = (uintptr_t)vphyr_unmapped_address(&env);
-	assert_ret(phyr_uapi_gem_ranges(fd, &q), EFAULT,
+	q.ranges_ptr = (uintptr_t)igt_vphyr_unmapped_address(&env);
+	assert_ret(vphyr_uapi_gem_ranges(fd, &q), EFAULT,
 		   "GEM_RANGES of a %s object into unmapped memory",
 		   flags == VPHYR_GEM_VRAM ? "VRAM" : "system");
 	gem_close(fd, h);
@@ -373,10 +373,10 @@ static void ranges_efault(int fd, uint32_t flags)
 
 static void test_ranges_efault(void)
 {
-	int idx = vphyr_primary(&env);
+	int idx = igt_vphyr_primary(&env);
 
 	ranges_efault(env.dev[idx].fd, VPHYR_GEM_SYSTEM);
-	if (vphyr_has_vram(&env, idx))
+	if (igt_vphyr_has_vram(&env, idx))
 		ranges_efault(env.dev[idx].fd, VPHYR_GEM_VRAM);
 }
 
@@ -386,7 +386,7 @@ static void test_ranges_efault(void)
 static void dma_expect(int err, uint32_t flags, uint64_t off, uint64_t len,
 		       bool bad_ptr)
 {
-	int idx = vphyr_primary(&env), fd = env.dev[idx].fd;
+	int idx = igt_vphyr_primary(&env), fd = env.dev[idx].fd;
 	uint32_t placements[] = { VPHYR_GEM_SYSTEM, VPHYR_GEM_VRAM };
 	uint64_t size = obj_size();
 	void *buf, *ptr;
@@ -397,11 +397,11 @@ static void dma_expect(int err, uint32_t flags, uint64_t off, uint64_t len,
 	igt_assert(buf);
 	for (i = 0; i < 2; i++) {
 		if (placements[i] == VPHYR_GEM_VRAM &&
-		    !vphyr_has_vram(&env, idx))
+		    !igt_vphyr_has_vram(&env, idx))
 			continue;
-		h = vphyr_gem_create(fd, size, placements[i]);
-		ptr = bad_ptr ? vphyr_unmapped_address(&env) : buf;
-		assert_ret(phyr_uapi_gem_dma(fd, h, flags, off, len, ptr), err,
+		h = igt_vphyr_gem_create(fd, size, placements[i]);
+		ptr = bad_ptr ? igt_vphyr_unmapped_address(&env) : buf;
+		assert_ret(vphyr_uapi_gem_dma(fd, h, flags, off, len, ptr), err,
 			   "%s object of 0x%llx bytes: GEM_DMA flags 0x%x offset 0x%llx size 0x%llx%s",
 			   placements[i] == VPHYR_GEM_VRAM ? "VRAM" : "system",
 			   (unsigned long long)size, flags,
@@ -461,18 +461,18 @@ static void test_dma_invalid_handle(void)
 
 	buf = calloc(1, env.page);
 	igt_assert(buf);
-	assert_ret(phyr_uapi_gem_dma(fd, VPHYR_BAD_HANDLE, VPHYR_DMA_READ, 0,
-				   env.page, buf),
-		   ENOENT, "GEM_DMA read of handle 0x%x", VPHYR_BAD_HANDLE);
-	assert_ret(phyr_uapi_gem_dma(fd, VPHYR_BAD_HANDLE, VPHYR_DMA_WRITE, 0,
-				   env.page, buf),
-		   ENOENT, "GEM_DMA write of handle 0x%x", VPHYR_BAD_HANDLE);
-	stale = vphyr_stale_handle(&env, fd);
-	assert_ret(phyr_uapi_gem_dma(fd, stale, VPHYR_DMA_READ, 0, env.page,
-				   buf),
+	assert_ret(vphyr_uapi_gem_dma(fd, IGT_VPHYR_BAD_HANDLE, VPHYR_DMA_READ, 0,
+				      env.page, buf),
+		   ENOENT, "GEM_DMA read of handle 0x%x", IGT_VPHYR_BAD_HANDLE);
+	assert_ret(vphyr_uapi_gem_dma(fd, IGT_VPHYR_BAD_HANDLE, VPHYR_DMA_WRITE, 0,
+				      env.page, buf),
+		   ENOENT, "GEM_DMA write of handle 0x%x", IGT_VPHYR_BAD_HANDLE);
+	stale = igt_vphyr_stale_handle(&env, fd);
+	assert_ret(vphyr_uapi_gem_dma(fd, stale, VPHYR_DMA_READ, 0, env.page,
+				      buf),
 		   ENOENT, "GEM_DMA read of closed handle %u", stale);
-	assert_ret(phyr_uapi_gem_dma(fd, stale, VPHYR_DMA_WRITE, 0, env.page,
-				   buf),
+	assert_ret(vphyr_uapi_gem_dma(fd, stale, VPHYR_DMA_WRITE, 0, env.page,
+				      buf),
 		   ENOENT, "GEM_DMA write of closed handle %u", stale);
 	free(buf);
 }
@@ -482,25 +482,25 @@ static void test_dma_invalid_handle(void)
 static void test_evict_invalid_flags(void)
 {
 	const uint32_t bad[] = { 1, 1u << 31 };
-	int idx = vphyr_primary(&env), fd = env.dev[idx].fd;
-	bool vram = vphyr_has_vram(&env, idx);
-	struct vphyr_expect x;
-	struct vphyr_table t;
+	int idx = igt_vphyr_primary(&env), fd = env.dev[idx].fd;
+	bool vram = igt_vphyr_has_vram(&env, idx);
+	struct igt_vphyr_expect x;
+	struct igt_vphyr_table t;
 	uint32_t h;
 	size_t i;
 
-	h = vphyr_gem_create(fd, obj_size(),
-			     vram ? VPHYR_GEM_VRAM : VPHYR_GEM_SYSTEM);
+	h = igt_vphyr_gem_create(fd, obj_size(),
+				 vram ? VPHYR_GEM_VRAM : VPHYR_GEM_SYSTEM);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_ret(phyr_uapi_gem_evict(fd, h, bad[i]), EINVAL,
+		assert_ret(vphyr_uapi_gem_evict(fd, h, bad[i]), EINVAL,
 			   "GEM_EVICT flags 0x%x", bad[i]);
 	/* and nothing moved */
-	vphyr_get_table(fd, h, &t);
-	vphyr_expect_own(&x, idx, vram ? VPHYR_PLACE_VRAM : VPHYR_PLACE_SYSTEM,
-			 obj_size());
-	vphyr_check_table(&env, "after refused evictions", &t, &x);
+	igt_vphyr_get_table(fd, h, &t);
+	igt_vphyr_expect_own(&x, idx, vram ? VPHYR_PLACE_VRAM : VPHYR_PLACE_SYSTEM,
+			     obj_size());
+	igt_vphyr_check_table(&env, "after refused evictions", &t, &x);
 	igt_assert_eq_u32(t.q.generation, 0);
-	vphyr_table_fini(&t);
+	igt_vphyr_table_fini(&t);
 	gem_close(fd, h);
 }
 
@@ -509,10 +509,10 @@ static void test_evict_invalid_handle(void)
 	int fd = primary_fd();
 	uint32_t stale;
 
-	assert_ret(phyr_uapi_gem_evict(fd, VPHYR_BAD_HANDLE, 0), ENOENT,
-		   "GEM_EVICT of handle 0x%x", VPHYR_BAD_HANDLE);
-	stale = vphyr_stale_handle(&env, fd);
-	assert_ret(phyr_uapi_gem_evict(fd, stale, 0), ENOENT,
+	assert_ret(vphyr_uapi_gem_evict(fd, IGT_VPHYR_BAD_HANDLE, 0), ENOENT,
+		   "GEM_EVICT of handle 0x%x", IGT_VPHYR_BAD_HANDLE);
+	stale = igt_vphyr_stale_handle(&env, fd);
+	assert_ret(vphyr_uapi_gem_evict(fd, stale, 0), ENOENT,
 		   "GEM_EVICT of closed handle %u", stale);
 }
 
@@ -526,9 +526,9 @@ static void test_evict_imported(void)
 		import_pair(&a, &b);
 		fa = env.dev[a].fd;
 		fb = env.dev[b].fd;
-		h = vphyr_gem_create(fa, obj_size(), VPHYR_GEM_SYSTEM);
-		ih = vphyr_share(fa, h, fb);
-		assert_ret(phyr_uapi_gem_evict(fb, ih, 0), EINVAL,
+		h = igt_vphyr_gem_create(fa, obj_size(), VPHYR_GEM_SYSTEM);
+		ih = igt_vphyr_share(fa, h, fb);
+		assert_ret(vphyr_uapi_gem_evict(fb, ih, 0), EINVAL,
 			   "GEM_EVICT of an object of %s imported into %s",
 			   env.dev[a].name, env.dev[b].name);
 		gem_close(fb, ih);
@@ -538,10 +538,10 @@ static void test_evict_imported(void)
 	if (env.vgem >= 0) {
 		fb = primary_fd();
 		vgem_create(env.vgem, &bo);
-		ih = vphyr_share(env.vgem, bo.handle, fb);
-		assert_ret(phyr_uapi_gem_evict(fb, ih, 0), EINVAL,
+		ih = igt_vphyr_share(env.vgem, bo.handle, fb);
+		assert_ret(vphyr_uapi_gem_evict(fb, ih, 0), EINVAL,
 			   "GEM_EVICT of a vgem buffer imported into %s",
-			   env.dev[vphyr_primary(&env)].name);
+			   env.dev[igt_vphyr_primary(&env)].name);
 		gem_close(fb, ih);
 		gem_close(env.vgem, bo.handle);
 		tried++;
@@ -555,16 +555,16 @@ static void expect_peer(int idx, uint32_t peer)
 {
 	struct drm_vphyr_info info;
 
-	vphyr_info(env.dev[idx].fd, &info);
+	igt_vphyr_info(env.dev[idx].fd, &info);
 	igt_assert_f(info.link_peer == peer, "%s: link_peer 0x%x, expected 0x%x\n",
 		     env.dev[idx].name, info.link_peer, peer);
 }
 
 static void require_link(int nvram)
 {
-	vphyr_require_vram(&env, nvram);
-	vphyr_require_root(&env);
-	vphyr_reset_links(&env);
+	igt_vphyr_require_vram(&env, nvram);
+	igt_vphyr_require_root(&env);
+	igt_vphyr_reset_links(&env);
 }
 
 static void test_link_invalid_flags(void)
@@ -576,70 +576,70 @@ static void test_link_invalid_flags(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_ret(phyr_uapi_link(env.dev[a].fd, env.dev[b].fd, bad[i]),
+		assert_ret(vphyr_uapi_link(env.dev[a].fd, env.dev[b].fd, bad[i]),
 			   EINVAL, "LINK flags 0x%x", bad[i]);
-	expect_peer(a, VPHYR_NO_PEER);
-	expect_peer(b, VPHYR_NO_PEER);
+	expect_peer(a, IGT_VPHYR_NO_PEER);
+	expect_peer(b, IGT_VPHYR_NO_PEER);
 }
 
 static void test_link_invalid_fd(void)
 {
 	int a = env.vram[0], fa = env.dev[a].fd, fd, p[2];
 
-	assert_ret(phyr_uapi_link(fa, -1, 0), EBADF, "LINK with peer_fd -1");
+	assert_ret(vphyr_uapi_link(fa, -1, 0), EBADF, "LINK with peer_fd -1");
 	fd = dup(fa);
 	igt_assert_fd(fd);
 	close(fd);
-	assert_ret(phyr_uapi_link(fa, fd, 0), EBADF,
+	assert_ret(vphyr_uapi_link(fa, fd, 0), EBADF,
 		   "LINK with the closed peer_fd %d", fd);
 	igt_assert_eq(pipe(p), 0);
-	assert_ret(phyr_uapi_link(fa, p[0], 0), EINVAL,
+	assert_ret(vphyr_uapi_link(fa, p[0], 0), EINVAL,
 		   "LINK with the read end of a pipe");
-	assert_ret(phyr_uapi_link(fa, p[1], 0), EINVAL,
+	assert_ret(vphyr_uapi_link(fa, p[1], 0), EINVAL,
 		   "LINK with the write end of a pipe");
 	close(p[0]);
 	close(p[1]);
 	if (env.vgem >= 0)
-		assert_ret(phyr_uapi_link(fa, env.vgem, 0), EINVAL,
+		assert_ret(vphyr_uapi_link(fa, env.vgem, 0), EINVAL,
 			   "LINK with a vgem file");
-	expect_peer(a, VPHYR_NO_PEER);
+	expect_peer(a, IGT_VPHYR_NO_PEER);
 }
 
 static void test_link_self(void)
 {
 	int a = env.vram[0], fa = env.dev[a].fd, fd;
 
-	assert_ret(phyr_uapi_link(fa, fa, 0), EINVAL, "LINK with its own file");
-	fd = vphyr_open_again(&env, a);
-	assert_ret(phyr_uapi_link(fa, fd, 0), EINVAL,
+	assert_ret(vphyr_uapi_link(fa, fa, 0), EINVAL, "LINK with its own file");
+	fd = igt_vphyr_open_again(&env, a);
+	assert_ret(vphyr_uapi_link(fa, fd, 0), EINVAL,
 		   "LINK with another file of the same instance");
 	close(fd);
-	expect_peer(a, VPHYR_NO_PEER);
+	expect_peer(a, IGT_VPHYR_NO_PEER);
 }
 
 static void test_link_no_vram(void)
 {
 	int a = env.vram[0], s = env.sys;
 
-	assert_ret(phyr_uapi_link(env.dev[s].fd, env.dev[a].fd, 0), ENODEV,
+	assert_ret(vphyr_uapi_link(env.dev[s].fd, env.dev[a].fd, 0), ENODEV,
 		   "LINK %s with %s", env.dev[s].name, env.dev[a].name);
-	assert_ret(phyr_uapi_link(env.dev[a].fd, env.dev[s].fd, 0), ENODEV,
+	assert_ret(vphyr_uapi_link(env.dev[a].fd, env.dev[s].fd, 0), ENODEV,
 		   "LINK %s with %s", env.dev[a].name, env.dev[s].name);
-	expect_peer(a, VPHYR_NO_PEER);
-	expect_peer(s, VPHYR_NO_PEER);
+	expect_peer(a, IGT_VPHYR_NO_PEER);
+	expect_peer(s, IGT_VPHYR_NO_PEER);
 }
 
 static void test_link_remove_not_linked(void)
 {
 	int fa = env.dev[env.vram[0]].fd, fb = env.dev[env.vram[1]].fd;
 
-	assert_ret(phyr_uapi_link(fa, fb, VPHYR_LINK_REMOVE), ENOENT,
+	assert_ret(vphyr_uapi_link(fa, fb, VPHYR_LINK_REMOVE), ENOENT,
 		   "unlink, never linked");
-	assert_ret(phyr_uapi_link(fb, fa, VPHYR_LINK_REMOVE), ENOENT,
+	assert_ret(vphyr_uapi_link(fb, fa, VPHYR_LINK_REMOVE), ENOENT,
 		   "unlink the other way, never linked");
-	vphyr_link(fa, fb);
-	vphyr_unlink(fa, fb);
-	assert_ret(phyr_uapi_link(fa, fb, VPHYR_LINK_REMOVE), ENOENT,
+	igt_vphyr_link(fa, fb);
+	igt_vphyr_unlink(fa, fb);
+	assert_ret(vphyr_uapi_link(fa, fb, VPHYR_LINK_REMOVE), ENOENT,
 		   "unlink again");
 }
 
@@ -648,22 +648,22 @@ static void test_link_busy(void)
 	int a = env.vram[0], b = env.vram[1], c = env.vram[2];
 	int fa = env.dev[a].fd, fb = env.dev[b].fd, fc = env.dev[c].fd;
 
-	vphyr_link(fa, fb);
-	assert_ret(phyr_uapi_link(fa, fc, 0), EBUSY,
+	igt_vphyr_link(fa, fb);
+	assert_ret(vphyr_uapi_link(fa, fc, 0), EBUSY,
 		   "LINK %s, already linked, with %s", env.dev[a].name,
 		   env.dev[c].name);
-	assert_ret(phyr_uapi_link(fc, fb, 0), EBUSY,
+	assert_ret(vphyr_uapi_link(fc, fb, 0), EBUSY,
 		   "LINK %s with %s, already linked", env.dev[c].name,
 		   env.dev[b].name);
 	expect_peer(a, env.dev[b].info.instance);
 	expect_peer(b, env.dev[a].info.instance);
-	expect_peer(c, VPHYR_NO_PEER);
-	vphyr_unlink(fa, fb);
+	expect_peer(c, IGT_VPHYR_NO_PEER);
+	igt_vphyr_unlink(fa, fb);
 }
 
 /* Whether every range of @t has address 0, a length and the same flags. */
-static void expect_hidden(const char *what, const struct vphyr_table *t,
-			  const struct vphyr_table *root)
+static void expect_hidden(const char *what, const struct igt_vphyr_table *t,
+			  const struct igt_vphyr_table *root)
 {
 	igt_assert_f(t->q.count == root->q.count && t->q.kind == root->q.kind &&
 		     t->q.total_len == root->q.total_len,
@@ -681,71 +681,71 @@ static void test_ranges_unprivileged(void)
 {
 	int a = env.nvram ? env.vram[0] : 0, b = a ? 0 : 1;
 	int fa = env.dev[a].fd, fb = env.dev[b].fd;
-	struct vphyr_table own, imp;
+	struct igt_vphyr_table own, imp;
 	uint32_t h, hi;
 
-	h = vphyr_gem_create(fa, obj_size(),
-			     env.nvram ? VPHYR_GEM_VRAM : VPHYR_GEM_SYSTEM);
-	hi = vphyr_share(fa, h, fb);
-	vphyr_get_table(fa, h, &own);
-	vphyr_get_table(fb, hi, &imp);
+	h = igt_vphyr_gem_create(fa, obj_size(),
+				 env.nvram ? VPHYR_GEM_VRAM : VPHYR_GEM_SYSTEM);
+	hi = igt_vphyr_share(fa, h, fb);
+	igt_vphyr_get_table(fa, h, &own);
+	igt_vphyr_get_table(fb, hi, &imp);
 	igt_assert_eq_u32(imp.q.kind, VPHYR_RANGES_DMA);
 	igt_assert_f(own.q.count && own.r[0].addr && imp.q.count && imp.r[0].addr,
 		     "root reads no address: nothing to hide\n");
 
 	igt_fork(child, 1) {
-		struct vphyr_table t;
+		struct igt_vphyr_table t;
 		struct drm_vphyr_info info;
 
 		igt_assert_eq(setgid(65534), 0);
 		igt_assert_eq(setuid(65534), 0);
-		vphyr_info(fa, &info);
+		igt_vphyr_info(fa, &info);
 		igt_assert_f(!info.vram_base, "%s: VRAM base 0x%llx\n",
 			     env.dev[a].name, (unsigned long long)info.vram_base);
-		vphyr_get_table(fa, h, &t);
+		igt_vphyr_get_table(fa, h, &t);
 		expect_hidden("own object", &t, &own);
-		vphyr_table_fini(&t);
-		vphyr_get_table(fb, hi, &t);
+		igt_vphyr_table_fini(&t);
+		igt_vphyr_get_table(fb, hi, &t);
 		expect_hidden("imported object", &t, &imp);
-		vphyr_table_fini(&t);
+		igt_vphyr_table_fini(&t);
 	}
 	igt_waitchildren();
-	vphyr_table_fini(&own);
-	vphyr_table_fini(&imp);
+	igt_vphyr_table_fini(&own);
+	igt_vphyr_table_fini(&imp);
 	gem_close(fb, hi);
 	gem_close(fa, h);
 }
 
-vphyr_main
+igt_vphyr_main
 {
 	igt_fixture
-		vphyr_env_open(&env);
+		igt_vphyr_env_open(&env);
 
 	igt_describe("GEM_CREATE refuses flags other than exactly one placement.");
 	igt_subtest_with_dynamic("create-invalid-flags") {
-		vphyr_require_dev(&env);
-		vphyr_dynamic_each(&env, i)
+		igt_vphyr_require_dev(&env);
+		igt_vphyr_dynamic_each(&env, i)
 			test_create_invalid_flags(i);
 	}
 
 	igt_describe("GEM_CREATE refuses zero and unaligned sizes.");
 	igt_subtest_with_dynamic("create-invalid-size") {
-		vphyr_require_dev(&env);
-		vphyr_dynamic_each(&env, i)
+		igt_vphyr_require_dev(&env);
+		igt_vphyr_dynamic_each(&env, i)
 			test_create_invalid_size(i);
 	}
 
 	igt_describe("GEM_CREATE refuses VRAM objects larger than the VRAM.");
 	igt_subtest_with_dynamic("create-vram-too-big") {
-		vphyr_require_vram(&env, 1);
-		vphyr_dynamic_each_vram(&env, i)
+		igt_vphyr_require_vram(&env, 1);
+		igt_vphyr_dynamic_each_vram(&env, i)
 			test_create_vram_too_big(i);
 	}
 
 	igt_describe("No address reaches a caller without CAP_SYS_ADMIN.");
 	igt_subtest("ranges-unprivileged") {
-		vphyr_require_devs(&env, 2);
-		vphyr_require_root(&env);
+		igt_vphyr_require_devs(&env, 2);
+		igt_vphyr_require_root(&env);
 		test_ranges_unprivileged();
 	}
 
@@ -753,87 +753,87 @@ vphyr_main
 	igt_subtest("create-vram-no-vram") {
 		uint32_t h;
 
-		vphyr_require_sys(&env);
-		assert_ret(phyr_uapi_gem_create(env.dev[env.sys].fd, env.page,
-					      VPHYR_GEM_VRAM, &h),
+		igt_vphyr_require_sys(&env);
+		assert_ret(vphyr_uapi_gem_create(env.dev[env.sys].fd, env.page,
+						 VPHYR_GEM_VRAM, &h),
 			   ENODEV, "VRAM object on %s", env.dev[env.sys].name);
 	}
 
 	igt_describe("GEM_MMAP refuses a nonzero pad.");
 	igt_subtest("mmap-invalid-pad") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		test_mmap_invalid_pad();
 	}
 
 	igt_describe("GEM_MMAP refuses handles that do not exist.");
 	igt_subtest("mmap-invalid-handle") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		test_mmap_invalid_handle();
 	}
 
 	igt_describe("GEM_MMAP refuses imported objects.");
 	igt_subtest("mmap-imported") {
-		vphyr_require_devs(&env, 2);
+		igt_vphyr_require_devs(&env, 2);
 		test_mmap_imported();
 	}
 
 	igt_describe("GEM_RANGES refuses nonzero flags.");
 	igt_subtest("ranges-invalid-flags") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		test_ranges_invalid_flags();
 	}
 
 	igt_describe("GEM_RANGES refuses handles that do not exist.");
 	igt_subtest("ranges-invalid-handle") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		test_ranges_invalid_handle();
 	}
 
 	igt_describe("GEM_RANGES into unmapped memory is EFAULT.");
 	igt_subtest("ranges-efault") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		test_ranges_efault();
 	}
 
 	igt_describe("GEM_DMA refuses anything but exactly one direction.");
 	igt_subtest("dma-invalid-flags") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		test_dma_invalid_flags();
 	}
 
 	igt_describe("GEM_DMA refuses empty, out-of-bounds and wrapping accesses.");
 	igt_subtest("dma-invalid-size") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		test_dma_invalid_size();
 	}
 
 	igt_describe("GEM_DMA with an unmapped user buffer is EFAULT.");
 	igt_subtest("dma-efault") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		test_dma_efault();
 	}
 
 	igt_describe("GEM_DMA refuses handles that do not exist.");
 	igt_subtest("dma-invalid-handle") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		test_dma_invalid_handle();
 	}
 
 	igt_describe("GEM_EVICT refuses nonzero flags and then moves nothing.");
 	igt_subtest("evict-invalid-flags") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		test_evict_invalid_flags();
 	}
 
 	igt_describe("GEM_EVICT refuses handles that do not exist.");
 	igt_subtest("evict-invalid-handle") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		test_evict_invalid_handle();
 	}
 
 	igt_describe("GEM_EVICT refuses imported objects.");
 	igt_subtest("evict-imported") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		test_evict_imported();
 	}
 
@@ -858,7 +858,7 @@ vphyr_main
 	igt_describe("LINK refuses the instance without VRAM.");
 	igt_subtest("link-no-vram") {
 		require_link(1);
-		vphyr_require_sys(&env);
+		igt_vphyr_require_sys(&env);
 		test_link_no_vram();
 	}
 
@@ -880,11 +880,11 @@ vphyr_main
 	/* last: a failure here may leave the VRAM full */
 	igt_describe("Full VRAM is ENOSPC, and freeing it makes room again.");
 	igt_subtest_with_dynamic("create-vram-enospc") {
-		vphyr_require_vram(&env, 1);
-		vphyr_dynamic_each_vram(&env, i)
+		igt_vphyr_require_vram(&env, 1);
+		igt_vphyr_dynamic_each_vram(&env, i)
 			test_create_vram_enospc(i);
 	}
 
 	igt_fixture
-		vphyr_env_close(&env);
+		igt_vphyr_env_close(&env);
 }

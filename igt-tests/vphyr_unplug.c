@@ -44,9 +44,8 @@
 IGT_TEST_DESCRIPTION("vphyr unbind: revocation of mappings, exports and imports");
 
 #define OBJ_PAGES	16
-#define DRIVER_DIR	"/sys/bus/pci/drivers/vphyr"
 
-static struct vphyr_env env;
+static struct igt_vphyr_env env;
 static sigjmp_buf bus_jmp;
 
 /*
@@ -100,22 +99,23 @@ static void pci_name_of(const char *node, char *name, size_t size)
 	memcpy(name, base, strlen(base) + 1);
 }
 
-static void driver_write(const char *what, const char *pci)
+static void pci_unbind(const char *pci)
 {
-	char path[128];
-	int fd;
+	int ret = phyr_pci_unbind(pci);
 
-	snprintf(path, sizeof(path), DRIVER_DIR "/%s", what);
-	fd = open(path, O_WRONLY);
-	igt_assert_f(fd >= 0, "open %s: %s\n", path, strerror(errno));
-	igt_assert_f(write(fd, pci, strlen(pci)) == (ssize_t)strlen(pci),
-		     "%s %s: %s\n", what, pci, strerror(errno));
-	close(fd);
+	igt_assert_f(!ret, "unbind %s: %s\n", pci, strerror(-ret));
+}
+
+static void pci_bind(const char *pci)
+{
+	int ret = phyr_pci_bind(pci);
+
+	igt_assert_f(!ret, "bind %s: %s\n", pci, strerror(-ret));
 }
 
 static void rebind_on_exit(int sig __attribute__((unused)))
 {
-	int fd;
+	int ret;
 
 	if (!held.pci[0])
 		return;
@@ -124,42 +124,27 @@ static void rebind_on_exit(int sig __attribute__((unused)))
 	for (int i = 0; i < 2; i++)
 		if (held.fd[i] >= 0)
 			close(held.fd[i]);
-	vphyr_env_close(&env);
-	fd = open(DRIVER_DIR "/bind", O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, held.pci, strlen(held.pci)) < 0)
-			igt_warn("binding %s again: %s\n", held.pci,
-				 strerror(errno));
-		close(fd);
-	}
+	igt_vphyr_env_close(&env);
+	ret = phyr_pci_bind(held.pci);
+	if (ret)
+		igt_warn("binding %s again: %s\n", held.pci, strerror(-ret));
 	held.pci[0] = '\0';
 }
 
 /* Whether /proc/iomem shows [start, ...] reserved by vphyr. */
 static bool bar_reserved(uint64_t start)
 {
-	char line[256], want[32];
-	bool found = false;
-	FILE *f;
+	int ret = phyr_iomem_reserved(start, "vphyr");
 
-	snprintf(want, sizeof(want), "%" PRIx64 "-", start);
-	f = fopen("/proc/iomem", "r");
-	igt_assert(f);
-	while (fgets(line, sizeof(line), f)) {
-		const char *p = line + strspn(line, " ");
-
-		if (!strncmp(p, want, strlen(want)) && strstr(p, ": vphyr"))
-			found = true;
-	}
-	fclose(f);
-	return found;
+	igt_assert_f(ret >= 0, "/proc/iomem: %s\n", strerror(-ret));
+	return ret;
 }
 
 /* The instance whose VRAM starts at @base, after a new scan, or -1. */
 static int instance_at(uint64_t base)
 {
 	for (int i = 0; i < env.ndev; i++)
-		if (vphyr_has_vram(&env, i) && env.dev[i].info.vram_base == base)
+		if (igt_vphyr_has_vram(&env, i) && env.dev[i].info.vram_base == base)
 			return i;
 	return -1;
 }
@@ -180,11 +165,11 @@ static void test_unbind_while_shared(void)
 		 env.dev[b].name);
 	igt_assert(bar_reserved(base));
 
-	h = vphyr_gem_create(fa, size, VPHYR_GEM_VRAM);
-	map = vphyr_gem_mmap(fa, h, size);
+	h = igt_vphyr_gem_create(fa, size, VPHYR_GEM_VRAM);
+	map = igt_vphyr_gem_mmap(fa, h, size);
 	phyr_pattern_fill(map, size, 21, 0);
-	hb = vphyr_share(fa, h, fb);
-	vphyr_check_dma("importer's read before unbind", fb, hb, 0, size, 21);
+	hb = igt_vphyr_share(fa, h, fb);
+	igt_vphyr_check_dma("importer's read before unbind", fb, hb, 0, size, 21);
 	dmabuf = prime_handle_to_fd(fa, h);
 
 	held.map = map;
@@ -193,24 +178,24 @@ static void test_unbind_while_shared(void)
 	held.fd[1] = fa;
 	memcpy(held.pci, pci, sizeof(held.pci));
 	igt_install_exit_handler(rebind_on_exit);
-	driver_write("unbind", pci);
+	pci_unbind(pci);
 
 	igt_assert_f(read_faults(map), "the CPU mapping still reads VRAM\n");
 	igt_assert_f(read_faults(map + size - 1),
 		     "the end of the CPU mapping still reads VRAM\n");
 	buf = malloc(size);
 	igt_assert(buf);
-	ret = phyr_uapi_gem_dma(fb, hb, VPHYR_DMA_READ, 0, size, buf);
+	ret = vphyr_uapi_gem_dma(fb, hb, VPHYR_DMA_READ, 0, size, buf);
 	igt_assert_f(ret == -ENODEV,
 		     "the importer's DMA read after unbind gave %d, not -ENODEV\n",
 		     ret);
-	ret = phyr_uapi_gem_create(fa, size, VPHYR_GEM_VRAM, &h2);
+	ret = vphyr_uapi_gem_create(fa, size, VPHYR_GEM_VRAM, &h2);
 	igt_assert_f(ret == -ENODEV, "GEM_CREATE after unbind gave %d\n", ret);
-	ret = phyr_uapi_gem_mmap(fa, h, 0, &offset);
+	ret = vphyr_uapi_gem_mmap(fa, h, 0, &offset);
 	igt_assert_f(ret == -ENODEV, "GEM_MMAP after unbind gave %d\n", ret);
 	/* a live VRAM instance must not take the unbound one as link peer */
 	if (env.nvram > 1) {
-		ret = phyr_uapi_link(env.dev[env.vram[1]].fd, fa, 0);
+		ret = vphyr_uapi_link(env.dev[env.vram[1]].fd, fa, 0);
 		igt_assert_f(ret == -ENODEV,
 			     "LINK with the unbound instance as peer gave %d\n",
 			     ret);
@@ -229,17 +214,17 @@ static void test_unbind_while_shared(void)
 	igt_assert_f(!bar_reserved(base),
 		     "the BAR is still reserved after the last user went\n");
 
-	driver_write("bind", pci);
+	pci_bind(pci);
 	held.pci[0] = '\0';
-	vphyr_env_close(&env);
-	vphyr_env_open(&env);
+	igt_vphyr_env_close(&env);
+	igt_vphyr_env_open(&env);
 	again = instance_at(base);
 	igt_assert_f(again >= 0, "no instance with VRAM at 0x%" PRIx64
 		     " after binding again\n", base);
-	h = vphyr_gem_create(env.dev[again].fd, size, VPHYR_GEM_VRAM);
-	vphyr_write_cpu(env.dev[again].fd, h, size, 22);
-	vphyr_check_dma("device read after binding again", env.dev[again].fd,
-			h, 0, size, 22);
+	h = igt_vphyr_gem_create(env.dev[again].fd, size, VPHYR_GEM_VRAM);
+	igt_vphyr_write_cpu(env.dev[again].fd, h, size, 22);
+	igt_vphyr_check_dma("device read after binding again", env.dev[again].fd,
+			    h, 0, size, 22);
 	gem_close(env.dev[again].fd, h);
 	free(buf);
 }
@@ -277,10 +262,10 @@ static void test_unbind_importer(void)
 	igt_info("unbinding importer %s (%s), exporter %s\n", env.dev[b].name,
 		 pci, env.dev[a].name);
 
-	h = vphyr_gem_create(fa, size, VPHYR_GEM_SYSTEM);
-	vphyr_write_cpu(fa, h, size, 31);
-	hb = vphyr_share(fa, h, fb);
-	vphyr_check_dma("importer's read before unbind", fb, hb, 0, size, 31);
+	h = igt_vphyr_gem_create(fa, size, VPHYR_GEM_SYSTEM);
+	igt_vphyr_write_cpu(fa, h, size, 31);
+	hb = igt_vphyr_share(fa, h, fb);
+	igt_vphyr_check_dma("importer's read before unbind", fb, hb, 0, size, 31);
 	if (env.vgem >= 0) {
 		uint8_t *vmap;
 
@@ -288,9 +273,9 @@ static void test_unbind_importer(void)
 		vmap = vgem_mmap(env.vgem, &vbo, PROT_READ | PROT_WRITE);
 		phyr_pattern_fill(vmap, vbo.size, 34, 0);
 		munmap(vmap, vbo.size);
-		hv = vphyr_share(env.vgem, vbo.handle, fb);
-		vphyr_check_dma("importer's read of a vgem buffer", fb, hv, 0,
-				vbo.size, 34);
+		hv = igt_vphyr_share(env.vgem, vbo.handle, fb);
+		igt_vphyr_check_dma("importer's read of a vgem buffer", fb, hv, 0,
+				    vbo.size, 34);
 	}
 	igt_info("%d DMA API mappings of %s before the unbind\n",
 		 dma_debug_mappings(pci), pci);
@@ -298,19 +283,19 @@ static void test_unbind_importer(void)
 	held.fd[1] = fb;
 	memcpy(held.pci, pci, sizeof(held.pci));
 	igt_install_exit_handler(rebind_on_exit);
-	driver_write("unbind", pci);
+	pci_unbind(pci);
 
 	ret = dma_debug_mappings(pci);
 	igt_assert_f(ret == 0, "%d DMA mappings of %s outlive its unbind\n",
 		     ret, pci);
 	buf = malloc(size);
 	igt_assert(buf);
-	ret = phyr_uapi_gem_dma(fb, hb, VPHYR_DMA_READ, 0, size, buf);
+	ret = vphyr_uapi_gem_dma(fb, hb, VPHYR_DMA_READ, 0, size, buf);
 	igt_assert_f(ret == -ENODEV,
 		     "the importer's DMA read after unbind gave %d\n", ret);
 	/* the exporter does not notice */
-	vphyr_write_cpu(fa, h, size, 32);
-	vphyr_check_dma("exporter's own read", fa, h, 0, size, 32);
+	igt_vphyr_write_cpu(fa, h, size, 32);
+	igt_vphyr_check_dma("exporter's own read", fa, h, 0, size, 32);
 
 	/* the DRM core refuses every ioctl of an unplugged device */
 	ret = igt_ioctl(fb, DRM_IOCTL_GEM_CLOSE, &(struct drm_gem_close){ .handle = hb });
@@ -326,45 +311,45 @@ static void test_unbind_importer(void)
 	igt_assert_f(!bar_reserved(base),
 		     "the BAR is still reserved after the last user went\n");
 
-	driver_write("bind", pci);
+	pci_bind(pci);
 	held.pci[0] = '\0';
-	vphyr_env_close(&env);
-	vphyr_env_open(&env);
+	igt_vphyr_env_close(&env);
+	igt_vphyr_env_open(&env);
 	again = instance_at(base);
 	igt_assert_f(again >= 0, "no instance with VRAM at 0x%" PRIx64
 		     " after binding again\n", base);
 	a = env.sys;
-	h = vphyr_gem_create(env.dev[a].fd, size, VPHYR_GEM_SYSTEM);
-	vphyr_write_cpu(env.dev[a].fd, h, size, 33);
-	h2 = vphyr_share(env.dev[a].fd, h, env.dev[again].fd);
-	vphyr_check_dma("read by the new instance", env.dev[again].fd, h2, 0,
-			size, 33);
+	h = igt_vphyr_gem_create(env.dev[a].fd, size, VPHYR_GEM_SYSTEM);
+	igt_vphyr_write_cpu(env.dev[a].fd, h, size, 33);
+	h2 = igt_vphyr_share(env.dev[a].fd, h, env.dev[again].fd);
+	igt_vphyr_check_dma("read by the new instance", env.dev[again].fd, h2, 0,
+			    size, 33);
 	gem_close(env.dev[again].fd, h2);
 	gem_close(env.dev[a].fd, h);
 	free(buf);
 }
 
-vphyr_main
+igt_vphyr_main
 {
 	igt_fixture
-		vphyr_env_open(&env);
+		igt_vphyr_env_open(&env);
 
 	igt_describe("Unbind revokes CPU mappings, exports and imports; bind works again.");
 	igt_subtest("unbind-while-shared") {
-		vphyr_require_vram(&env, 1);
-		vphyr_require_devs(&env, 2);
-		vphyr_require_root(&env);
+		igt_vphyr_require_vram(&env, 1);
+		igt_vphyr_require_devs(&env, 2);
+		igt_vphyr_require_root(&env);
 		test_unbind_while_shared();
 	}
 
 	igt_describe("Unbinding an importer unmaps its imports; bind imports again.");
 	igt_subtest("unbind-importer") {
-		vphyr_require_vram(&env, 1);
-		vphyr_require_sys(&env);
-		vphyr_require_root(&env);
+		igt_vphyr_require_vram(&env, 1);
+		igt_vphyr_require_sys(&env);
+		igt_vphyr_require_root(&env);
 		test_unbind_importer();
 	}
 
 	igt_fixture
-		vphyr_env_close(&env);
+		igt_vphyr_env_close(&env);
 }

@@ -103,7 +103,7 @@ IGT_TEST_DESCRIPTION("vphyr userptr objects: pinned user memory, its ranges, DMA
 #define MAP_FIXED_NOREPLACE	0x100000
 #endif
 
-static struct vphyr_env env;
+static struct igt_vphyr_env env;
 
 static uint64_t uptr_size(void)
 {
@@ -125,7 +125,7 @@ static uint32_t userptr(int fd, const void *addr, uint64_t size)
 	uint32_t h;
 	int ret;
 
-	ret = phyr_uapi_gem_userptr(fd, (uintptr_t)addr, size, 0, &h);
+	ret = vphyr_uapi_gem_userptr(fd, (uintptr_t)addr, size, 0, &h);
 	igt_assert_f(ret == 0, "GEM_USERPTR of 0x%llx bytes at %p: %s\n",
 		     (unsigned long long)size, addr, strerror(-ret));
 	igt_assert_neq_u32(h, 0);
@@ -135,29 +135,29 @@ static uint32_t userptr(int fd, const void *addr, uint64_t size)
 /*
  * The table of userptr object h of instance idx: physical, host memory,
  * placement USERPTR, generation 0, and what phyr_userptr_check_ranges() checks.
- * The table is left in t (vphyr_table_fini() it), or freed if t is NULL.
+ * The table is left in t (igt_vphyr_table_fini() it), or freed if t is NULL.
  */
 static void check_userptr(int idx, uint32_t h, const char *what,
-			  const struct phyr_userptr_expect *x, struct vphyr_table *t)
+			  const struct phyr_userptr_expect *x, struct igt_vphyr_table *t)
 {
-	struct vphyr_table own;
-	struct vphyr_expect e;
+	struct igt_vphyr_table own;
+	struct igt_vphyr_expect e;
 	char msg[256];
 	int r;
 
 	if (!t)
 		t = &own;
-	vphyr_get_table(env.dev[idx].fd, h, t);
-	vphyr_expect_own(&e, idx, VPHYR_PLACE_USERPTR, x->size);
+	igt_vphyr_get_table(env.dev[idx].fd, h, t);
+	igt_vphyr_expect_own(&e, idx, VPHYR_PLACE_USERPTR, x->size);
 	e.max_ranges = x->max_ranges;
-	vphyr_check_table(&env, what, t, &e);
+	igt_vphyr_check_table(&env, what, t, &e);
 	igt_assert_eq_u32(t->q.generation, 0);
 	r = phyr_userptr_check_ranges(t->r, t->q.count, x, msg, sizeof(msg));
 	igt_assert_f(r >= 0, "%s: %s\n", what, msg);
 	igt_debug("%s: %u range(s)%s\n", what, t->q.count,
 		  r > 0 ? ", as pagemap shows" : "");
 	if (t == &own)
-		vphyr_table_fini(t);
+		igt_vphyr_table_fini(t);
 }
 
 /* Memory holding pattern seed and a userptr object of it on idx. */
@@ -182,7 +182,7 @@ static void check_dma_mem(const char *what, int fd, uint32_t h,
 
 	igt_assert(buf);
 	memset(buf, 0xa5, len);
-	ret = phyr_uapi_gem_dma(fd, h, VPHYR_DMA_READ, 0, len, buf);
+	ret = vphyr_uapi_gem_dma(fd, h, VPHYR_DMA_READ, 0, len, buf);
 	igt_assert_f(ret == 0, "%s: GEM_DMA read: %s\n", what, strerror(-ret));
 	for (i = 0; i < len && buf[i] == c[i]; i++)
 		;
@@ -224,7 +224,7 @@ static void test_basic(int idx)
 		  "userptr object of 4 pages inside a 16-page mapping" },
 	};
 	int fd = env.dev[idx].fd;
-	struct vphyr_table t, t2;
+	struct igt_vphyr_table t, t2;
 	struct phyr_userptr_expect x;
 	uint64_t size, len;
 	unsigned char *m;
@@ -258,10 +258,10 @@ static void test_basic(int idx)
 	check_userptr(idx, h2, "second userptr object of the range", &x, &t2);
 	igt_assert_f(h2 != h, "the second object got the first one's handle %u\n",
 		     h);
-	igt_assert_f(vphyr_same_table(&t, &t2),
+	igt_assert_f(igt_vphyr_same_table(&t, &t2),
 		     "two objects of the same memory have different ranges\n");
-	vphyr_table_fini(&t);
-	vphyr_table_fini(&t2);
+	igt_vphyr_table_fini(&t);
+	igt_vphyr_table_fini(&t2);
 	gem_close(fd, h2);
 	gem_close(fd, h);
 	munmap(m, size);
@@ -277,22 +277,22 @@ static void test_dma(int idx)
 	m = anon_map(size);
 	phyr_pattern_fill(m, size, 21, 0);
 	h = userptr(fd, m, size);
-	vphyr_check_dma("DMA read of what the CPU wrote before GEM_USERPTR",
-			fd, h, 0, size, 21);
+	igt_vphyr_check_dma("DMA read of what the CPU wrote before GEM_USERPTR",
+			    fd, h, 0, size, 21);
 	phyr_pattern_fill(m, size, 22, 0);
-	vphyr_check_dma("DMA read of what the CPU wrote after GEM_USERPTR",
-			fd, h, 0, size, 22);
-	vphyr_check_dma("DMA read at an unaligned offset", fd, h, 100,
-			2 * env.page + 13, 22);
-	vphyr_write_dma(fd, h, 0, size, 23);
-	vphyr_assert_pattern("user memory after a DMA write", m, size, 23, 0);
+	igt_vphyr_check_dma("DMA read of what the CPU wrote after GEM_USERPTR",
+			    fd, h, 0, size, 22);
+	igt_vphyr_check_dma("DMA read at an unaligned offset", fd, h, 100,
+			    2 * env.page + 13, 22);
+	igt_vphyr_write_dma(fd, h, 0, size, 23);
+	igt_vphyr_assert_pattern("user memory after a DMA write", m, size, 23, 0);
 
 	/* a short write across a page boundary changes only its bytes */
-	vphyr_write_dma(fd, h, off, len, 24);
-	vphyr_assert_pattern("bytes before a short DMA write", m, off, 23, 0);
-	vphyr_assert_pattern("a short DMA write", m + off, len, 24, off);
-	vphyr_assert_pattern("bytes after a short DMA write", m + off + len,
-			     size - off - len, 23, off + len);
+	igt_vphyr_write_dma(fd, h, off, len, 24);
+	igt_vphyr_assert_pattern("bytes before a short DMA write", m, off, 23, 0);
+	igt_vphyr_assert_pattern("a short DMA write", m + off, len, 24, off);
+	igt_vphyr_assert_pattern("bytes after a short DMA write", m + off + len,
+				 size - off - len, 23, off + len);
 	gem_close(fd, h);
 	munmap(m, size);
 
@@ -302,15 +302,15 @@ static void test_dma(int idx)
 	buf = malloc(size);
 	igt_assert(buf);
 	memset(buf, 0xa5, size);
-	ret = phyr_uapi_gem_dma(fd, h, VPHYR_DMA_READ, 0, size, buf);
+	ret = vphyr_uapi_gem_dma(fd, h, VPHYR_DMA_READ, 0, size, buf);
 	igt_assert_f(ret == 0, "GEM_DMA read of untouched memory: %s\n",
 		     strerror(-ret));
 	igt_assert_f(all_zero(buf, size),
 		     "DMA read of untouched memory is not all zero\n");
 	free(buf);
-	vphyr_write_dma(fd, h, 0, size, 25);
-	vphyr_assert_pattern("untouched memory after a DMA write", m, size, 25,
-			     0);
+	igt_vphyr_write_dma(fd, h, 0, size, 25);
+	igt_vphyr_assert_pattern("untouched memory after a DMA write", m, size, 25,
+				 0);
 	gem_close(fd, h);
 	munmap(m, size);
 }
@@ -318,7 +318,7 @@ static void test_dma(int idx)
 static void test_errors(int idx)
 {
 	struct phyr_bad_userptr b[PHYR_BAD_ARGS_MAX];
-	int fd = vphyr_open_again(&env, idx), n, i, ret, wrong = 0, left;
+	int fd = igt_vphyr_open_again(&env, idx), n, i, ret, wrong = 0, left;
 	long long pin0, pin1;
 	uint32_t h, maxh = 0;
 	void *area;
@@ -326,9 +326,9 @@ static void test_errors(int idx)
 	area = phyr_bad_area_map();
 	igt_assert_f(area, "mapping the test area: %s\n", strerror(errno));
 	n = phyr_bad_userptr_args(area, phyr_has_cap(CAP_IPC_LOCK) > 0, b);
-	pin0 = vphyr_vmpin_kb();
+	pin0 = igt_vphyr_vmpin_kb();
 	for (i = 0; i < n; i++) {
-		ret = phyr_uapi_gem_userptr(fd, b[i].addr, b[i].size, b[i].flags, &h);
+		ret = vphyr_uapi_gem_userptr(fd, b[i].addr, b[i].size, b[i].flags, &h);
 		if (ret != b[i].err) {
 			igt_warn("GEM_USERPTR of %s (addr 0x%llx size 0x%llx flags 0x%x): expected %s, got %s\n",
 				 b[i].what, (unsigned long long)b[i].addr,
@@ -341,7 +341,7 @@ static void test_errors(int idx)
 		if (h > maxh)
 			maxh = h;
 		if (h) {
-			igt_assert_eq(phyr_uapi_gem_close(fd, h), 0);
+			igt_assert_eq(vphyr_uapi_gem_close(fd, h), 0);
 		} else {
 			igt_warn("GEM_USERPTR of %s gave handle 0\n",
 				 b[i].what);
@@ -351,10 +351,10 @@ static void test_errors(int idx)
 	phyr_bad_area_unmap(area);
 	igt_assert_f(!wrong, "%d of %d GEM_USERPTR calls gave a wrong result\n",
 		     wrong, n);
-	pin1 = vphyr_vmpin_kb();
+	pin1 = igt_vphyr_vmpin_kb();
 	igt_assert_f(pin1 == pin0, "VmPin %lld kB before the calls, %lld kB after\n",
 		     pin0, pin1);
-	left = vphyr_count_handles(fd, maxh + 16);
+	left = igt_vphyr_count_handles(fd, maxh + 16);
 	igt_assert_f(left == 0, "%d handle(s) open after the calls\n", left);
 	close(fd);
 }
@@ -369,7 +369,7 @@ static void test_thp(int idx, unsigned char *m, uint64_t hp)
 	h = userptr(fd, m, hp);
 	kb = phyr_anon_huge_kb(m, 0, NULL);
 	if (kb < (long long)(hp >> 10)) {
-		phyr_uapi_gem_close(fd, h);
+		vphyr_uapi_gem_close(fd, h);
 		igt_skip("the huge page was split or moved when pinned (AnonHugePages %lld kB)\n",
 			 kb);
 	}
@@ -378,7 +378,7 @@ static void test_thp(int idx, unsigned char *m, uint64_t hp)
 	};
 	check_userptr(idx, h, "userptr object of a transparent huge page", &x,
 		      NULL);
-	vphyr_check_dma("DMA read of the huge page", fd, h, 0, hp, 31);
+	igt_vphyr_check_dma("DMA read of the huge page", fd, h, 0, hp, 31);
 
 	/* a part of the huge page is physically contiguous too */
 	h2 = userptr(fd, m + env.page, 2 * env.page);
@@ -399,42 +399,42 @@ static void test_prime(int a, int b)
 {
 	int fa = env.dev[a].fd, fb = env.dev[b].fd;
 	uint64_t size = uptr_size();
-	struct vphyr_expect x;
+	struct igt_vphyr_expect x;
 	struct phyr_userptr_expect ux;
-	struct vphyr_table t;
+	struct igt_vphyr_table t;
 	unsigned char *m;
 	uint32_t h, ih;
 
 	m = userptr_filled(a, size, 41, &h);
-	ih = vphyr_share(fa, h, fb);
+	ih = igt_vphyr_share(fa, h, fb);
 
-	vphyr_get_table(fb, ih, &t);
-	vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0, VPHYR_VIA_HOSTMEM, size);
-	vphyr_check_table(&env, "imported userptr object", &t, &x);
+	igt_vphyr_get_table(fb, ih, &t);
+	igt_vphyr_expect_dma(&x, VPHYR_RANGE_IC_HOST, 0, IGT_VPHYR_VIA_HOSTMEM, size);
+	igt_vphyr_check_table(&env, "imported userptr object", &t, &x);
 	igt_assert_eq_u32(t.q.generation, 0);
-	vphyr_table_fini(&t);
+	igt_vphyr_table_fini(&t);
 
-	vphyr_check_dma("importer's DMA read of the user memory", fb, ih, 0,
-			size, 41);
-	vphyr_write_dma(fb, ih, 0, size, 42);
-	vphyr_assert_pattern("user memory after the importer's DMA write", m,
-			     size, 42, 0);
+	igt_vphyr_check_dma("importer's DMA read of the user memory", fb, ih, 0,
+			    size, 41);
+	igt_vphyr_write_dma(fb, ih, 0, size, 42);
+	igt_vphyr_assert_pattern("user memory after the importer's DMA write", m,
+				 size, 42, 0);
 	phyr_pattern_fill(m, size, 44, 0);
-	vphyr_check_dma("importer's DMA read of a CPU write", fb, ih, 0, size,
-			44);
-	vphyr_check_dma("exporter's DMA read of a CPU write", fa, h, 0, size,
-			44);
+	igt_vphyr_check_dma("importer's DMA read of a CPU write", fb, ih, 0, size,
+			    44);
+	igt_vphyr_check_dma("exporter's DMA read of a CPU write", fa, h, 0, size,
+			    44);
 	ux = (struct phyr_userptr_expect){ .addr = m, .size = size, .unit = env.page };
 	check_userptr(a, h, "exporter of a userptr object", &ux, NULL);
 
 	/* the import keeps the object and its pages without the handle */
 	gem_close(fa, h);
 	phyr_pattern_fill(m, size, 43, 0);
-	vphyr_check_dma("importer's DMA read after the exporter's handle closed",
-			fb, ih, 0, size, 43);
-	vphyr_write_dma(fb, ih, 0, size, 45);
-	vphyr_assert_pattern("user memory after a DMA write by the importer alone",
-			     m, size, 45, 0);
+	igt_vphyr_check_dma("importer's DMA read after the exporter's handle closed",
+			    fb, ih, 0, size, 43);
+	igt_vphyr_write_dma(fb, ih, 0, size, 45);
+	igt_vphyr_assert_pattern("user memory after a DMA write by the importer alone",
+				 m, size, 45, 0);
 	gem_close(fb, ih);
 	munmap(m, size);
 }
@@ -554,7 +554,7 @@ static void test_hugetlb(int idx, unsigned char *m)
 static int userptr_try(int fd, const unsigned char *m, uint64_t size,
 		       uint32_t *h)
 {
-	return phyr_uapi_gem_userptr(fd, (uintptr_t)m, size, 0, h);
+	return vphyr_uapi_gem_userptr(fd, (uintptr_t)m, size, 0, h);
 }
 
 static void memlock_child(int idx)
@@ -573,10 +573,10 @@ static void memlock_child(int idx)
 		     (unsigned long long)rl.rlim_max);
 	rl.rlim_cur = MEMLOCK_LIMIT;
 	igt_assert_eq(setrlimit(RLIMIT_MEMLOCK, &rl), 0);
-	fd = vphyr_open_again(&env, idx);
+	fd = igt_vphyr_open_again(&env, idx);
 	m = anon_map(MEMLOCK_BIG);
 	memset(m, 0x33, MEMLOCK_BIG);
-	pin0 = vphyr_vmpin_kb();
+	pin0 = igt_vphyr_vmpin_kb();
 	igt_assert_f(pin0 + MEMLOCK_SMALL / 1024 <= MEMLOCK_LIMIT / 1024,
 		     "VmPin %lld kB at the start\n", pin0);
 
@@ -584,7 +584,7 @@ static void memlock_child(int idx)
 	igt_assert_f(ret == -ENOMEM,
 		     "GEM_USERPTR of 1 MiB with RLIMIT_MEMLOCK 64 KiB: %s\n",
 		     strerror(-ret));
-	pin = vphyr_vmpin_kb();
+	pin = igt_vphyr_vmpin_kb();
 	igt_assert_f(pin == pin0, "VmPin %lld kB after the refused pin, %lld kB before\n",
 		     pin, pin0);
 
@@ -592,12 +592,12 @@ static void memlock_child(int idx)
 	igt_assert_f(ret == 0,
 		     "GEM_USERPTR of 32 KiB with RLIMIT_MEMLOCK 64 KiB: %s\n",
 		     strerror(-ret));
-	pin = vphyr_vmpin_kb();
+	pin = igt_vphyr_vmpin_kb();
 	igt_assert_f(pin == pin0 + MEMLOCK_SMALL / 1024,
 		     "VmPin %lld kB with 32 KiB pinned, %lld kB before\n", pin,
 		     pin0);
 	gem_close(fd, h);
-	pin = vphyr_vmpin_kb();
+	pin = igt_vphyr_vmpin_kb();
 	igt_assert_f(pin == pin0,
 		     "VmPin %lld kB after closing the 32 KiB object, %lld kB before\n",
 		     pin, pin0);
@@ -615,12 +615,12 @@ static void memlock_child(int idx)
 	igt_assert_f(ret == -ENOMEM,
 		     "GEM_USERPTR of one page with RLIMIT_MEMLOCK used up: %s\n",
 		     strerror(-ret));
-	pin = vphyr_vmpin_kb();
+	pin = igt_vphyr_vmpin_kb();
 	igt_assert_f(pin == MEMLOCK_LIMIT / 1024,
 		     "VmPin %lld kB with 64 KiB pinned and one page refused\n",
 		     pin);
 	gem_close(fd, h);
-	pin = vphyr_vmpin_kb();
+	pin = igt_vphyr_vmpin_kb();
 	igt_assert_f(pin == 0, "VmPin %lld kB after closing everything\n", pin);
 	close(fd);
 }
@@ -632,28 +632,28 @@ static void test_munmap(int idx)
 	uint64_t size = uptr_size();
 	long long pin0, pin1, pin2, pin3;
 	int fd = env.dev[idx].fd;
-	struct vphyr_table t0, t1;
+	struct igt_vphyr_table t0, t1;
 	struct phyr_userptr_expect x;
 	unsigned char *m, *n;
 	uint32_t h;
 
-	pin0 = vphyr_vmpin_kb();
+	pin0 = igt_vphyr_vmpin_kb();
 	m = userptr_filled(idx, size, 90, &h);
 	x = (struct phyr_userptr_expect){ .addr = m, .size = size, .unit = env.page };
 	check_userptr(idx, h, "userptr object before munmap", &x, &t0);
-	pin1 = vphyr_vmpin_kb();
+	pin1 = igt_vphyr_vmpin_kb();
 	igt_assert_eq(munmap(m, size), 0);
-	pin2 = vphyr_vmpin_kb();
+	pin2 = igt_vphyr_vmpin_kb();
 	igt_assert_f(pin2 == pin1,
 		     "VmPin %lld kB before munmap, %lld kB after: the pages must stay pinned\n",
 		     pin1, pin2);
 
-	vphyr_check_dma("DMA read after munmap", fd, h, 0, size, 90);
-	vphyr_get_table(fd, h, &t1);
-	igt_assert_f(vphyr_same_table(&t0, &t1),
+	igt_vphyr_check_dma("DMA read after munmap", fd, h, 0, size, 90);
+	igt_vphyr_get_table(fd, h, &t1);
+	igt_assert_f(igt_vphyr_same_table(&t0, &t1),
 		     "the ranges changed with munmap\n");
-	vphyr_table_fini(&t0);
-	vphyr_table_fini(&t1);
+	igt_vphyr_table_fini(&t0);
+	igt_vphyr_table_fini(&t1);
 
 	/* new memory at the same address is not the object's */
 	n = mmap(m, size, PROT_READ | PROT_WRITE,
@@ -665,19 +665,19 @@ static void test_munmap(int idx)
 	} else {
 		igt_assert_f(all_zero(n, size),
 			     "new memory at the old address is not zero\n");
-		vphyr_write_dma(fd, h, 0, size, 91);
+		igt_vphyr_write_dma(fd, h, 0, size, 91);
 		igt_assert_f(all_zero(n, size),
 			     "a DMA write to the object reached the new memory at its old address\n");
-		vphyr_check_dma("DMA read of a DMA write after munmap", fd, h,
-				0, size, 91);
+		igt_vphyr_check_dma("DMA read of a DMA write after munmap", fd, h,
+				    0, size, 91);
 		phyr_pattern_fill(n, size, 92, 0);
-		vphyr_check_dma("DMA read after the CPU wrote new memory at the old address",
-				fd, h, 0, size, 91);
+		igt_vphyr_check_dma("DMA read after the CPU wrote new memory at the old address",
+				    fd, h, 0, size, 91);
 		munmap(n, size);
 	}
 
 	gem_close(fd, h);
-	pin3 = vphyr_vmpin_kb();
+	pin3 = igt_vphyr_vmpin_kb();
 	igt_assert_f(pin3 == pin0,
 		     "VmPin %lld kB before GEM_USERPTR, %lld kB after closing the unmapped object\n",
 		     pin0, pin3);
@@ -687,7 +687,7 @@ static void test_evict_noop(int idx)
 {
 	uint64_t size = uptr_size();
 	int fd = env.dev[idx].fd, i;
-	struct vphyr_table t0, t1;
+	struct igt_vphyr_table t0, t1;
 	struct phyr_userptr_expect x;
 	unsigned char *m;
 	char what[96];
@@ -699,21 +699,21 @@ static void test_evict_noop(int idx)
 	for (i = 1; i <= 2; i++) {
 		snprintf(what, sizeof(what), "userptr object after GEM_EVICT #%d",
 			 i);
-		vphyr_gem_evict(fd, h);
+		igt_vphyr_gem_evict(fd, h);
 		check_userptr(idx, h, what, &x, &t1);
-		igt_assert_f(vphyr_same_table(&t0, &t1), "%s: the ranges changed\n",
+		igt_assert_f(igt_vphyr_same_table(&t0, &t1), "%s: the ranges changed\n",
 			     what);
-		vphyr_table_fini(&t1);
+		igt_vphyr_table_fini(&t1);
 	}
-	vphyr_table_fini(&t0);
-	vphyr_check_dma("DMA read after GEM_EVICT", fd, h, 0, size, 100);
+	igt_vphyr_table_fini(&t0);
+	igt_vphyr_check_dma("DMA read after GEM_EVICT", fd, h, 0, size, 100);
 	/* still the user's pages: CPU and device see each other's writes */
 	phyr_pattern_fill(m, size, 101, 0);
-	vphyr_check_dma("DMA read of a CPU write after GEM_EVICT", fd, h, 0,
-			size, 101);
-	vphyr_write_dma(fd, h, 0, size, 102);
-	vphyr_assert_pattern("CPU read of a DMA write after GEM_EVICT", m, size,
-			     102, 0);
+	igt_vphyr_check_dma("DMA read of a CPU write after GEM_EVICT", fd, h, 0,
+			    size, 101);
+	igt_vphyr_write_dma(fd, h, 0, size, 102);
+	igt_vphyr_assert_pattern("CPU read of a DMA write after GEM_EVICT", m, size,
+				 102, 0);
 	gem_close(fd, h);
 	munmap(m, size);
 }
@@ -730,31 +730,31 @@ static void leak_child(int idx)
 
 	ret = phyr_drop_cap(CAP_IPC_LOCK);
 	igt_assert_f(ret == 0, "dropping CAP_IPC_LOCK: %s\n", strerror(-ret));
-	fd = vphyr_open_again(&env, idx);
+	fd = igt_vphyr_open_again(&env, idx);
 	m = anon_map(size);
 	memset(m, 0x44, size);
-	fds0 = vphyr_count_fds();
-	pin0 = vphyr_vmpin_kb();
+	fds0 = igt_vphyr_count_fds();
+	pin0 = igt_vphyr_vmpin_kb();
 	for (i = 0; i < LEAK_USERPTR_CYCLES; i++) {
 		ret = userptr_try(fd, m, size, &h);
 		igt_assert_f(ret == 0, "cycle %d: GEM_USERPTR: %s\n", i,
 			     strerror(-ret));
 		if (h > maxh)
 			maxh = h;
-		pin = vphyr_vmpin_kb();
+		pin = igt_vphyr_vmpin_kb();
 		igt_assert_f(pin == pin0 + kb,
 			     "cycle %d: VmPin %lld kB with the object open, expected %lld\n",
 			     i, pin, pin0 + kb);
 		memset(&q, 0, sizeof(q));
 		q.handle = h;
-		igt_assert_eq(phyr_uapi_gem_ranges(fd, &q), 0);
-		igt_assert_eq(phyr_uapi_gem_close(fd, h), 0);
+		igt_assert_eq(vphyr_uapi_gem_ranges(fd, &q), 0);
+		igt_assert_eq(vphyr_uapi_gem_close(fd, h), 0);
 	}
-	pin = vphyr_vmpin_kb();
+	pin = igt_vphyr_vmpin_kb();
 	igt_assert_f(pin == pin0, "VmPin %lld kB before the cycles, %lld kB after\n",
 		     pin0, pin);
-	igt_assert_eq(vphyr_count_fds(), fds0);
-	left = vphyr_count_handles(fd, maxh + 16);
+	igt_assert_eq(igt_vphyr_count_fds(), fds0);
+	left = igt_vphyr_count_handles(fd, maxh + 16);
 	igt_assert_f(left == 0, "%d handle(s) left open on %s\n", left,
 		     env.dev[idx].name);
 	munmap(m, size);
@@ -776,29 +776,29 @@ static void require_memlock(uint64_t bytes)
 		      (unsigned long long)bytes);
 }
 
-vphyr_main
+igt_vphyr_main
 {
 	igt_fixture
-		vphyr_env_open(&env);
+		igt_vphyr_env_open(&env);
 
 	igt_describe("Userptr objects are pinned host memory described by its contiguous runs.");
 	igt_subtest_with_dynamic("userptr-basic") {
-		vphyr_require_dev(&env);
-		vphyr_dynamic_each(&env, i)
+		igt_vphyr_require_dev(&env);
+		igt_vphyr_dynamic_each(&env, i)
 			test_basic(i);
 	}
 
 	igt_describe("CPU and device see each other's writes to userptr memory.");
 	igt_subtest_with_dynamic("userptr-dma") {
-		vphyr_require_dev(&env);
-		vphyr_dynamic_each(&env, i)
+		igt_vphyr_require_dev(&env);
+		igt_vphyr_dynamic_each(&env, i)
 			test_dma(i);
 	}
 
 	igt_describe("GEM_USERPTR refuses invalid, unmapped and too large ranges.");
 	igt_subtest_with_dynamic("userptr-errors") {
-		vphyr_require_dev(&env);
-		vphyr_dynamic_each(&env, i)
+		igt_vphyr_require_dev(&env);
+		igt_vphyr_dynamic_each(&env, i)
 			test_errors(i);
 	}
 
@@ -809,13 +809,13 @@ vphyr_main
 		void *p;
 		int ret;
 
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		ret = phyr_thp_map(hp, &p, msg, sizeof(msg));
 		igt_require_f(ret <= 0, "%s\n", msg);
 		if (!ret)
 			phyr_pattern_fill(p, hp, 31, 0);
 		/* only a dynamic subtest may fail: a failed mapping fails each */
-		vphyr_dynamic_each(&env, i) {
+		igt_vphyr_dynamic_each(&env, i) {
 			igt_assert_f(ret == 0, "%s\n", msg);
 			test_thp(i, p, hp);
 		}
@@ -829,7 +829,7 @@ vphyr_main
 		void *p;
 		int err;
 
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		require_huge_pages(HUGETLB_PAGES);
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
@@ -837,7 +837,7 @@ vphyr_main
 		err = p == MAP_FAILED ? errno : 0;
 		if (!err)
 			phyr_pattern_fill(p, size, 80, 0);
-		vphyr_dynamic_each(&env, i) {
+		igt_vphyr_dynamic_each(&env, i) {
 			igt_assert_f(!err, "mmap of %d 2 MiB hugetlb pages: %s\n",
 				     HUGETLB_PAGES, strerror(err));
 			test_hugetlb(i, p);
@@ -854,7 +854,7 @@ vphyr_main
 		void *p = MAP_FAILED;
 		int err = 0, mfd;
 
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		require_huge_pages(HUGETLB_PAGES);
 		igt_assert_eq(sysfs_ull("free_hugepages", &free0), 0);
 		mfd = memfd_create("phyr-hugetlb", MFD_CLOEXEC | MFD_HUGETLB |
@@ -868,7 +868,7 @@ vphyr_main
 			err = errno;
 		if (!err)
 			phyr_pattern_fill(p, size, 81, 0);
-		vphyr_dynamic_each(&env, i) {
+		igt_vphyr_dynamic_each(&env, i) {
 			igt_assert_f(!err, "hugetlb memfd of %d 2 MiB pages: %s\n",
 				     HUGETLB_PAGES, strerror(err));
 			test_hugetlb(i, p);
@@ -886,42 +886,42 @@ vphyr_main
 
 	igt_describe("Pins without CAP_IPC_LOCK count against RLIMIT_MEMLOCK.");
 	igt_subtest("userptr-memlock") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		igt_fork(child, 1)
-			memlock_child(vphyr_primary(&env));
+			memlock_child(igt_vphyr_primary(&env));
 		igt_waitchildren();
 	}
 
 	igt_describe("Unmapping the memory of a userptr object leaves the object whole.");
 	igt_subtest_with_dynamic("userptr-munmap") {
-		vphyr_require_dev(&env);
-		vphyr_dynamic_each(&env, i)
+		igt_vphyr_require_dev(&env);
+		igt_vphyr_dynamic_each(&env, i)
 			test_munmap(i);
 	}
 
 	igt_describe("Userptr objects shared between instances map as host memory.");
 	igt_subtest_with_dynamic("userptr-prime") {
-		vphyr_require_devs(&env, 2);
-		vphyr_dynamic_pairs(&env, a, b)
+		igt_vphyr_require_devs(&env, 2);
+		igt_vphyr_dynamic_pairs(&env, a, b)
 			test_prime(a, b);
 	}
 
 	igt_describe("Evicting a userptr object changes nothing.");
 	igt_subtest_with_dynamic("userptr-evict-noop") {
-		vphyr_require_dev(&env);
-		vphyr_dynamic_each(&env, i)
+		igt_vphyr_require_dev(&env);
+		igt_vphyr_dynamic_each(&env, i)
 			test_evict_noop(i);
 	}
 
 	igt_describe("GEM_USERPTR and close cycles leave no pin, descriptor or handle.");
 	igt_subtest("userptr-leak") {
-		vphyr_require_dev(&env);
+		igt_vphyr_require_dev(&env);
 		require_memlock(8 * env.page);
 		igt_fork(child, 1)
-			leak_child(vphyr_primary(&env));
+			leak_child(igt_vphyr_primary(&env));
 		igt_waitchildren();
 	}
 
 	igt_fixture
-		vphyr_env_close(&env);
+		igt_vphyr_env_close(&env);
 }

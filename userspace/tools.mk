@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # libphyr and phyrctl, included by userspace/Makefile:
-#   build/libphyr.a   the library over libdrm (lib/: libphyr.h, the device
-#                     API; libphyr_uapi.h, the ioctls one by one), what
-#                     the programs here link
+#   build/libphyr.a   the library over libdrm (lib/: libphyr.h, devices and
+#                     buffer objects; libphyr_uapi.h, the ioctls one by
+#                     one), what the programs here link
 #   build/libphyr_test.a  what the tests need beyond it, only libc
 #                     (libphyr_test.h: test patterns, process memory and
-#                     files, test cases in child processes); not installed
-#   build/libphyr.so.1  libphyr.a as a shared library (soname libphyr.so.1,
+#                     files, PCI bind/unbind and /proc/iomem, test cases
+#                     in child processes); not installed
+#   build/libphyr.so.2  libphyr.a as a shared library (soname libphyr.so.2,
 #                     build/libphyr.so links to it) exporting only the
 #                     functions of libphyr.h (lib/libphyr.map)
 #   build/libphyr.pc  its pkg-config file, for PREFIX
@@ -33,13 +34,13 @@ CFLAGS ?= -O2 -g -Wall -Wextra -Werror
 
 PHYR_GBM := $(shell $(PKG_CONFIG) --cflags --libs gbm 2>/dev/null)
 PHYR_CFLAGS := -std=gnu11 $(filter-out -Wall -Wextra -Werror,$(CFLAGS)) -Wall -Wextra -Werror
-PHYR_VERSION := 1.0.0
+PHYR_VERSION := 2.0.0
 PHYR_CPPFLAGS := -I$(SRC)/../include/uapi/drm -I$(SRC)/lib \
 	-DPHYR_VERSION=\"$(PHYR_VERSION)\" \
 	$(if $(PHYR_GBM),,-DPHYRCTL_NO_GBM)
 
-PHYR_LIB_PARTS := libphyr libphyr_uapi
-PHYR_TEST_PARTS := libphyr_proc libphyr_case libphyr_uapi_test
+PHYR_LIB_PARTS := libphyr libphyr_bo libphyr_uapi
+PHYR_TEST_PARTS := libphyr_proc libphyr_pci libphyr_case libphyr_uapi_test
 PHYR_LIB_SRCS := $(PHYR_LIB_PARTS:%=$(SRC)/lib/%.c) \
 	$(PHYR_TEST_PARTS:%=$(SRC)/lib/%.c)
 PHYR_LIB_OBJS := $(PHYR_LIB_PARTS:%=$(OUT)/obj/%.o)
@@ -50,7 +51,7 @@ PHYR_LIB_HDRS := $(SRC)/lib/libphyr.h $(SRC)/lib/libphyr_uapi.h \
 # what the programs here link, in this order
 PHYR_LIBS := $(OUT)/libphyr_test.a $(OUT)/libphyr.a
 PHYR_LIB_PICS := $(PHYR_LIB_PARTS:%=$(OUT)/obj-pic/%.o)
-PHYR_SONAME := libphyr.so.1
+PHYR_SONAME := libphyr.so.2
 
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
@@ -60,7 +61,7 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 INSTALL ?= install
 
 PHYRCTL_SRCS := $(addprefix $(SRC)/phyrctl/,phyrctl.c json.c objects.c bench.c \
-	gbm.c tour.c)
+	gbm.c tour.c progress.c)
 PHYRCTL_HDRS := $(SRC)/phyrctl/phyrctl.h $(PHYR_LIB_HDRS)
 
 .PHONY: tools install FORCE

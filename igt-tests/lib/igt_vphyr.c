@@ -6,7 +6,7 @@
  * that --device and IGT_DEVICE pick them as they pick any IGT device; the
  * tests then work on each instance's render node. vgem is opened through
  * __drm_open_driver(). The P2P topology the machine has comes from the
- * --p2p=none|host|bus option every vphyr test takes (vphyr_main).
+ * --p2p=none|host|bus option every vphyr test takes (igt_vphyr_main).
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -18,13 +18,13 @@
 
 #include "igt_vphyr.h"
 
-#define VPHYR_SENTINEL	0xa5
+#define IGT_VPHYR_SENTINEL	0xa5
 
-static const struct vphyr_env *exit_env;
+static const struct igt_vphyr_env *exit_env;
 
 /* ---- environment ---- */
 
-const char *vphyr_p2p_name(enum vphyr_p2p p)
+const char *igt_vphyr_p2p_name(enum igt_vphyr_p2p p)
 {
 	switch (p) {
 	case VPHYR_P2P_NONE:
@@ -42,23 +42,23 @@ const char *vphyr_p2p_name(enum vphyr_p2p p)
 
 #define OPT_P2P	0x7001
 
-static enum vphyr_p2p opt_p2p = VPHYR_P2P_UNKNOWN;
+static enum igt_vphyr_p2p opt_p2p = VPHYR_P2P_UNKNOWN;
 
-const struct option vphyr_long_opts[] = {
+const struct option igt_vphyr_long_opts[] = {
 	{ "p2p", required_argument, NULL, OPT_P2P },
 	{ NULL, 0, NULL, 0 },
 };
 
-const char vphyr_help_str[] =
+const char igt_vphyr_help_str[] =
 	"  --p2p=none|host|bus\n"
 	"\t\tthe P2P path between the VRAM instances: refused (importing\n"
 	"\t\tVRAM migrates it), through the host bridge, or by PCI bus\n"
 	"\t\taddress below a switch; without it the subtests that depend\n"
 	"\t\ton it skip\n";
 
-int vphyr_opt_handler(int opt, int opt_index, void *data)
+int igt_vphyr_opt_handler(int opt, int opt_index, void *data)
 {
-	static const enum vphyr_p2p modes[] = {
+	static const enum igt_vphyr_p2p modes[] = {
 		VPHYR_P2P_NONE, VPHYR_P2P_HOST, VPHYR_P2P_BUS,
 	};
 	size_t i;
@@ -68,7 +68,7 @@ int vphyr_opt_handler(int opt, int opt_index, void *data)
 	if (opt != OPT_P2P)
 		return IGT_OPT_HANDLER_ERROR;
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		if (!strcmp(optarg, vphyr_p2p_name(modes[i]))) {
+		if (!strcmp(optarg, igt_vphyr_p2p_name(modes[i]))) {
 			opt_p2p = modes[i];
 			return IGT_OPT_HANDLER_SUCCESS;
 		}
@@ -91,7 +91,7 @@ static bool is_vphyr(int fd)
 
 static int cmp_dev(const void *a, const void *b)
 {
-	const struct vphyr_dev *x = a, *y = b;
+	const struct igt_vphyr_dev *x = a, *y = b;
 
 	return x->info.instance < y->info.instance ? -1 :
 	       x->info.instance > y->info.instance;
@@ -101,9 +101,9 @@ static int cmp_dev(const void *a, const void *b)
  * Keep the instance behind fd (a node IGT opened): its render node, where
  * there is one, becomes the file the tests use. Return: true if kept.
  */
-static bool add_instance(struct vphyr_env *e, int fd)
+static bool add_instance(struct igt_vphyr_env *e, int fd)
 {
-	struct vphyr_dev *d = &e->dev[e->ndev];
+	struct igt_vphyr_dev *d = &e->dev[e->ndev];
 	char link[32], path[PATH_MAX];
 	char *render;
 	ssize_t n;
@@ -131,7 +131,7 @@ static bool add_instance(struct vphyr_env *e, int fd)
 		igt_info("%s: %s, left out\n", d->path, strerror(errno));
 		return false;
 	}
-	ret = phyr_uapi_info(d->fd, &d->info);
+	ret = vphyr_uapi_info(d->fd, &d->info);
 	if (ret) {
 		igt_info("%s: VPHYR_INFO failed: %s\n", d->path, strerror(-ret));
 		close(d->fd);
@@ -149,14 +149,14 @@ static bool add_instance(struct vphyr_env *e, int fd)
  * passed over (IGT_FORCE_DRIVER=vphyr, unless the caller set it, keeps
  * IGT from opening them in the first place).
  */
-static void find_instances(struct vphyr_env *e)
+static void find_instances(struct igt_vphyr_env *e)
 {
 	int i, fd, nfilter = igt_device_filter_count();
-	int limit = nfilter > 0 ? nfilter : VPHYR_MAX_DEVS;
+	int limit = nfilter > 0 ? nfilter : IGT_VPHYR_MAX_DEVS;
 
 	if (!getenv("IGT_FORCE_DRIVER"))
 		__set_forced_driver("vphyr");
-	for (i = 0; i < limit && e->ndev < VPHYR_MAX_DEVS; i++) {
+	for (i = 0; i < limit && e->ndev < IGT_VPHYR_MAX_DEVS; i++) {
 		fd = __drm_open_driver_another(i, DRIVER_ANY);
 		if (fd < 0 && nfilter > 0)
 			continue;	/* IGT said which filter matched nothing */
@@ -185,14 +185,14 @@ static void exit_handler(int sig)
 {
 	(void)sig;
 	if (exit_env)
-		vphyr_reset_links(exit_env);
+		igt_vphyr_reset_links(exit_env);
 }
 
 /*
  * Open every vphyr instance and vgem, read the P2P mode. Finding nothing
  * is not an error here: each subtest requires what it needs.
  */
-void vphyr_env_open(struct vphyr_env *e)
+void igt_vphyr_env_open(struct igt_vphyr_env *e)
 {
 	long page = sysconf(_SC_PAGESIZE);
 
@@ -208,19 +208,19 @@ void vphyr_env_open(struct vphyr_env *e)
 
 	igt_info("%d vphyr instance(s), %d with VRAM, vgem %s, phyr_p2p=%s%s\n",
 		 e->ndev, e->nvram, e->vgem >= 0 ? "present" : "absent",
-		 vphyr_p2p_name(e->p2p), e->in_vm ? "" : " (no --p2p)");
+		 igt_vphyr_p2p_name(e->p2p), e->in_vm ? "" : " (no --p2p)");
 
 	/* a link left behind by an earlier run would change what we see */
-	vphyr_reset_links(e);
+	igt_vphyr_reset_links(e);
 	exit_env = e;
 	igt_install_exit_handler(exit_handler);
 }
 
-void vphyr_env_close(struct vphyr_env *e)
+void igt_vphyr_env_close(struct igt_vphyr_env *e)
 {
 	int i;
 
-	vphyr_reset_links(e);
+	igt_vphyr_reset_links(e);
 	exit_env = NULL;
 	for (i = 0; i < e->ndev; i++)
 		close(e->dev[i].fd);
@@ -233,7 +233,7 @@ void vphyr_env_close(struct vphyr_env *e)
 }
 
 /* Another file of the same instance, for per-file state (handles). */
-int vphyr_open_again(const struct vphyr_env *e, int idx)
+int igt_vphyr_open_again(const struct igt_vphyr_env *e, int idx)
 {
 	int fd = open(e->dev[idx].path, O_RDWR | O_CLOEXEC);
 
@@ -242,13 +242,13 @@ int vphyr_open_again(const struct vphyr_env *e, int idx)
 	return fd;
 }
 
-bool vphyr_has_vram(const struct vphyr_env *e, int idx)
+bool igt_vphyr_has_vram(const struct igt_vphyr_env *e, int idx)
 {
 	return e->dev[idx].info.flags & VPHYR_INFO_VRAM;
 }
 
 /* The instance most single-device subtests use: one with VRAM if any. */
-int vphyr_primary(const struct vphyr_env *e)
+int igt_vphyr_primary(const struct igt_vphyr_env *e)
 {
 	if (e->nvram)
 		return e->vram[0];
@@ -257,7 +257,7 @@ int vphyr_primary(const struct vphyr_env *e)
 	return e->ndev ? 0 : -1;
 }
 
-int vphyr_by_instance(const struct vphyr_env *e, uint32_t instance)
+int igt_vphyr_by_instance(const struct igt_vphyr_env *e, uint32_t instance)
 {
 	int i;
 
@@ -268,83 +268,83 @@ int vphyr_by_instance(const struct vphyr_env *e, uint32_t instance)
 }
 
 /* Remove every link between instances; safe from an exit handler. */
-void vphyr_reset_links(const struct vphyr_env *e)
+void igt_vphyr_reset_links(const struct igt_vphyr_env *e)
 {
 	struct drm_vphyr_info info;
 	int i, p;
 
 	for (i = 0; i < e->ndev; i++) {
-		if (phyr_uapi_info(e->dev[i].fd, &info) ||
-		    info.link_peer == VPHYR_NO_PEER)
+		if (vphyr_uapi_info(e->dev[i].fd, &info) ||
+		    info.link_peer == IGT_VPHYR_NO_PEER)
 			continue;
-		p = vphyr_by_instance(e, info.link_peer);
+		p = igt_vphyr_by_instance(e, info.link_peer);
 		if (p >= 0)
-			phyr_uapi_link(e->dev[i].fd, e->dev[p].fd,
-				     VPHYR_LINK_REMOVE);
+			vphyr_uapi_link(e->dev[i].fd, e->dev[p].fd,
+					VPHYR_LINK_REMOVE);
 	}
 }
 
-void vphyr_require_dev(const struct vphyr_env *e)
+void igt_vphyr_require_dev(const struct igt_vphyr_env *e)
 {
 	igt_require_f(e->ndev > 0, "no vphyr device found\n");
 }
 
-void vphyr_require_devs(const struct vphyr_env *e, int n)
+void igt_vphyr_require_devs(const struct igt_vphyr_env *e, int n)
 {
 	igt_require_f(e->ndev >= n, "needs %d vphyr instances, found %d\n",
 		      n, e->ndev);
 }
 
-void vphyr_require_vram(const struct vphyr_env *e, int n)
+void igt_vphyr_require_vram(const struct igt_vphyr_env *e, int n)
 {
 	igt_require_f(e->nvram >= n,
 		      "needs %d vphyr instance(s) with VRAM, found %d\n", n,
 		      e->nvram);
 }
 
-void vphyr_require_sys(const struct vphyr_env *e)
+void igt_vphyr_require_sys(const struct igt_vphyr_env *e)
 {
 	igt_require_f(e->sys >= 0, "no vphyr instance without VRAM\n");
 }
 
-void vphyr_require_vgem(const struct vphyr_env *e)
+void igt_vphyr_require_vgem(const struct igt_vphyr_env *e)
 {
 	igt_require_f(e->vgem >= 0, "no vgem device\n");
 }
 
-void vphyr_require_p2p(const struct vphyr_env *e)
+void igt_vphyr_require_p2p(const struct igt_vphyr_env *e)
 {
 	igt_require_f(e->p2p != VPHYR_P2P_UNKNOWN,
 		      "P2P expectation unknown: run with --p2p=none|host|bus\n");
 }
 
-void vphyr_require_root(const struct vphyr_env *e)
+void igt_vphyr_require_root(const struct igt_vphyr_env *e)
 {
 	igt_require_f(e->root, "needs CAP_SYS_ADMIN (run as root)\n");
 }
 
 /* ---- ioctls ---- */
 
-void vphyr_info(int fd, struct drm_vphyr_info *info)
+void igt_vphyr_info(int fd, struct drm_vphyr_info *info)
 {
-	igt_assert_eq(phyr_uapi_info(fd, info), 0);
+	igt_assert_eq(vphyr_uapi_info(fd, info), 0);
 }
 
-uint32_t vphyr_gem_create(int fd, uint64_t size, uint32_t flags)
+uint32_t igt_vphyr_gem_create(int fd, uint64_t size, uint32_t flags)
 {
 	uint32_t handle;
 
-	igt_assert_eq(phyr_uapi_gem_create(fd, size, flags, &handle), 0);
+	igt_assert_eq(vphyr_uapi_gem_create(fd, size, flags, &handle), 0);
 	igt_assert_neq_u32(handle, 0);
 	return handle;
 }
 
-void *vphyr_gem_mmap(int fd, uint32_t handle, uint64_t size)
+void *igt_vphyr_gem_mmap(int fd, uint32_t handle, uint64_t size)
 {
 	uint64_t off;
 	void *p;
 
-	igt_assert_eq(phyr_uapi_gem_mmap(fd, handle, 0, &off), 0);
+	igt_assert_eq(vphyr_uapi_gem_mmap(fd, handle, 0, &off), 0);
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
 	igt_assert_f(p != MAP_FAILED, "mmap of handle %u (0x%llx bytes at 0x%llx): %s\n",
 		     handle, (unsigned long long)size,
@@ -352,23 +352,23 @@ void *vphyr_gem_mmap(int fd, uint32_t handle, uint64_t size)
 	return p;
 }
 
-void vphyr_gem_evict(int fd, uint32_t handle)
+void igt_vphyr_gem_evict(int fd, uint32_t handle)
 {
-	igt_assert_eq(phyr_uapi_gem_evict(fd, handle, 0), 0);
+	igt_assert_eq(vphyr_uapi_gem_evict(fd, handle, 0), 0);
 }
 
-void vphyr_link(int fd, int peer_fd)
+void igt_vphyr_link(int fd, int peer_fd)
 {
-	igt_assert_eq(phyr_uapi_link(fd, peer_fd, 0), 0);
+	igt_assert_eq(vphyr_uapi_link(fd, peer_fd, 0), 0);
 }
 
-void vphyr_unlink(int fd, int peer_fd)
+void igt_vphyr_unlink(int fd, int peer_fd)
 {
-	igt_assert_eq(phyr_uapi_link(fd, peer_fd, VPHYR_LINK_REMOVE), 0);
+	igt_assert_eq(vphyr_uapi_link(fd, peer_fd, VPHYR_LINK_REMOVE), 0);
 }
 
 /* Export from one file and import into another (with IGT's PRIME functions). */
-uint32_t vphyr_share(int exp_fd, uint32_t handle, int imp_fd)
+uint32_t igt_vphyr_share(int exp_fd, uint32_t handle, int imp_fd)
 {
 	int dmabuf = prime_handle_to_fd(exp_fd, handle);
 	uint32_t h;
@@ -386,7 +386,7 @@ static bool all_sentinel(const void *p, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		if (c[i] != VPHYR_SENTINEL)
+		if (c[i] != IGT_VPHYR_SENTINEL)
 			return false;
 	return true;
 }
@@ -395,23 +395,23 @@ static bool all_sentinel(const void *p, size_t len)
  * Read the whole table: ask for the count, then read into an array one
  * entry larger than needed and check the extra entry stayed untouched.
  */
-void vphyr_get_table(int fd, uint32_t handle, struct vphyr_table *t)
+void igt_vphyr_get_table(int fd, uint32_t handle, struct igt_vphyr_table *t)
 {
 	struct drm_vphyr_gem_ranges q = { .handle = handle };
 	uint32_t n;
 
 	memset(t, 0, sizeof(*t));
-	igt_assert_eq(phyr_uapi_gem_ranges(fd, &q), 0);
+	igt_assert_eq(vphyr_uapi_gem_ranges(fd, &q), 0);
 	n = q.count;
 	igt_assert_f(n > 0 && n <= 1u << 20, "handle %u reports %u ranges\n",
 		     handle, n);
 	t->r = malloc((n + 1) * sizeof(*t->r));
 	igt_assert(t->r);
-	memset(t->r, VPHYR_SENTINEL, (n + 1) * sizeof(*t->r));
+	memset(t->r, IGT_VPHYR_SENTINEL, (n + 1) * sizeof(*t->r));
 	t->q.handle = handle;
 	t->q.count = n;
 	t->q.ranges_ptr = (uintptr_t)t->r;
-	igt_assert_eq(phyr_uapi_gem_ranges(fd, &t->q), 0);
+	igt_assert_eq(vphyr_uapi_gem_ranges(fd, &t->q), 0);
 	igt_assert_f(t->q.count == n, "handle %u: %u ranges, then %u\n",
 		     handle, n, t->q.count);
 	igt_assert_f(all_sentinel(&t->r[n], sizeof(t->r[n])),
@@ -425,13 +425,13 @@ void vphyr_get_table(int fd, uint32_t handle, struct vphyr_table *t)
 		     q.generation, t->q.generation);
 }
 
-void vphyr_table_fini(struct vphyr_table *t)
+void igt_vphyr_table_fini(struct igt_vphyr_table *t)
 {
 	free(t->r);
 	t->r = NULL;
 }
 
-void vphyr_dump_table(const char *what, const struct vphyr_table *t)
+void igt_vphyr_dump_table(const char *what, const struct igt_vphyr_table *t)
 {
 	uint32_t i;
 
@@ -447,7 +447,7 @@ void vphyr_dump_table(const char *what, const struct vphyr_table *t)
 		igt_debug("  ... %u more\n", t->q.count - 32);
 }
 
-static bool vram_window(const struct vphyr_env *e, int idx, uint64_t *lo,
+static bool vram_window(const struct igt_vphyr_env *e, int idx, uint64_t *lo,
 			uint64_t *hi)
 {
 	const struct drm_vphyr_info *i = &e->dev[idx].info;
@@ -475,9 +475,9 @@ static int cmp_range(const void *a, const void *b)
  * reached), and for physical ranges read by root: alignment, placement
  * inside or outside the VRAM windows, no overlaps.
  */
-void vphyr_check_table(const struct vphyr_env *e, const char *what,
-		       const struct vphyr_table *t,
-		       const struct vphyr_expect *x)
+void igt_vphyr_check_table(const struct igt_vphyr_env *e, const char *what,
+			   const struct igt_vphyr_table *t,
+			   const struct igt_vphyr_expect *x)
 {
 	const struct drm_vphyr_gem_ranges *q = &t->q;
 	bool phys = x->kind == VPHYR_RANGES_PHYS;
@@ -486,7 +486,7 @@ void vphyr_check_table(const struct vphyr_env *e, const char *what,
 	uint64_t sum = 0, lo, hi;
 	int d;
 
-	vphyr_dump_table(what, t);
+	igt_vphyr_dump_table(what, t);
 	if (!max)
 		max = x->total / e->page;
 
@@ -523,14 +523,14 @@ void vphyr_check_table(const struct vphyr_env *e, const char *what,
 				     f & VPHYR_RANGE_MMIO ? "set" : "clear",
 				     x->mmio ? "set" : "clear");
 		if (!phys) {
-			igt_assert_f(VPHYR_VIA_BIT(f) & x->via,
+			igt_assert_f(IGT_VPHYR_VIA_BIT(f) & x->via,
 				     "%s: [%u] via %u, expected one of mask 0x%x\n",
-				     what, i, VPHYR_VIA(f), x->via);
+				     what, i, IGT_VPHYR_VIA(f), x->via);
 			continue;
 		}
 		igt_assert_f(!(f & VPHYR_RANGE_VIA_MASK),
 			     "%s: [%u] via %u on a physical range\n", what, i,
-			     VPHYR_VIA(f));
+			     IGT_VPHYR_VIA(f));
 		igt_assert_f(!(r->len % e->page),
 			     "%s: [%u] length 0x%llx not page aligned\n", what,
 			     i, (unsigned long long)r->len);
@@ -585,8 +585,8 @@ void vphyr_check_table(const struct vphyr_env *e, const char *what,
 	free(s);
 }
 
-bool vphyr_same_table(const struct vphyr_table *a,
-		      const struct vphyr_table *b)
+bool igt_vphyr_same_table(const struct igt_vphyr_table *a,
+			  const struct igt_vphyr_table *b)
 {
 	return a->q.count == b->q.count && a->q.kind == b->q.kind &&
 	       a->q.placement == b->q.placement &&
@@ -595,8 +595,8 @@ bool vphyr_same_table(const struct vphyr_table *a,
 }
 
 /* An object of instance idx read back by its own instance. */
-void vphyr_expect_own(struct vphyr_expect *x, int idx, uint32_t placement,
-		      uint64_t size)
+void igt_vphyr_expect_own(struct igt_vphyr_expect *x, int idx, uint32_t placement,
+			  uint64_t size)
 {
 	bool vram = placement == VPHYR_PLACE_VRAM;
 
@@ -611,8 +611,8 @@ void vphyr_expect_own(struct vphyr_expect *x, int idx, uint32_t placement,
 }
 
 /* An imported object: the importer's DMA range table. */
-void vphyr_expect_dma(struct vphyr_expect *x, uint32_t ic, int mmio,
-		      uint32_t via, uint64_t size)
+void igt_vphyr_expect_dma(struct igt_vphyr_expect *x, uint32_t ic, int mmio,
+			  uint32_t via, uint64_t size)
 {
 	memset(x, 0, sizeof(*x));
 	x->kind = VPHYR_RANGES_DMA;
@@ -627,8 +627,8 @@ void vphyr_expect_dma(struct vphyr_expect *x, uint32_t ic, int mmio,
 /* ---- data ---- */
 
 /* The bytes of buf are the pattern of seed from object offset pos on. */
-void vphyr_assert_pattern(const char *what, const void *buf, size_t len,
-			  uint32_t seed, uint64_t pos)
+void igt_vphyr_assert_pattern(const char *what, const void *buf, size_t len,
+			      uint32_t seed, uint64_t pos)
 {
 	const unsigned char *c = buf;
 	size_t bad, first = 0;
@@ -640,61 +640,61 @@ void vphyr_assert_pattern(const char *what, const void *buf, size_t len,
 		     phyr_pattern_byte(seed, pos + first), c[first]);
 }
 
-void vphyr_write_cpu(int fd, uint32_t handle, uint64_t size, uint32_t seed)
+void igt_vphyr_write_cpu(int fd, uint32_t handle, uint64_t size, uint32_t seed)
 {
-	void *map = vphyr_gem_mmap(fd, handle, size);
+	void *map = igt_vphyr_gem_mmap(fd, handle, size);
 
 	phyr_pattern_fill(map, size, seed, 0);
 	munmap(map, size);
 }
 
-void vphyr_check_cpu(const char *what, int fd, uint32_t handle,
-		     uint64_t size, uint32_t seed)
+void igt_vphyr_check_cpu(const char *what, int fd, uint32_t handle,
+			 uint64_t size, uint32_t seed)
 {
-	void *map = vphyr_gem_mmap(fd, handle, size);
+	void *map = igt_vphyr_gem_mmap(fd, handle, size);
 	void *buf = malloc(size);
 
 	igt_assert(buf);
 	memcpy(buf, map, size);
 	munmap(map, size);
-	vphyr_assert_pattern(what, buf, size, seed, 0);
+	igt_vphyr_assert_pattern(what, buf, size, seed, 0);
 	free(buf);
 }
 
-void vphyr_write_dma(int fd, uint32_t handle, uint64_t offset, uint64_t len,
-		     uint32_t seed)
+void igt_vphyr_write_dma(int fd, uint32_t handle, uint64_t offset, uint64_t len,
+			 uint32_t seed)
 {
 	void *buf = malloc(len);
 	int ret;
 
 	igt_assert(buf);
 	phyr_pattern_fill(buf, len, seed, offset);
-	ret = phyr_uapi_gem_dma(fd, handle, VPHYR_DMA_WRITE, offset, len, buf);
+	ret = vphyr_uapi_gem_dma(fd, handle, VPHYR_DMA_WRITE, offset, len, buf);
 	free(buf);
 	igt_assert_f(ret == 0, "GEM_DMA write of handle %u at 0x%llx+0x%llx: %s\n",
 		     handle, (unsigned long long)offset,
 		     (unsigned long long)len, strerror(-ret));
 }
 
-void vphyr_check_dma(const char *what, int fd, uint32_t handle,
-		     uint64_t offset, uint64_t len, uint32_t seed)
+void igt_vphyr_check_dma(const char *what, int fd, uint32_t handle,
+			 uint64_t offset, uint64_t len, uint32_t seed)
 {
 	void *buf = malloc(len);
 	int ret;
 
 	igt_assert(buf);
-	memset(buf, VPHYR_SENTINEL, len);
-	ret = phyr_uapi_gem_dma(fd, handle, VPHYR_DMA_READ, offset, len, buf);
+	memset(buf, IGT_VPHYR_SENTINEL, len);
+	ret = vphyr_uapi_gem_dma(fd, handle, VPHYR_DMA_READ, offset, len, buf);
 	igt_assert_f(ret == 0, "%s: GEM_DMA read of handle %u at 0x%llx+0x%llx: %s\n",
 		     what, handle, (unsigned long long)offset,
 		     (unsigned long long)len, strerror(-ret));
-	vphyr_assert_pattern(what, buf, len, seed, offset);
+	igt_vphyr_assert_pattern(what, buf, len, seed, offset);
 	free(buf);
 }
 
 /* ---- resources ---- */
 
-int vphyr_count_fds(void)
+int igt_vphyr_count_fds(void)
 {
 	int n = phyr_count_fds();
 
@@ -702,7 +702,7 @@ int vphyr_count_fds(void)
 	return n;
 }
 
-int vphyr_count_maps(void)
+int igt_vphyr_count_maps(void)
 {
 	int n = phyr_count_maps();
 
@@ -711,7 +711,7 @@ int vphyr_count_maps(void)
 }
 
 /* How many of the handle numbers 1..max are open on fd. */
-int vphyr_count_handles(int fd, uint32_t max)
+int igt_vphyr_count_handles(int fd, uint32_t max)
 {
 	struct drm_vphyr_gem_ranges q;
 	uint32_t h;
@@ -720,7 +720,7 @@ int vphyr_count_handles(int fd, uint32_t max)
 	for (h = 1; h <= max; h++) {
 		memset(&q, 0, sizeof(q));
 		q.handle = h;
-		ret = phyr_uapi_gem_ranges(fd, &q);
+		ret = vphyr_uapi_gem_ranges(fd, &q);
 		igt_assert_f(ret == 0 || ret == -ENOENT,
 			     "GEM_RANGES probing handle %u: %s\n", h,
 			     strerror(-ret));
@@ -731,7 +731,7 @@ int vphyr_count_handles(int fd, uint32_t max)
 }
 
 /* VmPin of this process (pages pinned for devices) in kB. */
-long long vphyr_vmpin_kb(void)
+long long igt_vphyr_vmpin_kb(void)
 {
 	long long kb = phyr_status_kb("VmPin");
 
@@ -741,16 +741,16 @@ long long vphyr_vmpin_kb(void)
 }
 
 /* A handle number that existed on fd and does not any more. */
-uint32_t vphyr_stale_handle(const struct vphyr_env *e, int fd)
+uint32_t igt_vphyr_stale_handle(const struct igt_vphyr_env *e, int fd)
 {
-	uint32_t h = vphyr_gem_create(fd, e->page, VPHYR_GEM_SYSTEM);
+	uint32_t h = igt_vphyr_gem_create(fd, e->page, VPHYR_GEM_SYSTEM);
 
 	gem_close(fd, h);
 	return h;
 }
 
 /* An address with nothing mapped at it (right now). */
-void *vphyr_unmapped_address(const struct vphyr_env *e)
+void *igt_vphyr_unmapped_address(const struct igt_vphyr_env *e)
 {
 	void *p = mmap(NULL, e->page, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

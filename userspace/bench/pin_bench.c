@@ -467,7 +467,7 @@ int main(int argc, char **argv)
 		       strerror(errno));
 		return 3;
 	}
-	page_size = phyr_page_size();
+	page_size = vphyr_page_size();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	kind_fragmented(&kinds[0]);

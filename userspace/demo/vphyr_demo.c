@@ -17,48 +17,48 @@
 #define SIZE	(4u << 20)
 #define SEED	0xd3e0
 
-static int show_ranges(struct phyr_dev *dev, uint32_t handle, const char *who)
+static int show_ranges(struct vphyr_bo *bo, const char *who)
 {
-	struct phyr_ranges q;
+	struct vphyr_ranges q;
 	bool dma;
 	uint32_t i;
 
-	if (phyr_bo_ranges(dev, handle, &q))
+	if (vphyr_bo_ranges(bo, &q))
 		return -1;
-	dma = q.kind == PHYR_RANGES_DMA;
+	dma = q.kind == VPHYR_RANGES_KIND_DMA;
 	printf("  %s: %s, %u %s, %" PRIu64 " bytes, placement %s, generation %u\n",
 	       who, dma ? "dma_range table" : "phyr list", q.count,
 	       q.count == 1 ? "entry" : "entries", q.total_len,
-	       phyr_placement_name(q.placement), q.generation);
+	       vphyr_placement_name(q.placement), q.generation);
 	for (i = 0; i < q.count && i < 16; i++)
 		printf("    [%u] %s 0x%012" PRIx64 " + 0x%" PRIx64 "  %s%s%s%s\n",
 		       i, dma ? "dma " : "phys", q.range[i].addr,
-		       q.range[i].len, phyr_ic_name(q.range[i].ic),
+		       q.range[i].len, vphyr_ic_name(q.range[i].ic),
 		       q.range[i].mmio ? " mmio" : "", dma ? " via " : "",
-		       dma ? phyr_via_name(q.range[i].via) : "");
+		       dma ? vphyr_via_name(q.range[i].via) : "");
 	if (q.count > 16)
 		printf("    ... %u more\n", q.count - 16);
-	phyr_ranges_free(&q);
+	vphyr_ranges_free(&q);
 	return 0;
 }
 
 /* The first two instances with VRAM, opened. */
-static int open_pair(struct phyr_dev **a, struct phyr_dev **b)
+static int open_pair(struct vphyr_dev **a, struct vphyr_dev **b)
 {
-	struct phyr_device_info info[16];
-	struct phyr_dev **want[2] = { a, b };
+	struct vphyr_device_info info[16];
+	struct vphyr_dev **want[2] = { a, b };
 	int i, n, found = 0;
 
-	n = phyr_list_devices(info, 16);
+	n = vphyr_list_devices(info, 16);
 	for (i = 0; i < n && i < 16 && found < 2; i++) {
-		if (!(info[i].flags & PHYR_DEV_VRAM))
+		if (!(info[i].flags & VPHYR_DEV_VRAM))
 			continue;
-		if (phyr_open(info[i].instance, want[found]))
+		if (vphyr_dev_open(info[i].instance, want[found]))
 			return -1;
 		printf("  instance %u (%s): VRAM 0x%" PRIx64 " + %" PRIu64 " MiB%s\n",
 		       info[i].instance, info[i].node, info[i].vram_base,
 		       info[i].vram_size >> 20,
-		       info[i].flags & PHYR_DEV_IOMMU ? ", behind an IOMMU" : "");
+		       info[i].flags & VPHYR_DEV_IOMMU ? ", behind an IOMMU" : "");
 		found++;
 	}
 	if (found < 2)
@@ -68,13 +68,12 @@ static int open_pair(struct phyr_dev **a, struct phyr_dev **b)
 }
 
 /* The importer's device reads the whole buffer; 0 if it matches. */
-static int device_copy(struct phyr_dev *dev, uint32_t handle, void *back,
-		       const char *when)
+static int device_copy(struct vphyr_bo *bo, void *back, const char *when)
 {
 	size_t bad;
 
 	memset(back, 0, SIZE);
-	if (phyr_bo_read(dev, handle, 0, back, SIZE))
+	if (vphyr_bo_read(bo, 0, back, SIZE))
 		return -1;
 	bad = phyr_pattern_check(back, SIZE, SEED, 0, NULL);
 	printf("  device copy of %u bytes%s %s what the CPU wrote\n", SIZE,
@@ -82,51 +81,65 @@ static int device_copy(struct phyr_dev *dev, uint32_t handle, void *back,
 	return bad ? 1 : 0;
 }
 
-static int demo(struct phyr_dev *a, struct phyr_dev *b, void *back)
+/* Share @bo of instance a with instance b, read it there, move it. */
+static int share(struct vphyr_bo *bo, struct vphyr_dev *b, void *back)
 {
-	uint32_t handle, imported;
+	struct vphyr_bo *imported;
 	int dmabuf, bad;
-	void *cpu;
 
-	printf("2. allocate %u MiB of VRAM on %s and fill it from the CPU\n",
-	       SIZE >> 20, phyr_dev_name(a));
-	if (phyr_bo_create(a, SIZE, PHYR_REGION_VRAM, &handle) ||
-	    phyr_bo_map(a, handle, SIZE, &cpu))
+	printf("3. export as a dma-buf, import into %s\n", vphyr_dev_name(b));
+	if (vphyr_bo_export(bo, &dmabuf))
 		return -1;
-	phyr_pattern_fill(cpu, SIZE, SEED, 0);
-	phyr_bo_unmap(cpu, SIZE);
-	if (show_ranges(a, handle, "exporter"))
-		return -1;
-
-	printf("3. export as a dma-buf, import into %s\n", phyr_dev_name(b));
-	if (phyr_bo_export(a, handle, &dmabuf))
-		return -1;
-	if (phyr_bo_import(b, dmabuf, &imported)) {
-		close(dmabuf);
-		return -1;
-	}
+	bad = vphyr_bo_import(b, dmabuf, &imported);
 	close(dmabuf);
-	if (show_ranges(b, imported, "importer") ||
-	    show_ranges(a, handle, "exporter"))
+	if (bad)
 		return -1;
+	if (show_ranges(imported, "importer") || show_ranges(bo, "exporter"))
+		goto err;
 
 	printf("4. %s reads the buffer through its DMA addresses\n",
-	       phyr_dev_name(b));
-	bad = device_copy(b, imported, back, "");
+	       vphyr_dev_name(b));
+	bad = device_copy(imported, back, "");
 	if (bad < 0)
-		return -1;
+		goto err;
 
 	printf("5. evict the buffer to system memory while it is imported\n");
-	if (phyr_bo_evict(a, handle) || show_ranges(a, handle, "exporter") ||
-	    show_ranges(b, imported, "importer"))
-		return -1;
-	bad |= device_copy(b, imported, back, " after the move");
+	if (vphyr_bo_evict(bo) || show_ranges(bo, "exporter") ||
+	    show_ranges(imported, "importer"))
+		goto err;
+	bad |= device_copy(imported, back, " after the move");
+	vphyr_bo_unref(imported);
 	return bad < 0 ? -1 : bad;
+
+err:
+	vphyr_bo_unref(imported);
+	return -1;
+}
+
+static int demo(struct vphyr_dev *a, struct vphyr_dev *b, void *back)
+{
+	struct vphyr_bo *bo;
+	void *cpu;
+	int ret;
+
+	printf("2. allocate %u MiB of VRAM on %s and fill it from the CPU\n",
+	       SIZE >> 20, vphyr_dev_name(a));
+	if (vphyr_bo_create(a, SIZE, VPHYR_REGION_VRAM, &bo))
+		return -1;
+	ret = vphyr_bo_map(bo, &cpu);
+	if (!ret) {
+		phyr_pattern_fill(cpu, SIZE, SEED, 0);
+		ret = show_ranges(bo, "exporter");
+	}
+	if (!ret)
+		ret = share(bo, b, back);
+	vphyr_bo_unref(bo);
+	return ret;
 }
 
 int main(void)
 {
-	struct phyr_dev *a = NULL, *b = NULL;
+	struct vphyr_dev *a = NULL, *b = NULL;
 	void *back = NULL;
 	int ret;
 
@@ -137,12 +150,12 @@ int main(void)
 	back = ret ? NULL : malloc(SIZE);
 	ret = back ? demo(a, b, back) : -1;
 	if (ret < 0)
-		printf("vphyr demo: failed: %s\n", phyr_last_error());
+		printf("vphyr demo: failed: %s\n", vphyr_last_error());
 	else
 		printf("vphyr demo: %s\n", ret ? "FAILED" : "OK");
 out:
 	free(back);
-	phyr_close(b);
-	phyr_close(a);
+	vphyr_dev_close(b);
+	vphyr_dev_close(a);
 	return ret ? 1 : 0;
 }

@@ -235,9 +235,9 @@ static void note_result(enum kind k, int ret)
 	else
 		n_ok[k]++;
 	if (logf)
-		fprintf(logf, "  -> %s\n", phyr_errname(ret));
+		fprintf(logf, "  -> %s\n", vphyr_errname(ret));
 	if (opt_verbose)
-		fprintf(stderr, "  -> %s\n", phyr_errname(ret));
+		fprintf(stderr, "  -> %s\n", vphyr_errname(ret));
 }
 
 /* what a call created, for the log */
@@ -274,8 +274,8 @@ static void expect(enum kind k, int ret, const int *set)
 			return;
 	for (i = 0; set[i] >= 0; i++)
 		snprintf(names + strlen(names), sizeof(names) - strlen(names),
-			 "%s%s", i ? ", " : "", phyr_errname(-set[i]));
-	failf("returned %s, allowed: %s", phyr_errname(ret), names);
+			 "%s%s", i ? ", " : "", vphyr_errname(-set[i]));
+	failf("returned %s, allowed: %s", vphyr_errname(ret), names);
 }
 
 /* ---- random numbers ---- */
@@ -628,7 +628,6 @@ static uint32_t bad_handle(int f)
 
 /* ---- setup ---- */
 
-#define VPHYR_PCI_DRIVER	"/sys/bus/pci/drivers/vphyr"
 
 static int open_file(int d)
 {
@@ -653,14 +652,14 @@ static int pick_vphyr_file(void)
 
 static void find_devices(void)
 {
-	struct phyr_device_info info[MAX_DEVS];
+	struct vphyr_device_info info[MAX_DEVS];
 	char node[64];
 	int i, n;
 
-	n = phyr_list_devices(info, MAX_DEVS - 1);
+	n = vphyr_list_devices(info, MAX_DEVS - 1);
 	if (n < 0) {
 		fprintf(stderr, "phyr_fuzz: listing vphyr devices: %s\n",
-			phyr_last_error());
+			vphyr_last_error());
 		exit(2);
 	}
 	if (n == 0) {
@@ -673,7 +672,7 @@ static void find_devices(void)
 		devs[ndevs] = (struct dev){
 			.kind = DEV_VPHYR,
 			.instance = info[i].instance,
-			.vram = info[i].flags & PHYR_DEV_VRAM,
+			.vram = info[i].flags & VPHYR_DEV_VRAM,
 			.vram_size = info[i].vram_size,
 			.vram_base = info[i].vram_base,
 			.link = -1,
@@ -688,7 +687,7 @@ static void find_devices(void)
 	for (i = 0; i < n; i++) {
 		int j;
 
-		if (info[i].link_peer == PHYR_NO_PEER)
+		if (info[i].link_peer == VPHYR_NO_PEER)
 			continue;
 		for (j = 0; j < n; j++)
 			if (info[j].instance == info[i].link_peer)
@@ -696,7 +695,7 @@ static void find_devices(void)
 	}
 	for (i = 0; i < n; i++)
 		devs[i].link0 = devs[i].link;
-	if (!phyr_find_drm_node("vgem", true, node, sizeof(node))) {
+	if (!vphyr_find_drm_node("vgem", true, node, sizeof(node))) {
 		devs[ndevs] = (struct dev){ .kind = DEV_VGEM, .link = -1,
 					    .link0 = -1 };
 		snprintf(devs[ndevs].node, sizeof(devs[ndevs].node), "%s", node);
@@ -784,7 +783,7 @@ static void find_replug(void)
 	for (d = 0; d < ndevs; d++) {
 		if (!devs[d].pci[0])
 			continue;
-		snprintf(path, sizeof(path), VPHYR_PCI_DRIVER "/%s",
+		snprintf(path, sizeof(path), PHYR_VPHYR_PCI_DRIVER "/%s",
 			 devs[d].pci);
 		if (access(path, F_OK))
 			devs[d].pci[0] = '\0';
@@ -793,9 +792,9 @@ static void find_replug(void)
 	}
 	if (!n)
 		unavailable[K_REPLUG] = "no vphyr instance on PCI";
-	else if (access(VPHYR_PCI_DRIVER "/unbind", W_OK) ||
-		 access(VPHYR_PCI_DRIVER "/bind", W_OK))
-		unavailable[K_REPLUG] = "no write access to " VPHYR_PCI_DRIVER;
+	else if (access(PHYR_VPHYR_PCI_DRIVER "/unbind", W_OK) ||
+		 access(PHYR_VPHYR_PCI_DRIVER "/bind", W_OK))
+		unavailable[K_REPLUG] = "no write access to " PHYR_VPHYR_PCI_DRIVER;
 }
 
 /* can the whole VRAM of device d be allocated now? */
@@ -807,13 +806,13 @@ static bool vram_all_free(int d)
 	fd = open(devs[d].node, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		failf("open %s: %s", devs[d].node, strerror(errno));
-	ret = phyr_uapi_gem_create(fd, devs[d].vram_size, VPHYR_GEM_VRAM, &h);
+	ret = vphyr_uapi_gem_create(fd, devs[d].vram_size, VPHYR_GEM_VRAM, &h);
 	if (!ret)
-		phyr_uapi_gem_close(fd, h);
+		vphyr_uapi_gem_close(fd, h);
 	close(fd);
 	if (ret && ret != -ENOSPC)
 		failf("GEM_CREATE of the whole VRAM (%" PRIu64 " bytes) of %s: %s",
-		      devs[d].vram_size, dev_str(d), phyr_errname(ret));
+		      devs[d].vram_size, dev_str(d), vphyr_errname(ret));
 	return !ret;
 }
 
@@ -952,14 +951,14 @@ static void do_close(void)
 		h = bad_handle(f);
 		call("GEM_CLOSE %s file %d bad handle %u",
 		     dev_str(files[f].dev), f, h);
-		ret = phyr_uapi_gem_close(files[f].fd, h);
+		ret = vphyr_uapi_gem_close(files[f].fd, h);
 		expect(K_CLOSE, ret, file_dead(f) ? ERRS(ENODEV) : ERRS(EINVAL));
 		return;
 	}
 	f = handles[i].file;
 	call("GEM_CLOSE %s file %d handle %u (object %d)", dev_str(files[f].dev),
 	     f, handles[i].h, handles[i].bo);
-	ret = phyr_uapi_gem_close(files[f].fd, handles[i].h);
+	ret = vphyr_uapi_gem_close(files[f].fd, handles[i].h);
 	/* the handles of a file of an unbound instance go with the file */
 	if (file_dead(f)) {
 		expect(K_CLOSE, ret, ERRS(ENODEV));
@@ -1033,6 +1032,8 @@ static void file_closed(int f)
 			continue;
 		}
 		g = FREE_SLOT(ghosts, MAX_HANDLES);
+		if (g < 0)
+			failf("model: out of ghost slots");
 		ghosts[g] = (struct ghost){
 			.live = true, .file_id = files[f].id,
 			.bo = handles[i].bo,
@@ -1075,7 +1076,7 @@ static void do_mmap(void)
 
 		call("GEM_MMAP %s handle %u pad %u (object %d, %s)",
 		     dev_str(d), handles[i].h, pad, b, own ? "own" : "imported");
-		ret = phyr_uapi_gem_mmap(files[f].fd, handles[i].h, pad, &off);
+		ret = vphyr_uapi_gem_mmap(files[f].fd, handles[i].h, pad, &off);
 		expect(K_MMAP, ret, file_dead(f) ? ERRS(ENODEV) :
 		       pad || !own ? ERRS(EINVAL) : ERRS(0));
 	}
@@ -1322,7 +1323,7 @@ static void do_ranges(void)
 		q.ranges_ptr = (uintptr_t)rbuf;
 		call("GEM_RANGES %s bad handle %u count %u", dev_str(d),
 		     q.handle, q.count);
-		ret = phyr_uapi_gem_ranges(files[f].fd, &q);
+		ret = vphyr_uapi_gem_ranges(files[f].fd, &q);
 		expect(K_RANGES, ret, file_dead(f) ? ERRS(ENODEV) :
 		       ERRS(ENOENT));
 		return;
@@ -1365,7 +1366,7 @@ static void do_ranges(void)
 	     q.flags);
 	if (imported)
 		bos[b].moves++;
-	ret = phyr_uapi_gem_ranges(files[f].fd, &q);
+	ret = vphyr_uapi_gem_ranges(files[f].fd, &q);
 	if (file_dead(f)) {
 		expect(K_RANGES, ret, ERRS(ENODEV));
 		return;
@@ -1584,7 +1585,7 @@ static void do_evict(void)
 		if (f < 0)
 			return;
 		call("GEM_EVICT %s bad handle", dev_str(files[f].dev));
-		ret = phyr_uapi_gem_evict(files[f].fd, bad_handle(f), 0);
+		ret = vphyr_uapi_gem_evict(files[f].fd, bad_handle(f), 0);
 		expect(K_EVICT, ret, file_dead(f) ? ERRS(ENODEV) : ERRS(ENOENT));
 		return;
 	}
@@ -1596,7 +1597,7 @@ static void do_evict(void)
 	call("GEM_EVICT %s handle %u (object %d, %s%s) flags %#x",
 	     dev_str(files[f].dev), handles[i].h, b, kind_str(bos[b].kind),
 	     imported ? ", imported" : "", flags);
-	ret = phyr_uapi_gem_evict(files[f].fd, handles[i].h, flags);
+	ret = vphyr_uapi_gem_evict(files[f].fd, handles[i].h, flags);
 	if (file_dead(f)) {
 		expect(K_EVICT, ret, ERRS(ENODEV));
 		return;
@@ -1677,7 +1678,7 @@ static void do_link(void)
 		want = EINVAL;
 	call("LINK %s peer %s (fd %d) flags %#x", dev_str(d), what, peer_fd,
 	     flags);
-	ret = phyr_uapi_link(files[f].fd, peer_fd, flags);
+	ret = vphyr_uapi_link(files[f].fd, peer_fd, flags);
 	if (file_dead(f)) {
 		expect(K_LINK, ret, ERRS(ENODEV));
 		return;
@@ -1864,7 +1865,7 @@ static void do_userptr(void)
 	}
 	call("GEM_USERPTR %s addr %#" PRIx64 " size %#" PRIx64 " flags %#x%s",
 	     dev_str(d), addr, size, flags, want0 ? " (user memory)" : "");
-	ret = phyr_uapi_gem_userptr(files[f].fd, addr, size, flags, &h);
+	ret = vphyr_uapi_gem_userptr(files[f].fd, addr, size, flags, &h);
 	if (file_dead(f))
 		SET_ERRS(set, ENODEV);
 	expect(K_USERPTR, ret, set);
@@ -2130,7 +2131,7 @@ static void do_info(void)
 		return;
 	d = files[f].dev;
 	call("INFO %s", dev_str(d));
-	ret = phyr_uapi_info(files[f].fd, &info);
+	ret = vphyr_uapi_info(files[f].fd, &info);
 	if (file_dead(f)) {
 		expect(K_INFO, ret, ERRS(ENODEV));
 		return;
@@ -2263,7 +2264,7 @@ static void rdma_placement(int b, bool *vram, bool *system)
 	q.handle = handles[i].h;
 	call("GEM_RANGES %s handle %u (object %d): where it is before the registration",
 	     dev_str(files[handles[i].file].dev), q.handle, b);
-	ret = phyr_uapi_gem_ranges(files[handles[i].file].fd, &q);
+	ret = vphyr_uapi_gem_ranges(files[handles[i].file].fd, &q);
 	expect(K_RDMA_REG, ret, ERRS(0, ENOMEM));
 	if (ret)
 		return;
@@ -2439,7 +2440,7 @@ static void do_rdma_rw(void)
 	/* a refusal is a completion with an error status */
 	note_result(K_RDMA_RW, ret ? ret : ok ? 0 : -EREMOTEIO);
 	if (ret)
-		failf("no completion: %s", phyr_errname(ret));
+		failf("no completion: %s", vphyr_errname(ret));
 	if (ok && (past || st == RMR_INVALID))
 		failf("the %s completed successfully (%s)",
 		      write ? "WRITE" : "READ",
@@ -2467,45 +2468,14 @@ static void do_rdma_rw(void)
 
 /* ---- unbinding and binding an instance again ---- */
 
-/* write a PCI name to the driver's bind or unbind file */
-static int driver_write(const char *what, const char *pci)
-{
-	char path[128];
-	ssize_t n;
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), VPHYR_PCI_DRIVER "/%s", what);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, pci, strlen(pci));
-	if (n < 0)
-		ret = -errno;
-	else if ((size_t)n != strlen(pci))
-		ret = -EIO;
-	close(fd);
-	return ret;
-}
-
 /* whether /proc/iomem shows the memory at base reserved by vphyr */
 static bool bar_reserved(uint64_t base)
 {
-	char line[256], want[32];
-	bool found = false;
-	FILE *f;
+	int ret = phyr_iomem_reserved(base, "vphyr");
 
-	snprintf(want, sizeof(want), "%" PRIx64 "-", base);
-	f = fopen("/proc/iomem", "re");
-	if (!f)
-		failf("/proc/iomem: %s", strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
-		const char *p = line + strspn(line, " ");
-
-		if (!strncmp(p, want, strlen(want)) && strstr(p, ": vphyr"))
-			found = true;
-	}
-	fclose(f);
-	return found;
+	if (ret < 0)
+		failf("/proc/iomem: %s", strerror(-ret));
+	return ret;
 }
 
 /* for a failure: what the process still has open or mapped of DRM */
@@ -2610,7 +2580,7 @@ static void replug_unbind(int d)
 		nm += maps[i].live && bos[maps[i].bo].dev == d;
 	call("unbind %s (PCI %s; %d file(s), %d object(s), %d mapping(s) of it)",
 	     dev_str(d), devs[d].pci, nf, nb, nm);
-	ret = driver_write("unbind", devs[d].pci);
+	ret = phyr_pci_unbind(devs[d].pci);
 	expect(K_REPLUG, ret, ERRS(0));
 	devs[d].gone = true;
 	if (devs[d].link >= 0) {
@@ -2638,7 +2608,7 @@ static void replug_unbind(int d)
 		if (!files[i].live || files[i].dev != d)
 			continue;
 		call("INFO %s file %d after the unbind", dev_str(d), i);
-		ret = phyr_uapi_info(files[i].fd, &info);
+		ret = vphyr_uapi_info(files[i].fd, &info);
 		expect(K_REPLUG, ret, ERRS(ENODEV));
 	}
 	/* CPU mappings of its objects */
@@ -2663,8 +2633,8 @@ static void replug_unbind(int d)
 		call("GEM_DMA read %s handle %u (object %d of %s) after the unbind",
 		     dev_str(files[handles[i].file].dev), handles[i].h,
 		     handles[i].bo, dev_str(d));
-		ret = phyr_uapi_gem_dma(files[handles[i].file].fd, handles[i].h,
-					VPHYR_DMA_READ, 0, page, scratch);
+		ret = vphyr_uapi_gem_dma(files[handles[i].file].fd, handles[i].h,
+					 VPHYR_DMA_READ, 0, page, scratch);
 		expect(K_REPLUG, ret, ERRS(ENODEV));
 	}
 }
@@ -2677,7 +2647,7 @@ static void replug_unbind(int d)
  */
 static void replug_bind(int d)
 {
-	struct phyr_device_info info[MAX_DEVS];
+	struct vphyr_device_info info[MAX_DEVS];
 	char bus[40];
 	int i, n, ret;
 
@@ -2729,7 +2699,7 @@ static void replug_bind(int d)
 		call("GEM_CLOSE %s file %d handle %u (object %d of %s)",
 		     dev_str(files[f].dev), f, handles[i].h, handles[i].bo,
 		     dev_str(d));
-		ret = phyr_uapi_gem_close(files[f].fd, handles[i].h);
+		ret = vphyr_uapi_gem_close(files[f].fd, handles[i].h);
 		expect(K_REPLUG, ret, ERRS(0));
 		handle_drop(i);
 	}
@@ -2756,11 +2726,11 @@ static void replug_bind(int d)
 	}
 
 	call("bind %s (PCI %s) again", dev_str(d), devs[d].pci);
-	ret = driver_write("bind", devs[d].pci);
+	ret = phyr_pci_bind(devs[d].pci);
 	expect(K_REPLUG, ret, ERRS(0));
 
 	call("find the instance at PCI %s", devs[d].pci);
-	n = phyr_list_devices(info, MAX_DEVS);
+	n = vphyr_list_devices(info, MAX_DEVS);
 	note_result(K_REPLUG, n < 0 ? n : 0);
 	snprintf(bus, sizeof(bus), "pci:%s", devs[d].pci);
 	for (i = 0; i < n && i < MAX_DEVS; i++)
@@ -2769,10 +2739,10 @@ static void replug_bind(int d)
 	if (n < 0 || i >= n || i >= MAX_DEVS)
 		failf("no vphyr instance at PCI %s after binding it again",
 		      devs[d].pci);
-	if (!!(info[i].flags & PHYR_DEV_VRAM) != devs[d].vram ||
+	if (!!(info[i].flags & VPHYR_DEV_VRAM) != devs[d].vram ||
 	    info[i].vram_size != devs[d].vram_size ||
 	    (devs[d].vram_base && info[i].vram_base != devs[d].vram_base) ||
-	    info[i].link_peer != PHYR_NO_PEER)
+	    info[i].link_peer != VPHYR_NO_PEER)
 		failf("instance %u at PCI %s: flags %#x VRAM %#" PRIx64 " + %#"
 		      PRIx64 ", link peer %u; it was VRAM %#" PRIx64 " + %#"
 		      PRIx64 ", no link", info[i].instance, devs[d].pci,
@@ -2883,12 +2853,12 @@ static void release_all(void)
 		}
 	for (i = 0; i < MAX_HANDLES; i++)
 		if (handles[i].live) {
-			int ret = phyr_uapi_gem_close(files[handles[i].file].fd,
-						      handles[i].h);
+			int ret = vphyr_uapi_gem_close(files[handles[i].file].fd,
+						       handles[i].h);
 
 			if (ret)
 				failf("GEM_CLOSE handle %u: %s", handles[i].h,
-				      phyr_errname(ret));
+				      vphyr_errname(ret));
 			handle_drop(i);
 		}
 	for (i = 0; i < MAX_FILES; i++)
@@ -2924,7 +2894,7 @@ static void restore_links(void)
 		call("restore: unlink %s and %s", dev_str(d), dev_str(p));
 		fd1 = open(devs[d].node, O_RDWR | O_CLOEXEC);
 		fd2 = open(devs[p].node, O_RDWR | O_CLOEXEC);
-		ret = phyr_uapi_link(fd1, fd2, VPHYR_LINK_REMOVE);
+		ret = vphyr_uapi_link(fd1, fd2, VPHYR_LINK_REMOVE);
 		close(fd1);
 		close(fd2);
 		expect(K_LINK, ret, ERRS(0));
@@ -2938,7 +2908,7 @@ static void restore_links(void)
 		call("restore: link %s and %s again", dev_str(d), dev_str(p));
 		fd1 = open(devs[d].node, O_RDWR | O_CLOEXEC);
 		fd2 = open(devs[p].node, O_RDWR | O_CLOEXEC);
-		ret = phyr_uapi_link(fd1, fd2, 0);
+		ret = vphyr_uapi_link(fd1, fd2, 0);
 		close(fd1);
 		close(fd2);
 		expect(K_LINK, ret, ERRS(0));
@@ -3094,7 +3064,7 @@ int main(int argc, char **argv)
 	sigaction(SIGBUS, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	page = phyr_page_size();
+	page = vphyr_page_size();
 	scratch_len = 4ull << 20;
 	scratch = malloc(scratch_len);
 	rbuf_len = SHADOW_MAX / page * 8;

@@ -22,24 +22,31 @@
 #include "vphyr_drm.h"
 #include "libphyr.h"
 #include "libphyr_uapi.h"
+#include "libphyr_priv.h"
 
 #define MAX_NODES	64
 #define COPY_CHUNK	(1u << 20)
 #define MAX_RANGES	(1u << 24)
 
-struct phyr_dev {
-	int fd;
-	struct phyr_device_info info;
-	char name[96];
-};
-
 /* ---- errors ---- */
 
 static _Thread_local char last_error[512];
 
-const char *phyr_last_error(void)
+const char *vphyr_last_error(void)
 {
 	return last_error;
+}
+
+static int vfail(int err, const char *fmt, va_list ap)
+{
+	char what[384];
+
+	if (err >= 0)
+		err = -EIO;
+	vsnprintf(what, sizeof(what), fmt, ap);
+	snprintf(last_error, sizeof(last_error), "%s: %s (%s)", what,
+		 strerror(-err), vphyr_errname(err));
+	return err;
 }
 
 /*
@@ -48,16 +55,21 @@ const char *phyr_last_error(void)
 static int __attribute__((format(printf, 2, 3)))
 fail(int err, const char *fmt, ...)
 {
-	char what[384];
 	va_list ap;
 
-	if (err >= 0)
-		err = -EIO;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	err = vfail(err, fmt, ap);
 	va_end(ap);
-	snprintf(last_error, sizeof(last_error), "%s: %s (%s)", what,
-		 strerror(-err), phyr_errname(err));
+	return err;
+}
+
+int vphyr_fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err = vfail(err, fmt, ap);
+	va_end(ap);
 	return err;
 }
 
@@ -69,7 +81,7 @@ static int neg_errno(void)
 
 /* ---- sizes in messages ---- */
 
-const char *phyr_size_name(uint64_t v, char *buf, size_t len)
+const char *vphyr_size_name(uint64_t v, char *buf, size_t len)
 {
 	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB",
 					    "TiB" };
@@ -97,20 +109,20 @@ static bool driver_is(int fd, const char *name)
 	return ok;
 }
 
-static int query_info(int fd, struct phyr_device_info *info)
+static int query_info(int fd, struct vphyr_device_info *info)
 {
 	struct drm_vphyr_info vi;
 	int ret;
 
-	ret = phyr_uapi_info(fd, &vi);
+	ret = vphyr_uapi_info(fd, &vi);
 	if (ret)
 		return ret;
 	info->instance = vi.instance;
 	info->flags = 0;
 	if (vi.flags & VPHYR_INFO_VRAM)
-		info->flags |= PHYR_DEV_VRAM;
+		info->flags |= VPHYR_DEV_VRAM;
 	if (vi.flags & VPHYR_INFO_IOMMU)
-		info->flags |= PHYR_DEV_IOMMU;
+		info->flags |= VPHYR_DEV_IOMMU;
 	info->vram_size = vi.vram_size;
 	info->vram_base = vi.vram_base;
 	info->link_peer = vi.link_peer;
@@ -217,13 +229,13 @@ static int scan_nodes(bool primary, struct node *nodes)
 
 static int cmp_info(const void *a, const void *b)
 {
-	const struct phyr_device_info *x = a, *y = b;
+	const struct vphyr_device_info *x = a, *y = b;
 
 	return x->instance < y->instance ? -1 : x->instance > y->instance;
 }
 
 /* Every vphyr instance, sorted; *found gets the count (max MAX_NODES). */
-static int collect_devices(struct phyr_device_info *all, int *found)
+static int collect_devices(struct vphyr_device_info *all, int *found)
 {
 	struct node *nodes;
 	int n, i, fd, count = 0;
@@ -233,7 +245,7 @@ static int collect_devices(struct phyr_device_info *all, int *found)
 		return fail(-ENOMEM, "listing DRM nodes");
 	n = scan_nodes(false, nodes);
 	for (i = 0; i < n; i++) {
-		struct phyr_device_info *info = &all[count];
+		struct vphyr_device_info *info = &all[count];
 
 		fd = open(nodes[i].path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
@@ -256,9 +268,9 @@ static int collect_devices(struct phyr_device_info *all, int *found)
 	return 0;
 }
 
-int phyr_list_devices(struct phyr_device_info *devs, int max)
+int vphyr_list_devices(struct vphyr_device_info *devs, int max)
 {
-	struct phyr_device_info *all;
+	struct vphyr_device_info *all;
 	int count, ret;
 
 	all = calloc(MAX_NODES, sizeof(*all));
@@ -271,8 +283,8 @@ int phyr_list_devices(struct phyr_device_info *devs, int max)
 	return ret ? ret : count;
 }
 
-int phyr_find_drm_node(const char *driver, bool primary, char *path,
-		       size_t len)
+int vphyr_find_drm_node(const char *driver, bool primary, char *path,
+			size_t len)
 {
 	struct node *nodes;
 	int n, i, fd, ret = -ENODEV;
@@ -298,28 +310,29 @@ int phyr_find_drm_node(const char *driver, bool primary, char *path,
 	return 0;
 }
 
-static int open_node(const char *node, struct phyr_dev **devp)
+/*
+ * Make a device of @fd, a DRM file descriptor the device then owns (closed
+ * here on failure) opened on @node.
+ */
+static int setup_dev(int fd, const char *node, struct vphyr_dev **devp)
 {
-	struct phyr_dev *dev;
+	struct vphyr_dev *dev;
 	int ret;
 
-	*devp = NULL;
 	dev = calloc(1, sizeof(*dev));
-	if (!dev)
-		return fail(-ENOMEM, "opening %s", node);
-	dev->fd = open(node, O_RDWR | O_CLOEXEC);
-	if (dev->fd < 0) {
-		ret = fail(neg_errno(), "open %s", node);
+	if (!dev) {
+		ret = fail(-ENOMEM, "opening %s", node);
+		goto err_close;
+	}
+	dev->fd = fd;
+	if (!driver_is(fd, "vphyr")) {
+		ret = fail(-ENODEV, "%s is not a vphyr device", node);
 		goto err_free;
 	}
-	if (!driver_is(dev->fd, "vphyr")) {
-		ret = fail(-ENODEV, "%s is not a vphyr device", node);
-		goto err_close;
-	}
-	ret = query_info(dev->fd, &dev->info);
+	ret = query_info(fd, &dev->info);
 	if (ret) {
 		fail(ret, "INFO on %s", node);
-		goto err_close;
+		goto err_free;
 	}
 	snprintf(dev->info.node, sizeof(dev->info.node), "%s", node);
 	snprintf(dev->name, sizeof(dev->name), "instance %u (%s)",
@@ -327,16 +340,27 @@ static int open_node(const char *node, struct phyr_dev **devp)
 	*devp = dev;
 	return 0;
 
-err_close:
-	close(dev->fd);
 err_free:
 	free(dev);
+err_close:
+	close(fd);
 	return ret;
 }
 
-int phyr_open(uint32_t instance, struct phyr_dev **devp)
+static int open_node(const char *node, struct vphyr_dev **devp)
 {
-	struct phyr_device_info *all;
+	int fd;
+
+	*devp = NULL;
+	fd = open(node, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return fail(neg_errno(), "open %s", node);
+	return setup_dev(fd, node, devp);
+}
+
+int vphyr_dev_open(uint32_t instance, struct vphyr_dev **devp)
+{
+	struct vphyr_device_info *all;
 	char have[160] = "";
 	int count, i, ret;
 	size_t len;
@@ -374,35 +398,52 @@ out:
 	return ret;
 }
 
-int phyr_open_node(const char *node, struct phyr_dev **devp)
+int vphyr_dev_open_node(const char *node, struct vphyr_dev **devp)
 {
 	return open_node(node, devp);
 }
 
-void phyr_close(struct phyr_dev *dev)
+int vphyr_dev_open_fd(int fd, struct vphyr_dev **devp)
+{
+	char node[64];
+	char *name;
+	int own;
+
+	*devp = NULL;
+	own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (own < 0)
+		return fail(neg_errno(), "duplicating DRM fd %d", fd);
+	name = drmGetDeviceNameFromFd2(own);
+	snprintf(node, sizeof(node), "%s", name ? name : "DRM fd");
+	free(name);
+	return setup_dev(own, node, devp);
+}
+
+void vphyr_dev_close(struct vphyr_dev *dev)
 {
 	if (!dev)
 		return;
+	vphyr_bo_table_free(dev);
 	close(dev->fd);
 	free(dev);
 }
 
-int phyr_dev_fd(const struct phyr_dev *dev)
+int vphyr_dev_fd(const struct vphyr_dev *dev)
 {
 	return dev->fd;
 }
 
-const struct phyr_device_info *phyr_dev_info(const struct phyr_dev *dev)
+const struct vphyr_device_info *vphyr_dev_info(const struct vphyr_dev *dev)
 {
 	return &dev->info;
 }
 
-const char *phyr_dev_name(const struct phyr_dev *dev)
+const char *vphyr_dev_name(const struct vphyr_dev *dev)
 {
 	return dev->name;
 }
 
-int phyr_dev_query(struct phyr_dev *dev, struct phyr_device_info *info)
+int vphyr_dev_query(struct vphyr_dev *dev, struct vphyr_device_info *info)
 {
 	int ret = query_info(dev->fd, &dev->info);
 
@@ -415,46 +456,46 @@ int phyr_dev_query(struct phyr_dev *dev, struct phyr_device_info *info)
 
 /* ---- objects ---- */
 
-int phyr_bo_create(struct phyr_dev *dev, uint64_t size,
-		   enum phyr_region region, uint32_t *handle)
+int vphyr_gem_create(struct vphyr_dev *dev, uint64_t size,
+		     enum vphyr_region region, uint32_t *handle)
 {
 	uint32_t flags;
 	char s[32];
 	int ret;
 
 	*handle = 0;
-	if (region == PHYR_REGION_VRAM)
+	if (region == VPHYR_REGION_VRAM)
 		flags = VPHYR_GEM_VRAM;
-	else if (region == PHYR_REGION_SYSTEM)
+	else if (region == VPHYR_REGION_SYSTEM)
 		flags = VPHYR_GEM_SYSTEM;
 	else
 		return fail(-EINVAL, "GEM_CREATE on %s: unknown region %d",
 			    dev->name, (int)region);
-	ret = phyr_uapi_gem_create(dev->fd, size, flags, handle);
+	ret = vphyr_uapi_gem_create(dev->fd, size, flags, handle);
 	if (ret)
 		return fail(ret, "GEM_CREATE of %s in %s on %s",
-			    phyr_size_name(size, s, sizeof(s)),
-			    region == PHYR_REGION_VRAM ? "VRAM" : "system memory",
+			    vphyr_size_name(size, s, sizeof(s)),
+			    region == VPHYR_REGION_VRAM ? "VRAM" : "system memory",
 			    dev->name);
 	return 0;
 }
 
-int phyr_bo_userptr(struct phyr_dev *dev, void *addr, uint64_t size,
-		    uint32_t *handle)
+int vphyr_gem_userptr(struct vphyr_dev *dev, void *addr, uint64_t size,
+		      uint32_t *handle)
 {
 	char s[32];
 	int ret;
 
-	ret = phyr_uapi_gem_userptr(dev->fd, (uintptr_t)addr, size, 0, handle);
+	ret = vphyr_uapi_gem_userptr(dev->fd, (uintptr_t)addr, size, 0, handle);
 	if (ret)
 		return fail(ret, "GEM_USERPTR of %s at %p on %s",
-			    phyr_size_name(size, s, sizeof(s)), addr, dev->name);
+			    vphyr_size_name(size, s, sizeof(s)), addr, dev->name);
 	return 0;
 }
 
-int phyr_bo_close(struct phyr_dev *dev, uint32_t handle)
+int vphyr_gem_close(struct vphyr_dev *dev, uint32_t handle)
 {
-	int ret = phyr_uapi_gem_close(dev->fd, handle);
+	int ret = vphyr_uapi_gem_close(dev->fd, handle);
 
 	if (ret)
 		return fail(ret, "GEM_CLOSE of handle %u on %s", handle,
@@ -462,8 +503,8 @@ int phyr_bo_close(struct phyr_dev *dev, uint32_t handle)
 	return 0;
 }
 
-int phyr_bo_map(struct phyr_dev *dev, uint32_t handle, uint64_t size,
-		void **ptr)
+int vphyr_gem_map(struct vphyr_dev *dev, uint32_t handle, uint64_t size,
+		  void **ptr)
 {
 	uint64_t offset;
 	void *p;
@@ -473,7 +514,7 @@ int phyr_bo_map(struct phyr_dev *dev, uint32_t handle, uint64_t size,
 	if (!size || size > SIZE_MAX)
 		return fail(-EINVAL, "mmap of handle %u on %s: size %" PRIu64,
 			    handle, dev->name, size);
-	ret = phyr_uapi_gem_mmap(dev->fd, handle, 0, &offset);
+	ret = vphyr_uapi_gem_mmap(dev->fd, handle, 0, &offset);
 	if (ret)
 		return fail(ret, "GEM_MMAP of handle %u on %s", handle,
 			    dev->name);
@@ -486,16 +527,16 @@ int phyr_bo_map(struct phyr_dev *dev, uint32_t handle, uint64_t size,
 	return 0;
 }
 
-int phyr_bo_unmap(void *ptr, uint64_t size)
+int vphyr_gem_unmap(void *ptr, uint64_t size)
 {
 	if (ptr && munmap(ptr, size))
 		return fail(neg_errno(), "munmap");
 	return 0;
 }
 
-int phyr_bo_export(struct phyr_dev *dev, uint32_t handle, int *dmabuf_fd)
+int vphyr_gem_export(struct vphyr_dev *dev, uint32_t handle, int *dmabuf_fd)
 {
-	int ret = phyr_uapi_prime_export(dev->fd, handle, dmabuf_fd);
+	int ret = vphyr_uapi_prime_export(dev->fd, handle, dmabuf_fd);
 
 	if (ret)
 		return fail(ret, "PRIME export of handle %u on %s", handle,
@@ -503,9 +544,9 @@ int phyr_bo_export(struct phyr_dev *dev, uint32_t handle, int *dmabuf_fd)
 	return 0;
 }
 
-int phyr_bo_import(struct phyr_dev *dev, int dmabuf_fd, uint32_t *handle)
+int vphyr_gem_import(struct vphyr_dev *dev, int dmabuf_fd, uint32_t *handle)
 {
-	int ret = phyr_uapi_prime_import(dev->fd, dmabuf_fd, handle);
+	int ret = vphyr_uapi_prime_import(dev->fd, dmabuf_fd, handle);
 
 	if (ret)
 		return fail(ret, "PRIME import of dma-buf fd %d into %s",
@@ -513,38 +554,38 @@ int phyr_bo_import(struct phyr_dev *dev, int dmabuf_fd, uint32_t *handle)
 	return 0;
 }
 
-static int gem_dma(struct phyr_dev *dev, uint32_t handle, uint32_t flags,
+static int gem_dma(struct vphyr_dev *dev, uint32_t handle, uint32_t flags,
 		   uint64_t offset, const void *buf, uint64_t size)
 {
 	char s[32];
 	int ret;
 
 	/* the device only reads from buf for a write */
-	ret = phyr_uapi_gem_dma(dev->fd, handle, flags, offset, size,
-				(void *)(uintptr_t)buf);
+	ret = vphyr_uapi_gem_dma(dev->fd, handle, flags, offset, size,
+				 (void *)(uintptr_t)buf);
 	if (ret)
 		return fail(ret, "GEM_DMA %s of %s at offset 0x%" PRIx64
 			    " of handle %u on %s",
 			    flags == VPHYR_DMA_READ ? "read" : "write",
-			    phyr_size_name(size, s, sizeof(s)), offset, handle,
+			    vphyr_size_name(size, s, sizeof(s)), offset, handle,
 			    dev->name);
 	return 0;
 }
 
-int phyr_bo_read(struct phyr_dev *dev, uint32_t handle, uint64_t offset,
-		 void *buf, uint64_t size)
+int vphyr_gem_read(struct vphyr_dev *dev, uint32_t handle, uint64_t offset,
+		   void *buf, uint64_t size)
 {
 	return gem_dma(dev, handle, VPHYR_DMA_READ, offset, buf, size);
 }
 
-int phyr_bo_write(struct phyr_dev *dev, uint32_t handle, uint64_t offset,
-		  const void *buf, uint64_t size)
+int vphyr_gem_write(struct vphyr_dev *dev, uint32_t handle, uint64_t offset,
+		    const void *buf, uint64_t size)
 {
 	return gem_dma(dev, handle, VPHYR_DMA_WRITE, offset, buf, size);
 }
 
-int phyr_bo_copy(struct phyr_dev *dev, uint32_t src, uint64_t src_offset,
-		 uint32_t dst, uint64_t dst_offset, uint64_t size)
+int vphyr_gem_copy(struct vphyr_dev *dev, uint32_t src, uint64_t src_offset,
+		   uint32_t dst, uint64_t dst_offset, uint64_t size)
 {
 	uint64_t done = 0, n;
 	void *buf;
@@ -559,10 +600,10 @@ int phyr_bo_copy(struct phyr_dev *dev, uint32_t src, uint64_t src_offset,
 		return fail(-ENOMEM, "device copy on %s", dev->name);
 	while (done < size) {
 		n = size - done < COPY_CHUNK ? size - done : COPY_CHUNK;
-		ret = phyr_bo_read(dev, src, src_offset + done, buf, n);
+		ret = vphyr_gem_read(dev, src, src_offset + done, buf, n);
 		if (ret)
 			break;
-		ret = phyr_bo_write(dev, dst, dst_offset + done, buf, n);
+		ret = vphyr_gem_write(dev, dst, dst_offset + done, buf, n);
 		if (ret)
 			break;
 		done += n;
@@ -571,9 +612,9 @@ int phyr_bo_copy(struct phyr_dev *dev, uint32_t src, uint64_t src_offset,
 	return ret;
 }
 
-int phyr_bo_evict(struct phyr_dev *dev, uint32_t handle)
+int vphyr_gem_evict(struct vphyr_dev *dev, uint32_t handle)
 {
-	int ret = phyr_uapi_gem_evict(dev->fd, handle, 0);
+	int ret = vphyr_uapi_gem_evict(dev->fd, handle, 0);
 
 	if (ret)
 		return fail(ret, "GEM_EVICT of handle %u on %s", handle,
@@ -590,39 +631,39 @@ int phyr_bo_evict(struct phyr_dev *dev, uint32_t handle)
 _Static_assert(VPHYR_RANGE_VIA_SG >> 4 == 6 && VPHYR_RANGE_IC_LINK == 3 &&
 	       VPHYR_PLACE_USERPTR == 4, "vphyr uAPI codes as tabulated");
 
-static enum phyr_via decode_via(uint32_t flags)
+static enum vphyr_via decode_via(uint32_t flags)
 {
-	static const enum phyr_via via[8] = {
-		PHYR_VIA_DIRECT, PHYR_VIA_PAGE, PHYR_VIA_BUS,
-		PHYR_VIA_HOST_BRIDGE, PHYR_VIA_IOMMU, PHYR_VIA_LINK,
-		PHYR_VIA_SG, PHYR_VIA_UNKNOWN,
+	static const enum vphyr_via via[8] = {
+		VPHYR_VIA_DIRECT, VPHYR_VIA_PAGE, VPHYR_VIA_BUS,
+		VPHYR_VIA_HOST_BRIDGE, VPHYR_VIA_IOMMU, VPHYR_VIA_LINK,
+		VPHYR_VIA_SG, VPHYR_VIA_UNKNOWN,
 	};
 
 	return via[(flags & VPHYR_RANGE_VIA_MASK) >> 4];
 }
 
-static enum phyr_ic decode_ic(uint32_t flags)
+static enum vphyr_ic decode_ic(uint32_t flags)
 {
-	static const enum phyr_ic ic[4] = {
-		PHYR_IC_HOST, PHYR_IC_DEVICE, PHYR_IC_P2P, PHYR_IC_LINK,
+	static const enum vphyr_ic ic[4] = {
+		VPHYR_IC_HOST, VPHYR_IC_DEVICE, VPHYR_IC_P2P, VPHYR_IC_LINK,
 	};
 
 	return ic[flags & VPHYR_RANGE_IC_MASK];
 }
 
-static enum phyr_placement decode_placement(uint32_t p)
+static enum vphyr_placement decode_placement(uint32_t p)
 {
-	static const enum phyr_placement place[] = {
-		PHYR_PLACE_UNKNOWN, PHYR_PLACE_VRAM, PHYR_PLACE_SYSTEM,
-		PHYR_PLACE_IMPORTED, PHYR_PLACE_USERPTR,
+	static const enum vphyr_placement place[] = {
+		VPHYR_PLACEMENT_UNKNOWN, VPHYR_PLACEMENT_VRAM, VPHYR_PLACEMENT_SYSTEM,
+		VPHYR_PLACEMENT_IMPORTED, VPHYR_PLACEMENT_USERPTR,
 	};
 
 	return p < sizeof(place) / sizeof(place[0]) ? place[p] :
-						       PHYR_PLACE_UNKNOWN;
+						       VPHYR_PLACEMENT_UNKNOWN;
 }
 
-int phyr_bo_ranges(struct phyr_dev *dev, uint32_t handle,
-		   struct phyr_ranges *out)
+int vphyr_gem_ranges(struct vphyr_dev *dev, uint32_t handle,
+		     struct vphyr_ranges *out)
 {
 	struct drm_vphyr_range *raw = NULL;
 	struct drm_vphyr_gem_ranges q;
@@ -636,7 +677,7 @@ int phyr_bo_ranges(struct phyr_dev *dev, uint32_t handle,
 		q.handle = handle;
 		q.count = room;
 		q.ranges_ptr = (uintptr_t)raw;
-		ret = phyr_uapi_gem_ranges(dev->fd, &q);
+		ret = vphyr_uapi_gem_ranges(dev->fd, &q);
 		if (ret) {
 			free(raw);
 			return fail(ret, "GEM_RANGES of handle %u on %s",
@@ -664,8 +705,8 @@ int phyr_bo_ranges(struct phyr_dev *dev, uint32_t handle,
 	}
 
 	out->count = q.count;
-	out->kind = q.kind == VPHYR_RANGES_DMA ? PHYR_RANGES_DMA :
-						  PHYR_RANGES_PHYS;
+	out->kind = q.kind == VPHYR_RANGES_DMA ? VPHYR_RANGES_KIND_DMA :
+						  VPHYR_RANGES_KIND_PHYS;
 	out->placement = decode_placement(q.placement);
 	out->generation = q.generation;
 	out->total_len = q.total_len;
@@ -679,7 +720,7 @@ int phyr_bo_ranges(struct phyr_dev *dev, uint32_t handle,
 		}
 	}
 	for (i = 0; i < q.count; i++) {
-		struct phyr_range *r = &out->range[i];
+		struct vphyr_range *r = &out->range[i];
 
 		r->addr = raw[i].addr;
 		r->len = raw[i].len;
@@ -687,14 +728,14 @@ int phyr_bo_ranges(struct phyr_dev *dev, uint32_t handle,
 		r->ic = decode_ic(raw[i].flags);
 		r->mmio = raw[i].flags & VPHYR_RANGE_MMIO;
 		r->pinned = raw[i].flags & VPHYR_RANGE_PINNED;
-		r->via = out->kind == PHYR_RANGES_DMA ?
-			 decode_via(raw[i].flags) : PHYR_VIA_NONE;
+		r->via = out->kind == VPHYR_RANGES_KIND_DMA ?
+			 decode_via(raw[i].flags) : VPHYR_VIA_NONE;
 	}
 	free(raw);
 	return 0;
 }
 
-void phyr_ranges_free(struct phyr_ranges *r)
+void vphyr_ranges_free(struct vphyr_ranges *r)
 {
 	if (!r)
 		return;
@@ -712,38 +753,38 @@ static const char *const placement_names[] = {
 	NULL, "VRAM", "system", "imported", "userptr",
 };
 
-_Static_assert(sizeof(ic_names) / sizeof(ic_names[0]) == PHYR_IC_LINK + 1,
-	       "a name for every enum phyr_ic");
-_Static_assert(sizeof(via_names) / sizeof(via_names[0]) == PHYR_VIA_UNKNOWN,
-	       "a name for every enum phyr_via but PHYR_VIA_UNKNOWN");
+_Static_assert(sizeof(ic_names) / sizeof(ic_names[0]) == VPHYR_IC_LINK + 1,
+	       "a name for every enum vphyr_ic");
+_Static_assert(sizeof(via_names) / sizeof(via_names[0]) == VPHYR_VIA_UNKNOWN,
+	       "a name for every enum vphyr_via but VPHYR_VIA_UNKNOWN");
 _Static_assert(sizeof(placement_names) / sizeof(placement_names[0]) ==
-	       PHYR_PLACE_USERPTR + 1, "a name for every enum phyr_placement");
+	       VPHYR_PLACEMENT_USERPTR + 1, "a name for every enum vphyr_placement");
 
 /* names[i], or "?" for a value without a name */
 #define NAME_OF(names, i) \
 	((unsigned int)(i) < sizeof(names) / sizeof((names)[0]) && \
 	 (names)[(unsigned int)(i)] ? (names)[(unsigned int)(i)] : "?")
 
-const char *phyr_ic_name(enum phyr_ic ic)
+const char *vphyr_ic_name(enum vphyr_ic ic)
 {
 	return NAME_OF(ic_names, ic);
 }
 
-const char *phyr_via_name(enum phyr_via via)
+const char *vphyr_via_name(enum vphyr_via via)
 {
 	return NAME_OF(via_names, via);
 }
 
-const char *phyr_placement_name(enum phyr_placement placement)
+const char *vphyr_placement_name(enum vphyr_placement placement)
 {
 	return NAME_OF(placement_names, placement);
 }
 
 /* ---- links ---- */
 
-static int link_op(struct phyr_dev *a, struct phyr_dev *b, uint32_t flags)
+static int link_op(struct vphyr_dev *a, struct vphyr_dev *b, uint32_t flags)
 {
-	int ret = phyr_uapi_link(a->fd, b->fd, flags);
+	int ret = vphyr_uapi_link(a->fd, b->fd, flags);
 
 	if (ret)
 		return fail(ret, "%s %s %s %s",
@@ -753,19 +794,19 @@ static int link_op(struct phyr_dev *a, struct phyr_dev *b, uint32_t flags)
 	return 0;
 }
 
-int phyr_link(struct phyr_dev *a, struct phyr_dev *b)
+int vphyr_link(struct vphyr_dev *a, struct vphyr_dev *b)
 {
 	return link_op(a, b, 0);
 }
 
-int phyr_unlink(struct phyr_dev *a, struct phyr_dev *b)
+int vphyr_unlink(struct vphyr_dev *a, struct vphyr_dev *b)
 {
 	return link_op(a, b, VPHYR_LINK_REMOVE);
 }
 
 /* ---- dma-bufs ---- */
 
-int phyr_dmabuf_info(int fd, struct phyr_dmabuf_info *info)
+int vphyr_dmabuf_info(int fd, struct vphyr_dmabuf_info *info)
 {
 	char path[64], line[128];
 	struct stat st;
@@ -800,16 +841,16 @@ int phyr_dmabuf_info(int fd, struct phyr_dmabuf_info *info)
 	return 0;
 }
 
-int phyr_dmabuf_sync(int fd, unsigned int flags)
+int vphyr_dmabuf_sync(int fd, unsigned int flags)
 {
 	struct dma_buf_sync s = { 0 };
 	int ret;
 
-	if (flags & PHYR_SYNC_READ)
+	if (flags & VPHYR_SYNC_READ)
 		s.flags |= DMA_BUF_SYNC_READ;
-	if (flags & PHYR_SYNC_WRITE)
+	if (flags & VPHYR_SYNC_WRITE)
 		s.flags |= DMA_BUF_SYNC_WRITE;
-	s.flags |= flags & PHYR_SYNC_END ? DMA_BUF_SYNC_END :
+	s.flags |= flags & VPHYR_SYNC_END ? DMA_BUF_SYNC_END :
 					   DMA_BUF_SYNC_START;
 	do {
 		ret = ioctl(fd, DMA_BUF_IOCTL_SYNC, &s) ? neg_errno() : 0;

@@ -13,14 +13,36 @@
  * instance, or the DMA ranges (the dma_range table) an instance uses for an
  * object it imported, each with flags that say how it is reached.
  *
+ * Names: everything here starts with vphyr_ (VPHYR_ for constants), then
+ * says what it acts on:
+ *   vphyr_dev_*	an open instance, struct vphyr_dev
+ *   vphyr_bo_*		a buffer object, struct vphyr_bo: a reference counted
+ *			GEM handle with its size, placement and device
+ *   vphyr_gem_*	a raw GEM handle of a device, for callers that manage
+ *			handles themselves (tests of the uAPI)
+ *   vphyr_dmabuf_*	a dma-buf file descriptor
+ *   vphyr_ranges_*, vphyr_link(), ...	the rest, one idea each
+ * The kernel's phyr_* and PHYR_* names (phyr lists, their flags) and the
+ * uAPI's drm_vphyr_* and VPHYR_* macros of vphyr_drm.h are not used here.
+ *
+ * Objects: a device keeps a table of its struct vphyr_bo by GEM handle, as
+ * libdrm_amdgpu does. Whatever gives a handle the table holds already (a
+ * dma-buf imported twice, or a dma-buf of the device's own object
+ * imported back) gives the same object with one reference more, and the
+ * handle is closed when the last reference goes (vphyr_bo_unref()). Do not
+ * close a handle an object holds with vphyr_gem_close(), and do not mix
+ * vphyr_gem_import() and vphyr_bo_import() of one dma-buf on one device:
+ * both get the same handle.
+ *
  * Lifetime: an object lives as long as a GEM handle or a dma-buf file
  * refers to it, so everything created here goes away with the process
- * (closing a struct phyr_dev closes its handles). Links between instances
- * (phyr_link()) are state of the devices and outlive the process.
+ * (closing a struct vphyr_dev closes its handles and frees the objects
+ * still in its table). Links between instances (vphyr_link()) are state
+ * of the devices and outlive the process.
  *
  * Errors: functions that can fail return 0 (or a count) on success and a
  * negative errno value on failure, and then record a message saying what
- * failed and why; phyr_last_error() returns it. The message is per thread.
+ * failed and why; vphyr_last_error() returns it. The message is per thread.
  * The helpers of libphyr_test.h and libphyr_uapi.h's ioctls return errors
  * without a message.
  *
@@ -30,7 +52,8 @@
  * invalid arguments are in libphyr_uapi.h: neither is installed, and
  * libphyr.so exports only what this header declares.
  *
- * Threads: a struct phyr_dev may be used by one thread at a time.
+ * Threads: a struct vphyr_dev, with its objects, may be used by one thread
+ * at a time.
  *
  * Nothing here exposes libdrm types: the header needs only the C library.
  */
@@ -48,44 +71,44 @@ extern "C" {
 /* ---- errors ---- */
 
 /**
- * phyr_last_error() - what the last failing call of this thread did wrong
+ * vphyr_last_error() - what the last failing call of this thread did wrong
  *
  * Return: a message such as "GEM_CREATE of 4 MiB in VRAM on instance 0
  * (/dev/dri/renderD128): No such device (ENODEV)"; "" before any error.
  * Valid until the next failing call in this thread.
  */
-const char *phyr_last_error(void);
+const char *vphyr_last_error(void);
 
 /**
- * phyr_errname() - symbolic name of an errno value
+ * vphyr_errname() - symbolic name of an errno value
  * @err: an errno value, negative or positive
  *
  * Return: "EINVAL" for -EINVAL or EINVAL, "success" for 0, "errno N" for
  * values without a name here (in one of four buffers of this thread, used
  * in turn: up to four results may be printed together).
  */
-const char *phyr_errname(int err);
+const char *vphyr_errname(int err);
 
 /* ---- devices ---- */
 
-#define PHYR_NO_PEER		0xffffffffu	/* phyr_device_info.link_peer */
+#define VPHYR_NO_PEER		0xffffffffu	/* vphyr_device_info.link_peer */
 
-#define PHYR_DEV_VRAM		(1u << 0)	/* the instance has VRAM */
-#define PHYR_DEV_IOMMU		(1u << 1)	/* its DMA is translated by an IOMMU */
+#define VPHYR_DEV_VRAM		(1u << 0)	/* the instance has VRAM */
+#define VPHYR_DEV_IOMMU		(1u << 1)	/* its DMA is translated by an IOMMU */
 
 /**
- * struct phyr_device_info - one vphyr instance
+ * struct vphyr_device_info - one vphyr instance
  * @instance: instance number (0: the system-memory-only instance)
  * @flags: PHYR_DEV_*
  * @vram_size: size of the VRAM in bytes, 0 without VRAM
  * @vram_base: CPU physical address of the VRAM; 0 unless the caller has
  *	CAP_SYS_ADMIN
- * @link_peer: the instance this one is linked with, or PHYR_NO_PEER
+ * @link_peer: the instance this one is linked with, or VPHYR_NO_PEER
  * @node: its render node, e.g. "/dev/dri/renderD129"
  * @bus: where it sits, e.g. "pci:0000:00:03.0" or "platform:vphyr"; "" if
  *	libdrm could not tell
  */
-struct phyr_device_info {
+struct vphyr_device_info {
 	uint32_t instance;
 	uint32_t flags;
 	uint64_t vram_size;
@@ -96,7 +119,7 @@ struct phyr_device_info {
 };
 
 /**
- * phyr_list_devices() - find the vphyr instances
+ * vphyr_list_devices() - find the vphyr instances
  * @devs: array receiving up to @max descriptions, sorted by instance
  * @max: room in @devs (may be 0 to count only)
  *
@@ -107,10 +130,10 @@ struct phyr_device_info {
  * min(@max, count) entries are written), 0 when there is none or no
  * /dev/dri at all, or a negative errno.
  */
-int phyr_list_devices(struct phyr_device_info *devs, int max);
+int vphyr_list_devices(struct vphyr_device_info *devs, int max);
 
 /**
- * phyr_find_drm_node() - find a DRM device node by driver name
+ * vphyr_find_drm_node() - find a DRM device node by driver name
  * @driver: driver name as drmGetVersion() reports it, e.g. "vgem"
  * @primary: true for the primary node (/dev/dri/cardN, which dumb buffers
  *	need), false for the render node
@@ -119,71 +142,86 @@ int phyr_list_devices(struct phyr_device_info *devs, int max);
  *
  * Return: 0, or -ENODEV if no such node exists.
  */
-int phyr_find_drm_node(const char *driver, bool primary, char *path,
-		       size_t len);
+int vphyr_find_drm_node(const char *driver, bool primary, char *path,
+			size_t len);
 
 /* an open vphyr instance */
-struct phyr_dev;
+struct vphyr_dev;
 
 /**
- * phyr_open() - open a vphyr instance by number
- * @instance: the instance number (see phyr_list_devices())
+ * vphyr_dev_open() - open a vphyr instance by number
+ * @instance: the instance number (see vphyr_list_devices())
  * @devp: receives the device
  *
  * Return: 0, -ENODEV if there is no such instance, or another negative
  * errno.
  */
-int phyr_open(uint32_t instance, struct phyr_dev **devp);
+int vphyr_dev_open(uint32_t instance, struct vphyr_dev **devp);
 
 /**
- * phyr_open_node() - open a vphyr instance by node path
+ * vphyr_dev_open_node() - open a vphyr instance by node path
  * @node: e.g. "/dev/dri/renderD129"
  * @devp: receives the device
  *
  * Return: 0, -ENODEV if @node is not a vphyr device, or another negative
  * errno.
  */
-int phyr_open_node(const char *node, struct phyr_dev **devp);
+int vphyr_dev_open_node(const char *node, struct vphyr_dev **devp);
 
 /**
- * phyr_close() - close a device
+ * vphyr_dev_open_fd() - open a vphyr instance from a DRM file descriptor
+ * @fd: a DRM file descriptor of a vphyr device; it is duplicated, the
+ *	caller keeps @fd and closes it when it likes
+ * @devp: receives the device
+ *
+ * Objects of the device are those of the duplicate: GEM handles belong to
+ * the open file, which @fd and the duplicate share.
+ *
+ * Return: 0, -ENODEV if @fd is not a vphyr device, -EBADF, or another
+ * negative errno.
+ */
+int vphyr_dev_open_fd(int fd, struct vphyr_dev **devp);
+
+/**
+ * vphyr_dev_close() - close a device
  * @dev: the device, or NULL
  *
- * Every handle opened through @dev is closed with it; mappings stay valid
- * until unmapped.
+ * Every handle opened through @dev is closed with it, and the objects
+ * left in its table are freed (their mappings with them); mappings made
+ * with vphyr_gem_map() stay valid until unmapped.
  */
-void phyr_close(struct phyr_dev *dev);
+void vphyr_dev_close(struct vphyr_dev *dev);
 
-/* phyr_dev_fd() - the DRM file descriptor (owned by @dev) */
-int phyr_dev_fd(const struct phyr_dev *dev);
+/* vphyr_dev_fd() - the DRM file descriptor (owned by @dev) */
+int vphyr_dev_fd(const struct vphyr_dev *dev);
 
-/* phyr_dev_info() - the description read when @dev was opened */
-const struct phyr_device_info *phyr_dev_info(const struct phyr_dev *dev);
+/* vphyr_dev_info() - the description read when @dev was opened */
+const struct vphyr_device_info *vphyr_dev_info(const struct vphyr_dev *dev);
 
-/* phyr_dev_name() - "instance N (/dev/dri/renderDM)", for messages */
-const char *phyr_dev_name(const struct phyr_dev *dev);
+/* vphyr_dev_name() - "instance N (/dev/dri/renderDM)", for messages */
+const char *vphyr_dev_name(const struct vphyr_dev *dev);
 
 /**
- * phyr_dev_query() - read the description of an instance again
+ * vphyr_dev_query() - read the description of an instance again
  * @dev: the device
- * @info: receives it (link_peer changes with phyr_link())
+ * @info: receives it (link_peer changes with vphyr_link())
  *
  * Return: 0 or a negative errno.
  */
-int phyr_dev_query(struct phyr_dev *dev, struct phyr_device_info *info);
+int vphyr_dev_query(struct vphyr_dev *dev, struct vphyr_device_info *info);
 
-/* ---- objects ---- */
+/* ---- GEM handles ---- */
 
-/* phyr_page_size() - the CPU page size objects are sized in */
-uint64_t phyr_page_size(void);
+/* vphyr_page_size() - the CPU page size objects are sized in */
+uint64_t vphyr_page_size(void);
 
-enum phyr_region {
-	PHYR_REGION_VRAM = 1,
-	PHYR_REGION_SYSTEM = 2,
+enum vphyr_region {
+	VPHYR_REGION_VRAM = 1,
+	VPHYR_REGION_SYSTEM = 2,
 };
 
 /**
- * phyr_bo_create() - create an object
+ * vphyr_gem_create() - create an object
  * @dev: the instance
  * @size: bytes, a nonzero multiple of the page size
  * @region: where its memory comes from
@@ -193,11 +231,11 @@ enum phyr_region {
  * without VRAM; -E2BIG when larger than the VRAM; -ENOSPC when the VRAM is
  * full; another negative errno.
  */
-int phyr_bo_create(struct phyr_dev *dev, uint64_t size,
-		   enum phyr_region region, uint32_t *handle);
+int vphyr_gem_create(struct vphyr_dev *dev, uint64_t size,
+		     enum vphyr_region region, uint32_t *handle);
 
 /**
- * phyr_bo_userptr() - wrap memory of this process in an object
+ * vphyr_gem_userptr() - wrap memory of this process in an object
  * @dev: the instance
  * @addr: start, page aligned
  * @size: bytes, a nonzero multiple of the page size
@@ -209,55 +247,55 @@ int phyr_bo_create(struct phyr_dev *dev, uint64_t size,
  * Return: 0; -EINVAL for a misaligned range; -EFAULT for memory that is
  * not mapped writable; -ENOMEM past RLIMIT_MEMLOCK; another negative errno.
  */
-int phyr_bo_userptr(struct phyr_dev *dev, void *addr, uint64_t size,
-		    uint32_t *handle);
+int vphyr_gem_userptr(struct vphyr_dev *dev, void *addr, uint64_t size,
+		      uint32_t *handle);
 
-/* phyr_bo_close() - drop a handle (the object lives on while shared) */
-int phyr_bo_close(struct phyr_dev *dev, uint32_t handle);
+/* vphyr_gem_close() - drop a handle (the object lives on while shared) */
+int vphyr_gem_close(struct vphyr_dev *dev, uint32_t handle);
 
 /**
- * phyr_bo_map() - map an object created on @dev for the CPU
+ * vphyr_gem_map() - map an object created on @dev for the CPU
  * @dev: the instance
  * @handle: the object (not an imported one)
  * @size: bytes to map from its start
  * @ptr: receives the address
  *
  * The mapping follows the object when it moves (eviction). Unmap with
- * phyr_bo_unmap().
+ * vphyr_gem_unmap().
  *
  * Return: 0 or a negative errno.
  */
-int phyr_bo_map(struct phyr_dev *dev, uint32_t handle, uint64_t size,
-		void **ptr);
+int vphyr_gem_map(struct vphyr_dev *dev, uint32_t handle, uint64_t size,
+		  void **ptr);
 
-/* phyr_bo_unmap() - undo phyr_bo_map(); @ptr may be NULL */
-int phyr_bo_unmap(void *ptr, uint64_t size);
+/* vphyr_gem_unmap() - undo vphyr_gem_map(); @ptr may be NULL */
+int vphyr_gem_unmap(void *ptr, uint64_t size);
 
 /**
- * phyr_bo_export() - export an object as a dma-buf
+ * vphyr_gem_export() - export an object as a dma-buf
  * @dev: the instance
  * @handle: the object
  * @dmabuf_fd: receives a new file descriptor (close-on-exec, read-write)
  *
  * Return: 0 or a negative errno.
  */
-int phyr_bo_export(struct phyr_dev *dev, uint32_t handle, int *dmabuf_fd);
+int vphyr_gem_export(struct vphyr_dev *dev, uint32_t handle, int *dmabuf_fd);
 
 /**
- * phyr_bo_import() - import a dma-buf from any exporter
+ * vphyr_gem_import() - import a dma-buf from any exporter
  * @dev: the importing instance
  * @dmabuf_fd: the dma-buf (stays open; close it when done)
  * @handle: receives the handle of the imported object
  *
  * The importer maps the dma-buf when it first needs the DMA addresses
- * (phyr_bo_ranges(), phyr_bo_read(), ...).
+ * (vphyr_gem_ranges(), vphyr_gem_read(), ...).
  *
  * Return: 0 or a negative errno.
  */
-int phyr_bo_import(struct phyr_dev *dev, int dmabuf_fd, uint32_t *handle);
+int vphyr_gem_import(struct vphyr_dev *dev, int dmabuf_fd, uint32_t *handle);
 
 /**
- * phyr_bo_read() - let the device read an object through its DMA addresses
+ * vphyr_gem_read() - let the device read an object through its DMA addresses
  * @dev: the instance doing the access
  * @handle: an object created on @dev or imported into it
  * @offset: byte offset in the object
@@ -266,15 +304,15 @@ int phyr_bo_import(struct phyr_dev *dev, int dmabuf_fd, uint32_t *handle);
  *
  * Return: 0 or a negative errno (-EFAULT when an address does not resolve).
  */
-int phyr_bo_read(struct phyr_dev *dev, uint32_t handle, uint64_t offset,
-		 void *buf, uint64_t size);
+int vphyr_gem_read(struct vphyr_dev *dev, uint32_t handle, uint64_t offset,
+		   void *buf, uint64_t size);
 
-/* phyr_bo_write() - the same, the device writes @buf into the object */
-int phyr_bo_write(struct phyr_dev *dev, uint32_t handle, uint64_t offset,
-		  const void *buf, uint64_t size);
+/* vphyr_gem_write() - the same, the device writes @buf into the object */
+int vphyr_gem_write(struct vphyr_dev *dev, uint32_t handle, uint64_t offset,
+		    const void *buf, uint64_t size);
 
 /**
- * phyr_bo_copy() - device copy from one object to another
+ * vphyr_gem_copy() - device copy from one object to another
  * @dev: the instance doing both accesses
  * @src: object read (own or imported)
  * @src_offset: where to start reading
@@ -287,11 +325,11 @@ int phyr_bo_write(struct phyr_dev *dev, uint32_t handle, uint64_t offset,
  *
  * Return: 0 or a negative errno.
  */
-int phyr_bo_copy(struct phyr_dev *dev, uint32_t src, uint64_t src_offset,
-		 uint32_t dst, uint64_t dst_offset, uint64_t size);
+int vphyr_gem_copy(struct vphyr_dev *dev, uint32_t src, uint64_t src_offset,
+		   uint32_t dst, uint64_t dst_offset, uint64_t size);
 
 /**
- * phyr_bo_evict() - move an object created on @dev to system memory
+ * vphyr_gem_evict() - move an object created on @dev to system memory
  * @dev: the instance
  * @handle: the object
  *
@@ -301,48 +339,159 @@ int phyr_bo_copy(struct phyr_dev *dev, uint32_t src, uint64_t src_offset,
  * Return: 0; -EINVAL for an imported object; -EBUSY while pinned by a
  * non-dynamic importer; another negative errno.
  */
-int phyr_bo_evict(struct phyr_dev *dev, uint32_t handle);
+int vphyr_gem_evict(struct vphyr_dev *dev, uint32_t handle);
+
+/* ---- buffer objects ---- */
+
+/* a reference counted GEM handle of one device */
+struct vphyr_bo;
+struct vphyr_ranges;
+
+/**
+ * vphyr_bo_create() - create an object
+ * @dev: the instance
+ * @size: bytes, a nonzero multiple of the page size
+ * @region: where its memory comes from
+ * @bop: receives the object, one reference
+ *
+ * Return: 0 or a negative errno, as vphyr_gem_create().
+ */
+int vphyr_bo_create(struct vphyr_dev *dev, uint64_t size,
+		    enum vphyr_region region, struct vphyr_bo **bop);
+
+/**
+ * vphyr_bo_userptr() - wrap memory of this process in an object
+ * @dev: the instance
+ * @addr: start, page aligned
+ * @size: bytes, a nonzero multiple of the page size
+ * @bop: receives the object, one reference
+ *
+ * Return: 0 or a negative errno, as vphyr_gem_userptr().
+ */
+int vphyr_bo_userptr(struct vphyr_dev *dev, void *addr, uint64_t size,
+		     struct vphyr_bo **bop);
+
+/**
+ * vphyr_bo_import() - import a dma-buf
+ * @dev: the importing instance
+ * @dmabuf_fd: the dma-buf (stays open; close it when done)
+ * @bop: receives the object
+ *
+ * A dma-buf @dev has imported before, or one exported from an object of
+ * @dev, gives the object it already has, with one reference more.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vphyr_bo_import(struct vphyr_dev *dev, int dmabuf_fd,
+		    struct vphyr_bo **bop);
+
+/* vphyr_bo_ref() - take a reference; returns @bo (which may be NULL) */
+struct vphyr_bo *vphyr_bo_ref(struct vphyr_bo *bo);
+
+/**
+ * vphyr_bo_unref() - drop a reference
+ * @bo: the object, or NULL
+ *
+ * The last reference closes the GEM handle, unmaps the mapping of
+ * vphyr_bo_map() and frees @bo.
+ *
+ * Return: 0, or the negative errno of closing the handle.
+ */
+int vphyr_bo_unref(struct vphyr_bo *bo);
+
+/* vphyr_bo_handle() - the GEM handle, valid while @bo is referenced */
+uint32_t vphyr_bo_handle(const struct vphyr_bo *bo);
+
+/* vphyr_bo_size() - bytes (of the dma-buf for an import) */
+uint64_t vphyr_bo_size(const struct vphyr_bo *bo);
+
+/* vphyr_bo_dev() - the device @bo belongs to */
+struct vphyr_dev *vphyr_bo_dev(const struct vphyr_bo *bo);
+
+/*
+ * vphyr_bo_placement() - where @bo is now: VRAM or system memory for an
+ * object created on its device (asked of the kernel: eviction moves it),
+ * VPHYR_PLACEMENT_IMPORTED or _USERPTR for the others, _UNKNOWN when the
+ * kernel cannot tell
+ */
+enum vphyr_placement vphyr_bo_placement(const struct vphyr_bo *bo);
+
+/**
+ * vphyr_bo_map() - map an object created on its device for the CPU
+ * @bo: the object
+ * @ptr: receives the address of the whole object
+ *
+ * The mapping is made once and lasts until the last reference goes; it
+ * follows the object when it moves.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vphyr_bo_map(struct vphyr_bo *bo, void **ptr);
+
+/* vphyr_bo_export() - vphyr_gem_export() of @bo's handle */
+int vphyr_bo_export(struct vphyr_bo *bo, int *dmabuf_fd);
+
+/* vphyr_bo_read() - vphyr_gem_read() by @bo's device */
+int vphyr_bo_read(struct vphyr_bo *bo, uint64_t offset, void *buf,
+		  uint64_t size);
+
+/* vphyr_bo_write() - vphyr_gem_write() by @bo's device */
+int vphyr_bo_write(struct vphyr_bo *bo, uint64_t offset, const void *buf,
+		   uint64_t size);
+
+/*
+ * vphyr_bo_copy() - vphyr_gem_copy() between two objects of one device
+ * (-EINVAL for objects of two devices)
+ */
+int vphyr_bo_copy(struct vphyr_bo *src, uint64_t src_offset,
+		  struct vphyr_bo *dst, uint64_t dst_offset, uint64_t size);
+
+/* vphyr_bo_evict() - vphyr_gem_evict() of @bo */
+int vphyr_bo_evict(struct vphyr_bo *bo);
+
+/* vphyr_bo_ranges() - vphyr_gem_ranges() of @bo */
+int vphyr_bo_ranges(struct vphyr_bo *bo, struct vphyr_ranges *out);
 
 /* ---- range tables ---- */
 
-enum phyr_ranges_kind {
-	PHYR_RANGES_PHYS = 1,	/* physical ranges of an object of this instance */
-	PHYR_RANGES_DMA = 2,	/* DMA ranges of an object it imported */
+enum vphyr_ranges_kind {
+	VPHYR_RANGES_KIND_PHYS = 1,	/* physical ranges of an object of this instance */
+	VPHYR_RANGES_KIND_DMA = 2,	/* DMA ranges of an object it imported */
 };
 
-enum phyr_placement {
-	PHYR_PLACE_UNKNOWN = 0,
-	PHYR_PLACE_VRAM = 1,
-	PHYR_PLACE_SYSTEM = 2,
-	PHYR_PLACE_IMPORTED = 3,
-	PHYR_PLACE_USERPTR = 4,		/* pinned pages of a process */
+enum vphyr_placement {
+	VPHYR_PLACEMENT_UNKNOWN = 0,
+	VPHYR_PLACEMENT_VRAM = 1,
+	VPHYR_PLACEMENT_SYSTEM = 2,
+	VPHYR_PLACEMENT_IMPORTED = 3,
+	VPHYR_PLACEMENT_USERPTR = 4,		/* pinned pages of a process */
 };
 
 /* how the memory of a range is reached */
-enum phyr_ic {
-	PHYR_IC_HOST,		/* host (system) memory */
-	PHYR_IC_DEVICE,		/* the device's own memory */
-	PHYR_IC_P2P,		/* a PCI peer's memory */
-	PHYR_IC_LINK,		/* a linked peer's memory, over the link */
+enum vphyr_ic {
+	VPHYR_IC_HOST,		/* host (system) memory */
+	VPHYR_IC_DEVICE,		/* the device's own memory */
+	VPHYR_IC_P2P,		/* a PCI peer's memory */
+	VPHYR_IC_LINK,		/* a linked peer's memory, over the link */
 };
 
-/* how a DMA range was mapped (PHYR_VIA_NONE for physical ranges) */
-enum phyr_via {
-	PHYR_VIA_NONE,
-	PHYR_VIA_DIRECT,	/* dma-direct, the physical address */
-	PHYR_VIA_PAGE,		/* dma_map_page() */
-	PHYR_VIA_BUS,		/* PCI bus address, peers below one switch */
-	PHYR_VIA_HOST_BRIDGE,	/* dma_map_resource() through the host bridge */
-	PHYR_VIA_IOMMU,		/* an IOVA */
-	PHYR_VIA_LINK,		/* a link address */
-	PHYR_VIA_SG,		/* taken from a foreign exporter's scatterlist */
-	PHYR_VIA_UNKNOWN,	/* a value this library does not know */
+/* how a DMA range was mapped (VPHYR_VIA_NONE for physical ranges) */
+enum vphyr_via {
+	VPHYR_VIA_NONE,
+	VPHYR_VIA_DIRECT,	/* dma-direct, the physical address */
+	VPHYR_VIA_PAGE,		/* dma_map_page() */
+	VPHYR_VIA_BUS,		/* PCI bus address, peers below one switch */
+	VPHYR_VIA_HOST_BRIDGE,	/* dma_map_resource() through the host bridge */
+	VPHYR_VIA_IOMMU,		/* an IOVA */
+	VPHYR_VIA_LINK,		/* a link address */
+	VPHYR_VIA_SG,		/* taken from a foreign exporter's scatterlist */
+	VPHYR_VIA_UNKNOWN,	/* a value this library does not know */
 };
 
 /**
- * struct phyr_range - one range
- * @addr: CPU physical address (PHYR_RANGES_PHYS; 0 without CAP_SYS_ADMIN)
- *	or DMA address (PHYR_RANGES_DMA)
+ * struct vphyr_range - one range
+ * @addr: CPU physical address (VPHYR_RANGES_KIND_PHYS; 0 without CAP_SYS_ADMIN)
+ *	or DMA address (VPHYR_RANGES_KIND_DMA)
  * @len: bytes
  * @ic: interconnect
  * @via: how it was mapped (DMA ranges only)
@@ -350,109 +499,109 @@ enum phyr_via {
  * @pinned: the memory cannot move
  * @flags: the raw VPHYR_RANGE_* bits
  */
-struct phyr_range {
+struct vphyr_range {
 	uint64_t addr;
 	uint64_t len;
-	enum phyr_ic ic;
-	enum phyr_via via;
+	enum vphyr_ic ic;
+	enum vphyr_via via;
 	bool mmio;
 	bool pinned;
 	uint32_t flags;
 };
 
 /**
- * struct phyr_ranges - the ranges of an object as read back
+ * struct vphyr_ranges - the ranges of an object as read back
  * @kind: which table
- * @placement: where the object is (PHYR_PLACE_IMPORTED for imports)
+ * @placement: where the object is (VPHYR_PLACEMENT_IMPORTED for imports)
  * @generation: how often the backing moved (evictions of an own object,
  *	move notifications received for an import)
  * @total_len: sum of the lengths
  * @count: entries in @range
- * @range: the entries, allocated; free with phyr_ranges_free()
+ * @range: the entries, allocated; free with vphyr_ranges_free()
  */
-struct phyr_ranges {
-	enum phyr_ranges_kind kind;
-	enum phyr_placement placement;
+struct vphyr_ranges {
+	enum vphyr_ranges_kind kind;
+	enum vphyr_placement placement;
 	uint32_t generation;
 	uint64_t total_len;
 	uint32_t count;
-	struct phyr_range *range;
+	struct vphyr_range *range;
 };
 
 /**
- * phyr_bo_ranges() - read back the ranges of an object
+ * vphyr_gem_ranges() - read back the ranges of an object
  * @dev: the instance
  * @handle: an object created on @dev (its phyr list) or imported into it
  *	(its dma_range table, mapped first if needed)
- * @out: receives the table; free it with phyr_ranges_free()
+ * @out: receives the table; free it with vphyr_ranges_free()
  *
  * Asks for the count, then for the entries, and asks again if the table
  * grew in between.
  *
  * Return: 0 or a negative errno.
  */
-int phyr_bo_ranges(struct phyr_dev *dev, uint32_t handle,
-		   struct phyr_ranges *out);
+int vphyr_gem_ranges(struct vphyr_dev *dev, uint32_t handle,
+		     struct vphyr_ranges *out);
 
-/* phyr_ranges_free() - free the entries of @r (which may be zeroed) */
-void phyr_ranges_free(struct phyr_ranges *r);
+/* vphyr_ranges_free() - free the entries of @r (which may be zeroed) */
+void vphyr_ranges_free(struct vphyr_ranges *r);
 
 /* names for printing: "host", "device", "p2p", "link" */
-const char *phyr_ic_name(enum phyr_ic ic);
+const char *vphyr_ic_name(enum vphyr_ic ic);
 /* "-", "direct", "page", "bus", "host-bridge", "iommu", "link", "sg", "?" */
-const char *phyr_via_name(enum phyr_via via);
+const char *vphyr_via_name(enum vphyr_via via);
 /* "?", "VRAM", "system", "imported", "userptr" */
-const char *phyr_placement_name(enum phyr_placement placement);
+const char *vphyr_placement_name(enum vphyr_placement placement);
 
 /*
- * phyr_size_name() - @bytes for messages: "4 MiB", "12 KiB", "4097 bytes"
+ * vphyr_size_name() - @bytes for messages: "4 MiB", "12 KiB", "4097 bytes"
  * (the largest unit that divides it); returns @buf
  */
-const char *phyr_size_name(uint64_t bytes, char *buf, size_t len);
+const char *vphyr_size_name(uint64_t bytes, char *buf, size_t len);
 
 /* ---- links ---- */
 
 /**
- * phyr_link() - declare a GPU-to-GPU link between two instances
+ * vphyr_link() - declare a GPU-to-GPU link between two instances
  * @a: one instance with VRAM
  * @b: another instance with VRAM
  *
  * While linked, each maps the other's VRAM through the link instead of
- * PCI. The link belongs to the devices and stays until phyr_unlink(),
+ * PCI. The link belongs to the devices and stays until vphyr_unlink(),
  * whoever calls it. Needs CAP_SYS_ADMIN.
  *
  * Return: 0; -EBUSY if either is linked already; -ENODEV if either has no
  * VRAM; -EPERM; another negative errno.
  */
-int phyr_link(struct phyr_dev *a, struct phyr_dev *b);
+int vphyr_link(struct vphyr_dev *a, struct vphyr_dev *b);
 
-/* phyr_unlink() - remove it (-ENOENT if @a and @b are not linked) */
-int phyr_unlink(struct phyr_dev *a, struct phyr_dev *b);
+/* vphyr_unlink() - remove it (-ENOENT if @a and @b are not linked) */
+int vphyr_unlink(struct vphyr_dev *a, struct vphyr_dev *b);
 
 /* ---- dma-bufs ---- */
 
 /**
- * struct phyr_dmabuf_info - what the kernel tells about a dma-buf
+ * struct vphyr_dmabuf_info - what the kernel tells about a dma-buf
  * @size: bytes
  * @inode: inode number (the same buffer has the same inode in every
  *	process)
  * @exporter: name of the exporting driver, e.g. "vphyr"; "" if unknown
  */
-struct phyr_dmabuf_info {
+struct vphyr_dmabuf_info {
 	uint64_t size;
 	uint64_t inode;
 	char exporter[32];
 };
 
-/* phyr_dmabuf_info() - describe the dma-buf @fd; 0 or a negative errno */
-int phyr_dmabuf_info(int fd, struct phyr_dmabuf_info *info);
+/* vphyr_dmabuf_info() - describe the dma-buf @fd; 0 or a negative errno */
+int vphyr_dmabuf_info(int fd, struct vphyr_dmabuf_info *info);
 
-#define PHYR_SYNC_READ		(1u << 0)
-#define PHYR_SYNC_WRITE		(1u << 1)
-#define PHYR_SYNC_END		(1u << 2)	/* else start */
+#define VPHYR_SYNC_READ		(1u << 0)
+#define VPHYR_SYNC_WRITE		(1u << 1)
+#define VPHYR_SYNC_END		(1u << 2)	/* else start */
 
-/* phyr_dmabuf_sync() - bracket CPU access to an mmap()ed dma-buf */
-int phyr_dmabuf_sync(int fd, unsigned int flags);
+/* vphyr_dmabuf_sync() - bracket CPU access to an mmap()ed dma-buf */
+int vphyr_dmabuf_sync(int fd, unsigned int flags);
 
 #if defined(__cplusplus)
 }

@@ -120,7 +120,7 @@ bool phyr_case_expect_ret(const char *file, int line, int got, int want,
 	va_end(ap);
 	return phyr_case_check(false, file, line, "return value",
 			       "%s: expected %s, got %s", what,
-			       phyr_errname(want), phyr_errname(got));
+			       vphyr_errname(want), vphyr_errname(got));
 }
 
 /* ---- a case in a child process ---- */

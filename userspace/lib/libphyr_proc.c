@@ -30,7 +30,7 @@
 
 int phyr_pagemap_pfns(const void *addr, size_t pages, uint64_t *pfn)
 {
-	uint64_t page = phyr_page_size();
+	uint64_t page = vphyr_page_size();
 	size_t want = pages * sizeof(*pfn), done = 0, i;
 	off_t off = (off_t)((uintptr_t)addr / page * sizeof(*pfn));
 	bool any = false;

@@ -129,6 +129,26 @@ int phyr_has_cap(int cap);
  */
 int phyr_drop_cap(int cap);
 
+/* ---- unplugging a vphyr instance ---- */
+
+#define PHYR_VPHYR_PCI_DRIVER	"/sys/bus/pci/drivers/vphyr"
+
+/*
+ * phyr_pci_unbind(), phyr_pci_bind() - write @pci ("0000:00:03.0") to the
+ * unbind or bind file of vphyr's PCI driver. Needs root.
+ * Return: 0, -EIO for a short write, or the negative errno of open or write.
+ */
+int phyr_pci_unbind(const char *pci);
+int phyr_pci_bind(const char *pci);
+
+/*
+ * phyr_iomem_reserved() - whether /proc/iomem has a region starting at
+ * @start whose name starts with @owner (e.g. "vphyr"): 1 or 0, or a
+ * negative errno when /proc/iomem cannot be read. Addresses read as 0
+ * without CAP_SYS_ADMIN.
+ */
+int phyr_iomem_reserved(uint64_t start, const char *owner);
+
 /* ---- test cases in child processes ---- */
 
 enum phyr_case_result {

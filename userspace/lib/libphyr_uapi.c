@@ -20,7 +20,7 @@
 #include "libphyr_uapi.h"
 #include "libphyr_priv.h"
 
-uint64_t phyr_page_size(void)
+uint64_t vphyr_page_size(void)
 {
 	long page = sysconf(_SC_PAGESIZE);
 
@@ -45,7 +45,7 @@ static const struct {
 	{ EOPNOTSUPP, "EOPNOTSUPP" }, { ETIMEDOUT, "ETIMEDOUT" },
 };
 
-const char *phyr_errname(int err)
+const char *vphyr_errname(int err)
 {
 	static _Thread_local char buf[4][32];
 	static _Thread_local unsigned int next;
@@ -88,14 +88,14 @@ static int uapi_ioctl(int fd, unsigned long req, void *arg)
 	return ret;
 }
 
-int phyr_uapi_info(int fd, struct drm_vphyr_info *info)
+int vphyr_uapi_info(int fd, struct drm_vphyr_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	return uapi_ioctl(fd, DRM_IOCTL_VPHYR_INFO, info);
 }
 
-int phyr_uapi_gem_create(int fd, uint64_t size, uint32_t flags,
-			 uint32_t *handle)
+int vphyr_uapi_gem_create(int fd, uint64_t size, uint32_t flags,
+			  uint32_t *handle)
 {
 	struct drm_vphyr_gem_create c = { .size = size, .flags = flags };
 	int ret = uapi_ioctl(fd, DRM_IOCTL_VPHYR_GEM_CREATE, &c);
@@ -104,8 +104,8 @@ int phyr_uapi_gem_create(int fd, uint64_t size, uint32_t flags,
 	return ret;
 }
 
-int phyr_uapi_gem_mmap(int fd, uint32_t handle, uint32_t pad,
-		       uint64_t *offset)
+int vphyr_uapi_gem_mmap(int fd, uint32_t handle, uint32_t pad,
+			uint64_t *offset)
 {
 	struct drm_vphyr_gem_mmap m = { .handle = handle, .pad = pad };
 	int ret = uapi_ioctl(fd, DRM_IOCTL_VPHYR_GEM_MMAP, &m);
@@ -114,13 +114,13 @@ int phyr_uapi_gem_mmap(int fd, uint32_t handle, uint32_t pad,
 	return ret;
 }
 
-int phyr_uapi_gem_ranges(int fd, struct drm_vphyr_gem_ranges *q)
+int vphyr_uapi_gem_ranges(int fd, struct drm_vphyr_gem_ranges *q)
 {
 	return uapi_ioctl(fd, DRM_IOCTL_VPHYR_GEM_RANGES, q);
 }
 
-int phyr_uapi_gem_dma(int fd, uint32_t handle, uint32_t flags,
-		      uint64_t offset, uint64_t size, void *data)
+int vphyr_uapi_gem_dma(int fd, uint32_t handle, uint32_t flags,
+		       uint64_t offset, uint64_t size, void *data)
 {
 	struct drm_vphyr_gem_dma d = {
 		.handle = handle,
@@ -133,22 +133,22 @@ int phyr_uapi_gem_dma(int fd, uint32_t handle, uint32_t flags,
 	return uapi_ioctl(fd, DRM_IOCTL_VPHYR_GEM_DMA, &d);
 }
 
-int phyr_uapi_gem_evict(int fd, uint32_t handle, uint32_t flags)
+int vphyr_uapi_gem_evict(int fd, uint32_t handle, uint32_t flags)
 {
 	struct drm_vphyr_gem_evict e = { .handle = handle, .flags = flags };
 
 	return uapi_ioctl(fd, DRM_IOCTL_VPHYR_GEM_EVICT, &e);
 }
 
-int phyr_uapi_link(int fd, int peer_fd, uint32_t flags)
+int vphyr_uapi_link(int fd, int peer_fd, uint32_t flags)
 {
 	struct drm_vphyr_link l = { .peer_fd = peer_fd, .flags = flags };
 
 	return uapi_ioctl(fd, DRM_IOCTL_VPHYR_LINK, &l);
 }
 
-int phyr_uapi_gem_userptr(int fd, uint64_t addr, uint64_t size,
-			  uint32_t flags, uint32_t *handle)
+int vphyr_uapi_gem_userptr(int fd, uint64_t addr, uint64_t size,
+			   uint32_t flags, uint32_t *handle)
 {
 	struct drm_vphyr_gem_userptr u = {
 		.addr = addr,
@@ -161,14 +161,14 @@ int phyr_uapi_gem_userptr(int fd, uint64_t addr, uint64_t size,
 	return ret;
 }
 
-int phyr_uapi_gem_close(int fd, uint32_t handle)
+int vphyr_uapi_gem_close(int fd, uint32_t handle)
 {
 	struct drm_gem_close c = { .handle = handle };
 
 	return uapi_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &c);
 }
 
-int phyr_uapi_prime_export(int fd, uint32_t handle, int *dmabuf_fd)
+int vphyr_uapi_prime_export(int fd, uint32_t handle, int *dmabuf_fd)
 {
 	struct drm_prime_handle p = {
 		.handle = handle,
@@ -181,7 +181,7 @@ int phyr_uapi_prime_export(int fd, uint32_t handle, int *dmabuf_fd)
 	return ret;
 }
 
-int phyr_uapi_prime_import(int fd, int dmabuf_fd, uint32_t *handle)
+int vphyr_uapi_prime_import(int fd, int dmabuf_fd, uint32_t *handle)
 {
 	struct drm_prime_handle p = { .fd = dmabuf_fd };
 	int ret = uapi_ioctl(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);

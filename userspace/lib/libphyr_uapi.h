@@ -7,7 +7,7 @@
  * device API on these.
  *
  * Every wrapper returns 0 or a negative errno, restarts on EINTR and
- * EAGAIN as drmIoctl() does, leaves phyr_last_error() alone and zeroes its
+ * EAGAIN as drmIoctl() does, leaves vphyr_last_error() alone and zeroes its
  * outputs (-1 for a file descriptor) when it fails.
  *
  * Also here: what the ranges of a userptr object must look like, and the
@@ -32,41 +32,41 @@ extern "C" {
 /* ---- the ioctls ---- */
 
 /* VPHYR_INFO into @info (zeroed first) */
-int phyr_uapi_info(int fd, struct drm_vphyr_info *info);
+int vphyr_uapi_info(int fd, struct drm_vphyr_info *info);
 
 /* VPHYR_GEM_CREATE: @flags is VPHYR_GEM_VRAM, VPHYR_GEM_SYSTEM or any */
-int phyr_uapi_gem_create(int fd, uint64_t size, uint32_t flags,
-			 uint32_t *handle);
+int vphyr_uapi_gem_create(int fd, uint64_t size, uint32_t flags,
+			  uint32_t *handle);
 
 /* VPHYR_GEM_MMAP: the fake offset to mmap() @fd at */
-int phyr_uapi_gem_mmap(int fd, uint32_t handle, uint32_t pad,
-		       uint64_t *offset);
+int vphyr_uapi_gem_mmap(int fd, uint32_t handle, uint32_t pad,
+			uint64_t *offset);
 
 /* VPHYR_GEM_RANGES with @q as the caller filled it in (in and out) */
-int phyr_uapi_gem_ranges(int fd, struct drm_vphyr_gem_ranges *q);
+int vphyr_uapi_gem_ranges(int fd, struct drm_vphyr_gem_ranges *q);
 
 /* VPHYR_GEM_DMA: VPHYR_DMA_READ into or VPHYR_DMA_WRITE from @data */
-int phyr_uapi_gem_dma(int fd, uint32_t handle, uint32_t flags,
-		      uint64_t offset, uint64_t size, void *data);
+int vphyr_uapi_gem_dma(int fd, uint32_t handle, uint32_t flags,
+		       uint64_t offset, uint64_t size, void *data);
 
 /* VPHYR_GEM_EVICT */
-int phyr_uapi_gem_evict(int fd, uint32_t handle, uint32_t flags);
+int vphyr_uapi_gem_evict(int fd, uint32_t handle, uint32_t flags);
 
 /* VPHYR_LINK: @flags 0 links @fd with @peer_fd, VPHYR_LINK_REMOVE unlinks */
-int phyr_uapi_link(int fd, int peer_fd, uint32_t flags);
+int vphyr_uapi_link(int fd, int peer_fd, uint32_t flags);
 
 /* VPHYR_GEM_USERPTR of [addr, addr + size) of this process */
-int phyr_uapi_gem_userptr(int fd, uint64_t addr, uint64_t size,
-			  uint32_t flags, uint32_t *handle);
+int vphyr_uapi_gem_userptr(int fd, uint64_t addr, uint64_t size,
+			   uint32_t flags, uint32_t *handle);
 
 /* DRM_IOCTL_GEM_CLOSE */
-int phyr_uapi_gem_close(int fd, uint32_t handle);
+int vphyr_uapi_gem_close(int fd, uint32_t handle);
 
 /* DRM_IOCTL_PRIME_HANDLE_TO_FD, close-on-exec and read-write */
-int phyr_uapi_prime_export(int fd, uint32_t handle, int *dmabuf_fd);
+int vphyr_uapi_prime_export(int fd, uint32_t handle, int *dmabuf_fd);
 
 /* DRM_IOCTL_PRIME_FD_TO_HANDLE */
-int phyr_uapi_prime_import(int fd, int dmabuf_fd, uint32_t *handle);
+int vphyr_uapi_prime_import(int fd, int dmabuf_fd, uint32_t *handle);
 
 /* ---- the ranges of a userptr object ---- */
 

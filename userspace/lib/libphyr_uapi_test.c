@@ -77,7 +77,7 @@ int phyr_userptr_check_ranges(const struct drm_vphyr_range *r,
 			      const struct phyr_userptr_expect *x, char *msg,
 			      size_t len)
 {
-	uint64_t page = phyr_page_size(), sum = 0;
+	uint64_t page = vphyr_page_size(), sum = 0;
 	uint64_t unit = x->unit ? x->unit : page;
 	uint32_t max = x->max_ranges, shown = 0, i;
 
@@ -139,7 +139,7 @@ int phyr_userptr_check_ranges(const struct drm_vphyr_range *r,
 
 void *phyr_bad_area_map(void)
 {
-	uint64_t page = phyr_page_size();
+	uint64_t page = vphyr_page_size();
 	char *p;
 	int err;
 
@@ -162,7 +162,7 @@ void *phyr_bad_area_map(void)
 void phyr_bad_area_unmap(void *area)
 {
 	if (area)
-		munmap(area, PHYR_BAD_AREA_PAGES * phyr_page_size());
+		munmap(area, PHYR_BAD_AREA_PAGES * vphyr_page_size());
 }
 
 __attribute__((format(printf, 7, 8)))
@@ -188,7 +188,7 @@ static void add_bad(struct phyr_bad_userptr *b, int *n, uint64_t addr,
 int phyr_bad_userptr_args(const void *area, bool e2big,
 			  struct phyr_bad_userptr *b)
 {
-	uint64_t page = phyr_page_size(), a = (uintptr_t)area, top = -page;
+	uint64_t page = vphyr_page_size(), a = (uintptr_t)area, top = -page;
 	struct sysinfo si;
 	int n = 0;
 

@@ -26,7 +26,7 @@ static void row(const char *what, uint64_t bytes, uint32_t count, double ms)
 	struct jw w;
 
 	if (bytes)
-		phyr_size_name(bytes, s, sizeof(s));
+		vphyr_size_name(bytes, s, sizeof(s));
 	if (op < 1.0)
 		snprintf(per, sizeof(per), "%.1f us", op * 1e3);
 	else
@@ -52,30 +52,44 @@ static void row(const char *what, uint64_t bytes, uint32_t count, double ms)
 }
 
 /* GEM_DMA reads and writes of a whole object, @iter times each */
-static int bench_dma(struct phyr_dev *dev, uint32_t h, uint64_t size,
+static int bench_dma(struct vphyr_dev *dev, uint32_t h, uint64_t size,
 		     uint32_t iter, const char *what, void *buf)
 {
 	char label[128];
 	double t0;
 	uint32_t i;
 
-	t0 = now_ms();
-	for (i = 0; i < iter; i++)
-		if (phyr_bo_read(dev, h, 0, buf, size))
-			return lib_error();
+	struct progress p;
+
 	snprintf(label, sizeof(label), "GEM_DMA read, %s", what);
-	row(label, size, iter, now_ms() - t0);
+	progress_begin(&p, label, iter, false);
 	t0 = now_ms();
-	for (i = 0; i < iter; i++)
-		if (phyr_bo_write(dev, h, 0, buf, size))
+	for (i = 0; i < iter; i++) {
+		if (vphyr_gem_read(dev, h, 0, buf, size)) {
+			progress_end(&p);
 			return lib_error();
+		}
+		progress_step(&p, i + 1);
+	}
+	progress_end(&p);
+	row(label, size, iter, now_ms() - t0);
 	snprintf(label, sizeof(label), "GEM_DMA write, %s", what);
+	progress_begin(&p, label, iter, false);
+	t0 = now_ms();
+	for (i = 0; i < iter; i++) {
+		if (vphyr_gem_write(dev, h, 0, buf, size)) {
+			progress_end(&p);
+			return lib_error();
+		}
+		progress_step(&p, i + 1);
+	}
+	progress_end(&p);
 	row(label, size, iter, now_ms() - t0);
 	return EXIT_OK;
 }
 
 /* CPU writes and reads of a whole object through its mapping */
-static int bench_cpu(struct phyr_dev *dev, uint32_t h, uint64_t size,
+static int bench_cpu(struct vphyr_dev *dev, uint32_t h, uint64_t size,
 		     uint32_t iter, const char *what, void *buf)
 {
 	char label[128];
@@ -83,7 +97,7 @@ static int bench_cpu(struct phyr_dev *dev, uint32_t h, uint64_t size,
 	void *map;
 	double t0;
 
-	if (phyr_bo_map(dev, h, size, &map))
+	if (vphyr_gem_map(dev, h, size, &map))
 		return lib_error();
 	t0 = now_ms();
 	for (i = 0; i < iter; i++)
@@ -95,39 +109,40 @@ static int bench_cpu(struct phyr_dev *dev, uint32_t h, uint64_t size,
 		memcpy(buf, map, size);
 	snprintf(label, sizeof(label), "CPU read through mmap, %s", what);
 	row(label, size, iter, now_ms() - t0);
-	phyr_bo_unmap(map, size);
+	vphyr_gem_unmap(map, size);
 	return EXIT_OK;
 }
 
-static int bench_own(struct phyr_dev *dev, enum phyr_region region,
+static int bench_own(struct vphyr_dev *dev, enum vphyr_region region,
 		     uint64_t size, uint32_t iter, void *buf)
 {
-	const char *what = region == PHYR_REGION_VRAM ? "own VRAM" :
+	const char *what = region == VPHYR_REGION_VRAM ? "own VRAM" :
 							"own system memory";
 	uint32_t h;
 	int ret;
 
-	if (phyr_bo_create(dev, size, region, &h))
+	if (vphyr_gem_create(dev, size, region, &h))
 		return lib_error();
 	ret = bench_dma(dev, h, size, iter, what, buf);
 	if (!ret)
 		ret = bench_cpu(dev, h, size, iter, what, buf);
-	phyr_bo_close(dev, h);
+	vphyr_gem_close(dev, h);
 	return ret;
 }
 
-static int bench_import(struct phyr_dev *a, struct phyr_dev *b,
-			enum phyr_region region, uint64_t size, uint32_t iter,
+static int bench_import(struct vphyr_dev *a, struct vphyr_dev *b,
+			enum vphyr_region region, uint64_t size, uint32_t iter,
 			void *buf)
 {
 	char what[160], sum[224];
 	uint32_t h, ih, dh;
 	struct obj o = { 0 };
+	struct progress p;
 	double t0;
 	uint32_t i;
 	int ret;
 
-	if (phyr_bo_create(a, size, region, &h))
+	if (vphyr_gem_create(a, size, region, &h))
 		return lib_error();
 	o.dev = a;
 	o.handle = h;
@@ -138,122 +153,130 @@ static int bench_import(struct phyr_dev *a, struct phyr_dev *b,
 	ret = import_summary(b, ih, "range", sum, sizeof(sum));
 	if (ret)
 		goto close_import;
-	tprint("  (%s imports %s of instance %u: %s)\n", phyr_dev_name(b),
-	       region == PHYR_REGION_VRAM ? "VRAM" : "system memory",
-	       phyr_dev_info(a)->instance, sum);
+	tprint("  (%s imports %s of instance %u: %s)\n", vphyr_dev_name(b),
+	       region == VPHYR_REGION_VRAM ? "VRAM" : "system memory",
+	       vphyr_dev_info(a)->instance, sum);
 	snprintf(what, sizeof(what), "import of %s",
-		 region == PHYR_REGION_VRAM ? "peer VRAM" : "peer system memory");
+		 region == VPHYR_REGION_VRAM ? "peer VRAM" : "peer system memory");
 	ret = bench_dma(b, ih, size, iter, what, buf);
 	if (ret)
 		goto close_import;
-	if (phyr_bo_create(b, size, phyr_dev_info(b)->flags & PHYR_DEV_VRAM ?
-			   PHYR_REGION_VRAM : PHYR_REGION_SYSTEM, &dh)) {
+	if (vphyr_gem_create(b, size, vphyr_dev_info(b)->flags & VPHYR_DEV_VRAM ?
+			     VPHYR_REGION_VRAM : VPHYR_REGION_SYSTEM, &dh)) {
 		ret = lib_error();
 		goto close_import;
 	}
+	snprintf(what, sizeof(what), "device copy, %s -> own memory",
+		 region == VPHYR_REGION_VRAM ? "peer VRAM" : "peer system");
+	progress_begin(&p, what, iter, false);
 	t0 = now_ms();
-	for (i = 0; i < iter && !ret; i++)
-		if (phyr_bo_copy(b, ih, 0, dh, 0, size))
+	for (i = 0; i < iter && !ret; i++) {
+		if (vphyr_gem_copy(b, ih, 0, dh, 0, size))
 			ret = lib_error();
-	if (!ret) {
-		snprintf(what, sizeof(what), "device copy, %s -> own memory",
-			 region == PHYR_REGION_VRAM ? "peer VRAM" :
-						      "peer system");
-		row(what, size, iter, now_ms() - t0);
+		progress_step(&p, i + 1);
 	}
-	phyr_bo_close(b, dh);
+	progress_end(&p);
+	if (!ret)
+		row(what, size, iter, now_ms() - t0);
+	vphyr_gem_close(b, dh);
 close_import:
-	phyr_bo_close(b, ih);
+	vphyr_gem_close(b, ih);
 close_obj:
-	phyr_bo_close(a, h);
+	vphyr_gem_close(a, h);
 	return ret;
 }
 
-static int bench_cycles(struct phyr_dev *a, struct phyr_dev *b,
+static int bench_cycles(struct vphyr_dev *a, struct vphyr_dev *b,
 			uint32_t cycles)
 {
-	uint64_t page = phyr_page_size();
-	enum phyr_region ra;
+	uint64_t page = vphyr_page_size();
+	enum vphyr_region ra;
 	uint32_t i, h, ih, n = 0;
-	struct phyr_ranges t;
+	struct vphyr_ranges t;
+	struct progress p;
 	char label[128];
 	void *map;
 	double t0;
 	int fd;
 
-	ra = phyr_dev_info(a)->flags & PHYR_DEV_VRAM ? PHYR_REGION_VRAM :
-						       PHYR_REGION_SYSTEM;
+	ra = vphyr_dev_info(a)->flags & VPHYR_DEV_VRAM ? VPHYR_REGION_VRAM :
+						       VPHYR_REGION_SYSTEM;
 	t0 = now_ms();
 	for (i = 0; i < cycles; i++) {
-		if (phyr_bo_create(a, page, PHYR_REGION_SYSTEM, &h))
+		if (vphyr_gem_create(a, page, VPHYR_REGION_SYSTEM, &h))
 			return lib_error();
-		if (phyr_bo_close(a, h))
+		if (vphyr_gem_close(a, h))
 			return lib_error();
 	}
 	row("create + close, system memory", page, cycles, now_ms() - t0);
 
 	t0 = now_ms();
 	for (i = 0; i < cycles; i++) {
-		if (phyr_bo_create(a, 2 * page, ra, &h))
+		if (vphyr_gem_create(a, 2 * page, ra, &h))
 			return lib_error();
-		if (phyr_bo_map(a, h, 2 * page, &map)) {
-			phyr_bo_close(a, h);
+		if (vphyr_gem_map(a, h, 2 * page, &map)) {
+			vphyr_gem_close(a, h);
 			return lib_error();
 		}
 		((volatile char *)map)[0] = 1;
-		phyr_bo_unmap(map, 2 * page);
-		if (phyr_bo_close(a, h))
+		vphyr_gem_unmap(map, 2 * page);
+		if (vphyr_gem_close(a, h))
 			return lib_error();
 	}
 	snprintf(label, sizeof(label), "create + mmap + touch + close, %s",
-		 ra == PHYR_REGION_VRAM ? "VRAM" : "system memory");
+		 ra == VPHYR_REGION_VRAM ? "VRAM" : "system memory");
 	row(label, 2 * page, cycles, now_ms() - t0);
 
-	t0 = now_ms();
-	for (i = 0; i < cycles; i++) {
-		if (phyr_bo_create(a, 2 * page, ra, &h))
-			return lib_error();
-		if (phyr_bo_export(a, h, &fd)) {
-			phyr_bo_close(a, h);
-			return lib_error();
-		}
-		if (phyr_bo_import(b, fd, &ih)) {
-			close(fd);
-			phyr_bo_close(a, h);
-			return lib_error();
-		}
-		close(fd);
-		if (phyr_bo_ranges(b, ih, &t)) {
-			phyr_bo_close(b, ih);
-			phyr_bo_close(a, h);
-			return lib_error();
-		}
-		phyr_ranges_free(&t);
-		phyr_bo_close(b, ih);
-		if (phyr_bo_close(a, h))
-			return lib_error();
-	}
 	snprintf(label, sizeof(label),
 		 "create + export + import + map + close, %u -> %u",
-		 phyr_dev_info(a)->instance, phyr_dev_info(b)->instance);
+		 vphyr_dev_info(a)->instance, vphyr_dev_info(b)->instance);
+	progress_begin(&p, label, cycles, false);
+	t0 = now_ms();
+	for (i = 0; i < cycles; i++) {
+		progress_step(&p, i);
+		if (vphyr_gem_create(a, 2 * page, ra, &h))
+			break;
+		if (vphyr_gem_export(a, h, &fd)) {
+			vphyr_gem_close(a, h);
+			break;
+		}
+		if (vphyr_gem_import(b, fd, &ih)) {
+			close(fd);
+			vphyr_gem_close(a, h);
+			break;
+		}
+		close(fd);
+		if (vphyr_gem_ranges(b, ih, &t)) {
+			vphyr_gem_close(b, ih);
+			vphyr_gem_close(a, h);
+			break;
+		}
+		vphyr_ranges_free(&t);
+		vphyr_gem_close(b, ih);
+		if (vphyr_gem_close(a, h))
+			break;
+	}
+	progress_end(&p);
+	if (i < cycles)
+		return lib_error();
 	row(label, 2 * page, cycles, now_ms() - t0);
 
 	/* reading back a table with many entries */
-	if (phyr_bo_create(a, 256 * page, PHYR_REGION_SYSTEM, &h))
+	if (vphyr_gem_create(a, 256 * page, VPHYR_REGION_SYSTEM, &h))
 		return lib_error();
 	t0 = now_ms();
 	for (i = 0; i < cycles; i++) {
-		if (phyr_bo_ranges(a, h, &t)) {
-			phyr_bo_close(a, h);
+		if (vphyr_gem_ranges(a, h, &t)) {
+			vphyr_gem_close(a, h);
 			return lib_error();
 		}
 		n = t.count;
-		phyr_ranges_free(&t);
+		vphyr_ranges_free(&t);
 	}
 	snprintf(label, sizeof(label), "GEM_RANGES readback, %u entr%s", n,
 		 n == 1 ? "y" : "ies");
 	row(label, 0, cycles, now_ms() - t0);
-	phyr_bo_close(a, h);
+	vphyr_gem_close(a, h);
 	return EXIT_OK;
 }
 
@@ -262,7 +285,7 @@ static int run_bench(const struct opts *opt)
 	uint32_t iter = opt->iterations, cycles = opt->cycles;
 	int on = opt->on, to = opt->to, ret;
 	uint64_t size = opt->size;
-	struct phyr_dev *a, *b;
+	struct vphyr_dev *a, *b;
 	struct devset ds;
 	char s[32];
 	void *buf;
@@ -287,18 +310,18 @@ static int run_bench(const struct opts *opt)
 	}
 	phyr_pattern_fill(buf, size, 1, 0);
 	tprint("bench: %s -> %s, objects of %s, %u iterations, %u cycles\n",
-	       phyr_dev_name(a), phyr_dev_name(b), phyr_size_name(size, s, sizeof(s)),
+	       vphyr_dev_name(a), vphyr_dev_name(b), vphyr_size_name(size, s, sizeof(s)),
 	       iter, cycles);
 	tprint("bench: wall-clock times on this machine, no pass or fail; under QEMU TCG compare rows, not absolute numbers\n");
 	header();
-	if (phyr_dev_info(a)->flags & PHYR_DEV_VRAM)
-		ret = bench_own(a, PHYR_REGION_VRAM, size, iter, buf);
+	if (vphyr_dev_info(a)->flags & VPHYR_DEV_VRAM)
+		ret = bench_own(a, VPHYR_REGION_VRAM, size, iter, buf);
 	if (!ret)
-		ret = bench_own(a, PHYR_REGION_SYSTEM, size, iter, buf);
-	if (!ret && a != b && (phyr_dev_info(a)->flags & PHYR_DEV_VRAM))
-		ret = bench_import(a, b, PHYR_REGION_VRAM, size, iter, buf);
+		ret = bench_own(a, VPHYR_REGION_SYSTEM, size, iter, buf);
+	if (!ret && a != b && (vphyr_dev_info(a)->flags & VPHYR_DEV_VRAM))
+		ret = bench_import(a, b, VPHYR_REGION_VRAM, size, iter, buf);
 	if (!ret && a != b)
-		ret = bench_import(a, b, PHYR_REGION_SYSTEM, size, iter, buf);
+		ret = bench_import(a, b, VPHYR_REGION_SYSTEM, size, iter, buf);
 	if (!ret)
 		ret = bench_cycles(a, b, cycles);
 	free(buf);

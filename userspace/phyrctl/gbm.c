@@ -123,7 +123,7 @@ static int check_rows(const unsigned char *base, uint32_t pitch,
 		tprint("%sverified: %s (%ux%u pixels, %s, pattern %u)\n",
 		       check_indent, what,
 		       b->width, b->height,
-		       phyr_size_name(row_bytes * b->height, s, sizeof(s)), seed);
+		       vphyr_size_name(row_bytes * b->height, s, sizeof(s)), seed);
 		return EXIT_OK;
 	}
 	tprint("%sMISMATCH: %s: %zu of %" PRIu64 " bytes differ, first at dma-buf offset 0x%" PRIx64 ": expected 0x%02x, got 0x%02x\n",
@@ -164,8 +164,8 @@ static int cpu_access(struct gbm_buf *b, bool write, uint32_t seed,
 			     strerror(errno));
 	tprint("%sgbm: gbm_bo_map failed, using an mmap of the dma-buf\n",
 	       note_indent);
-	flags = write ? PHYR_SYNC_WRITE : PHYR_SYNC_READ;
-	phyr_dmabuf_sync(b->dmabuf, flags);
+	flags = write ? VPHYR_SYNC_WRITE : VPHYR_SYNC_READ;
+	vphyr_dmabuf_sync(b->dmabuf, flags);
 	if (write) {
 		for (y = 0; y < b->height; y++)
 			phyr_pattern_fill(p + b->offset + (uint64_t)y * b->stride,
@@ -174,7 +174,7 @@ static int cpu_access(struct gbm_buf *b, bool write, uint32_t seed,
 	} else {
 		ret = check_rows(p + b->offset, b->stride, b, seed, what);
 	}
-	phyr_dmabuf_sync(b->dmabuf, flags | PHYR_SYNC_END);
+	vphyr_dmabuf_sync(b->dmabuf, flags | VPHYR_SYNC_END);
 	munmap(p, b->size);
 	return ret;
 }
@@ -191,11 +191,11 @@ static void gbm_buf_release(struct gbm_buf *b)
 		close(b->drm_fd);
 }
 
-static int gbm_buf_create(struct gbm_buf *b, struct phyr_dev *on,
+static int gbm_buf_create(struct gbm_buf *b, struct vphyr_dev *on,
 			  const struct gbm_opts *o)
 {
 	uint64_t linear = DRM_FORMAT_MOD_LINEAR;
-	struct phyr_dmabuf_info di;
+	struct vphyr_dmabuf_info di;
 	char node[64], s[32], ms[32];
 	struct quiet q;
 	uint64_t mod;
@@ -205,9 +205,9 @@ static int gbm_buf_create(struct gbm_buf *b, struct phyr_dev *on,
 		snprintf(node, sizeof(node), "%s", o->node);
 	} else {
 		/* dumb buffers live on the card node of the instance */
-		card = drmGetPrimaryDeviceNameFromFd(phyr_dev_fd(on));
+		card = drmGetPrimaryDeviceNameFromFd(vphyr_dev_fd(on));
 		if (!card)
-			return absent("%s has no card node", phyr_dev_name(on));
+			return absent("%s has no card node", vphyr_dev_name(on));
 		snprintf(node, sizeof(node), "%s", card);
 		free(card);
 	}
@@ -263,11 +263,11 @@ static int gbm_buf_create(struct gbm_buf *b, struct phyr_dev *on,
 	b->dmabuf = gbm_bo_get_fd(b->bo);
 	if (b->dmabuf < 0)
 		return error("gbm_bo_get_fd failed: %s", strerror(errno));
-	if (phyr_dmabuf_info(b->dmabuf, &di))
+	if (vphyr_dmabuf_info(b->dmabuf, &di))
 		return lib_error();
 	b->size = di.size;
 	tprint("%sgbm: gbm_bo_get_fd gave dma-buf fd %d: %s, exporter \"%s\"\n",
-	       note_indent, b->dmabuf, phyr_size_name(di.size, s, sizeof(s)), di.exporter);
+	       note_indent, b->dmabuf, vphyr_size_name(di.size, s, sizeof(s)), di.exporter);
 	if (b->stride < b->width * BPP ||
 	    b->offset + (uint64_t)(b->height - 1) * b->stride +
 	    (uint64_t)b->width * BPP > b->size)
@@ -280,33 +280,33 @@ static int gbm_buf_create(struct gbm_buf *b, struct phyr_dev *on,
  * The buffer imported into the instance whose card node allocated it: the
  * object itself, whose phyr list says where it is.
  */
-static int gbm_show_own(struct gbm_buf *b, struct phyr_dev *on,
+static int gbm_show_own(struct gbm_buf *b, struct vphyr_dev *on,
 			const struct gbm_opts *o)
 {
-	struct phyr_ranges t;
+	struct vphyr_ranges t;
 	uint32_t h;
 	int ret;
 
-	if (phyr_bo_import(on, b->dmabuf, &h))
+	if (vphyr_gem_import(on, b->dmabuf, &h))
 		return lib_error();
 	ret = show_ranges(on, h, &o->show, &t);
 	if (!ret) {
-		if (t.kind != PHYR_RANGES_PHYS ||
-		    t.placement != PHYR_PLACE_VRAM)
+		if (t.kind != VPHYR_RANGES_KIND_PHYS ||
+		    t.placement != VPHYR_PLACEMENT_VRAM)
 			ret = error("the GBM buffer is not in the VRAM of %s (placement %s)",
-				    phyr_dev_name(on),
-				    phyr_placement_name(t.placement));
+				    vphyr_dev_name(on),
+				    vphyr_placement_name(t.placement));
 		else
 			tprint("%sgbm: the buffer is a dumb buffer in the VRAM of %s\n",
-			       note_indent, phyr_dev_name(on));
-		phyr_ranges_free(&t);
+			       note_indent, vphyr_dev_name(on));
+		vphyr_ranges_free(&t);
 	}
-	phyr_bo_close(on, h);
+	vphyr_gem_close(on, h);
 	return ret;
 }
 
 /* import into @dev, check by DMA, write by DMA, check through GBM */
-static int gbm_check_on(struct gbm_buf *b, struct phyr_dev *dev,
+static int gbm_check_on(struct gbm_buf *b, struct vphyr_dev *dev,
 			uint32_t seed, const struct gbm_opts *o)
 {
 	unsigned char *buf;
@@ -314,10 +314,10 @@ static int gbm_check_on(struct gbm_buf *b, struct phyr_dev *dev,
 	uint32_t h;
 	int ret;
 
-	if (phyr_bo_import(dev, b->dmabuf, &h))
+	if (vphyr_gem_import(dev, b->dmabuf, &h))
 		return lib_error();
 	tprint("%sgbm: imported into %s as handle %u\n", note_indent,
-	       phyr_dev_name(dev), h);
+	       vphyr_dev_name(dev), h);
 	json_import(NULL, 0, "gbm", dev, h);
 	ret = show_ranges(dev, h, &o->show, NULL);
 	if (ret)
@@ -327,32 +327,32 @@ static int gbm_check_on(struct gbm_buf *b, struct phyr_dev *dev,
 		ret = error("out of memory");
 		goto close;
 	}
-	if (phyr_bo_read(dev, h, 0, buf, b->size)) {
+	if (vphyr_gem_read(dev, h, 0, buf, b->size)) {
 		ret = lib_error();
 		goto free;
 	}
 	snprintf(what, sizeof(what),
-		 "%s reads what the CPU wrote through GBM", phyr_dev_name(dev));
+		 "%s reads what the CPU wrote through GBM", vphyr_dev_name(dev));
 	ret = check_rows(buf + b->offset, b->stride, b, seed, what);
 	if (ret)
 		goto free;
 	phyr_pattern_fill(buf, b->size, seed + 1, 0);
-	if (phyr_bo_write(dev, h, 0, buf, b->size)) {
+	if (vphyr_gem_write(dev, h, 0, buf, b->size)) {
 		ret = lib_error();
 		goto free;
 	}
 	tprint("%sgbm: %s wrote pattern %u through its DMA addresses\n",
-	       note_indent, phyr_dev_name(dev), seed + 1);
+	       note_indent, vphyr_dev_name(dev), seed + 1);
 	ret = cpu_access(b, false, seed + 1,
 			 "the GBM mapping shows what the device wrote");
 free:
 	free(buf);
 close:
-	phyr_bo_close(dev, h);
+	vphyr_gem_close(dev, h);
 	return ret;
 }
 
-int gbm_import(struct phyr_dev *on, struct phyr_dev **devs, int ndev,
+int gbm_import(struct vphyr_dev *on, struct vphyr_dev **devs, int ndev,
 	       const struct gbm_opts *o)
 {
 	struct gbm_buf b = { .drm_fd = -1, .dmabuf = -1 };
@@ -380,7 +380,7 @@ out:
 
 #else /* PHYRCTL_NO_GBM */
 
-int gbm_import(struct phyr_dev *on, struct phyr_dev **devs, int ndev,
+int gbm_import(struct vphyr_dev *on, struct vphyr_dev **devs, int ndev,
 	       const struct gbm_opts *o)
 {
 	(void)on;
@@ -399,7 +399,7 @@ static int run_gbm_import(const struct opts *opt)
 		.seed = opt->seed, .verbose = opt->verbose, .show = opt->table,
 	};
 	int into[MAX_DEVS], n = opt->peers.n, i, ret, on = opt->on;
-	struct phyr_dev *devs[MAX_DEVS], *on_dev = NULL;
+	struct vphyr_dev *devs[MAX_DEVS], *on_dev = NULL;
 	struct devset ds;
 
 	memcpy(into, opt->peers.v, sizeof(into));
@@ -412,9 +412,9 @@ static int run_gbm_import(const struct opts *opt)
 		into[n++] = o.node ? on : devs_default_peer(&ds, on);
 	if (!o.node)
 		ret = devs_open(&ds, on, &on_dev);
-	if (!ret && on_dev && !(phyr_dev_info(on_dev)->flags & PHYR_DEV_VRAM))
+	if (!ret && on_dev && !(vphyr_dev_info(on_dev)->flags & VPHYR_DEV_VRAM))
 		ret = error("%s has no VRAM: GBM would allocate system memory there",
-			    phyr_dev_name(on_dev));
+			    vphyr_dev_name(on_dev));
 	for (i = 0; i < n && !ret; i++)
 		ret = devs_open(&ds, into[i], &devs[i]);
 	if (!ret)

@@ -30,7 +30,7 @@
  * @seed. The caller closes @ds, also after a failure.
  */
 static int create_on(struct devset *ds, const struct opts *opt, uint32_t seed,
-		     struct phyr_dev **dev, struct obj *o)
+		     struct vphyr_dev **dev, struct obj *o)
 {
 	int on = opt->on, ret;
 
@@ -48,7 +48,7 @@ static int create_on(struct devset *ds, const struct opts *opt, uint32_t seed,
 
 /* import @o into @instance; prints "@what into INSTANCE as handle H" */
 static int share_with(struct devset *ds, const struct obj *o, int instance,
-		      struct phyr_dev **imp, uint32_t *ih, const char *what)
+		      struct vphyr_dev **imp, uint32_t *ih, const char *what)
 {
 	int ret;
 
@@ -56,14 +56,14 @@ static int share_with(struct devset *ds, const struct obj *o, int instance,
 	if (!ret)
 		ret = obj_share(o, *imp, ih);
 	if (!ret)
-		tprint("%s into %s as handle %u\n", what, phyr_dev_name(*imp),
+		tprint("%s into %s as handle %u\n", what, vphyr_dev_name(*imp),
 		       *ih);
 	return ret;
 }
 
 /* share_with() each instance of @peers in turn, into @imp[i] as @ih[i] */
 static int share_all(struct devset *ds, const struct obj *o,
-		     const struct instances *peers, struct phyr_dev **imp,
+		     const struct instances *peers, struct vphyr_dev **imp,
 		     uint32_t *ih, const char *what)
 {
 	int i, ret = EXIT_OK;
@@ -77,7 +77,7 @@ static int share_all(struct devset *ds, const struct obj *o,
  * Each importer reads the object through its (@new) DMA addresses; nonzero
  * when one of them does not see @seed.
  */
-static int verify_importers(struct phyr_dev **imp, const uint32_t *ih, int n,
+static int verify_importers(struct vphyr_dev **imp, const uint32_t *ih, int n,
 			    uint64_t size, uint32_t seed, const char *new)
 {
 	char what[200];
@@ -86,14 +86,14 @@ static int verify_importers(struct phyr_dev **imp, const uint32_t *ih, int n,
 	for (i = 0; i < n; i++) {
 		snprintf(what, sizeof(what),
 			 "%s reads it through its %sDMA addresses",
-			 phyr_dev_name(imp[i]), new);
+			 vphyr_dev_name(imp[i]), new);
 		ret |= verify_dma(imp[i], ih[i], size, seed, what);
 	}
 	return ret;
 }
 
 /* the "dmabuf" member: what the kernel tells about it */
-static void json_dmabuf(const struct phyr_dmabuf_info *di, const char *from)
+static void json_dmabuf(const struct vphyr_dmabuf_info *di, const char *from)
 {
 	struct jw w;
 
@@ -108,9 +108,9 @@ static void json_dmabuf(const struct phyr_dmabuf_info *di, const char *from)
 	jw_close(&w, '}');
 }
 
-static const char *region_name(enum phyr_region r)
+static const char *region_name(enum vphyr_region r)
 {
-	return r == PHYR_REGION_VRAM ? "VRAM" : "system memory";
+	return r == VPHYR_REGION_VRAM ? "VRAM" : "system memory";
 }
 
 /* ---- alloc ---- */
@@ -119,7 +119,7 @@ static int run_alloc(const struct opts *opt)
 {
 	int nto = opt->peers.n, i, ret;
 	uint32_t seed = opt->seed, ih[MAX_DEVS];
-	struct phyr_dev *dev, *imp[MAX_DEVS];
+	struct vphyr_dev *dev, *imp[MAX_DEVS];
 	uint64_t size = opt->size;
 	struct devset ds;
 	struct obj o;
@@ -129,13 +129,13 @@ static int run_alloc(const struct opts *opt)
 	if (ret)
 		goto out;
 	tprint("alloc: handle %u on %s: %s in %s, filled by the CPU with pattern %u\n",
-	       o.handle, phyr_dev_name(dev), phyr_size_name(size, s, sizeof(s)),
+	       o.handle, vphyr_dev_name(dev), vphyr_size_name(size, s, sizeof(s)),
 	       region_name(o.region), seed);
 	ret = share_all(&ds, &o, &opt->peers, imp, ih, "alloc: exported as a dma-buf and imported");
 	if (ret)
 		goto out;
 	if (opt->evict) {
-		if (phyr_bo_evict(dev, o.handle)) {
+		if (vphyr_gem_evict(dev, o.handle)) {
 			ret = lib_error();
 			goto out;
 		}
@@ -269,10 +269,10 @@ static int run_export(const struct opts *opt)
 {
 	bool have_expect = opt_given(opt, O_EXPECT);
 	uint32_t seed = opt->seed, ih;
-	struct phyr_dmabuf_info di;
+	struct vphyr_dmabuf_info di;
 	uint64_t size = opt->size;
 	char **cmd = opt->cmd;
-	struct phyr_dev *dev;
+	struct vphyr_dev *dev;
 	char s[32], what[160];
 	int i, ret, fd = -1;
 	struct devset ds;
@@ -284,19 +284,19 @@ static int run_export(const struct opts *opt)
 	ret = create_on(&ds, opt, seed, &dev, &o);
 	if (ret)
 		goto out;
-	if (phyr_bo_export(dev, o.handle, &fd) || phyr_dmabuf_info(fd, &di)) {
+	if (vphyr_gem_export(dev, o.handle, &fd) || vphyr_dmabuf_info(fd, &di)) {
 		ret = lib_error();
 		goto out;
 	}
 	tprint("export: handle %u on %s (%s in %s, pattern %u) is dma-buf fd %d\n",
-	       o.handle, phyr_dev_name(dev), phyr_size_name(size, s, sizeof(s)),
+	       o.handle, vphyr_dev_name(dev), vphyr_size_name(size, s, sizeof(s)),
 	       region_name(o.region), seed, fd);
 	tprint("export: dma-buf: %" PRIu64 " bytes, inode %" PRIu64 ", exporter \"%s\"\n",
 	       di.size, di.inode, di.exporter);
 	json_dmabuf(&di, NULL);
 	ret = show_ranges(dev, o.handle, &opt->table, NULL);
 	for (i = 0; i < opt->peers.n && !ret; i++) {
-		struct phyr_dev *imp;
+		struct vphyr_dev *imp;
 
 		ret = share_with(&ds, &o, opt->peers.v[i], &imp, &ih,
 				 "export: imported");
@@ -304,7 +304,7 @@ static int run_export(const struct opts *opt)
 			break;
 		ret = show_ranges(imp, ih, &opt->table, NULL);
 		snprintf(what, sizeof(what), "%s reads it through its DMA addresses",
-			 phyr_dev_name(imp));
+			 vphyr_dev_name(imp));
 		ret = ret ? ret : verify_dma(imp, ih, size, seed, what);
 	}
 	if (ret || !cmd)
@@ -378,7 +378,7 @@ struct source {
 	int fd;			/* the dma-buf */
 	uint64_t size;
 	/* what is needed to check writes, and to release it */
-	struct phyr_dev *dev;	/* --from N */
+	struct vphyr_dev *dev;	/* --from N */
 	uint32_t handle;
 	int vgem_fd;		/* --from vgem */
 	int memfd;		/* --from udmabuf */
@@ -406,8 +406,8 @@ static int source_vgem(struct source *src, uint64_t size, uint32_t seed)
 	char node[64];
 	void *p;
 
-	if (phyr_find_drm_node("vgem", true, node, sizeof(node)))
-		return absent("%s", phyr_last_error());
+	if (vphyr_find_drm_node("vgem", true, node, sizeof(node)))
+		return absent("%s", vphyr_last_error());
 	src->vgem_fd = open(node, O_RDWR | O_CLOEXEC);
 	if (src->vgem_fd < 0)
 		return error("open %s: %s", node, strerror(errno));
@@ -487,9 +487,9 @@ static int run_import(const struct opts *opt)
 	int into = opt->to, from = NO_INSTANCE, ret;
 	uint32_t seed = opt->seed, fdarg = opt->fd, wseed, ih;
 	const char *from_arg = opt->source, *env;
-	struct phyr_dmabuf_info di;
+	struct vphyr_dmabuf_info di;
 	uint64_t size = opt->size;
-	struct phyr_dev *dev;
+	struct vphyr_dev *dev;
 	char s[32], what[200];
 	struct devset ds;
 	struct obj o;
@@ -540,13 +540,13 @@ static int run_import(const struct opts *opt)
 		if (ret)
 			goto out;
 		src.handle = o.handle;
-		if (phyr_bo_export(src.dev, o.handle, &src.fd)) {
+		if (vphyr_gem_export(src.dev, o.handle, &src.fd)) {
 			ret = lib_error();
 			goto out;
 		}
 		snprintf(src.descbuf, sizeof(src.descbuf),
 			 "handle %u on %s (%s)", o.handle,
-			 phyr_dev_name(src.dev), region_name(o.region));
+			 vphyr_dev_name(src.dev), region_name(o.region));
 		src.desc = src.descbuf;
 	} else if (!strcmp(from_arg, "vgem")) {
 		ret = source_vgem(&src, size, seed);
@@ -555,20 +555,20 @@ static int run_import(const struct opts *opt)
 	}
 	if (ret)
 		goto out;
-	if (phyr_dmabuf_info(src.fd, &di)) {
+	if (vphyr_dmabuf_info(src.fd, &di)) {
 		ret = lib_error();
 		goto out;
 	}
 	src.size = di.size;
 	tprint("import: dma-buf from %s: %s, exporter \"%s\", inode %" PRIu64 "\n",
-	       src.desc, phyr_size_name(di.size, s, sizeof(s)), di.exporter,
+	       src.desc, vphyr_size_name(di.size, s, sizeof(s)), di.exporter,
 	       di.inode);
 	json_dmabuf(&di, src.desc);
-	if (phyr_bo_import(dev, src.fd, &ih)) {
+	if (vphyr_gem_import(dev, src.fd, &ih)) {
 		ret = lib_error();
 		goto out;
 	}
-	tprint("import: imported into %s as handle %u\n", phyr_dev_name(dev),
+	tprint("import: imported into %s as handle %u\n", vphyr_dev_name(dev),
 	       ih);
 	json_import(src.dev, src.handle, have_fd ? "fd" : from_arg, dev, ih);
 	ret = show_ranges(dev, ih, &opt->table, NULL);
@@ -577,7 +577,7 @@ static int run_import(const struct opts *opt)
 	if (!opt->no_verify) {
 		snprintf(what, sizeof(what),
 			 "%s reads the dma-buf through its DMA addresses",
-			 phyr_dev_name(dev));
+			 vphyr_dev_name(dev));
 		ret = verify_dma(dev, ih, src.size, seed, what);
 	}
 	if (ret || !opt_given(opt, O_WRITE))
@@ -588,7 +588,7 @@ static int run_import(const struct opts *opt)
 	if (ret)
 		goto out;
 	tprint("import: %s wrote pattern %u through its DMA addresses\n",
-	       phyr_dev_name(dev), wseed);
+	       vphyr_dev_name(dev), wseed);
 	if (json_mode)
 		jw_u64(json_top(), "write_seed", wseed);
 	if (src.dev)
@@ -653,7 +653,7 @@ static int run_ranges(const struct opts *opt)
 {
 	const struct show_opts *so = &opt->table;
 	int nto = opt->peers.n, i, ret;
-	struct phyr_dev *dev, *imp[MAX_DEVS];
+	struct vphyr_dev *dev, *imp[MAX_DEVS];
 	uint32_t ih[MAX_DEVS];
 	struct devset ds;
 	struct obj o;
@@ -663,7 +663,7 @@ static int run_ranges(const struct opts *opt)
 	if (ret)
 		goto out;
 	tprint("ranges: handle %u on %s: %s in %s\n", o.handle,
-	       phyr_dev_name(dev), phyr_size_name(o.size, s, sizeof(s)),
+	       vphyr_dev_name(dev), vphyr_size_name(o.size, s, sizeof(s)),
 	       region_name(o.region));
 	ret = show_ranges(dev, o.handle, so, NULL);
 	for (i = 0; i < nto && !ret; i++) {
@@ -679,7 +679,7 @@ static int run_ranges(const struct opts *opt)
 	}
 	if (ret || !opt->evict)
 		goto out;
-	if (phyr_bo_evict(dev, o.handle)) {
+	if (vphyr_gem_evict(dev, o.handle)) {
 		ret = lib_error();
 		goto out;
 	}
@@ -731,9 +731,9 @@ const struct command cmd_ranges = {
 /* ---- copy ---- */
 
 static int copy_fill(struct devset *ds, int on, uint64_t size,
-		     enum phyr_region region, uint32_t seed)
+		     enum vphyr_region region, uint32_t seed)
 {
-	struct phyr_dev *dev;
+	struct vphyr_dev *dev;
 	uint32_t h;
 	char s[32];
 	int ret;
@@ -742,10 +742,10 @@ static int copy_fill(struct devset *ds, int on, uint64_t size,
 	if (ret)
 		return ret;
 	region = devs_region(ds, on, region);
-	if (phyr_bo_create(dev, size, region, &h))
+	if (vphyr_gem_create(dev, size, region, &h))
 		return lib_error();
-	tprint("copy: handle %u on %s: %s in %s\n", h, phyr_dev_name(dev),
-	       phyr_size_name(size, s, sizeof(s)), region_name(region));
+	tprint("copy: handle %u on %s: %s in %s\n", h, vphyr_dev_name(dev),
+	       vphyr_size_name(size, s, sizeof(s)), region_name(region));
 	json_object(dev, h, size, region, &seed);
 	ret = fill_dma(dev, h, size, seed);
 	if (ret)
@@ -766,7 +766,7 @@ static int copy_fill(struct devset *ds, int on, uint64_t size,
 }
 
 /* the "copy" member: who copied what how fast */
-static void json_copy(struct phyr_dev *dev, uint32_t src, uint32_t dst,
+static void json_copy(struct vphyr_dev *dev, uint32_t src, uint32_t dst,
 		      uint64_t size, double ms, const char *summary)
 {
 	struct jw w;
@@ -774,7 +774,7 @@ static void json_copy(struct phyr_dev *dev, uint32_t src, uint32_t dst,
 	if (!json_mode)
 		return;
 	jw_open(json_top(), "copy", '{', &w);
-	jw_u64(&w, "instance", phyr_dev_info(dev)->instance);
+	jw_u64(&w, "instance", vphyr_dev_info(dev)->instance);
 	jw_u64(&w, "src_handle", src);
 	jw_u64(&w, "dst_handle", dst);
 	jw_str(&w, "import_summary", summary);
@@ -785,12 +785,31 @@ static void json_copy(struct phyr_dev *dev, uint32_t src, uint32_t dst,
 	jw_close(&w, '}');
 }
 
+/* a device copy of @size bytes in steps, with a progress line */
+static int copy_steps(struct vphyr_dev *dev, uint32_t src, uint32_t dst,
+		      uint64_t size)
+{
+	const uint64_t step = 16u << 20;
+	struct progress p;
+	uint64_t done, n;
+	int ret = 0;
+
+	progress_begin(&p, "copy", size, true);
+	for (done = 0; done < size && !ret; done += n) {
+		n = size - done < step ? size - done : step;
+		ret = vphyr_gem_copy(dev, src, done, dst, done, n);
+		progress_step(&p, done + n);
+	}
+	progress_end(&p);
+	return ret;
+}
+
 static int run_copy(const struct opts *opt)
 {
-	enum phyr_region sreg = opt->src, dreg = opt->dst;
+	enum vphyr_region sreg = opt->src, dreg = opt->dst;
 	int from = opt->on, to = opt->to, ret;
 	uint32_t seed = opt->seed, ih, dh;
-	struct phyr_dev *sdev, *ddev;
+	struct vphyr_dev *sdev, *ddev;
 	uint64_t size = opt->size;
 	char s[32], sum[224];
 	bool fill = opt->fill;
@@ -826,9 +845,9 @@ static int run_copy(const struct opts *opt)
 	if (ret)
 		goto out;
 	tprint("copy: source: handle %u on %s, %s in %s, pattern %u\n",
-	       src.handle, phyr_dev_name(sdev), phyr_size_name(size, s, sizeof(s)),
+	       src.handle, vphyr_dev_name(sdev), vphyr_size_name(size, s, sizeof(s)),
 	       region_name(sreg), seed);
-	if (phyr_bo_create(ddev, size, dreg, &dh)) {
+	if (vphyr_gem_create(ddev, size, dreg, &dh)) {
 		ret = lib_error();
 		goto out;
 	}
@@ -837,7 +856,7 @@ static int run_copy(const struct opts *opt)
 	if (ret)
 		goto out;
 	tprint("copy: destination: handle %u on %s, %s in %s\n", dh,
-	       phyr_dev_name(ddev), phyr_size_name(size, s, sizeof(s)),
+	       vphyr_dev_name(ddev), vphyr_size_name(size, s, sizeof(s)),
 	       region_name(dreg));
 	json_object(ddev, dh, size, dreg, NULL);
 	if (sdev != ddev) {
@@ -848,19 +867,19 @@ static int run_copy(const struct opts *opt)
 		if (ret)
 			goto out;
 		tprint("copy: %s imports the source as handle %u: %s\n",
-		       phyr_dev_name(ddev), ih, sum);
+		       vphyr_dev_name(ddev), ih, sum);
 	} else {
 		ih = src.handle;
 	}
 	t0 = now_ms();
-	if (phyr_bo_copy(ddev, ih, 0, dh, 0, size)) {
+	if (copy_steps(ddev, ih, dh, size)) {
 		ret = lib_error();
 		goto out;
 	}
 	ms = now_ms() - t0;
 	json_copy(ddev, ih, dh, size, ms, sdev != ddev ? sum : NULL);
 	tprint("copy: %s copied %s by DMA (reading the source, writing the destination through their DMA addresses) in %.2f ms, %.1f MiB/s\n",
-	       phyr_dev_name(ddev), phyr_size_name(size, s, sizeof(s)), ms,
+	       vphyr_dev_name(ddev), vphyr_size_name(size, s, sizeof(s)), ms,
 	       ms > 0 ? size / (1024.0 * 1024.0) / (ms / 1e3) : 0.0);
 	ret = verify_cpu(ddev, dh, size, seed,
 			 "the destination through the CPU mapping");
@@ -914,10 +933,10 @@ const struct command cmd_copy = {
 
 static int run_evict(const struct opts *opt)
 {
-	struct phyr_ranges eb = { 0 }, ea = { 0 }, ib[MAX_DEVS], ia[MAX_DEVS];
+	struct vphyr_ranges eb = { 0 }, ea = { 0 }, ib[MAX_DEVS], ia[MAX_DEVS];
 	const struct show_opts *so = &opt->table;
 	int nto = opt->peers.n, i, ret;
-	struct phyr_dev *dev, *imp[MAX_DEVS];
+	struct vphyr_dev *dev, *imp[MAX_DEVS];
 	uint32_t seed = opt->seed, ih[MAX_DEVS];
 	uint64_t size = opt->size;
 	char s[32], sb[192], sa[192];
@@ -931,7 +950,7 @@ static int run_evict(const struct opts *opt)
 	if (ret)
 		goto out;
 	tprint("evict: handle %u on %s: %s in %s, pattern %u\n", o.handle,
-	       phyr_dev_name(dev), phyr_size_name(size, s, sizeof(s)),
+	       vphyr_dev_name(dev), vphyr_size_name(size, s, sizeof(s)),
 	       region_name(o.region), seed);
 	ret = share_all(&ds, &o, &opt->peers, imp, ih, "evict: imported");
 	if (ret)
@@ -944,12 +963,12 @@ static int run_evict(const struct opts *opt)
 	if (ret)
 		goto out;
 
-	if (phyr_bo_evict(dev, o.handle)) {
+	if (vphyr_gem_evict(dev, o.handle)) {
 		ret = lib_error();
 		goto out;
 	}
 	tprint("evict: GEM_EVICT of handle %u on %s done\n", o.handle,
-	       phyr_dev_name(dev));
+	       vphyr_dev_name(dev));
 	tprint("evict: after\n");
 	ret = show_ranges(dev, o.handle, so, &ea);
 	for (i = 0; i < nto && !ret; i++)
@@ -958,12 +977,12 @@ static int run_evict(const struct opts *opt)
 		goto out;
 
 	tprint("evict: exporter: placement %s -> %s, generation %u -> %u\n",
-	       phyr_placement_name(eb.placement),
-	       phyr_placement_name(ea.placement), eb.generation, ea.generation);
+	       vphyr_placement_name(eb.placement),
+	       vphyr_placement_name(ea.placement), eb.generation, ea.generation);
 	if (json_mode) {
 		jw_open(json_top(), "evict", '{', &je);
-		jw_str(&je, "placement_before", phyr_placement_name(eb.placement));
-		jw_str(&je, "placement_after", phyr_placement_name(ea.placement));
+		jw_str(&je, "placement_before", vphyr_placement_name(eb.placement));
+		jw_str(&je, "placement_after", vphyr_placement_name(ea.placement));
 		jw_u64(&je, "generation_before", eb.generation);
 		jw_u64(&je, "generation_after", ea.generation);
 		jw_open(&je, "importers", '[', &jis);
@@ -972,12 +991,12 @@ static int run_evict(const struct opts *opt)
 		table_summary(&ib[i], sb, sizeof(sb));
 		table_summary(&ia[i], sa, sizeof(sa));
 		tprint("evict: importer %s: generation %u -> %u, %s -> %s\n",
-		       phyr_dev_name(imp[i]), ib[i].generation,
+		       vphyr_dev_name(imp[i]), ib[i].generation,
 		       ia[i].generation, sb, sa);
 		if (!json_mode)
 			continue;
 		jw_open(&jis, NULL, '{', &ji);
-		jw_u64(&ji, "instance", phyr_dev_info(imp[i])->instance);
+		jw_u64(&ji, "instance", vphyr_dev_info(imp[i])->instance);
 		jw_u64(&ji, "handle", ih[i]);
 		jw_u64(&ji, "generation_before", ib[i].generation);
 		jw_u64(&ji, "generation_after", ia[i].generation);
@@ -989,9 +1008,9 @@ static int run_evict(const struct opts *opt)
 		jw_close(&jis, ']');
 		jw_close(&je, '}');
 	}
-	if (ea.placement != PHYR_PLACE_SYSTEM)
+	if (ea.placement != VPHYR_PLACEMENT_SYSTEM)
 		ret = error("the object is still in %s after GEM_EVICT",
-			    phyr_placement_name(ea.placement));
+			    vphyr_placement_name(ea.placement));
 
 	ret |= verify_cpu(dev, o.handle, size, seed,
 			  "the exporter's CPU mapping follows the object");
@@ -1007,11 +1026,11 @@ static int run_evict(const struct opts *opt)
 	}
 	ret = ret ? EXIT_FAIL : EXIT_OK;
 out:
-	phyr_ranges_free(&eb);
-	phyr_ranges_free(&ea);
+	vphyr_ranges_free(&eb);
+	vphyr_ranges_free(&ea);
 	for (i = 0; i < nto; i++) {
-		phyr_ranges_free(&ib[i]);
-		phyr_ranges_free(&ia[i]);
+		vphyr_ranges_free(&ib[i]);
+		vphyr_ranges_free(&ia[i]);
 	}
 	devs_close(&ds);
 	return ret;
@@ -1054,7 +1073,7 @@ const struct command cmd_evict = {
 
 /* ---- link ---- */
 
-static int link_share(struct phyr_dev *a, struct phyr_dev *b, uint64_t size,
+static int link_share(struct vphyr_dev *a, struct vphyr_dev *b, uint64_t size,
 		      uint32_t seed, const struct show_opts *so)
 {
 	char what[200];
@@ -1062,19 +1081,19 @@ static int link_share(struct phyr_dev *a, struct phyr_dev *b, uint64_t size,
 	struct obj o;
 	int ret;
 
-	ret = obj_create_filled(a, size, PHYR_REGION_VRAM, seed, &o);
+	ret = obj_create_filled(a, size, VPHYR_REGION_VRAM, seed, &o);
 	if (ret)
 		return ret;
 	ret = obj_share(&o, b, &ih);
 	if (ret)
 		goto close_obj;
 	tprint("link: VRAM handle %u of %s imported into %s as handle %u\n",
-	       o.handle, phyr_dev_name(a), phyr_dev_name(b), ih);
+	       o.handle, vphyr_dev_name(a), vphyr_dev_name(b), ih);
 	ret = show_ranges(b, ih, so, NULL);
 	if (ret)
 		goto close_import;
 	snprintf(what, sizeof(what), "%s reads it over the link",
-		 phyr_dev_name(b));
+		 vphyr_dev_name(b));
 	ret = verify_dma(b, ih, size, seed, what);
 	if (ret)
 		goto close_import;
@@ -1083,9 +1102,9 @@ static int link_share(struct phyr_dev *a, struct phyr_dev *b, uint64_t size,
 		ret = verify_cpu(a, o.handle, size, seed + 1,
 				 "the exporter's CPU sees a write made over the link");
 close_import:
-	phyr_bo_close(b, ih);
+	vphyr_gem_close(b, ih);
 close_obj:
-	phyr_bo_close(a, o.handle);
+	vphyr_gem_close(a, o.handle);
 	return ret;
 }
 
@@ -1094,7 +1113,7 @@ close_obj:
  * linked, shown in INFO, VRAM shared over it) and whether it is still
  * there (@left).
  */
-static void json_link(struct phyr_dev *a, struct phyr_dev *b, bool used,
+static void json_link(struct vphyr_dev *a, struct vphyr_dev *b, bool used,
 		      bool left)
 {
 	struct jw w;
@@ -1102,8 +1121,8 @@ static void json_link(struct phyr_dev *a, struct phyr_dev *b, bool used,
 	if (!json_mode)
 		return;
 	jw_open(json_top(), "link", '{', &w);
-	jw_u64(&w, "instance", phyr_dev_info(a)->instance);
-	jw_u64(&w, "peer", phyr_dev_info(b)->instance);
+	jw_u64(&w, "instance", vphyr_dev_info(a)->instance);
+	jw_u64(&w, "peer", vphyr_dev_info(b)->instance);
 	jw_bool(&w, "used", used);
 	jw_bool(&w, "linked", left);
 	jw_close(&w, '}');
@@ -1114,9 +1133,9 @@ static int run_link(const struct opts *opt)
 	const struct show_opts *so = &opt->table;
 	int on = opt->on, peer = opt->peer, ret, r;
 	bool keep = opt->keep, remove = opt->remove;
-	struct phyr_device_info ia, ib;
+	struct vphyr_device_info ia, ib;
 	uint64_t size = opt->size;
-	struct phyr_dev *a, *b;
+	struct vphyr_dev *a, *b;
 	struct devset ds;
 
 	if (keep && remove)
@@ -1139,26 +1158,26 @@ static int run_link(const struct opts *opt)
 	if (ret)
 		goto out;
 	if (remove) {
-		if (phyr_unlink(a, b)) {
+		if (vphyr_unlink(a, b)) {
 			ret = lib_error();
 			goto out;
 		}
-		tprint("link: %s and %s unlinked\n", phyr_dev_name(a),
-		       phyr_dev_name(b));
+		tprint("link: %s and %s unlinked\n", vphyr_dev_name(a),
+		       vphyr_dev_name(b));
 		json_link(a, b, false, false);
 		goto out;
 	}
 
-	if (phyr_link(a, b)) {
+	if (vphyr_link(a, b)) {
 		ret = lib_error();
 		goto out;
 	}
-	if (phyr_dev_query(a, &ia) || phyr_dev_query(b, &ib)) {
+	if (vphyr_dev_query(a, &ia) || vphyr_dev_query(b, &ib)) {
 		ret = lib_error();
 		goto unlink;
 	}
 	tprint("link: %s and %s are linked (link peers: %u and %u)\n",
-	       phyr_dev_name(a), phyr_dev_name(b), ia.link_peer, ib.link_peer);
+	       vphyr_dev_name(a), vphyr_dev_name(b), ia.link_peer, ib.link_peer);
 	if (ia.link_peer != ib.instance || ib.link_peer != ia.instance)
 		ret = error("INFO does not show the link");
 	if (!ret)
@@ -1172,7 +1191,7 @@ unlink:
 		json_link(a, b, !ret, true);
 		goto out;
 	}
-	r = phyr_unlink(a, b);
+	r = vphyr_unlink(a, b);
 	if (r) {
 		r = lib_error();
 		ret = ret ? ret : r;

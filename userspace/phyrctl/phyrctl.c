@@ -66,7 +66,7 @@ int message(int status, const char *fmt, ...)
 
 int lib_error(void)
 {
-	return error("%s", phyr_last_error());
+	return error("%s", vphyr_last_error());
 }
 
 void print_help(const struct command *c, FILE *f)
@@ -125,6 +125,10 @@ static void usage(FILE *f)
 		"flags), checks (what, ok, size, seed, bad, first_bad) and the members\n"
 		"of each command, listed in its --help. Numbers are integers (addresses\n"
 		"and sizes in bytes) except milliseconds and MiB/s.\n"
+		"\n"
+		"Progress: when stderr is a terminal and --json is off, operations that\n"
+		"take more than half a second (copy, bench) show a progress line on\n"
+		"stderr and erase it when done (PHYRCTL_PROGRESS_DELAY_MS=N: after N ms).\n"
 		"\n"
 		"Exit status: 0 done (and data verified), 1 an operation failed or data\n"
 		"did not match, 2 bad command line, 3 a device or feature it needs is\n"
@@ -193,7 +197,7 @@ int parse_u32(const char *s, uint32_t *out)
 
 static int get_size(const char *opt, const char *s, uint64_t *out)
 {
-	uint64_t page = phyr_page_size();
+	uint64_t page = vphyr_page_size();
 
 	if (parse_size(s, out))
 		return usage_error("%s: '%s' is not a size (e.g. 4096, 64K, 4M, 1G)",
@@ -214,13 +218,13 @@ static int get_u32(const char *opt, const char *s, uint32_t *out)
 /* the instance whose render node is @path (or a link to it) */
 static int node_instance(const char *opt, const char *path, int *out)
 {
-	struct phyr_device_info devs[MAX_DEVS];
+	struct vphyr_device_info devs[MAX_DEVS];
 	struct stat want, st;
 	int n, i;
 
 	if (stat(path, &want))
 		return absent("%s: %s: %s", opt, path, strerror(errno));
-	n = phyr_list_devices(devs, MAX_DEVS);
+	n = vphyr_list_devices(devs, MAX_DEVS);
 	if (n < 0)
 		return lib_error();
 	for (i = 0; i < n && i < MAX_DEVS; i++) {
@@ -250,9 +254,9 @@ int get_instance(const char *opt, const char *s, int *out)
 static int get_region(const char *opt, const char *s, int *out)
 {
 	if (!strcmp(s, "vram") || !strcmp(s, "VRAM"))
-		*out = PHYR_REGION_VRAM;
+		*out = VPHYR_REGION_VRAM;
 	else if (!strcmp(s, "system") || !strcmp(s, "sys"))
-		*out = PHYR_REGION_SYSTEM;
+		*out = VPHYR_REGION_SYSTEM;
 	else
 		return usage_error("%s: '%s' is neither vram nor system", opt, s);
 	return EXIT_OK;
@@ -299,8 +303,8 @@ static const struct opt_def opt_defs[O_COUNT] = {
 	[O_EXPORT_TO] = { "export-to", 'e', ARG_INSTANCES, FIELD(peers) },
 	[O_IMPORT_TO] = { "import-to", 'i', ARG_INSTANCES, FIELD(peers) },
 	[O_SIZE] = { "size", 's', ARG_SIZE, FIELD(size) },
-	[O_VRAM] = { "vram", 0, ARG_SET, FIELD(region), PHYR_REGION_VRAM },
-	[O_SYSTEM] = { "system", 0, ARG_SET, FIELD(region), PHYR_REGION_SYSTEM },
+	[O_VRAM] = { "vram", 0, ARG_SET, FIELD(region), VPHYR_REGION_VRAM },
+	[O_SYSTEM] = { "system", 0, ARG_SET, FIELD(region), VPHYR_REGION_SYSTEM },
 	[O_SRC] = { "src", 0, ARG_REGION, FIELD(src) },
 	[O_DST] = { "dst", 0, ARG_REGION, FIELD(dst) },
 	[O_SEED] = { "seed", 0, ARG_U32, FIELD(seed) },
@@ -519,7 +523,7 @@ int devs_load(struct devset *ds)
 	int n;
 
 	memset(ds, 0, sizeof(*ds));
-	n = phyr_list_devices(ds->info, MAX_DEVS);
+	n = vphyr_list_devices(ds->info, MAX_DEVS);
 	if (n < 0)
 		return lib_error();
 	ds->n = n < MAX_DEVS ? n : MAX_DEVS;
@@ -538,15 +542,15 @@ static int devs_index(const struct devset *ds, int instance)
 	return -1;
 }
 
-const struct phyr_device_info *devs_info(const struct devset *ds,
-					 int instance)
+const struct vphyr_device_info *devs_info(const struct devset *ds,
+					  int instance)
 {
 	int i = devs_index(ds, instance);
 
 	return i < 0 ? NULL : &ds->info[i];
 }
 
-int devs_open(struct devset *ds, int instance, struct phyr_dev **dev)
+int devs_open(struct devset *ds, int instance, struct vphyr_dev **dev)
 {
 	char have[160] = "";
 	size_t len;
@@ -564,7 +568,7 @@ int devs_open(struct devset *ds, int instance, struct phyr_dev **dev)
 			      have);
 	}
 	if (!ds->dev[i]) {
-		ret = phyr_open_node(ds->info[i].node, &ds->dev[i]);
+		ret = vphyr_dev_open_node(ds->info[i].node, &ds->dev[i]);
 		if (ret)
 			return lib_error();
 	}
@@ -577,7 +581,7 @@ void devs_close(struct devset *ds)
 	int i;
 
 	for (i = 0; i < ds->n; i++) {
-		phyr_close(ds->dev[i]);
+		vphyr_dev_close(ds->dev[i]);
 		ds->dev[i] = NULL;
 	}
 }
@@ -587,7 +591,7 @@ int devs_vram(const struct devset *ds, int not)
 	int i;
 
 	for (i = 0; i < ds->n; i++)
-		if ((ds->info[i].flags & PHYR_DEV_VRAM) &&
+		if ((ds->info[i].flags & VPHYR_DEV_VRAM) &&
 		    (int)ds->info[i].instance != not)
 			return ds->info[i].instance;
 	return -1;
@@ -614,14 +618,14 @@ int devs_default_peer(const struct devset *ds, int on)
 	return on;
 }
 
-enum phyr_region devs_region(const struct devset *ds, int instance, int want)
+enum vphyr_region devs_region(const struct devset *ds, int instance, int want)
 {
-	const struct phyr_device_info *info = devs_info(ds, instance);
+	const struct vphyr_device_info *info = devs_info(ds, instance);
 
 	if (want)
 		return want;
-	return info && (info->flags & PHYR_DEV_VRAM) ? PHYR_REGION_VRAM :
-						       PHYR_REGION_SYSTEM;
+	return info && (info->flags & VPHYR_DEV_VRAM) ? VPHYR_REGION_VRAM :
+						       VPHYR_REGION_SYSTEM;
 }
 
 /* ---- objects and checks ---- */
@@ -646,22 +650,22 @@ void json_check(const char *what, uint64_t size, uint32_t seed, uint64_t bad,
 }
 
 /* map @handle for the CPU and allocate a buffer of one chunk */
-static int map_chunked(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+static int map_chunked(struct vphyr_dev *dev, uint32_t handle, uint64_t size,
 		       unsigned char **map, unsigned char **buf)
 {
-	if (phyr_bo_map(dev, handle, size, (void **)map))
+	if (vphyr_gem_map(dev, handle, size, (void **)map))
 		return lib_error();
 	*buf = malloc(size < CHUNK ? size : CHUNK);
 	if (*buf)
 		return EXIT_OK;
-	phyr_bo_unmap(*map, size);
+	vphyr_gem_unmap(*map, size);
 	return error("out of memory");
 }
 
-void json_object(struct phyr_dev *dev, uint32_t handle, uint64_t size,
-		 enum phyr_region region, const uint32_t *seed)
+void json_object(struct vphyr_dev *dev, uint32_t handle, uint64_t size,
+		 enum vphyr_region region, const uint32_t *seed)
 {
-	const struct phyr_device_info *info = phyr_dev_info(dev);
+	const struct vphyr_device_info *info = vphyr_dev_info(dev);
 	struct jw w;
 
 	if (!json_item("objects", &w))
@@ -670,7 +674,7 @@ void json_object(struct phyr_dev *dev, uint32_t handle, uint64_t size,
 	jw_str(&w, "node", info->node);
 	jw_u64(&w, "handle", handle);
 	jw_u64(&w, "size", size);
-	jw_str(&w, "region", region == PHYR_REGION_VRAM ? "vram" : "system");
+	jw_str(&w, "region", region == VPHYR_REGION_VRAM ? "vram" : "system");
 	if (seed)
 		jw_u64(&w, "seed", *seed);
 	else
@@ -678,10 +682,10 @@ void json_object(struct phyr_dev *dev, uint32_t handle, uint64_t size,
 	json_item_end(&w);
 }
 
-void json_import(struct phyr_dev *from, uint32_t from_handle,
-		 const char *source, struct phyr_dev *into, uint32_t handle)
+void json_import(struct vphyr_dev *from, uint32_t from_handle,
+		 const char *source, struct vphyr_dev *into, uint32_t handle)
 {
-	const struct phyr_device_info *info = phyr_dev_info(into);
+	const struct vphyr_device_info *info = vphyr_dev_info(into);
 	struct jw w;
 
 	if (!json_item("imports", &w))
@@ -690,7 +694,7 @@ void json_import(struct phyr_dev *from, uint32_t from_handle,
 	jw_str(&w, "node", info->node);
 	jw_u64(&w, "handle", handle);
 	if (from) {
-		jw_u64(&w, "from_instance", phyr_dev_info(from)->instance);
+		jw_u64(&w, "from_instance", vphyr_dev_info(from)->instance);
 		jw_u64(&w, "from_handle", from_handle);
 	} else {
 		jw_null(&w, "from_instance");
@@ -700,20 +704,20 @@ void json_import(struct phyr_dev *from, uint32_t from_handle,
 	json_item_end(&w);
 }
 
-int obj_create_filled(struct phyr_dev *dev, uint64_t size,
-		      enum phyr_region region, uint32_t seed, struct obj *o)
+int obj_create_filled(struct vphyr_dev *dev, uint64_t size,
+		      enum vphyr_region region, uint32_t seed, struct obj *o)
 {
 	int ret;
 
 	memset(o, 0, sizeof(*o));
-	if (phyr_bo_create(dev, size, region, &o->handle))
+	if (vphyr_gem_create(dev, size, region, &o->handle))
 		return lib_error();
 	o->dev = dev;
 	o->size = size;
 	o->region = region;
 	ret = fill_cpu(dev, o->handle, size, seed);
 	if (ret) {
-		phyr_bo_close(dev, o->handle);
+		vphyr_gem_close(dev, o->handle);
 		memset(o, 0, sizeof(*o));
 		return ret;
 	}
@@ -721,13 +725,13 @@ int obj_create_filled(struct phyr_dev *dev, uint64_t size,
 	return ret;
 }
 
-int obj_share(const struct obj *o, struct phyr_dev *into, uint32_t *handle)
+int obj_share(const struct obj *o, struct vphyr_dev *into, uint32_t *handle)
 {
 	int fd, ret;
 
-	if (phyr_bo_export(o->dev, o->handle, &fd))
+	if (vphyr_gem_export(o->dev, o->handle, &fd))
 		return lib_error();
-	ret = phyr_bo_import(into, fd, handle) ? lib_error() : EXIT_OK;
+	ret = vphyr_gem_import(into, fd, handle) ? lib_error() : EXIT_OK;
 	close(fd);
 	if (!ret)
 		json_import(o->dev, o->handle, "vphyr", into, *handle);
@@ -743,7 +747,7 @@ static int report_check(const char *what, uint64_t size, size_t bad,
 	json_check(what, size, seed, bad, pos);
 	if (!bad) {
 		tprint("%sverified: %s (%s, pattern %u)\n", check_indent, what,
-		       phyr_size_name(size, s, sizeof(s)), seed);
+		       vphyr_size_name(size, s, sizeof(s)), seed);
 		return EXIT_OK;
 	}
 	tprint("%sMISMATCH: %s: %zu of %" PRIu64 " bytes differ, first at offset 0x%" PRIx64 ": expected 0x%02x, got 0x%02x\n",
@@ -785,7 +789,7 @@ static void check_chunk(struct check *c, const unsigned char *buf,
  * Through a CPU mapping, in whole chunks (it may be uncached or
  * write-combined): write the pattern, or with @c, read it back and check.
  */
-static int cpu_pass(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+static int cpu_pass(struct vphyr_dev *dev, uint32_t handle, uint64_t size,
 		    uint32_t seed, struct check *c)
 {
 	unsigned char *map, *buf;
@@ -806,17 +810,17 @@ static int cpu_pass(struct phyr_dev *dev, uint32_t handle, uint64_t size,
 		}
 	}
 	free(buf);
-	phyr_bo_unmap(map, size);
+	vphyr_gem_unmap(map, size);
 	return EXIT_OK;
 }
 
-int fill_cpu(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+int fill_cpu(struct vphyr_dev *dev, uint32_t handle, uint64_t size,
 	     uint32_t seed)
 {
 	return cpu_pass(dev, handle, size, seed, NULL);
 }
 
-int verify_cpu(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+int verify_cpu(struct vphyr_dev *dev, uint32_t handle, uint64_t size,
 	       uint32_t seed, const char *what)
 {
 	struct check c = { 0 };
@@ -828,7 +832,7 @@ int verify_cpu(struct phyr_dev *dev, uint32_t handle, uint64_t size,
 	return report_check(what, size, c.bad, c.pos, seed, c.got);
 }
 
-int verify_dma(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+int verify_dma(struct vphyr_dev *dev, uint32_t handle, uint64_t size,
 	       uint32_t seed, const char *what)
 {
 	struct check c = { 0 };
@@ -842,7 +846,7 @@ int verify_dma(struct phyr_dev *dev, uint32_t handle, uint64_t size,
 		return error("out of memory");
 	for (off = 0; off < size; off += n) {
 		n = size - off < CHUNK ? size - off : CHUNK;
-		if (phyr_bo_read(dev, handle, off, buf, n)) {
+		if (vphyr_gem_read(dev, handle, off, buf, n)) {
 			ret = lib_error();
 			break;
 		}
@@ -854,7 +858,7 @@ int verify_dma(struct phyr_dev *dev, uint32_t handle, uint64_t size,
 	return report_check(what, size, c.bad, c.pos, seed, c.got);
 }
 
-int fill_dma(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+int fill_dma(struct vphyr_dev *dev, uint32_t handle, uint64_t size,
 	     uint32_t seed)
 {
 	uint64_t off, n;
@@ -867,7 +871,7 @@ int fill_dma(struct phyr_dev *dev, uint32_t handle, uint64_t size,
 	for (off = 0; off < size; off += n) {
 		n = size - off < CHUNK ? size - off : CHUNK;
 		phyr_pattern_fill(buf, n, seed, off);
-		if (phyr_bo_write(dev, handle, off, buf, n)) {
+		if (vphyr_gem_write(dev, handle, off, buf, n)) {
 			ret = lib_error();
 			break;
 		}
@@ -894,16 +898,16 @@ static void add_word(char *buf, size_t len, const char *w)
 	snprintf(buf + n, len - n, "%s%s", n ? "+" : "", w);
 }
 
-void table_summary(const struct phyr_ranges *t, char *buf, size_t len)
+void table_summary(const struct vphyr_ranges *t, char *buf, size_t len)
 {
 	char ic[64] = "", via[96] = "";
 	uint32_t i, mmio = 0;
 
 	for (i = 0; i < t->count; i++) {
-		add_word(ic, sizeof(ic), phyr_ic_name(t->range[i].ic));
-		if (t->kind == PHYR_RANGES_DMA)
+		add_word(ic, sizeof(ic), vphyr_ic_name(t->range[i].ic));
+		if (t->kind == VPHYR_RANGES_KIND_DMA)
 			add_word(via, sizeof(via),
-				 phyr_via_name(t->range[i].via));
+				 vphyr_via_name(t->range[i].via));
 		mmio += t->range[i].mmio;
 	}
 	snprintf(buf, len, "interconnect %s%s%s%s", t->count ? ic : "none",
@@ -911,25 +915,25 @@ void table_summary(const struct phyr_ranges *t, char *buf, size_t len)
 		 !mmio ? "" : mmio == t->count ? ", mmio" : ", partly mmio");
 }
 
-int import_summary(struct phyr_dev *dev, uint32_t handle, const char *noun,
+int import_summary(struct vphyr_dev *dev, uint32_t handle, const char *noun,
 		   char *buf, size_t len)
 {
-	struct phyr_ranges t;
+	struct vphyr_ranges t;
 	char sum[192];
 
-	if (phyr_bo_ranges(dev, handle, &t))
+	if (vphyr_gem_ranges(dev, handle, &t))
 		return lib_error();
 	table_summary(&t, sum, sizeof(sum));
 	snprintf(buf, len, "%u %s%s, %s", t.count, noun,
 		 t.count == 1 ? "" : "s", sum);
-	phyr_ranges_free(&t);
+	vphyr_ranges_free(&t);
 	return EXIT_OK;
 }
 
-static void json_table(struct phyr_dev *dev, uint32_t handle,
-		       const struct phyr_ranges *t, const char *summary)
+static void json_table(struct vphyr_dev *dev, uint32_t handle,
+		       const struct vphyr_ranges *t, const char *summary)
 {
-	const struct phyr_device_info *info = phyr_dev_info(dev);
+	const struct vphyr_device_info *info = vphyr_dev_info(dev);
 	struct jw w, rs, r;
 	uint32_t i;
 
@@ -938,22 +942,22 @@ static void json_table(struct phyr_dev *dev, uint32_t handle,
 	jw_u64(&w, "instance", info->instance);
 	jw_str(&w, "node", info->node);
 	jw_u64(&w, "handle", handle);
-	jw_str(&w, "kind", t->kind == PHYR_RANGES_DMA ? "dma" : "phys");
-	jw_str(&w, "placement", phyr_placement_name(t->placement));
+	jw_str(&w, "kind", t->kind == VPHYR_RANGES_KIND_DMA ? "dma" : "phys");
+	jw_str(&w, "placement", vphyr_placement_name(t->placement));
 	jw_u64(&w, "generation", t->generation);
 	jw_u64(&w, "count", t->count);
 	jw_u64(&w, "total_len", t->total_len);
 	jw_str(&w, "summary", summary);
 	jw_open(&w, "ranges", '[', &rs);
 	for (i = 0; i < t->count; i++) {
-		const struct phyr_range *e = &t->range[i];
+		const struct vphyr_range *e = &t->range[i];
 
 		jw_open(&rs, NULL, '{', &r);
 		jw_u64(&r, "index", i);
 		jw_u64(&r, "addr", e->addr);
 		jw_u64(&r, "len", e->len);
-		jw_str(&r, "ic", phyr_ic_name(e->ic));
-		jw_str(&r, "via", phyr_via_name(e->via));
+		jw_str(&r, "ic", vphyr_ic_name(e->ic));
+		jw_str(&r, "via", vphyr_via_name(e->via));
 		jw_bool(&r, "mmio", e->mmio);
 		jw_bool(&r, "pinned", e->pinned);
 		jw_u64(&r, "flags", e->flags);
@@ -963,39 +967,39 @@ static void json_table(struct phyr_dev *dev, uint32_t handle,
 	json_item_end(&w);
 }
 
-int show_ranges(struct phyr_dev *dev, uint32_t handle,
-		const struct show_opts *o, struct phyr_ranges *out)
+int show_ranges(struct vphyr_dev *dev, uint32_t handle,
+		const struct show_opts *o, struct vphyr_ranges *out)
 {
 	const char *in = o && o->indent ? o->indent : "  ";
 	int max = o ? o->max_rows : SHOW_DEFAULT_ROWS;
-	struct phyr_ranges t;
+	struct vphyr_ranges t;
 	char s[32], sum[192];
 	uint32_t i, shown;
 
-	if (phyr_bo_ranges(dev, handle, &t))
+	if (vphyr_gem_ranges(dev, handle, &t))
 		return lib_error();
 	tprint("%s%s of handle %u on %s: placement %s, %u %s, %s, generation %u\n",
-	       in, t.kind == PHYR_RANGES_DMA ? "dma_range table" : "phyr list",
-	       handle, phyr_dev_name(dev), phyr_placement_name(t.placement),
+	       in, t.kind == VPHYR_RANGES_KIND_DMA ? "dma_range table" : "phyr list",
+	       handle, vphyr_dev_name(dev), vphyr_placement_name(t.placement),
 	       t.count, t.count == 1 ? "entry" : "entries",
-	       phyr_size_name(t.total_len, s, sizeof(s)), t.generation);
+	       vphyr_size_name(t.total_len, s, sizeof(s)), t.generation);
 	tprint("%s  %4s  %-18s  %-18s  %-9s  %-6s  %-4s  %-6s  %s\n", in,
-	       "idx", t.kind == PHYR_RANGES_DMA ? "dma address" : "phys address",
+	       "idx", t.kind == VPHYR_RANGES_KIND_DMA ? "dma address" : "phys address",
 	       "length", "size", "ic", "mmio", "pinned",
 	       o && o->raw ? "via          flags" : "via");
 	shown = max > 0 && t.count > (uint32_t)max ? (uint32_t)max : t.count;
 	for (i = 0; i < shown; i++) {
-		const struct phyr_range *r = &t.range[i];
+		const struct vphyr_range *r = &t.range[i];
 		char via[32];
 
 		if (o && o->raw)
 			snprintf(via, sizeof(via), "%-11s  0x%02x",
-				 phyr_via_name(r->via), r->flags);
+				 vphyr_via_name(r->via), r->flags);
 		else
-			snprintf(via, sizeof(via), "%s", phyr_via_name(r->via));
+			snprintf(via, sizeof(via), "%s", vphyr_via_name(r->via));
 		tprint("%s  %4u  0x%016" PRIx64 "  0x%016" PRIx64 "  %-9s  %-6s  %-4s  %-6s  %s\n",
-		       in, i, r->addr, r->len, phyr_size_name(r->len, s, sizeof(s)),
-		       phyr_ic_name(r->ic), r->mmio ? "yes" : "no",
+		       in, i, r->addr, r->len, vphyr_size_name(r->len, s, sizeof(s)),
+		       vphyr_ic_name(r->ic), r->mmio ? "yes" : "no",
 		       r->pinned ? "yes" : "no", via);
 	}
 	if (shown < t.count)
@@ -1007,13 +1011,13 @@ int show_ranges(struct phyr_dev *dev, uint32_t handle,
 	if (out)
 		*out = t;
 	else
-		phyr_ranges_free(&t);
+		vphyr_ranges_free(&t);
 	return EXIT_OK;
 }
 
 /* ---- list ---- */
 
-static void json_instance(const struct phyr_device_info *d)
+static void json_instance(const struct vphyr_device_info *d)
 {
 	struct jw w;
 
@@ -1022,14 +1026,14 @@ static void json_instance(const struct phyr_device_info *d)
 	jw_u64(&w, "instance", d->instance);
 	jw_str(&w, "node", d->node);
 	jw_str(&w, "bus", d->bus[0] ? d->bus : NULL);
-	jw_bool(&w, "vram", d->flags & PHYR_DEV_VRAM);
+	jw_bool(&w, "vram", d->flags & VPHYR_DEV_VRAM);
 	jw_u64(&w, "vram_size", d->vram_size);
 	if (d->vram_base)
 		jw_u64(&w, "vram_base", d->vram_base);
 	else
 		jw_null(&w, "vram_base");
-	jw_bool(&w, "iommu", d->flags & PHYR_DEV_IOMMU);
-	if (d->link_peer != PHYR_NO_PEER)
+	jw_bool(&w, "iommu", d->flags & VPHYR_DEV_IOMMU);
+	if (d->link_peer != VPHYR_NO_PEER)
 		jw_u64(&w, "link_peer", d->link_peer);
 	else
 		jw_null(&w, "link_peer");
@@ -1038,7 +1042,7 @@ static void json_instance(const struct phyr_device_info *d)
 
 static int run_list(const struct opts *o)
 {
-	struct phyr_device_info *d;
+	struct vphyr_device_info *d;
 	char vgem[64], s[32], base[32], peer[16];
 	int i, nvram = 0, nlinked = 0, ret;
 	struct devset *ds;
@@ -1057,9 +1061,9 @@ static int run_list(const struct opts *o)
 	       "node", "bus", "VRAM", "VRAM base", "IOMMU", "link");
 	for (i = 0; i < ds->n; i++) {
 		d = &ds->info[i];
-		if (d->flags & PHYR_DEV_VRAM) {
+		if (d->flags & VPHYR_DEV_VRAM) {
 			nvram++;
-			phyr_size_name(d->vram_size, s, sizeof(s));
+			vphyr_size_name(d->vram_size, s, sizeof(s));
 		} else {
 			snprintf(s, sizeof(s), "-");
 		}
@@ -1067,8 +1071,8 @@ static int run_list(const struct opts *o)
 			snprintf(base, sizeof(base), "0x%" PRIx64, d->vram_base);
 		else
 			snprintf(base, sizeof(base), "%s",
-				 d->flags & PHYR_DEV_VRAM ? "(root only)" : "-");
-		if (d->link_peer != PHYR_NO_PEER) {
+				 d->flags & VPHYR_DEV_VRAM ? "(root only)" : "-");
+		if (d->link_peer != VPHYR_NO_PEER) {
 			nlinked++;
 			snprintf(peer, sizeof(peer), "%u", d->link_peer);
 		} else {
@@ -1076,10 +1080,10 @@ static int run_list(const struct opts *o)
 		}
 		tprint("%-8u  %-20s  %-20s  %-9s  %-18s  %-5s  %s\n",
 		       d->instance, d->node, d->bus[0] ? d->bus : "?", s, base,
-		       d->flags & PHYR_DEV_IOMMU ? "yes" : "no", peer);
+		       d->flags & VPHYR_DEV_IOMMU ? "yes" : "no", peer);
 		json_instance(d);
 	}
-	vgem_found = !phyr_find_drm_node("vgem", true, vgem, sizeof(vgem));
+	vgem_found = !vphyr_find_drm_node("vgem", true, vgem, sizeof(vgem));
 	tprint("vgem: %s\n", vgem_found ? vgem : "none");
 	tprint("%d vphyr instance(s), %d with VRAM, %d linked\n", ds->n, nvram,
 	       nlinked);

@@ -63,10 +63,33 @@ int message(int status, const char *fmt, ...)
 #define error(...)		message(EXIT_FAIL, __VA_ARGS__)
 /* returns EXIT_ABSENT */
 #define absent(...)		message(EXIT_ABSENT, __VA_ARGS__)
-/* report phyr_last_error(); returns EXIT_FAIL */
+/* report vphyr_last_error(); returns EXIT_FAIL */
 int lib_error(void);
 /* a monotonic clock in milliseconds */
 double now_ms(void);
+
+/* ---- progress (progress.c) ---- */
+
+/*
+ * A progress line on stderr for a long operation: only when stderr is a
+ * terminal and --json is off, and only once the operation has taken half a
+ * second (PHYRCTL_PROGRESS_DELAY_MS in the environment changes that: 0
+ * shows it at once); progress_end() erases it, so that what follows starts on a clean
+ * line.
+ */
+struct progress {
+	const char *what;
+	uint64_t total;		/* bytes or steps */
+	bool bytes;		/* print sizes, else counts */
+	bool on;		/* a terminal, no --json */
+	bool shown;
+	double t0, last, delay;
+};
+
+void progress_begin(struct progress *p, const char *what, uint64_t total,
+		    bool bytes);
+void progress_step(struct progress *p, uint64_t done);
+void progress_end(struct progress *p);
 
 /* ---- JSON (json.c) ---- */
 
@@ -110,10 +133,10 @@ void json_finish(const char *command, int status);
 int tprint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* the JSON of what commands have in common (phyrctl.c) */
-void json_object(struct phyr_dev *dev, uint32_t handle, uint64_t size,
-		 enum phyr_region region, const uint32_t *seed);
-void json_import(struct phyr_dev *from, uint32_t from_handle,
-		 const char *source, struct phyr_dev *into, uint32_t handle);
+void json_object(struct vphyr_dev *dev, uint32_t handle, uint64_t size,
+		 enum vphyr_region region, const uint32_t *seed);
+void json_import(struct vphyr_dev *from, uint32_t from_handle,
+		 const char *source, struct vphyr_dev *into, uint32_t handle);
 void json_check(const char *what, uint64_t size, uint32_t seed, uint64_t bad,
 		uint64_t first_bad);
 
@@ -128,17 +151,17 @@ int get_instance(const char *opt, const char *s, int *out);
 
 struct devset {
 	int n;
-	struct phyr_device_info info[MAX_DEVS];
-	struct phyr_dev *dev[MAX_DEVS];
+	struct vphyr_device_info info[MAX_DEVS];
+	struct vphyr_dev *dev[MAX_DEVS];
 };
 
 /* find the instances; EXIT_ABSENT with a message when there is none */
 int devs_load(struct devset *ds);
 /* open an instance (once); EXIT_OK, EXIT_ABSENT or EXIT_FAIL */
-int devs_open(struct devset *ds, int instance, struct phyr_dev **dev);
+int devs_open(struct devset *ds, int instance, struct vphyr_dev **dev);
 void devs_close(struct devset *ds);
-const struct phyr_device_info *devs_info(const struct devset *ds,
-					 int instance);
+const struct vphyr_device_info *devs_info(const struct devset *ds,
+					  int instance);
 /* first instance with VRAM that is not @not, else -1 */
 int devs_vram(const struct devset *ds, int not);
 /* default "on": first VRAM instance, else the first one */
@@ -146,35 +169,35 @@ int devs_default_on(const struct devset *ds);
 /* default peer of @on: another VRAM instance, else any other, else @on */
 int devs_default_peer(const struct devset *ds, int on);
 /* the region to use: @want, or VRAM when the instance has it */
-enum phyr_region devs_region(const struct devset *ds, int instance,
-			     int want);
+enum vphyr_region devs_region(const struct devset *ds, int instance,
+			      int want);
 
 /* ---- objects and checks ---- */
 
 struct obj {
-	struct phyr_dev *dev;
+	struct vphyr_dev *dev;
 	uint32_t handle;
 	uint64_t size;
-	enum phyr_region region;
+	enum vphyr_region region;
 };
 
 /* create an object, fill it from the CPU with @seed; exit status */
-int obj_create_filled(struct phyr_dev *dev, uint64_t size,
-		      enum phyr_region region, uint32_t seed, struct obj *o);
+int obj_create_filled(struct vphyr_dev *dev, uint64_t size,
+		      enum vphyr_region region, uint32_t seed, struct obj *o);
 /* export from @o and import into @into; exit status */
-int obj_share(const struct obj *o, struct phyr_dev *into, uint32_t *handle);
+int obj_share(const struct obj *o, struct vphyr_dev *into, uint32_t *handle);
 /* CPU writes the pattern through a mapping; exit status */
-int fill_cpu(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+int fill_cpu(struct vphyr_dev *dev, uint32_t handle, uint64_t size,
 	     uint32_t seed);
 /* check through a CPU mapping / the device's DMA; exit status, prints */
-int verify_cpu(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+int verify_cpu(struct vphyr_dev *dev, uint32_t handle, uint64_t size,
 	       uint32_t seed, const char *what);
-int verify_dma(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+int verify_dma(struct vphyr_dev *dev, uint32_t handle, uint64_t size,
 	       uint32_t seed, const char *what);
 int verify_mem(const void *mem, uint64_t size, uint32_t seed,
 	       const char *what);
 /* the device writes the pattern by DMA; exit status */
-int fill_dma(struct phyr_dev *dev, uint32_t handle, uint64_t size,
+int fill_dma(struct vphyr_dev *dev, uint32_t handle, uint64_t size,
 	     uint32_t seed);
 
 /* ---- range tables ---- */
@@ -191,12 +214,12 @@ struct show_opts {
  * Print the table of @handle on @dev; @out (optional) keeps it. Exit
  * status.
  */
-int show_ranges(struct phyr_dev *dev, uint32_t handle,
-		const struct show_opts *o, struct phyr_ranges *out);
+int show_ranges(struct vphyr_dev *dev, uint32_t handle,
+		const struct show_opts *o, struct vphyr_ranges *out);
 /* one word for what a table says: "p2p via host-bridge" etc. */
-void table_summary(const struct phyr_ranges *t, char *buf, size_t len);
+void table_summary(const struct vphyr_ranges *t, char *buf, size_t len);
 /* "N @noun(s), <summary>" of the table of @handle on @dev; exit status */
-int import_summary(struct phyr_dev *dev, uint32_t handle, const char *noun,
+int import_summary(struct vphyr_dev *dev, uint32_t handle, const char *noun,
 		   char *buf, size_t len);
 
 /* ---- options (one table in phyrctl.c; each command lists its own) ---- */
@@ -229,7 +252,7 @@ struct opts {
 	const char *source;		/* import --from */
 	const char *node;		/* gbm-import --node */
 	uint64_t size;
-	int region, src, dst;		/* enum phyr_region, 0: default */
+	int region, src, dst;		/* enum vphyr_region, 0: default */
 	uint32_t seed, hold, expect, fd, fd_number, write;
 	uint32_t iterations, cycles, width, height;
 	bool evict, show, verify, no_verify, fill, keep, remove;
@@ -258,7 +281,7 @@ struct gbm_opts {
  * that it is in @on's VRAM, import it into each of @devs and check it both
  * ways; exit status (EXIT_ABSENT without the node or without GBM support).
  */
-int gbm_import(struct phyr_dev *on, struct phyr_dev **devs, int ndev,
+int gbm_import(struct vphyr_dev *on, struct vphyr_dev **devs, int ndev,
 	       const struct gbm_opts *o);
 
 #endif /* PHYRCTL_H */

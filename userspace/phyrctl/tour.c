@@ -17,7 +17,7 @@
 
 struct tour {
 	struct devset ds;
-	struct phyr_dev *a, *b;
+	struct vphyr_dev *a, *b;
 	uint64_t size;
 	struct show_opts so;
 	int step;
@@ -70,7 +70,7 @@ static int skip(struct tour *t, const char *why)
 
 static void show_devices(const struct tour *t)
 {
-	const struct phyr_device_info *d;
+	const struct vphyr_device_info *d;
 	char s[32];
 	int i;
 
@@ -78,44 +78,44 @@ static void show_devices(const struct tour *t)
 		d = &t->ds.info[i];
 		printf("   instance %u  %-20s  %-20s  %s%s\n", d->instance,
 		       d->node, d->bus[0] ? d->bus : "?",
-		       d->flags & PHYR_DEV_VRAM ? "VRAM " : "system memory only",
-		       d->flags & PHYR_DEV_VRAM ?
-		       phyr_size_name(d->vram_size, s, sizeof(s)) : "");
+		       d->flags & VPHYR_DEV_VRAM ? "VRAM " : "system memory only",
+		       d->flags & VPHYR_DEV_VRAM ?
+		       vphyr_size_name(d->vram_size, s, sizeof(s)) : "");
 	}
 }
 
 /* What the importer's table and the exporter's placement mean. */
-static void explain(const struct phyr_ranges *imp, const struct phyr_ranges *exp)
+static void explain(const struct vphyr_ranges *imp, const struct vphyr_ranges *exp)
 {
-	enum phyr_via via = imp->count ? imp->range[0].via : PHYR_VIA_NONE;
-	enum phyr_ic ic = imp->count ? imp->range[0].ic : PHYR_IC_HOST;
+	enum vphyr_via via = imp->count ? imp->range[0].via : VPHYR_VIA_NONE;
+	enum vphyr_ic ic = imp->count ? imp->range[0].ic : VPHYR_IC_HOST;
 
-	if (ic == PHYR_IC_P2P && via == PHYR_VIA_HOST_BRIDGE)
+	if (ic == VPHYR_IC_P2P && via == VPHYR_VIA_HOST_BRIDGE)
 		printf("   => peer-to-peer through the host bridge: the importer's DMA reaches the exporter's BAR (dma_map_resource)\n");
-	else if (ic == PHYR_IC_P2P && via == PHYR_VIA_BUS)
+	else if (ic == VPHYR_IC_P2P && via == VPHYR_VIA_BUS)
 		printf("   => peer-to-peer by PCI bus address: both devices sit below one PCIe switch\n");
-	else if (ic == PHYR_IC_P2P)
-		printf("   => peer-to-peer, mapped via %s\n", phyr_via_name(via));
-	else if (ic == PHYR_IC_LINK)
+	else if (ic == VPHYR_IC_P2P)
+		printf("   => peer-to-peer, mapped via %s\n", vphyr_via_name(via));
+	else if (ic == VPHYR_IC_LINK)
 		printf("   => over the GPU-to-GPU link\n");
-	else if (exp->placement == PHYR_PLACE_SYSTEM)
+	else if (exp->placement == VPHYR_PLACEMENT_SYSTEM)
 		printf("   => no peer-to-peer path between the two: the exporter moved the object to system memory, which the importer reaches via %s\n",
-		       phyr_via_name(via));
+		       vphyr_via_name(via));
 	else
-		printf("   => through system memory (%s)\n", phyr_via_name(via));
+		printf("   => through system memory (%s)\n", vphyr_via_name(via));
 }
 
 static int step_alloc(struct tour *t)
 {
-	enum phyr_region r = phyr_dev_info(t->a)->flags & PHYR_DEV_VRAM ?
-			     PHYR_REGION_VRAM : PHYR_REGION_SYSTEM;
+	enum vphyr_region r = vphyr_dev_info(t->a)->flags & VPHYR_DEV_VRAM ?
+			     VPHYR_REGION_VRAM : VPHYR_REGION_SYSTEM;
 	char s[32];
 	int ret;
 
 	step(t, "Allocate %s of %s on instance %u and fill it from the CPU through mmap; its phyr list says where it lives.",
-	     phyr_size_name(t->size, s, sizeof(s)),
-	     r == PHYR_REGION_VRAM ? "VRAM" : "system memory",
-	     phyr_dev_info(t->a)->instance);
+	     vphyr_size_name(t->size, s, sizeof(s)),
+	     r == VPHYR_REGION_VRAM ? "VRAM" : "system memory",
+	     vphyr_dev_info(t->a)->instance);
 	ret = obj_create_filled(t->a, t->size, r, SEED, &t->o);
 	if (!ret)
 		ret = show_ranges(t->a, t->o.handle, &t->so, NULL);
@@ -124,12 +124,12 @@ static int step_alloc(struct tour *t)
 
 static int step_share(struct tour *t)
 {
-	struct phyr_ranges ti = { 0 }, te = { 0 };
+	struct vphyr_ranges ti = { 0 }, te = { 0 };
 	char what[160];
 	int ret;
 
 	step(t, "Export it as a dma-buf and import it into instance %u: the importer's dma_range table says how it reaches the memory.",
-	     phyr_dev_info(t->b)->instance);
+	     vphyr_dev_info(t->b)->instance);
 	if (t->broken)
 		return skip(t, "it needs the object of the step that failed");
 	ret = obj_share(&t->o, t->b, &t->ih);
@@ -139,64 +139,64 @@ static int step_share(struct tour *t)
 		ret = show_ranges(t->a, t->o.handle, &t->so, &te);
 	if (!ret)
 		explain(&ti, &te);
-	phyr_ranges_free(&ti);
-	phyr_ranges_free(&te);
+	vphyr_ranges_free(&ti);
+	vphyr_ranges_free(&te);
 	if (ret)
 		return ret;
 	snprintf(what, sizeof(what), "instance %u reads it through those DMA addresses",
-		 phyr_dev_info(t->b)->instance);
+		 vphyr_dev_info(t->b)->instance);
 	return verify_dma(t->b, t->ih, t->size, SEED, what);
 }
 
 static int step_copy(struct tour *t)
 {
-	enum phyr_region r = phyr_dev_info(t->b)->flags & PHYR_DEV_VRAM ?
-			     PHYR_REGION_VRAM : PHYR_REGION_SYSTEM;
+	enum vphyr_region r = vphyr_dev_info(t->b)->flags & VPHYR_DEV_VRAM ?
+			     VPHYR_REGION_VRAM : VPHYR_REGION_SYSTEM;
 	char s[32];
 	uint32_t dh;
 	double t0;
 	int ret;
 
 	step(t, "Instance %u copies it into its own %s by DMA (reads through the import, writes its own object); the CPU checks the copy.",
-	     phyr_dev_info(t->b)->instance,
-	     r == PHYR_REGION_VRAM ? "VRAM" : "system memory");
+	     vphyr_dev_info(t->b)->instance,
+	     r == VPHYR_REGION_VRAM ? "VRAM" : "system memory");
 	if (t->broken)
 		return skip(t, "it needs the object of the step that failed");
-	if (phyr_bo_create(t->b, t->size, r, &dh))
+	if (vphyr_gem_create(t->b, t->size, r, &dh))
 		return lib_error();
 	ret = fill_cpu(t->b, dh, t->size, ~SEED);
 	if (ret)
 		goto close;
 	t0 = now_ms();
-	if (phyr_bo_copy(t->b, t->ih, 0, dh, 0, t->size)) {
+	if (vphyr_gem_copy(t->b, t->ih, 0, dh, 0, t->size)) {
 		ret = lib_error();
 		goto close;
 	}
-	printf("   copied %s in %.2f ms\n", phyr_size_name(t->size, s, sizeof(s)),
+	printf("   copied %s in %.2f ms\n", vphyr_size_name(t->size, s, sizeof(s)),
 	       now_ms() - t0);
 	ret = verify_cpu(t->b, dh, t->size, SEED,
 			 "the copy, through the CPU mapping");
 close:
-	phyr_bo_close(t->b, dh);
+	vphyr_gem_close(t->b, dh);
 	return ret;
 }
 
 static int step_evict(struct tour *t)
 {
-	struct phyr_ranges eb = { 0 }, ea = { 0 }, ib = { 0 }, ia = { 0 };
+	struct vphyr_ranges eb = { 0 }, ea = { 0 }, ib = { 0 }, ia = { 0 };
 	char sb[192], sa[192], what[160];
 	int ret;
 
 	step(t, "Evict the object to system memory while instance %u holds it: the importer is told (move_notify) and maps the new place.",
-	     phyr_dev_info(t->b)->instance);
+	     vphyr_dev_info(t->b)->instance);
 	if (t->broken)
 		return skip(t, "it needs the object of the step that failed");
-	if (phyr_bo_ranges(t->a, t->o.handle, &eb) ||
-	    phyr_bo_ranges(t->b, t->ih, &ib)) {
+	if (vphyr_gem_ranges(t->a, t->o.handle, &eb) ||
+	    vphyr_gem_ranges(t->b, t->ih, &ib)) {
 		ret = lib_error();
 		goto out;
 	}
-	if (phyr_bo_evict(t->a, t->o.handle)) {
+	if (vphyr_gem_evict(t->a, t->o.handle)) {
 		ret = lib_error();
 		goto out;
 	}
@@ -208,47 +208,47 @@ static int step_evict(struct tour *t)
 	table_summary(&ib, sb, sizeof(sb));
 	table_summary(&ia, sa, sizeof(sa));
 	printf("   exporter: placement %s -> %s, generation %u -> %u\n",
-	       phyr_placement_name(eb.placement),
-	       phyr_placement_name(ea.placement), eb.generation, ea.generation);
+	       vphyr_placement_name(eb.placement),
+	       vphyr_placement_name(ea.placement), eb.generation, ea.generation);
 	printf("   importer: generation %u -> %u, %s -> %s\n", ib.generation,
 	       ia.generation, sb, sa);
-	if (eb.placement == PHYR_PLACE_SYSTEM)
+	if (eb.placement == VPHYR_PLACEMENT_SYSTEM)
 		printf("   (it was in system memory already: nothing moved)\n");
 	ret = verify_cpu(t->a, t->o.handle, t->size, SEED,
 			 "the exporter's CPU mapping follows the object");
 	snprintf(what, sizeof(what), "instance %u reads it at the new place",
-		 phyr_dev_info(t->b)->instance);
+		 vphyr_dev_info(t->b)->instance);
 	ret |= verify_dma(t->b, t->ih, t->size, SEED, what);
 	ret = ret ? EXIT_FAIL : EXIT_OK;
 out:
-	phyr_ranges_free(&eb);
-	phyr_ranges_free(&ea);
-	phyr_ranges_free(&ib);
-	phyr_ranges_free(&ia);
+	vphyr_ranges_free(&eb);
+	vphyr_ranges_free(&ea);
+	vphyr_ranges_free(&ib);
+	vphyr_ranges_free(&ia);
 	return ret;
 }
 
 static int step_link(struct tour *t)
 {
 	uint64_t size = t->size < (1u << 20) ? t->size : (1u << 20);
-	uint32_t ia = phyr_dev_info(t->a)->instance;
-	uint32_t ib = phyr_dev_info(t->b)->instance;
+	uint32_t ia = vphyr_dev_info(t->a)->instance;
+	uint32_t ib = vphyr_dev_info(t->b)->instance;
 	struct obj o;
 	uint32_t ih;
 	int ret, r;
 
 	step(t, "Link instances %u and %u (a simulated GPU-to-GPU link): a new import of VRAM uses link addresses instead of PCI.",
 	     ia, ib);
-	if (!(phyr_dev_info(t->a)->flags & PHYR_DEV_VRAM) ||
-	    !(phyr_dev_info(t->b)->flags & PHYR_DEV_VRAM)) {
+	if (!(vphyr_dev_info(t->a)->flags & VPHYR_DEV_VRAM) ||
+	    !(vphyr_dev_info(t->b)->flags & VPHYR_DEV_VRAM)) {
 		return skip(t, "it needs two instances with VRAM");
 	}
-	r = phyr_link(t->a, t->b);
+	r = vphyr_link(t->a, t->b);
 	if (r == -EPERM)
 		return skip(t, "linking needs CAP_SYS_ADMIN");
 	if (r)
 		return lib_error();
-	ret = obj_create_filled(t->a, size, PHYR_REGION_VRAM, SEED + 2, &o);
+	ret = obj_create_filled(t->a, size, VPHYR_REGION_VRAM, SEED + 2, &o);
 	if (ret)
 		goto unlink;
 	ret = obj_share(&o, t->b, &ih);
@@ -257,11 +257,11 @@ static int step_link(struct tour *t)
 		if (!ret)
 			ret = verify_dma(t->b, ih, size, SEED + 2,
 					 "the importer reads it over the link");
-		phyr_bo_close(t->b, ih);
+		vphyr_gem_close(t->b, ih);
 	}
-	phyr_bo_close(t->a, o.handle);
+	vphyr_gem_close(t->a, o.handle);
 unlink:
-	if (phyr_unlink(t->a, t->b))
+	if (vphyr_unlink(t->a, t->b))
 		ret = lib_error();
 	else
 		printf("   unlinked\n");
@@ -276,8 +276,8 @@ static int step_gbm(struct tour *t, bool verbose)
 	};
 
 	step(t, "Allocate a GBM buffer (Mesa's kms_swrast over dumb buffers, linear XRGB8888) on the card node of instance %u: it lands in VRAM; share it with instance %u.",
-	     phyr_dev_info(t->a)->instance, phyr_dev_info(t->b)->instance);
-	if (!(phyr_dev_info(t->a)->flags & PHYR_DEV_VRAM))
+	     vphyr_dev_info(t->a)->instance, vphyr_dev_info(t->b)->instance);
+	if (!(vphyr_dev_info(t->a)->flags & VPHYR_DEV_VRAM))
 		return skip(t, "the exporter has no VRAM");
 	return gbm_import(t->a, &t->b, 1, &o);
 }
@@ -313,8 +313,8 @@ static int run_tour(const struct opts *opt)
 		ret = devs_open(&t->ds, to, &t->b);
 	if (ret)
 		goto out;
-	printf("   exporter: %s, importer: %s\n", phyr_dev_name(t->a),
-	       phyr_dev_name(t->b));
+	printf("   exporter: %s, importer: %s\n", vphyr_dev_name(t->a),
+	       vphyr_dev_name(t->b));
 
 	/* steps 2 to 5 build on each other: after a failure, skip the rest */
 	t->broken = result(t, step_alloc(t));
@@ -322,9 +322,9 @@ static int run_tour(const struct opts *opt)
 	t->broken |= result(t, step_copy(t));
 	result(t, step_evict(t));
 	if (t->o.handle)
-		phyr_bo_close(t->a, t->o.handle);
+		vphyr_gem_close(t->a, t->o.handle);
 	if (t->ih && t->b != t->a)
-		phyr_bo_close(t->b, t->ih);
+		vphyr_gem_close(t->b, t->ih);
 	if (!opt->no_link)
 		result(t, step_link(t));
 	if (!opt->no_gbm)

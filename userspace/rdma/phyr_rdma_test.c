@@ -48,7 +48,7 @@
 #define REQUIRE		PHYR_REQUIRE
 #define EXPECT_RET	PHYR_EXPECT_RET
 #define SKIP		PHYR_SKIP
-#define errname		phyr_errname
+#define errname		vphyr_errname
 #define t_note		phyr_case_note
 #define t_skip		phyr_case_skip
 #define t_failed	phyr_case_failed
@@ -251,8 +251,8 @@ static const char *const backing_name[] = {
 
 /* What a case moves data into and out of: an object and its dma-buf. */
 struct target {
-	struct phyr_dev *dev;
-	uint32_t handle;
+	struct vphyr_dev *dev;
+	struct vphyr_bo *bo;
 	uint64_t size;
 	int dmabuf;
 	struct rv_mr *mr;		/* NULL unless registered */
@@ -263,17 +263,17 @@ struct target {
  * The instance the cases use: the first one with VRAM, or else the system
  * memory instance 0 (the first one without VRAM if there is no 0).
  */
-static int open_instance(bool vram, struct phyr_dev **dev)
+static int open_instance(bool vram, struct vphyr_dev **dev)
 {
-	struct phyr_device_info info[16];
+	struct vphyr_device_info info[16];
 	int i, n, pick = -1;
 
 	*dev = NULL;
-	n = phyr_list_devices(info, 16);
-	if (!CHECK(n >= 0, "%s", phyr_last_error()))
+	n = vphyr_list_devices(info, 16);
+	if (!CHECK(n >= 0, "%s", vphyr_last_error()))
 		return -1;
 	for (i = 0; i < n && i < 16; i++) {
-		if (vram != !!(info[i].flags & PHYR_DEV_VRAM))
+		if (vram != !!(info[i].flags & VPHYR_DEV_VRAM))
 			continue;
 		if (pick < 0 || info[i].instance == 0)
 			pick = i;
@@ -284,8 +284,8 @@ static int open_instance(bool vram, struct phyr_dev **dev)
 		t_skip("no vphyr %s instance", vram ? "VRAM" : "system-memory");
 		return -1;
 	}
-	if (!CHECK(!phyr_open(info[pick].instance, dev), "%s",
-		   phyr_last_error()))
+	if (!CHECK(!vphyr_dev_open(info[pick].instance, dev), "%s",
+		   vphyr_last_error()))
 		return -1;
 	return 0;
 }
@@ -301,8 +301,8 @@ static int open_instance(bool vram, struct phyr_dev **dev)
 static bool target_up(struct target *t, enum backing b, uint64_t size,
 		      uint64_t mr_off, uint64_t mr_len, uint32_t seed)
 {
-	enum phyr_region region = b == BACK_VRAM ? PHYR_REGION_VRAM :
-						   PHYR_REGION_SYSTEM;
+	enum vphyr_region region = b == BACK_VRAM ? VPHYR_REGION_VRAM :
+						   VPHYR_REGION_SYSTEM;
 	int ret;
 
 	memset(t, 0, sizeof(*t));
@@ -317,13 +317,13 @@ static bool target_up(struct target *t, enum backing b, uint64_t size,
 			   (unsigned long long)size, strerror(errno)))
 			return false;
 		phyr_pattern_fill(t->mem, size, seed, 0);
-		ret = phyr_bo_userptr(t->dev, t->mem, size, &t->handle);
+		ret = vphyr_bo_userptr(t->dev, t->mem, size, &t->bo);
 	} else {
-		ret = phyr_bo_create(t->dev, size, region, &t->handle);
+		ret = vphyr_bo_create(t->dev, size, region, &t->bo);
 	}
-	if (!CHECK(!ret, "%s object: %s", backing_name[b], phyr_last_error()) ||
-	    !CHECK(!phyr_bo_export(t->dev, t->handle, &t->dmabuf), "%s",
-		   phyr_last_error()))
+	if (!CHECK(!ret, "%s object: %s", backing_name[b], vphyr_last_error()) ||
+	    !CHECK(!vphyr_bo_export(t->bo, &t->dmabuf), "%s",
+		   vphyr_last_error()))
 		return false;
 	if (!mr_len)
 		return true;
@@ -357,26 +357,26 @@ static bool check_device(const struct target *t, const char *what,
 
 	if (!CHECK(buf, "out of memory"))
 		return false;
-	ok = CHECK(!phyr_bo_read(t->dev, t->handle, off, buf, len), "%s: %s",
-		   what, phyr_last_error()) &&
+	ok = CHECK(!vphyr_bo_read(t->bo, off, buf, len), "%s: %s",
+		   what, vphyr_last_error()) &&
 	     check_bytes(what, buf, len, seed, off);
 	free(buf);
 	return ok;
 }
 
 static bool check_placement(const struct target *t, const char *what,
-			    enum phyr_placement want)
+			    enum vphyr_placement want)
 {
-	struct phyr_ranges q;
+	struct vphyr_ranges q;
 	bool ok;
 
-	if (!CHECK(!phyr_bo_ranges(t->dev, t->handle, &q), "%s: %s", what,
-		   phyr_last_error()))
+	if (!CHECK(!vphyr_bo_ranges(t->bo, &q), "%s: %s", what,
+		   vphyr_last_error()))
 		return false;
 	ok = CHECK(q.placement == want, "%s: placement %s, expected %s", what,
-		   phyr_placement_name(q.placement),
-		   phyr_placement_name(want));
-	phyr_ranges_free(&q);
+		   vphyr_placement_name(q.placement),
+		   vphyr_placement_name(want));
+	vphyr_ranges_free(&q);
 	return ok;
 }
 
@@ -399,8 +399,8 @@ static void write_case(enum backing b)
 {
 	uint64_t off = 3 * page + 100, len = 64 * 1024 + 123;
 	uint64_t loc = page + 17;
-	enum phyr_placement place = b == BACK_VRAM ? PHYR_PLACE_VRAM :
-						     PHYR_PLACE_SYSTEM;
+	enum vphyr_placement place = b == BACK_VRAM ? VPHYR_PLACEMENT_VRAM :
+						     VPHYR_PLACEMENT_SYSTEM;
 	struct target t;
 
 	if (!target_up(&t, b, OBJ_SIZE, 0, OBJ_SIZE, 0))
@@ -424,8 +424,8 @@ static void write_case(enum backing b)
 	if (!t_failed())
 		t_note("RDMA WRITE of 1 MiB and of 0x%llx bytes at 0x%llx into the %s dma-buf MR of %s: the device reads the same bytes back, the object stayed in %s",
 		       (unsigned long long)len, (unsigned long long)off,
-		       backing_name[b], phyr_dev_name(t.dev),
-		       phyr_placement_name(place));
+		       backing_name[b], vphyr_dev_name(t.dev),
+		       vphyr_placement_name(place));
 }
 
 /*
@@ -439,8 +439,8 @@ static void read_case(enum backing b)
 	uint64_t mr_len = OBJ_SIZE - 2 * page;
 	uint64_t off = 5 * page + 7, len = 3 * page + 1000;
 	uint64_t loc = 2 * page + 3;
-	enum phyr_placement place = b == BACK_VRAM ? PHYR_PLACE_VRAM :
-						     PHYR_PLACE_SYSTEM;
+	enum vphyr_placement place = b == BACK_VRAM ? VPHYR_PLACEMENT_VRAM :
+						     VPHYR_PLACEMENT_SYSTEM;
 	struct target t;
 	void *fill;
 
@@ -449,8 +449,8 @@ static void read_case(enum backing b)
 	fill = malloc(OBJ_SIZE);
 	REQUIRE(fill, "out of memory");
 	phyr_pattern_fill(fill, OBJ_SIZE, SEED_READ, 0);
-	REQUIRE(!phyr_bo_write(t.dev, t.handle, 0, fill, OBJ_SIZE), "%s",
-		phyr_last_error());
+	REQUIRE(!vphyr_bo_write(t.bo, 0, fill, OBJ_SIZE), "%s",
+		vphyr_last_error());
 	free(fill);
 
 	memset(r.buf, 0, LOCAL_SIZE);
@@ -507,7 +507,7 @@ static void case_userptr_dmabuf(void)
 
 	if (!target_up(&t, BACK_USERPTR, OBJ_SIZE, 0, OBJ_SIZE, SEED_OLD))
 		return;
-	check_placement(&t, "userptr object", PHYR_PLACE_USERPTR);
+	check_placement(&t, "userptr object", VPHYR_PLACEMENT_USERPTR);
 
 	phyr_pattern_fill(r.buf + loc, len, SEED_NEW, off);
 	if (!rdma_ok("of a range", IBV_WR_RDMA_WRITE, loc, len, MR_IOVA + off,
@@ -548,10 +548,10 @@ static void case_evict_invalidates(void)
 	    !check_device(&t, "object before the eviction", 0, size, SEED_OLD))
 		return;
 
-	REQUIRE(!phyr_bo_evict(t.dev, t.handle),
+	REQUIRE(!vphyr_bo_evict(t.bo),
 		"GEM_EVICT with an RDMA MR on the dma-buf: %s",
-		phyr_last_error());
-	check_placement(&t, "after GEM_EVICT", PHYR_PLACE_SYSTEM);
+		vphyr_last_error());
+	check_placement(&t, "after GEM_EVICT", VPHYR_PLACEMENT_SYSTEM);
 
 	phyr_pattern_fill(r.buf, size, SEED_NEW, 0);
 	rdma_refused("after the eviction", IBV_WR_RDMA_WRITE, 0, size, MR_IOVA,
@@ -563,7 +563,7 @@ static void case_evict_invalidates(void)
 	ret = dmr_dereg(t.mr);
 	EXPECT_RET(ret, 0, "deregister the invalidated MR");
 	CHECK(!close(t.dmabuf), "close the dma-buf: %s", strerror(errno));
-	CHECK(!phyr_bo_close(t.dev, t.handle), "%s", phyr_last_error());
+	CHECK(!vphyr_bo_unref(t.bo), "%s", vphyr_last_error());
 	fds1 = phyr_count_fds();
 	CHECK(fds1 == fds0 - 1,
 	      "open files: %d with the dma-buf, %d after closing it", fds0,
@@ -594,8 +594,7 @@ static void case_evict_invalidates(void)
 #define RACE_MAX_WRITES	(16u * RACE_PAGES)
 
 struct race_evict {
-	struct phyr_dev *dev;
-	uint32_t handle;
+	struct vphyr_bo *bo;
 	_Atomic unsigned int writes;	/* completed by the writer */
 	_Atomic bool stop;		/* the writer gave up */
 	int ret;
@@ -609,9 +608,9 @@ static void *race_evictor(void *arg)
 
 	while (e->writes < RACE_START && !e->stop)
 		nanosleep(&nap, NULL);
-	e->ret = phyr_bo_evict(e->dev, e->handle);
+	e->ret = vphyr_bo_evict(e->bo);
 	if (e->ret)
-		snprintf(e->err, sizeof(e->err), "%s", phyr_last_error());
+		snprintf(e->err, sizeof(e->err), "%s", vphyr_last_error());
 	return NULL;
 }
 
@@ -685,14 +684,13 @@ static void case_write_racing_evict(void)
 	maybe = malloc(RACE_PAGES * sizeof(*maybe));
 	REQUIRE(obj && last && maybe, "out of memory");
 	phyr_pattern_fill(obj, RACE_SIZE, SEED_OLD, 0);
-	if (!CHECK(!phyr_bo_write(t.dev, t.handle, 0, obj, RACE_SIZE),
-		   "fill the object: %s", phyr_last_error()))
+	if (!CHECK(!vphyr_bo_write(t.bo, 0, obj, RACE_SIZE),
+		   "fill the object: %s", vphyr_last_error()))
 		goto out;
 	for (i = 0; i < RACE_PAGES; i++)
 		last[i] = maybe[i] = -1;
 
-	e.dev = t.dev;
-	e.handle = t.handle;
+	e.bo = t.bo;
 	REQUIRE(!pthread_create(&thr, NULL, race_evictor, &e),
 		"pthread_create failed");
 	/* completions of one send queue come in order */
@@ -739,10 +737,10 @@ static void case_write_racing_evict(void)
 	       ok, refused, ibv_wc_status_str(first_err),
 	       ok < RACE_PAGES ? ok : RACE_PAGES,
 	       ok < RACE_PAGES ? "once" : "one or more times");
-	check_placement(&t, "after the race", PHYR_PLACE_SYSTEM);
+	check_placement(&t, "after the race", VPHYR_PLACEMENT_SYSTEM);
 
-	if (!CHECK(!phyr_bo_read(t.dev, t.handle, 0, obj, RACE_SIZE),
-		   "read the evicted object: %s", phyr_last_error()))
+	if (!CHECK(!vphyr_bo_read(t.bo, 0, obj, RACE_SIZE),
+		   "read the evicted object: %s", vphyr_last_error()))
 		goto out;
 	for (i = 0; i < RACE_PAGES; i++) {
 		uint64_t pos = (uint64_t)i * RACE_SLICE, k;
@@ -781,32 +779,13 @@ out:
  * again gives a working instance. The device is bound again whatever
  * happened.
  */
-#define VPHYR_DRIVER_DIR	"/sys/bus/pci/drivers/vphyr"
-
-static int driver_write(const char *what, const char *pci)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), VPHYR_DRIVER_DIR "/%s", what);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, pci, strlen(pci));
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	return n < 0 ? (int)n : 0;
-}
-
 /* Whether an instance sits on PCI device @pci. */
 static bool pci_instance_present(const char *pci)
 {
-	struct phyr_device_info info[16];
+	struct vphyr_device_info info[16];
 	int i, n;
 
-	n = phyr_list_devices(info, 16);
+	n = vphyr_list_devices(info, 16);
 	for (i = 0; i < n && i < 16; i++)
 		if (!strncmp(info[i].bus, "pci:", 4) &&
 		    !strcmp(info[i].bus + 4, pci))
@@ -818,20 +797,20 @@ static void case_unbind_with_mr(void)
 {
 	const uint64_t size = EVICT_SIZE;
 	struct timespec nap = { .tv_nsec = 50 * 1000 * 1000 };
-	struct phyr_dev *again;
+	struct vphyr_dev *again;
+	struct vphyr_bo *bo;
 	unsigned char *buf;
-	uint32_t h;
 	char pci[64];
 	int ret, i;
 	struct target t;
 
 	if (!target_up(&t, BACK_VRAM, size, 0, size, 0))
 		return;
-	if (strncmp(phyr_dev_info(t.dev)->bus, "pci:", 4)) {
-		t_skip("%s is not a PCI device", phyr_dev_name(t.dev));
+	if (strncmp(vphyr_dev_info(t.dev)->bus, "pci:", 4)) {
+		t_skip("%s is not a PCI device", vphyr_dev_name(t.dev));
 		return;
 	}
-	snprintf(pci, sizeof(pci), "%s", phyr_dev_info(t.dev)->bus + 4);
+	snprintf(pci, sizeof(pci), "%s", vphyr_dev_info(t.dev)->bus + 4);
 
 	phyr_pattern_fill(r.buf, size, SEED_OLD, 0);
 	if (!rdma_ok("before the unbind", IBV_WR_RDMA_WRITE, 0, size, MR_IOVA,
@@ -839,26 +818,28 @@ static void case_unbind_with_mr(void)
 	    !check_device(&t, "object before the unbind", 0, size, SEED_OLD))
 		return;
 
-	ret = driver_write("unbind", pci);
+	ret = phyr_pci_unbind(pci);
 	REQUIRE(!ret, "unbind %s: %s", pci, errname(ret));
 	t_note("unbound %s (%s) with a dma-buf MR over 0x%llx bytes of its VRAM",
-	       pci, phyr_dev_name(t.dev), (unsigned long long)size);
+	       pci, vphyr_dev_name(t.dev), (unsigned long long)size);
 
 	phyr_pattern_fill(r.buf, size, SEED_NEW, 0);
 	rdma_refused("after the unbind", IBV_WR_RDMA_WRITE, 0, size, MR_IOVA,
 		     t.mr->rkey);
-	ret = phyr_bo_create(t.dev, size, PHYR_REGION_VRAM, &h);
+	ret = vphyr_bo_create(t.dev, size, VPHYR_REGION_VRAM, &bo);
 	EXPECT_RET(ret, -ENODEV, "GEM_CREATE on the unbound instance");
-	ret = phyr_bo_read(t.dev, t.handle, 0, r.buf, page);
+	if (!ret)
+		vphyr_bo_unref(bo);
+	ret = vphyr_bo_read(t.bo, 0, r.buf, page);
 	EXPECT_RET(ret, -ENODEV, "GEM_DMA on the unbound instance");
 
 	ret = dmr_dereg(t.mr);
 	EXPECT_RET(ret, 0, "deregister the MR of the unbound device");
 	CHECK(!close(t.dmabuf), "close the dma-buf: %s", strerror(errno));
-	phyr_bo_close(t.dev, t.handle);
-	phyr_close(t.dev);
+	vphyr_bo_unref(t.bo);
+	vphyr_dev_close(t.dev);
 
-	ret = driver_write("bind", pci);
+	ret = phyr_pci_bind(pci);
 	CHECK(!ret, "bind %s again: %s", pci, errname(ret));
 	for (i = 0; i < 100 && !pci_instance_present(pci); i++)
 		nanosleep(&nap, NULL);
@@ -872,20 +853,20 @@ static void case_unbind_with_mr(void)
 		free(buf);
 		return;
 	}
-	ret = phyr_bo_create(again, size, PHYR_REGION_VRAM, &h);
+	ret = vphyr_bo_create(again, size, VPHYR_REGION_VRAM, &bo);
 	if (CHECK(!ret, "VRAM object on the bound instance: %s",
-		  phyr_last_error())) {
+		  vphyr_last_error())) {
 		phyr_pattern_fill(buf, size, SEED_WRITE, 0);
-		CHECK(!phyr_bo_write(again, h, 0, buf, size),
-		      "GEM_DMA write: %s", phyr_last_error());
+		CHECK(!vphyr_bo_write(bo, 0, buf, size),
+		      "GEM_DMA write: %s", vphyr_last_error());
 		memset(buf, 0, size);
-		if (CHECK(!phyr_bo_read(again, h, 0, buf, size),
-			  "GEM_DMA read: %s", phyr_last_error()))
+		if (CHECK(!vphyr_bo_read(bo, 0, buf, size),
+			  "GEM_DMA read: %s", vphyr_last_error()))
 			check_bytes("object on the bound instance", buf, size,
 				    SEED_WRITE, 0);
-		phyr_bo_close(again, h);
+		vphyr_bo_unref(bo);
 	}
-	phyr_close(again);
+	vphyr_dev_close(again);
 	free(buf);
 }
 
@@ -921,7 +902,7 @@ static void case_reg_errors(void)
 		   -EOPNOTSUPP, "register with IBV_ACCESS_REMOTE_ATOMIC");
 
 	/* a DRM device file and a pipe are files, but not dma-bufs */
-	ret = dmr_refused(phyr_dev_fd(t.dev), 0, size, ACCESS_RW);
+	ret = dmr_refused(vphyr_dev_fd(t.dev), 0, size, ACCESS_RW);
 	t_note("register the DRM device fd: %s", errname(ret));
 	CHECK(ret < 0, "registered a DRM device file as a dma-buf");
 	REQUIRE(!pipe2(p, O_CLOEXEC), "pipe: %s", strerror(errno));
@@ -955,8 +936,8 @@ static void case_leak_cycles(void)
 	REQUIRE(fds0 > 0, "cannot count the open files in /proc/self/fd");
 
 	for (i = 0; i < LEAK_CYCLES; i++) {
-		ret = phyr_bo_export(t.dev, t.handle, &dmabuf);
-		if (!EXPECT_RET(ret, 0, "cycle %d: %s", i, phyr_last_error()))
+		ret = vphyr_bo_export(t.bo, &dmabuf);
+		if (!EXPECT_RET(ret, 0, "cycle %d: %s", i, vphyr_last_error()))
 			break;
 		ret = dmr_reg(dmabuf, 0, size, MR_IOVA, ACCESS_RW, &m);
 		if (!EXPECT_RET(ret, 0, "cycle %d: register", i)) {
@@ -1128,8 +1109,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	page = phyr_page_size();
-	n = phyr_list_devices(NULL, 0);
+	page = vphyr_page_size();
+	n = vphyr_list_devices(NULL, 0);
 	/*
 	 * libibverbs loads its providers on the first ibv_get_device_list()
 	 * of a process, which takes seconds under an emulated CPU: do it

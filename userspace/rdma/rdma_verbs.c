@@ -105,16 +105,24 @@ static int gap_mr(struct rv *v, struct rv_mr *m, const struct mr_args *a)
 	return 0;
 }
 
+/* what libibverbs says when the provider has no reg_dmabuf_mr */
+static bool provider_lacks_dmabuf_mr(int err)
+{
+	return err == EOPNOTSUPP || err == ENOSYS;
+}
+
 /*
  * Whether to register through the gap: with RV_REG_AUTO, when the provider
  * lacks reg_dmabuf_mr. Asked about fd -1, a provider that has it passes
  * the call to the kernel, which refuses the fd (EBADF) or dma-buf MRs
- * altogether (EOPNOTSUPP: the gap then gets the same answer).
+ * altogether (EOPNOTSUPP: the gap then gets the same answer). rv_mr_reg()
+ * still falls back to the gap should ibv_reg_dmabuf_mr() answer so later.
  */
 static int pick_reg_path(struct rv *v, enum rv_reg_mode reg)
 {
 	struct ibv_mr *mr;
 
+	v->reg = reg;
 	v->gap = reg == RV_REG_IOCTL;
 	if (reg != RV_REG_AUTO)
 		return 0;
@@ -126,32 +134,38 @@ static int pick_reg_path(struct rv *v, enum rv_reg_mode reg)
 		return fail(v, -EPROTO, "%s: ibv_reg_dmabuf_mr() accepted fd -1",
 			    v->name);
 	}
-	v->gap = errno == EOPNOTSUPP;
+	v->gap = provider_lacks_dmabuf_mr(errno);
 	if (v->gap)
-		note(v, "%s: ibv_reg_dmabuf_mr() says EOPNOTSUPP for fd -1: registering through the uverbs REG_DMABUF_MR method",
-		     v->name);
+		note(v, "%s: ibv_reg_dmabuf_mr() says %s for fd -1: registering through the uverbs REG_DMABUF_MR method",
+		     v->name, errno == ENOSYS ? "ENOSYS" : "EOPNOTSUPP");
+	return 0;
+}
+
+/* ibv_reg_dmabuf_mr(), the provider's own path; 0 or a negative errno */
+static int verbs_mr(struct rv *v, struct rv_mr *m, const struct mr_args *a)
+{
+	errno = 0;
+	m->mr = ibv_reg_dmabuf_mr(v->pd, a->off, a->len, a->iova, a->fd,
+				  a->access);
+	if (!m->mr)
+		return errno ? -errno : -EIO;
+	m->lkey = m->mr->lkey;
+	m->rkey = m->mr->rkey;
 	return 0;
 }
 
 int rv_mr_reg(struct rv *v, struct rv_mr *m, int fd, uint64_t off,
 	      uint64_t len, uint64_t iova, int access)
 {
-	int ret = 0;
+	const struct mr_args a = { fd, off, len, iova, access };
+	int ret;
 
 	memset(m, 0, sizeof(*m));
-	if (v->gap) {
-		const struct mr_args a = { fd, off, len, iova, access };
-
+	/* the provider's ibv_reg_dmabuf_mr() first, the gap where it has none */
+	ret = v->gap ? -EOPNOTSUPP : verbs_mr(v, m, &a);
+	if (ret && provider_lacks_dmabuf_mr(-ret) && v->reg != RV_REG_VERBS) {
+		v->gap = true;
 		ret = gap_mr(v, m, &a);
-	} else {
-		errno = 0;
-		m->mr = ibv_reg_dmabuf_mr(v->pd, off, len, iova, fd, access);
-		if (m->mr) {
-			m->lkey = m->mr->lkey;
-			m->rkey = m->mr->rkey;
-		} else {
-			ret = errno ? -errno : -EIO;
-		}
 	}
 	if (ret)
 		return fail(v, ret, "register a dma-buf MR over fd %d from 0x%llx, 0x%llx bytes: %s",

@@ -63,6 +63,7 @@ struct rv {
 	int gid;
 	union ibv_gid gid_val;
 	enum ibv_mtu mtu;
+	enum rv_reg_mode reg;		/* as opened */
 	bool gap;			/* register through the provider gap */
 	uint64_t wr_id;
 	unsigned int stale;		/* completions of earlier requests */

@@ -7,7 +7,8 @@
 # Then the installed library: make install into temporary directories,
 # the soname, the exported symbols against libphyr.h, and
 # userspace/examples/phyr_list.c built with pkg-config against the
-# installation and run (the lib-* cases, checker "host").
+# installation and against the copy below DESTDIR, and run (the lib-*
+# cases, checker "host").
 #
 # usage: cli-host.sh OUTDIR
 #
@@ -62,23 +63,10 @@ cli_limit() {
 #   "status" STATUS, for which every Python expression EXPR is true
 #   (see cli_json_py)
 j() {
-	cli_n=$((cli_n + 1))
-	[ -n "$cli_counting" ] && return 0
-	name=$1
-	cli_key=$1
-	want=$2
-	ck=$3
-	shift 3
-	: >"$tmp/frags.$cli_key"
-	: >"$tmp/exprs.$cli_key"
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		printf '%s\n' "$1" >>"$tmp/exprs.$cli_key"
-		shift
-	done
-	[ $# -gt 0 ] && shift
+	cli_begin exprs "$@" || return 0
+	shift "$cli_used"
 	jcmd=$1
 	shift
-	t0=$(date +%s)
 	cli_run_json "$ck" "$jcmd" --json "$@"
 	{
 		echo "=== $name ($ck, $(($(date +%s) - t0))s): phyrctl $jcmd --json $*"
@@ -93,6 +81,37 @@ j() {
 		done <"$tmp/exprs.$cli_key"
 		why=$(python3 -c "$cli_json_py" "$@" 2>&1 | tail -n 1)
 	fi
+	cli_end
+}
+
+# cli_begin LIST NAME STATUS CHECKER [ITEM]... [-- ...]: count a case, and
+# unless counting, start it: $name, $cli_key, $want, $ck, $t0 set, the
+# ITEMs one a line in $tmp/LIST.$cli_key (LIST: frags or exprs; both are
+# emptied first), $cli_used the arguments the caller gave up to and with
+# the --, for it to shift. Fails while counting.
+cli_begin() {
+	cli_n=$((cli_n + 1))
+	[ -z "$cli_counting" ] || return 1
+	list=$1
+	name=$2
+	cli_key=$2
+	want=$3
+	ck=$4
+	shift 4
+	cli_used=3
+	: >"$tmp/frags.$cli_key"
+	: >"$tmp/exprs.$cli_key"
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		printf '%s\n' "$1" >>"$tmp/$list.$cli_key"
+		shift
+		cli_used=$((cli_used + 1))
+	done
+	[ $# -gt 0 ] && cli_used=$((cli_used + 1))
+	t0=$(date +%s)
+}
+
+# cli_end: the result of the case begun, from $why (empty: it passed)
+cli_end() {
 	if [ -n "$why" ]; then
 		cli_result FAIL "$name" "$ck" "$why"
 	else
@@ -207,31 +226,15 @@ cli_why() {
 #   run "phyrctl ARGS" under CHECKER; it must exit with STATUS and print
 #   every FRAGMENT (a FRAGMENT starting with ! must not appear)
 t() {
-	cli_n=$((cli_n + 1))
-	[ -n "$cli_counting" ] && return 0
-	name=$1
-	cli_key=$1
-	want=$2
-	ck=$3
-	shift 3
-	: >"$tmp/frags.$cli_key"
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		printf '%s\n' "$1" >>"$tmp/frags.$cli_key"
-		shift
-	done
-	[ $# -gt 0 ] && shift
-	t0=$(date +%s)
+	cli_begin frags "$@" || return 0
+	shift "$cli_used"
 	cli_run "$ck" "$@"
 	{
 		echo "=== $name ($ck, $(($(date +%s) - t0))s): phyrctl $*"
 		cat "$tmp/out.$cli_key"
 	} >"$tmp/l.$cli_key"
 	why=$(cli_why "$want" "$ck")
-	if [ -n "$why" ]; then
-		cli_result FAIL "$name" "$ck" "$why"
-	else
-		cli_result PASS "$name" "$ck"
-	fi
+	cli_end
 }
 
 # cli_plan FUNCTION...: the plan line for the cases of the functions
@@ -266,7 +269,7 @@ cli_host_cases() {
 		t "help-$c" 0 host-asan "usage: phyrctl $c" "--json" -- "$c" --help
 	done
 	t help-tour 0 host-asan "usage: phyrctl tour" "!--json" -- tour --help
-	t version 0 host-asan "phyrctl 1.0.0" -- --version
+	t version 0 host-asan "phyrctl 2.0.0" -- --version
 	t help-json 0 host-asan "--json" "render" "node" -- --help
 	t help-command 0 host-asan "usage: phyrctl ranges" -- help ranges
 	t help-before-bad-option 0 host-asan "usage: phyrctl alloc" -- alloc --bogus -h
@@ -372,7 +375,7 @@ lib_dest=
 
 # make install, twice: into a prefix and below a DESTDIR
 lib_install() {
-	for f in lib/libphyr.so.1 lib/libphyr.so lib/pkgconfig/libphyr.pc \
+	for f in lib/libphyr.so.2 lib/libphyr.so lib/pkgconfig/libphyr.pc \
 		include/libphyr.h bin/phyrctl; do
 		set -- "$@" "$f"
 	done
@@ -392,8 +395,8 @@ lib_install() {
 		[ ! -e "$lib_prefix/include/$f" ] ||
 			{ echo "$f is installed" && return 1; }
 	done
-	[ "$(readlink "$lib_prefix/lib/libphyr.so")" = libphyr.so.1 ] ||
-		{ echo "libphyr.so does not link to libphyr.so.1" && return 1; }
+	[ "$(readlink "$lib_prefix/lib/libphyr.so")" = libphyr.so.2 ] ||
+		{ echo "libphyr.so does not link to libphyr.so.2" && return 1; }
 	grep -qx 'prefix=/opt/phyr' "$lib_dest/opt/phyr/lib/pkgconfig/libphyr.pc" ||
 		{ echo "libphyr.pc below DESTDIR lacks prefix=/opt/phyr" && return 1; }
 	grep -qx 'Requires.private: libdrm' "$lib_prefix/lib/pkgconfig/libphyr.pc" ||
@@ -401,21 +404,21 @@ lib_install() {
 }
 
 lib_soname() {
-	readelf -d "$lib_prefix/lib/libphyr.so.1" | tee "$tmp/dyn"
-	grep -q 'Library soname: \[libphyr\.so\.1\]' "$tmp/dyn" ||
-		{ echo "the soname of libphyr.so.1 is not libphyr.so.1" && return 1; }
+	readelf -d "$lib_prefix/lib/libphyr.so.2" | tee "$tmp/dyn"
+	grep -q 'Library soname: \[libphyr\.so\.2\]' "$tmp/dyn" ||
+		{ echo "the soname of libphyr.so.2 is not libphyr.so.2" && return 1; }
 }
 
 # exported: exactly the functions the installed libphyr.h declares
 lib_exports() {
-	nm -D --defined-only "$lib_prefix/lib/libphyr.so.1" |
+	nm -D --defined-only "$lib_prefix/lib/libphyr.so.2" |
 		awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' | sort >"$tmp/exported"
-	grep -o '^[a-z][^(]*[ *]phyr_[a-z0-9_]*(' "$lib_prefix/include/libphyr.h" |
-		sed 's/.*[ *]\(phyr_[a-z0-9_]*\)(/\1/' | sort -u >"$tmp/declared"
+	grep -o '^[a-z][^(]*[ *]vphyr_[a-z0-9_]*(' "$lib_prefix/include/libphyr.h" |
+		sed 's/.*[ *]\(vphyr_[a-z0-9_]*\)(/\1/' | sort -u >"$tmp/declared"
 	echo "exported: $(wc -l <"$tmp/exported"), declared: $(wc -l <"$tmp/declared")"
 	[ -s "$tmp/declared" ] || { echo "no function found in libphyr.h" && return 1; }
 	if ! diff "$tmp/declared" "$tmp/exported"; then
-		echo "the exports of libphyr.so.1 differ from libphyr.h (< declared only, > exported only)"
+		echo "the exports of libphyr.so.2 differ from libphyr.h (< declared only, > exported only)"
 		return 1
 	fi
 }
@@ -431,12 +434,43 @@ lib_example() {
 		"$root/userspace/examples/phyr_list.c" $flags ||
 		{ echo "the example does not build against the installed libphyr" &&
 			return 1; }
-	readelf -d "$tmp/phyr_list" | grep -q 'Shared library: \[libphyr\.so\.1\]' ||
-		{ echo "the example does not need libphyr.so.1" && return 1; }
+	readelf -d "$tmp/phyr_list" | grep -q 'Shared library: \[libphyr\.so\.2\]' ||
+		{ echo "the example does not need libphyr.so.2" && return 1; }
 	LD_LIBRARY_PATH=$lib_prefix/lib "$tmp/phyr_list" --help ||
 		{ echo "phyr_list --help exited with $?" && return 1; }
 	# on the host there is no vphyr instance: it must say so, not fail
 	LD_LIBRARY_PATH=$lib_prefix/lib "$tmp/phyr_list" | tee "$tmp/list"
+	grep -q 'vphyr instance(s)$' "$tmp/list" ||
+		{ echo "phyr_list did not print its count" && return 1; }
+}
+
+# the example again, built against the copy installed below DESTDIR, as a
+# package build finds it (PKG_CONFIG_SYSROOT_DIR): it must take the
+# header and the library from there, and use the object API of libphyr.so.2
+lib_example_destdir() {
+	pc=$lib_dest/opt/phyr/lib/pkgconfig
+	flags=$(PKG_CONFIG_PATH=$pc PKG_CONFIG_SYSROOT_DIR=$lib_dest \
+		pkg-config --cflags --libs libphyr) ||
+		{ echo "pkg-config --cflags --libs libphyr below DESTDIR failed" &&
+			return 1; }
+	echo "pkg-config: $flags"
+	case " $flags " in
+	*" -I$lib_dest/opt/phyr/include "*) ;;
+	*) echo "pkg-config gives no -I$lib_dest/opt/phyr/include" && return 1 ;;
+	esac
+	# shellcheck disable=SC2086 # $flags is a list of options
+	cc -Wall -Wextra -Werror -o "$tmp/phyr_list_dest" \
+		"$root/userspace/examples/phyr_list.c" $flags ||
+		{ echo "the example does not build against the DESTDIR copy" &&
+			return 1; }
+	nm -D --undefined-only "$tmp/phyr_list_dest" | tee "$tmp/undef"
+	for sym in vphyr_list_devices vphyr_dev_open vphyr_bo_create \
+		vphyr_bo_import vphyr_bo_unref; do
+		grep -q " $sym@LIBPHYR_2\$" "$tmp/undef" ||
+			{ echo "the example does not use $sym@LIBPHYR_2" && return 1; }
+	done
+	LD_LIBRARY_PATH=$lib_dest/opt/phyr/lib "$tmp/phyr_list_dest" |
+		tee "$tmp/list"
 	grep -q 'vphyr instance(s)$' "$tmp/list" ||
 		{ echo "phyr_list did not print its count" && return 1; }
 }
@@ -446,6 +480,7 @@ cli_lib_cases() {
 	h lib-soname lib_soname
 	h lib-exports lib_exports
 	h lib-example lib_example
+	h lib-example-destdir lib_example_destdir
 }
 
 cli_host_main() {

@@ -53,6 +53,11 @@ setup() {
 	mount -t proc proc /proc || log "mount proc failed"
 	mnt sysfs sysfs /sys
 	mnt devtmpfs devtmpfs /dev
+	# pseudo-terminals, where the kernel has them (script(1) in the tests)
+	if grep -qw devpts /proc/filesystems; then
+		mkdir -p /dev/pts
+		mnt devpts devpts /dev/pts
+	fi
 	mnt debugfs debugfs "$DBG"
 	mnt tmpfs tmpfs /run mode=0755
 	# The project may live under /tmp, which gets a tmpfs of its own next:

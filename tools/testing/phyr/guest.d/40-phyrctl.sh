@@ -365,7 +365,58 @@ serial_link() {
 		"all(i['link_peer'] is None for i in d['instances'])" -- list
 }
 
-cli_plan devices_case lane_valgrind lane_asan serial_link
+# copy-progress: a copy whose stderr is a terminal (script(1) gives it a
+# pty) draws a progress line there; the same copy with --json on a
+# terminal, and with stderr in a file, draws none. The progress line shows
+# at once with PHYRCTL_PROGRESS_DELAY_MS=0.
+progress_case() {
+	cli_n=$((cli_n + 1))
+	[ -z "$cli_counting" ] || return 0
+	name=copy-progress
+	cli_key=$name
+	ck=asan
+	if [ -n "$nodev" ]; then
+		cli_skip copy-progress "$nodev"
+		return
+	fi
+	if ! command -v script >/dev/null 2>&1; then
+		cli_skip copy-progress "no script(1) (util-linux)"
+		return
+	fi
+	if [ ! -c /dev/pts/ptmx ]; then
+		cli_skip copy-progress "no pseudo-terminals (devpts) in this kernel"
+		return
+	fi
+	set -- copy --from "$A" --to "$S" --size 32M
+	line='copy: *[0-9]*% ([0-9]* [KMG]*i*B* of 32 MiB)'
+	t0=$(date +%s)
+	PHYRCTL_PROGRESS_DELAY_MS=0
+	export PHYRCTL_PROGRESS_DELAY_MS
+	script -qec "$cli_asan $*" "$tmp/tty.$cli_key" </dev/null >/dev/null 2>&1
+	tty_rc=$?
+	script -qec "$cli_asan $* --json" "$tmp/ttyj.$cli_key" </dev/null \
+		>/dev/null 2>&1
+	json_rc=$?
+	cli_run asan "$@"
+	unset PHYRCTL_PROGRESS_DELAY_MS
+	{
+		echo "=== copy-progress (asan, $(($(date +%s) - t0))s): phyrctl $* on a terminal, with --json on a terminal, to a file"
+		cat "$tmp/tty.$cli_key" "$tmp/ttyj.$cli_key" "$tmp/out.$cli_key"
+	} >"$tmp/l.$cli_key"
+	why=
+	if [ "$tty_rc" -ne 0 ] || [ "$json_rc" -ne 0 ] || [ "$rc" -ne 0 ]; then
+		why="exit status $tty_rc on a terminal, $json_rc with --json, $rc to a file"
+	elif ! grep -q "$line" "$tmp/tty.$cli_key"; then
+		why="no progress line on a terminal"
+	elif grep -q "$line" "$tmp/ttyj.$cli_key"; then
+		why="a progress line with --json"
+	elif grep -q "$line" "$tmp/out.$cli_key"; then
+		why="a progress line in a file"
+	fi
+	cli_end
+}
+
+cli_plan devices_case lane_valgrind lane_asan serial_link progress_case
 cli_note "phyrctl hook: phyr_p2p=$p2p, $cli_bin, $cli_asan"
 start=$(date +%s)
 devices_case
@@ -377,6 +428,7 @@ fi
 lane_asan
 wait
 serial_link
+progress_case
 failed=$(cli_failed)
 cli_note "phyrctl hook: $failed case(s) failed after $(($(date +%s) - start))s"
 [ "$failed" -eq 0 ]
