@@ -40,6 +40,10 @@
 #include <unistd.h>
 
 #include <infiniband/verbs.h>
+#include <xf86drm.h>
+#ifndef PHYR_RDMA_NO_GBM
+#include <gbm.h>
+#endif
 
 #include "libphyr_test.h"
 #include "rdma_verbs.h"
@@ -527,6 +531,91 @@ static void case_userptr_dmabuf(void)
 			    SEED_USER, 0);
 }
 
+#ifndef PHYR_RDMA_NO_GBM
+/*
+ * A buffer allocated the way applications allocate: Mesa's GBM on the card
+ * node of the VRAM instance (kms_swrast over vphyr's dumb buffers), 1 MiB
+ * of linear XRGB8888. Its dma-buf is registered as an MR and written by
+ * RDMA; the instance, importing the dma-buf back (the same object), finds
+ * the bytes in VRAM with its device, and READ returns what it then writes.
+ */
+static void case_gbm_vram(void)
+{
+	const uint32_t width = 512, height = OBJ_SIZE / (512 * 4);
+	struct gbm_device *gbm = NULL;
+	struct gbm_bo *gbo = NULL;
+	struct target t = { .dmabuf = -1 };
+	int card = -1, ret;
+	char *node;
+
+	t.size = OBJ_SIZE;
+	if (open_instance(true, &t.dev) || !rdma_up())
+		return;
+	node = drmGetPrimaryDeviceNameFromFd(vphyr_dev_fd(t.dev));
+	if (!CHECK(node, "%s has no card node", vphyr_dev_name(t.dev)))
+		return;
+	card = open(node, O_RDWR | O_CLOEXEC);
+	if (!CHECK(card >= 0, "open %s: %s", node, strerror(errno)))
+		goto out;
+	gbm = gbm_create_device(card);
+	if (!gbm) {
+		t_skip("gbm_create_device on %s failed (Mesa's kms_swrast needs libgl1-mesa-dri)",
+		       node);
+		goto out;
+	}
+	gbo = gbm_bo_create(gbm, width, height, GBM_FORMAT_XRGB8888,
+			    GBM_BO_USE_LINEAR);
+	if (!CHECK(gbo, "gbm_bo_create(%ux%u, LINEAR) on %s: %s", width,
+		   height, node, strerror(errno)))
+		goto out;
+	if (!CHECK(gbm_bo_get_stride(gbo) == width * 4,
+		   "stride %u, expected %u", gbm_bo_get_stride(gbo), width * 4))
+		goto out;
+	t.dmabuf = gbm_bo_get_fd(gbo);
+	if (!CHECK(t.dmabuf >= 0, "gbm_bo_get_fd: %s", strerror(errno)) ||
+	    !CHECK(!vphyr_bo_import(t.dev, t.dmabuf, &t.bo), "import: %s",
+		   vphyr_last_error()) ||
+	    !check_placement(&t, "the GBM buffer", VPHYR_PLACEMENT_VRAM))
+		goto out;
+	ret = dmr_reg(t.dmabuf, 0, OBJ_SIZE, MR_IOVA, ACCESS_RW, &t.mr);
+	if (!CHECK(!ret, "register the GBM dma-buf: %s", errname(ret)))
+		goto out;
+
+	phyr_pattern_fill(r.buf, OBJ_SIZE, SEED_WRITE, 0);
+	if (!rdma_ok("of the whole buffer", IBV_WR_RDMA_WRITE, 0, OBJ_SIZE,
+		     MR_IOVA, t.mr->rkey) ||
+	    !check_device(&t, "GBM buffer after the WRITE", 0, OBJ_SIZE,
+			  SEED_WRITE))
+		goto out;
+	phyr_pattern_fill(r.buf, OBJ_SIZE, SEED_NEW, 0);
+	if (!CHECK(!vphyr_bo_write(t.bo, 0, r.buf, OBJ_SIZE), "device write: %s",
+		   vphyr_last_error()))
+		goto out;
+	memset(r.buf, 0, LOCAL_SIZE);
+	if (rdma_ok("of the whole buffer", IBV_WR_RDMA_READ, 0, OBJ_SIZE,
+		    MR_IOVA, t.mr->rkey) &&
+	    check_bytes("READ of what the device wrote", r.buf, OBJ_SIZE,
+			SEED_NEW, 0) &&
+	    check_placement(&t, "after the WRITE and READ", VPHYR_PLACEMENT_VRAM))
+		t_note("GBM buffer %ux%u XRGB8888 on %s, in VRAM: RDMA WRITE and READ of 1 MiB through its dma-buf MR match what the device reads and writes",
+		       width, height, node);
+out:
+	if (t.mr)
+		CHECK(!dmr_dereg(t.mr), "deregister the MR");
+	if (t.bo)
+		vphyr_bo_unref(t.bo);
+	if (t.dmabuf >= 0)
+		close(t.dmabuf);
+	if (gbo)
+		gbm_bo_destroy(gbo);
+	if (gbm)
+		gbm_device_destroy(gbm);
+	if (card >= 0)
+		close(card);
+	free(node);
+}
+#endif
+
 /*
  * Evicting a VRAM object invalidates the MR over its dma-buf (move_notify):
  * a WRITE that worked before must now fail, leave the object as it was, and
@@ -982,6 +1071,9 @@ static const struct test_case cases[] = {
 	{ "rdma-reg-errors", case_reg_errors },
 	{ "rdma-leak-cycles", case_leak_cycles },
 	{ "rdma-unbind-with-mr", case_unbind_with_mr },
+#ifndef PHYR_RDMA_NO_GBM
+	{ "rdma-gbm-vram", case_gbm_vram },
+#endif
 };
 
 #define NCASES	(sizeof(cases) / sizeof(cases[0]))
