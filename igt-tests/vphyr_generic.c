@@ -19,7 +19,7 @@
  *	PRIME capabilities are reported.
  *
  * SUBTEST: debugfs-info
- * Description: dri/<card minor>/igt_vphyr_info in debugfs names the instance
+ * Description: dri/<card minor>/vphyr_info in debugfs names the instance
  *	and its VRAM; the bytes used grow by a dumb buffer's size and go back.
  *
  * SUBTEST: dumb-buffer
@@ -250,7 +250,7 @@ static void test_version(int i)
 
 /* ---- debugfs ---- */
 
-/* The value of "key: N" in the instance's igt_vphyr_info. */
+/* The value of "key: N" in the instance's vphyr_info. */
 static uint64_t info_value(int minor, const char *key)
 {
 	char path[128], line[128];
@@ -259,7 +259,7 @@ static uint64_t info_value(int minor, const char *key)
 	size_t n = strlen(key);
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%d/igt_vphyr_info",
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%d/vphyr_info",
 		 minor);
 	f = fopen(path, "r");
 	igt_assert_f(f, "open %s: %s\n", path, strerror(errno));
