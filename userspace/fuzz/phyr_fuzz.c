@@ -140,6 +140,13 @@ static const unsigned int kind_weight[K_NR] = {
 #define RDMA_LOCAL	(1ull << 20)	/* the local MR of the verbs side */
 
 static bool skipped[K_NR];
+/*
+ * swiotlb=force: every streaming mapping bounces, and one fails with EIO
+ * (the DMA API's DMA_MAPPING_ERROR) while the bounce pool is full. Imports
+ * and device DMA may then fail that way; they are counted.
+ */
+static bool bounce_forced;
+static unsigned long bounce_full;
 /* the verbs side, NULL without one */
 static const struct phyr_fuzz_rdma *rdma;
 static char rdma_why[256];
@@ -272,6 +279,10 @@ static void expect(enum kind k, int ret, const int *set)
 	for (i = 0; set[i] >= 0; i++)
 		if (-ret == set[i])
 			return;
+	if (ret == -EIO && bounce_forced && (k == K_IMPORT || k == K_DMA)) {
+		bounce_full++;
+		return;
+	}
 	for (i = 0; set[i] >= 0; i++)
 		snprintf(names + strlen(names), sizeof(names) - strlen(names),
 			 "%s%s", i ? ", " : "", vphyr_errname(-set[i]));
@@ -1957,6 +1968,9 @@ static void do_import(void)
 	call("drmPrimeFDToHandle %s file %d dma-buf fd %d (object %d, %s of %s)",
 	     dev_str(d), f, bufs[g].fd, b, kind_str(bos[b].kind),
 	     dev_str(bos[b].dev));
+	/* an importer that cannot reach VRAM moves the object, even if it fails */
+	if (bos[b].dev != d)
+		bos[b].moves++;
 	ret = drmPrimeFDToHandle(files[f].fd, bufs[g].fd, &h) ? -errno : 0;
 	if (file_dead(f)) {
 		expect(K_IMPORT, ret, ERRS(ENODEV));
@@ -1984,9 +1998,6 @@ static void do_import(void)
 		expect(K_IMPORT, ret, ERRS(0, ENOMEM));
 	if (ret)
 		return;
-	/* an importer that cannot reach VRAM moves the object */
-	if (bos[b].dev != d)
-		bos[b].moves++;
 	handle_add(f, h, b);
 }
 
@@ -2981,6 +2992,23 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Whether the kernel command line holds the word @word. */
+static bool cmdline_has(const char *word)
+{
+	char buf[4096], *tok, *save;
+	FILE *f = fopen("/proc/cmdline", "r");
+	bool found = false;
+
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f))
+		for (tok = strtok_r(buf, " \n", &save); tok && !found;
+		     tok = strtok_r(NULL, " \n", &save))
+			found = !strcmp(tok, word);
+	fclose(f);
+	return found;
+}
+
 int main(int argc, char **argv)
 {
 	bool have_seed = false, have_calls = false;
@@ -3093,6 +3121,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "phyr_fuzz: no kind that is not skipped can run here\n");
 		return 2;
 	}
+	bounce_forced = cmdline_has("swiotlb=force");
 	fds0 = phyr_count_fds();
 	maps0 = phyr_count_maps();
 	pin0 = phyr_status_kb("VmPin");
@@ -3174,6 +3203,12 @@ int main(int argc, char **argv)
 		if (opt_verbose)
 			fputs(line, stderr);
 		fputs(line, stdout);
+	}
+	if (bounce_forced) {
+		snprintf(line, sizeof(line),
+			 "phyr_fuzz:   %lu import(s) and DMA call(s) failed with EIO: the forced bounce pool was full\n",
+			 bounce_full);
+		out_both(line);
 	}
 	snprintf(line, sizeof(line), "phyr_fuzz: PASS seed %" PRIu64 ", %" PRIu64
 		 " calls, %d vphyr instance(s)%s, nothing left behind\n",
