@@ -115,15 +115,12 @@ blog=$out/build.log
 start=$SECONDS
 "${mk[@]}" bzImage >"$blog" 2>&1 &
 pid=$!
-while kill -0 "$pid" 2>/dev/null; do
-	for _ in $(seq 15); do
-		sleep 1
-		kill -0 "$pid" 2>/dev/null || break
-	done
-	kill -0 "$pid" 2>/dev/null || break
+build_progress() {
+	local n
 	n=$(grep -c '^  CC' "$blog" || true)
 	log "build: $((SECONDS - start))s, $n files compiled, last: $(tail -n 1 "$blog" | cut -c1-70)"
-done
+}
+phyr_watch_job "$pid" build_progress
 if ! wait "$pid"; then
 	grep -E 'error|Error' "$blog" | head -n 40 >&2 || true
 	tail -n 20 "$blog" >&2

@@ -74,16 +74,12 @@ start=$SECONDS
 make -C "$src" O="$out" -j"$PHYR_JOBS" SPHINXDIRS="$book" \
 	SPHINXOPTS="-q -E" DOCS_THEME="$theme" htmldocs >"$dlog" 2>&1 &
 pid=$!
-while kill -0 "$pid" 2>/dev/null; do
-	for _ in $(seq 15); do
-		sleep 1
-		kill -0 "$pid" 2>/dev/null || break
-	done
-	kill -0 "$pid" 2>/dev/null || break
+docs_progress() {
 	log "docs: $((SECONDS - start))s, $(find "$out/Documentation/output/.doctrees/$book" \
 		-name '*.doctree' 2>/dev/null | wc -l) of $total pages read, $(find "$html" \
 		-name '*.html' ! -path '*/_*' 2>/dev/null | wc -l) written"
-done
+}
+phyr_watch_job "$pid" docs_progress
 if ! wait "$pid"; then
 	tail -n 30 "$dlog" >&2
 	fail "htmldocs failed (full log: $dlog)"

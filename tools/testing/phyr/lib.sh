@@ -283,3 +283,19 @@ phyr_install_packages() {
 		"${missing[@]}" >/dev/null
 	echo "[phyr] dependencies installed"
 }
+
+# Wait while background job $1 runs, calling the command $2... every 15
+# seconds (a progress line, so that a long step never looks hung). The
+# caller collects the job's status with wait afterwards.
+phyr_watch_job() {
+	local pid=$1
+	shift
+	while kill -0 "$pid" 2>/dev/null; do
+		for _ in $(seq 15); do
+			sleep 1
+			kill -0 "$pid" 2>/dev/null || break
+		done
+		kill -0 "$pid" 2>/dev/null || break
+		"$@"
+	done
+}
