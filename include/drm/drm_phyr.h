@@ -251,7 +251,7 @@ static inline phys_addr_t phyr_end(const struct phyr *p)
  *
  * Return: 1 for the 8-byte form, 2 for the 16-byte form.
  */
-static inline unsigned int phyr_ent_words(const u64 *w)
+static __always_inline unsigned int phyr_ent_words(const u64 *w)
 {
 	return *w & PHYR_W_SHORT ? 1 : 2;
 }
@@ -262,7 +262,7 @@ static inline unsigned int phyr_ent_words(const u64 *w)
  *
  * Return: the length in bytes.
  */
-static inline u64 phyr_ent_len(const u64 *w)
+static __always_inline u64 phyr_ent_len(const u64 *w)
 {
 	if (*w & PHYR_W_SHORT)
 		return (((*w >> PHYR_W_PAGES_SHIFT) &
@@ -276,7 +276,7 @@ static inline u64 phyr_ent_len(const u64 *w)
  *
  * Return: the entry as a &struct phyr.
  */
-static inline struct phyr phyr_ent_decode(const u64 *w)
+static __always_inline struct phyr phyr_ent_decode(const u64 *w)
 {
 	if (*w & PHYR_W_SHORT)
 		return (struct phyr){
@@ -442,7 +442,7 @@ int phyr_iter_init_slice(const struct phyr_list *l, u64 offset, u64 len,
  * The current entry of an iterator with bytes left, stepping to the next
  * chunk first if the entries of this one are used up.
  */
-static inline const u64 *__phyr_iter_ent(struct phyr_iter *it)
+static __always_inline const u64 *__phyr_iter_ent(struct phyr_iter *it)
 {
 	if (unlikely(it->w == it->end)) {
 		const struct phyr_chunk *c = it->next;
@@ -513,7 +513,8 @@ static inline void phyr_iter_advance(struct phyr_iter *it, u64 bytes)
  *
  * Return: true if @seg was filled, false if no bytes were left.
  */
-static inline bool phyr_iter_next(struct phyr_iter *it, struct phyr *seg)
+static __always_inline bool phyr_iter_next(struct phyr_iter *it,
+					   struct phyr *seg)
 {
 	const u64 *w;
 	struct phyr p;

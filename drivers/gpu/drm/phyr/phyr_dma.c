@@ -221,15 +221,14 @@ static bool phyr_dma_peer_thru_host(struct device *dev, const struct phyr *seg,
  * Whether @seg can be linked into the IOVA range of a slice whose ranges
  * are all system memory with struct pages (@via: %DMA_RANGE_VIA_IOMMU) or
  * all peer memory @dev reaches through the host bridge
- * (%DMA_RANGE_VIA_HOST_BRIDGE, linked as MMIO): every range but the
- * @first starting and every range but the @last ending on an IOMMU page
- * boundary (@merge: the device's merge boundary). The struct pages of
+ * (%DMA_RANGE_VIA_HOST_BRIDGE, linked as MMIO). The struct pages of
  * system memory are looked up only when @pages says so. @flags gets the
- * flags the mapping of @seg carries.
+ * flags the mapping of @seg carries. Where the range may start and end
+ * is checked by the caller.
  */
 static bool phyr_dma_iova_fits(struct device *dev, const struct phyr *seg,
-			       bool first, bool last, u64 merge, bool pages,
-			       unsigned int via, unsigned int *flags)
+			       bool pages, unsigned int via,
+			       unsigned int *flags)
 {
 	bool peer = phyr_dma_is_peer(phyr_flags(seg));
 	bool want_peer = via == DMA_RANGE_VIA_HOST_BRIDGE;
@@ -237,11 +236,8 @@ static bool phyr_dma_iova_fits(struct device *dev, const struct phyr *seg,
 	*flags = phyr_flags(seg);
 	if (peer != want_peer)
 		return false;
-	if (peer ? !phyr_dma_peer_thru_host(dev, seg, flags) :
-		   pages && !phyr_dma_has_pages(seg))
-		return false;
-	return (first || !(phyr_addr(seg) & merge)) &&
-	       (last || !(phyr_end(seg) & merge));
+	return peer ? phyr_dma_peer_thru_host(dev, seg, flags) :
+		      !pages || phyr_dma_has_pages(seg);
 }
 
 /* The number of pieces the ranges of @it split into (dma_range_piece_len()). */
@@ -267,14 +263,21 @@ static unsigned long phyr_dma_count_pieces(const struct phyr_iter *it, u64 max,
 	return n;
 }
 
+/* Ranges handed to dma_iova_link_vec() at a time, from the stack. */
+#define PHYR_DMA_LINK_BATCH	16
+
 /*
  * One IOVA range for the whole slice (dma_iova_try_alloc()), every range
  * linked into it and one IOTLB sync: the table holds a single entry and
  * keeps nothing of the input; walking it cuts that entry where the device
  * needs it (&dma_range_table.piece). Each range is checked as it is
- * linked (phyr_dma_iova_fits()), in the one walk over the slice. -EAGAIN,
- * with nothing left mapped, when the DMA core has no IOVA range to give
- * or a range does not fit (the caller maps range by range).
+ * queued for linking (phyr_dma_iova_fits()), in the one walk over the
+ * slice; when the list's summary says every entry is system memory with
+ * struct pages, only where it starts and ends is. The ranges are linked
+ * PHYR_DMA_LINK_BATCH at a time (dma_iova_link_vec()), so that the DMA
+ * core's per-call lookups are not paid per 4 KiB page. -EAGAIN, with
+ * nothing left mapped, when the DMA core has no IOVA range to give or a
+ * range does not fit (the caller maps range by range).
  */
 static int phyr_dma_map_iova(struct dma_range_table *t,
 			     const struct phyr_list *l, struct phyr_iter *it)
@@ -282,15 +285,20 @@ static int phyr_dma_map_iova(struct dma_range_table *t,
 	/* as for passthrough: the span's ends, unless debugging */
 	bool pages = IS_ENABLED(CONFIG_DMA_API_DEBUG) ||
 		     !phyr_dma_span_has_pages(l);
+	/* every entry is system memory that needs no look of its own */
+	bool plain = !pages &&
+		     !(l->sum.flags & (PHYR_IC_MASK | PHYR_F_MMIO));
 	u64 merge = dma_get_merge_boundary(t->dev);
 	u64 max = phyr_dma_max_piece(t->dev, false);
 	u64 mask = dma_get_seg_boundary(t->dev);
 	unsigned int flags, common = PHYR_F_VALID_MASK, via;
+	struct phys_vec vec[PHYR_DMA_LINK_BATCH];
 	unsigned long attrs = t->attrs;
 	struct phyr_iter pos = *it;
+	unsigned int nr = 0;
 	unsigned long n = 0;
+	u64 done = 0, linked = 0, last;
 	struct phyr seg;
-	u64 done = 0, last;
 	int ret;
 
 	if (!phyr_iter_next(&pos, &seg))
@@ -305,23 +313,42 @@ static int phyr_dma_map_iova(struct dma_range_table *t,
 
 	pos = *it;
 	phyr_for_each(seg, &pos) {
-		if (!phyr_dma_iova_fits(t->dev, &seg, !done, !pos.size, merge,
-					pages, via, &flags)) {
+		/* only the first range may start, the last end, mid-page */
+		if ((done && (phyr_addr(&seg) & merge)) ||
+		    (pos.size && (phyr_end(&seg) & merge))) {
 			ret = -EAGAIN;
 			goto err;
 		}
-		ret = dma_iova_link(t->dev, &t->iova, phyr_addr(&seg), done,
-				    phyr_len(&seg), t->dir, t->attrs);
-		if (ret) {
-			ret = ret == -EAGAIN ? -EIO : ret;
+		if (plain) {
+			flags = phyr_flags(&seg);
+		} else if (!phyr_dma_iova_fits(t->dev, &seg, pages, via,
+					       &flags)) {
+			ret = -EAGAIN;
 			goto err;
 		}
+		vec[nr].paddr = phyr_addr(&seg);
+		vec[nr].len = phyr_len(&seg);
 		done += phyr_len(&seg);
 		common &= flags;
-		if (!(++n % 1024))
+		if (++nr < PHYR_DMA_LINK_BATCH)
+			continue;
+		ret = dma_iova_link_vec(t->dev, &t->iova, vec, nr, linked,
+					t->dir, t->attrs);
+		if (ret)
+			goto err_link;
+		linked = done;
+		nr = 0;
+		if (!(++n % 64))
 			cond_resched();
 	}
-	ret = dma_iova_sync(t->dev, &t->iova, 0, done);
+	if (nr) {
+		ret = dma_iova_link_vec(t->dev, &t->iova, vec, nr, linked,
+					t->dir, t->attrs);
+		if (ret)
+			goto err_link;
+		linked = done;
+	}
+	ret = dma_iova_sync(t->dev, &t->iova, 0, linked);
 	if (ret)
 		goto err;
 
@@ -336,8 +363,10 @@ static int phyr_dma_map_iova(struct dma_range_table *t,
 	}
 	return 0;
 
+err_link:
+	ret = ret == -EAGAIN ? -EIO : ret;
 err:
-	dma_iova_destroy(t->dev, &t->iova, done, t->dir, t->attrs);
+	dma_iova_destroy(t->dev, &t->iova, linked, t->dir, t->attrs);
 	t->attrs = attrs;
 	return ret;
 }

@@ -1034,6 +1034,103 @@ static void phyr_dma_iova_api(struct kunit *test)
 }
 
 /*
+ * dma_iova_link_vec(): an array of ranges linked one after another, the
+ * same as one dma_iova_link() per element. Five separate pages, the first
+ * from 100 bytes in, checked page by page with iommu_iova_to_phys(). An
+ * array with a bad element (starting inside a page, past the end of the
+ * range, empty) is refused with -EINVAL and leaves nothing of itself
+ * mapped, while links of earlier calls stay.
+ */
+static void phyr_dma_iova_link_vec(struct kunit *test)
+{
+	struct pci_dev *pdev = phyr_dma_pci_client(test);
+	struct device *dev = &pdev->dev;
+	const size_t size = 5 * PAGE_SIZE - 100;
+	struct dma_iova_state st;
+	struct iommu_domain *dom;
+	struct phys_vec vec[5];
+	phys_addr_t pa[6];
+	unsigned int i, bad;
+
+	if (!use_dma_iommu(dev))
+		kunit_skip(test, "%s: DMA not translated by an IOMMU", pci_name(pdev));
+	dom = iommu_get_domain_for_dev(dev);
+	KUNIT_ASSERT_NOT_NULL(test, dom);
+
+	for (i = 0; i < ARRAY_SIZE(pa); i++) {
+		struct page *p = alloc_page(GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_free_pages, p));
+		pa[i] = page_to_phys(p);
+	}
+	/* in an order other than the allocation's */
+	for (i = 0; i < ARRAY_SIZE(vec); i++) {
+		vec[i].paddr = pa[(i * 3) % ARRAY_SIZE(vec)];
+		vec[i].len = PAGE_SIZE;
+	}
+	vec[0].paddr += 100;
+	vec[0].len -= 100;
+
+	KUNIT_ASSERT_TRUE(test, dma_iova_try_alloc(dev, &st, vec[0].paddr, size));
+	KUNIT_EXPECT_EQ(test, 0, dma_iova_link_vec(dev, &st, vec, ARRAY_SIZE(vec), 0,
+						   DMA_BIDIRECTIONAL, 0));
+	KUNIT_EXPECT_EQ(test, 0, dma_iova_sync(dev, &st, 0, size));
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(dom, st.addr), vec[0].paddr);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(dom, st.addr + PAGE_SIZE - 101),
+			vec[0].paddr + PAGE_SIZE - 101);
+	for (i = 1; i < ARRAY_SIZE(vec); i++) {
+		dma_addr_t at = st.addr + i * PAGE_SIZE - 100;
+
+		KUNIT_EXPECT_EQ_MSG(test, iommu_iova_to_phys(dom, at), vec[i].paddr,
+				    "element %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, iommu_iova_to_phys(dom, at + PAGE_SIZE - 1),
+				    vec[i].paddr + PAGE_SIZE - 1, "element %u", i);
+	}
+	dma_iova_destroy(dev, &st, size, DMA_BIDIRECTIONAL, 0);
+
+	/*
+	 * The first element linked alone; then the other four, with one of
+	 * them bad: refused, none of the four mapped, the first still there.
+	 */
+	for (bad = 1; bad < ARRAY_SIZE(vec); bad++) {
+		struct phys_vec v[4];
+
+		memcpy(v, &vec[1], sizeof(v));
+		switch (bad) {
+		case 1:
+			v[bad - 1].paddr += 8;	/* starts inside a page */
+			v[bad - 1].len -= 8;
+			break;
+		case 2:
+			v[bad - 1].len = 0;
+			break;
+		default:
+			v[bad - 1].len += PAGE_SIZE;	/* past the end */
+			break;
+		}
+		KUNIT_ASSERT_TRUE(test, dma_iova_try_alloc(dev, &st, vec[0].paddr, size));
+		KUNIT_EXPECT_EQ(test, 0, dma_iova_link_vec(dev, &st, vec, 1, 0,
+							   DMA_BIDIRECTIONAL, 0));
+		KUNIT_EXPECT_EQ_MSG(test, -EINVAL,
+				    dma_iova_link_vec(dev, &st, v, ARRAY_SIZE(v),
+						      PAGE_SIZE - 100, DMA_BIDIRECTIONAL, 0),
+				    "bad element %u", bad);
+		KUNIT_EXPECT_EQ(test, 0, dma_iova_sync(dev, &st, 0, PAGE_SIZE - 100));
+		KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(dom, st.addr), vec[0].paddr);
+		for (i = 1; i < ARRAY_SIZE(vec); i++)
+			KUNIT_EXPECT_EQ_MSG(test, iommu_iova_to_phys(dom, st.addr +
+								     i * PAGE_SIZE - 100),
+					    0, "bad element %u: page %u still mapped", bad, i);
+		/* the range is free again: the four link now */
+		KUNIT_EXPECT_EQ(test, 0, dma_iova_link_vec(dev, &st, &vec[1], 4,
+							   PAGE_SIZE - 100,
+							   DMA_BIDIRECTIONAL, 0));
+		dma_iova_destroy(dev, &st, size, DMA_BIDIRECTIONAL, 0);
+	}
+}
+
+/*
  * A PCI device without IOMMU translation (no IOMMU, or iommu=pt): the
  * table aliases the list. When dma-iommu translates, the DMA core says
  * that the pages need mapping, the table is no alias, and the case ends
@@ -1263,6 +1360,7 @@ static struct kunit_case phyr_dma_tests[] = {
 	KUNIT_CASE(phyr_dma_p2p_above_4g),
 	KUNIT_CASE(phyr_dma_iommu_one_iova),
 	KUNIT_CASE(phyr_dma_iova_api),
+	KUNIT_CASE(phyr_dma_iova_link_vec),
 	KUNIT_CASE(phyr_dma_pci_passthrough),
 	KUNIT_CASE(phyr_dma_bounce),
 	KUNIT_CASE_SLOW(phyr_dma_fragments_2e18),
