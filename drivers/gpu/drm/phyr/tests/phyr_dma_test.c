@@ -910,10 +910,11 @@ static void phyr_dma_expect_iova(struct kunit *test, struct iommu_domain *dom,
 
 /*
  * A PCI device that dma-iommu translates (the VM run with an emulated
- * Intel IOMMU): 64 separate pages, and a slice of them starting mid-page,
- * each land in one IOVA range, a single table entry, which the IOMMU
- * translates back to the right physical byte for every page. Skipped when
- * the device is not translated.
+ * Intel IOMMU): 64 separate pages, and slices of them starting mid-page
+ * (5 pages, and 1 to 48 around the batch size of the links), each land in
+ * one IOVA range, a single table entry, which the IOMMU translates back to
+ * the right physical byte for every page. Skipped when the device is not
+ * translated.
  */
 static void phyr_dma_iommu_one_iova(struct kunit *test)
 {
@@ -921,9 +922,11 @@ static void phyr_dma_iommu_one_iova(struct kunit *test)
 	struct phyr_model m, want;
 	struct iommu_domain *dom;
 	struct dma_range_table *t = phyr_dma_test_table(test);
+	static const unsigned int sizes[] = { 1, 15, 16, 17, 33, 48 };
 	struct dma_range_iter it;
 	struct phyr_list *l;
 	struct dma_range r;
+	unsigned int i;
 
 	if (!use_dma_iommu(&pdev->dev))
 		kunit_skip(test, "%s: DMA not translated by an IOMMU", pci_name(pdev));
@@ -953,6 +956,22 @@ static void phyr_dma_iommu_one_iova(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dma_range_len(&r), 5 * PAGE_SIZE);
 	phyr_dma_expect_iova(test, dom, &r, &want);
 	phyr_dma_unmap(t);
+
+	/* ranges are linked in batches: one short of, at and past a batch */
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		u64 off = sizes[i] > 1 ? 300 : 0;
+		u64 len = sizes[i] * PAGE_SIZE - off;
+
+		phyr_model_slice(test, &want, &m, off, len);
+		KUNIT_ASSERT_EQ(test, 0, phyr_dma_map(&pdev->dev, l, off, len,
+						      DMA_TO_DEVICE, 0, t));
+		KUNIT_EXPECT_EQ(test, dma_range_table_nents(t), 1);
+		dma_range_iter_init(t, &it);
+		KUNIT_ASSERT_TRUE(test, dma_range_iter_next(&it, &r));
+		KUNIT_EXPECT_EQ_MSG(test, dma_range_len(&r), len, "%u pages", sizes[i]);
+		phyr_dma_expect_iova(test, dom, &r, &want);
+		phyr_dma_unmap(t);
+	}
 }
 
 /*
