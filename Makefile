@@ -5,6 +5,7 @@
 #   make test   build, boot, run every suite; last line "N passed, N failed, N skipped"
 #   make bench  phyr vs. scatterlist mapping benchmark (kernel without debug options)
 #   make fuzz   random vphyr call sequences in one VM: CALLS=N (20000), SEED=S, SECONDS=N, SKIP=KINDS
+#   make kunit  the KUnit suites with the kernel's kunit.py: UML, then x86_64 in QEMU
 #   make check  kernel style: checkpatch --strict and kernel-doc on every kernel file
 #   make docs   the documentation as HTML with the kernel's Sphinx setup; fails on any warning
 #   make clean  drop the userspace and IGT builds and the VM results
@@ -13,7 +14,7 @@
 
 T := tools/testing/phyr
 
-.PHONY: run test bench fuzz deps kernel check docs clean distclean help
+.PHONY: run test bench fuzz deps kernel kunit check docs clean distclean help
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -41,6 +42,11 @@ deps:
 
 kernel: deps
 	@$(T)/build-kernel.sh
+
+# ARCH=um or ARCH=x86_64 on the command line runs one of the two
+# (default: both; an ARCH in the environment is not looked at)
+kunit:
+	@$(T)/kunit.sh $(if $(filter command line,$(origin ARCH)),$(ARCH))
 
 check:
 	@$(T)/kcheck.sh
