@@ -101,7 +101,7 @@ phyr_lock_cache() {
 }
 
 # The kernel tree is a git repository: its first commit, tagged phyr-base,
-# is the pristine tarball, and branch phyr holds the patch series
+# is the pristine tarball, and branch phyr-series holds the patch series
 # (patches/series, see series.py) on top of it. Every build, the docs and
 # `make patches` take the code from that series and nowhere else.
 

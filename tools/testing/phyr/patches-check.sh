@@ -37,7 +37,7 @@ PHYR_PATCHES_DIR=$out/patches "$T/patches.sh" 2>&1 | tee "$logs/patches.log" ||
 	cp_status=1
 dir=$(tail -n 1 "$logs/patches.log")
 [[ -d $dir ]] || die "make patches failed"
-tip=$(git -C "$src" rev-parse phyr) || die "no series in $src"
+tip=$(git -C "$src" rev-parse phyr-series) || die "no series in $src"
 mapfile -t commits < <(git -C "$src" rev-list --reverse phyr-base.."$tip")
 
 # 2. the check tree: a worktree sharing the build tree's objects

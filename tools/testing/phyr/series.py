@@ -37,7 +37,8 @@ Commands (SRC is a kernel tree with a git repository whose first commit,
 tagged phyr-base, is the pristine tarball):
 
     init SRC TARBALL VERSION   create SRC, or adopt an existing tree
-    commit SRC                 build the series on phyr-base, print its tip
+    commit SRC                 build the series on phyr-base as branch
+                               phyr-series, print its tip
     checkout SRC               commit, then make SRC's files the tip's,
                                rewriting only files whose content changed
     format SRC OUTDIR VERSION  git format-patch with a cover letter
@@ -54,7 +55,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..')
 SERIES = os.path.join(ROOT, 'patches', 'series')
 OVERLAY = ['drivers/gpu/drm/phyr', 'include', 'docs']
 BASE_TAG = 'phyr-base'
-BRANCH = 'phyr'
+BRANCH = 'phyr-series'
 
 
 def die(msg):
@@ -364,7 +365,10 @@ def checkout(src):
         # files the reset writes: those of the new tip and, with them,
         # whatever was changed in the tree by hand
         changed = git(src, 'diff', '--name-only', tip)
-    git(src, 'symbolic-ref', 'HEAD', 'refs/heads/' + BRANCH)
+    # HEAD is detached, so that committing the series (make patches) never
+    # moves what the tree has checked out
+    if head:
+        git(src, 'update-ref', '--no-deref', 'HEAD', head)
     git(src, 'reset', '-q', '--hard', tip)
     gone = git(src, 'clean', '-fd', '-n')
     git(src, 'clean', '-fdq')
