@@ -9,10 +9,6 @@
 
 #include <drm/drm_phyr.h>
 
-struct dentry;
-
-void phyr_bench_register(struct dentry *dir);
-void phyr_pin_bench_register(struct dentry *dir);
 int phyr_list_add(struct phyr_list *l, u64 addr, u64 len, unsigned int flags,
 		  u64 merge_max, gfp_t gfp);
 /*

@@ -22,7 +22,7 @@
 
 #include <drm/drm_phyr.h>
 
-#include "phyr_internal.h"
+#include "phyr_selftest.h"
 
 #define PHYR_BENCH_POOL		1024	/* distinct pages behind the inputs */
 #define PHYR_BENCH_REPEAT	5	/* runs per input: median, min, max */

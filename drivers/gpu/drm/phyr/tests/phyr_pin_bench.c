@@ -24,7 +24,7 @@
 
 #include <drm/drm_phyr.h>
 
-#include "phyr_internal.h"
+#include "phyr_selftest.h"
 
 /**
  * DOC: Pin benchmark

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * debugfs demo of the phyr core: reading /sys/kernel/debug/phyr/demo
- * builds lists from real memory and prints what they hold.
+ * builds lists from real memory and prints what they hold. This file also
+ * sets up the drm_phyr_selftest module, which holds the demo and the two
+ * benchmarks under /sys/kernel/debug/phyr/. For testing and benchmarking,
+ * not for production.
  */
 
 #include <linux/debugfs.h>
@@ -14,7 +17,7 @@
 
 #include <drm/drm_phyr.h>
 
-#include "phyr_internal.h"
+#include "phyr_selftest.h"
 
 #define PHYR_DEMO_PAGES		64
 #define PHYR_DEMO_ORDER		9	/* one 2 MiB block with 4 KiB pages */
@@ -233,7 +236,7 @@ static int phyr_demo_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(phyr_demo);
 
-static int __init phyr_init(void)
+static int __init phyr_selftest_init(void)
 {
 	phyr_debugfs_root = debugfs_create_dir("phyr", NULL);
 	debugfs_create_file("demo", 0444, phyr_debugfs_root, NULL,
@@ -243,10 +246,14 @@ static int __init phyr_init(void)
 	return 0;
 }
 
-static void __exit phyr_exit(void)
+static void __exit phyr_selftest_exit(void)
 {
 	debugfs_remove_recursive(phyr_debugfs_root);
 }
 
-module_init(phyr_init);
-module_exit(phyr_exit);
+module_init(phyr_selftest_init);
+module_exit(phyr_selftest_exit);
+
+MODULE_DESCRIPTION("phyr: debugfs demo and benchmarks, for testing only");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DRM_PHYR);
