@@ -48,7 +48,7 @@ theme=${PHYR_DOCS_THEME:-sphinx_rtd_theme}
 
 # 1. Sphinx, the Read the Docs theme, Graphviz for kernel-figure's .dot
 # files, PyYAML for the netlink specs every htmldocs run renders first
-phyr_install_packages linux-source-6.12 build-essential rsync patch perl \
+phyr_install_packages linux-source-6.12 build-essential git perl \
 	python3 python3-sphinx python3-sphinx-rtd-theme python3-yaml graphviz
 
 ver=$(phyr_kernel_version)
