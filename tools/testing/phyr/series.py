@@ -340,10 +340,17 @@ def init(src, tarball, version):
         git(tmp, 'init', '-q')
         git(tmp, 'add', '-A', '-f', '.', env=gitenv)
         git(tmp, 'commit', '-q', '--no-verify', '-F', '-', env=gitenv, input=msg)
+        finish_repo(tmp)
         os.rename(tmp, src)
-    git(src, 'tag', BASE_TAG)
-    git(src, 'config', 'gc.auto', '0')
-    git(src, 'config', 'core.untrackedCache', 'true')
+        return
+    finish_repo(src)
+
+
+def finish_repo(d):
+    git(d, 'config', 'gc.auto', '0')
+    git(d, 'config', 'core.untrackedCache', 'true')
+    # last: a tree with the tag is complete
+    git(d, 'tag', BASE_TAG)
 
 
 def checkout(src):
