@@ -4,8 +4,8 @@
 # (make docs).
 #
 #  1. install the Debian packages Sphinx and its kernel extensions need
-#  2. extract linux-source-6.12 once and copy the overlay into it, as the
-#     kernel build does: docs/ becomes Documentation/gpu/phyr/, next to
+#  2. extract linux-source-6.12 once and check the patch series out in it,
+#     as the kernel build does: docs/ becomes Documentation/gpu/phyr/, next to
 #     the sources its kernel-doc directives read
 #  3. make htmldocs SPHINXDIRS=gpu/phyr, out of tree in
 #     $PHYR_CACHE/build-<version>-docs, every page read again, with a
