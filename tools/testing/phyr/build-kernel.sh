@@ -17,8 +17,9 @@
 #
 # make patches-check builds other trees with it: PHYR_SRC names a tree to
 # build as it is (steps 0-2 are skipped), PHYR_OUT its build directory,
-# and PHYR_CONFIG_VERIFY=0 skips checking the fragment's options (those of
-# code that a later patch adds do not exist yet).
+# PHYR_CONFIG_VERIFY=0 skips checking the fragment's options (those of
+# code that a later patch adds do not exist yet), and PHYR_TARGETS builds
+# other make targets than bzImage (directories, for a quick check).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -119,7 +120,8 @@ fi
 log "building linux $ver in $out (ccache: $CCACHE_DIR)"
 blog=$out/build.log
 start=$SECONDS
-"${mk[@]}" bzImage >"$blog" 2>&1 &
+# shellcheck disable=SC2086 # a list of targets
+"${mk[@]}" ${PHYR_TARGETS:-bzImage} >"$blog" 2>&1 &
 pid=$!
 build_progress() {
 	local n
@@ -134,5 +136,9 @@ if ! wait "$pid"; then
 fi
 grep -E 'warning:' "$blog" | grep -E 'drivers/gpu/drm/phyr|include/drm/drm_phyr' &&
 	die "phyr code compiled with warnings (see above)"
-log "kernel built in $((SECONDS - start))s: $out/arch/x86/boot/bzImage"
+if [[ -n ${PHYR_TARGETS:-} ]]; then
+	log "built $PHYR_TARGETS in $((SECONDS - start))s"
+else
+	log "kernel built in $((SECONDS - start))s: $out/arch/x86/boot/bzImage"
+fi
 echo "$out"
