@@ -90,7 +90,7 @@ for ((i = 0; i <= n; i++)); do
 		failed=1
 	fi
 	secs[i]=$((SECONDS - t0))
-	log "[$i/$n] ${result[i]} in ${secs[i]}s ($(grep -c '^  CC' "$out/build.log" 2>/dev/null || echo 0) files compiled)"
+	log "[$i/$n] ${result[i]} in ${secs[i]}s ($(grep -c '^  CC' "$out/build.log" 2>/dev/null || true) files compiled)"
 	if [[ ${result[i]} != ok ]]; then
 		tail -n 15 "$logs/$(printf %02d "$i").log" >&2
 		break
