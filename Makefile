@@ -8,13 +8,15 @@
 #   make kunit  the KUnit suites with the kernel's kunit.py: UML, then x86_64 in QEMU
 #   make check  kernel style: checkpatch --strict and kernel-doc on every kernel file
 #   make docs   the documentation as HTML with the kernel's Sphinx setup; fails on any warning
+#   make patches        the series as git format-patch files with a cover letter, checkpatch'ed
+#   make patches-check  build after every patch of the series, checkpatch, KUnit on the last
 #   make clean  drop the userspace and IGT builds and the VM results
 #   make distclean  also the kernel trees, builds and ccache under ~/.cache/phyr
 # run, test, bench and docs install their own Debian packages on first use.
 
 T := tools/testing/phyr
 
-.PHONY: run test bench fuzz deps kernel kunit check docs clean distclean help
+.PHONY: run test bench fuzz deps kernel kunit check docs patches patches-check clean distclean help
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -53,6 +55,12 @@ check:
 
 docs:
 	@$(T)/docs.sh
+
+patches:
+	@$(T)/patches.sh
+
+patches-check:
+	@$(T)/patches-check.sh
 
 # clean: the userspace and IGT builds in the clone and the VM results.
 # distclean: also the kernel sources, kernel builds, ccache and style

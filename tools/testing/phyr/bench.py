@@ -216,6 +216,12 @@ plot {', '.join(plots_b)}
 unset multiplot
 """
     subprocess.run([gp], input=script, text=True, check=True)
+    # gnuplot ends some lines with a space; the chart goes into the
+    # kernel's Documentation, where trailing whitespace is an error
+    with open(svg) as f:
+        text = "".join(line.rstrip() + "\n" for line in f)
+    with open(svg, "w") as f:
+        f.write(text)
     return svg
 
 

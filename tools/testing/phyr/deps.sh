@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 pkgs=(
-	linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev
+	linux-source-6.12 build-essential git flex bison bc libelf-dev libssl-dev
 	cpio kmod rsync ccache python3 qemu-system-x86 busybox-static
 	util-linux procps libdrm-dev pkg-config intel-gpu-tools libgbm-dev
 	libgl1-mesa-dri valgrind rdma-core ibverbs-utils ibverbs-providers

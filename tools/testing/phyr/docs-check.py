@@ -69,7 +69,7 @@ class Sources:
     def __init__(self, root):
         self.root = root
         self.patched = {}       # kernel path -> added lines of its patches
-        for p in sorted(glob.glob(os.path.join(root, 'patches', '*.patch'))):
+        for p in sorted(glob.glob(os.path.join(root, 'patches', 'tree', '*.patch'))):
             with open(p, errors='replace') as f:
                 cur = None
                 for line in f:

@@ -4,8 +4,8 @@
 # (make docs).
 #
 #  1. install the Debian packages Sphinx and its kernel extensions need
-#  2. extract linux-source-6.12 once and copy the overlay into it, as the
-#     kernel build does: docs/ becomes Documentation/gpu/phyr/, next to
+#  2. extract linux-source-6.12 once and check the patch series out in it,
+#     as the kernel build does: docs/ becomes Documentation/gpu/phyr/, next to
 #     the sources its kernel-doc directives read
 #  3. make htmldocs SPHINXDIRS=gpu/phyr, out of tree in
 #     $PHYR_CACHE/build-<version>-docs, every page read again, with a
@@ -48,7 +48,7 @@ theme=${PHYR_DOCS_THEME:-sphinx_rtd_theme}
 
 # 1. Sphinx, the Read the Docs theme, Graphviz for kernel-figure's .dot
 # files, PyYAML for the netlink specs every htmldocs run renders first
-phyr_install_packages linux-source-6.12 build-essential rsync patch perl \
+phyr_install_packages linux-source-6.12 build-essential git perl \
 	python3 python3-sphinx python3-sphinx-rtd-theme python3-yaml graphviz
 
 ver=$(phyr_kernel_version)

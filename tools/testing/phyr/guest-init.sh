@@ -116,6 +116,8 @@ run_hooks() {
 	if [ -n "${phyr_hooks:-}" ]; then
 		# phyr_hooks=30-igt,50-rdma: exactly these, in this order
 		hooks=$(echo "$phyr_hooks" | tr ',' ' ')
+		# phyr_hooks=none: KUnit only
+		[ "$hooks" = none ] && hooks=
 	else
 		hooks=
 		for hook in "$hookdir"/*.sh; do

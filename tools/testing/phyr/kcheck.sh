@@ -24,7 +24,7 @@ checkers() {
 	local ver src dir=$PHYR_CACHE/kcheck tmp
 	ver=$(phyr_kernel_version) || return 1
 	src=$PHYR_CACHE/src-$ver
-	if [[ -f $src/.phyr-extracted && -f $src/scripts/checkpatch.pl ]]; then
+	if [[ -d $src/.git && -f $src/scripts/checkpatch.pl ]]; then
 		echo "$src/scripts"
 		return
 	fi

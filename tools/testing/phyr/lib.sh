@@ -48,7 +48,8 @@ phyr_cache_version() {
 # updates, and each tree takes gigabytes.
 phyr_prune_cache() {
 	local d v
-	for d in "$PHYR_CACHE"/src-* "$PHYR_CACHE"/build-*; do
+	for d in "$PHYR_CACHE"/src-* "$PHYR_CACHE"/build-* \
+		"$PHYR_CACHE"/check/src-* "$PHYR_CACHE"/check/build-*; do
 		[[ -d $d ]] || continue
 		v=$(phyr_cache_version "${d##*/}") || continue
 		[[ $v != "$1" ]] || continue
@@ -78,7 +79,7 @@ phyr_distclean() {
 	phyr_clean
 	for d in "$PHYR_CACHE"/*; do
 		case ${d##*/} in
-		ccache | kcheck | kcheck.*) ;;
+		ccache | kcheck | kcheck.* | check | patches-*) ;;
 		*) phyr_cache_version "${d##*/}" >/dev/null || continue ;;
 		esac
 		rm -rf -- "$d"
@@ -99,171 +100,25 @@ phyr_lock_cache() {
 	fi
 }
 
-# Extracts linux $2 from $PHYR_TARBALL into $1 once. An empty overlay list
-# says that no overlay file is in the tree yet.
+# The kernel tree is a git repository: its first commit, tagged phyr-base,
+# is the pristine tarball, and branch phyr-series holds the patch series
+# (patches/series, see series.py) on top of it. Every build, the docs and
+# `make patches` take the code from that series and nowhere else.
+
+# Makes $1 the git repository of linux $2 once: extracts the tarball, or
+# adopts a tree that an earlier build extracted (its files stay as they
+# are, so that its build directories stay valid).
 phyr_extract_tree() {
-	local src=$1 ver=$2
-	[[ -f $src/.phyr-extracted ]] && return
-	log "extracting linux $ver into $src (once)"
-	rm -rf "$src" "$src.tmp"
-	mkdir -p "$src.tmp"
-	tar -xJf "$PHYR_TARBALL" -C "$src.tmp" --strip-components=1 ||
-		die "cannot extract $PHYR_TARBALL"
-	: >"$src.tmp/.phyr-overlay"
-	touch "$src.tmp/.phyr-extracted"
-	mv "$src.tmp" "$src"
+	python3 "$PHYR_ROOT/tools/testing/phyr/series.py" init "$1" "$PHYR_TARBALL" "$2" ||
+		die "cannot make $1 a git repository of linux $2"
 }
 
-# The overlay: each entry is a directory of the clone, or CLONE_DIR:TREE_DIR
-# for one that goes elsewhere in the kernel tree (the docs become a book of
-# the GPU guide).
-PHYR_OVERLAY=(drivers/gpu/drm/phyr include docs:Documentation/gpu/phyr)
-
-# Prints "CLONE_PATH TREE_PATH" for every file of the overlay, sorted by
-# tree path.
-phyr_overlay_files() {
-	local e from to f
-	for e in "${PHYR_OVERLAY[@]}"; do
-		from=${e%%:*}
-		to=${e#*:}
-		(cd "$PHYR_ROOT" && find "$from" -type f) | while IFS= read -r f; do
-			echo "$f $to${f#"$from"}"
-		done
-	done | LC_ALL=C sort -k2
-}
-
-# Writes file $2 from file $1 through a new inode: the tree may share its
-# files with another through hard links.
-phyr_put_file() {
-	mkdir -p "$(dirname "$2")"
-	cp -p "$1" "$2.phyr-new"
-	mv -f "$2.phyr-new" "$2"
-}
-
-# A tree that predates the overlay list: take the upstream files the overlay
-# replaces from the tarball, and drop headers that neither the tarball nor
-# the overlay has (left by an earlier overlay). Uses phyr_apply_overlay's
-# $src, $upstream and cur[].
-phyr_adopt_tree() {
-	local tmp f
-	log "recording the overlay's files in $src (once)"
-	tmp=$(mktemp -d)
-	tar -xJf "$PHYR_TARBALL" -C "$tmp" --strip-components=1 --wildcards '*/include/*' ||
-		{ rm -rf "$tmp"; die "cannot read include/ from $PHYR_TARBALL"; }
-	while IFS= read -r f; do
-		if [[ -n ${cur[$f]:-} ]]; then
-			if [[ -f $tmp/$f && ! -f $upstream/$f ]]; then
-				phyr_put_file "$tmp/$f" "$upstream/$f"
-			fi
-		elif [[ ! -e $tmp/$f ]]; then
-			log "overlay: removing $f (not upstream, not in the overlay)"
-			rm -f -- "$src/$f"
-		fi
-	done < <(cd "$src" && find include -type f)
-	rm -rf "$tmp"
-}
-
-# Copies the overlay into the extracted tree $1 (linux $2), hooks it into
-# the tree's Kconfig, drivers/gpu/drm/Makefile and the GPU guide's table of
-# contents, and applies patches/*.patch. Idempotent, and rewrites only files
-# whose content changed, so that an unchanged overlay never triggers a
-# rebuild.
-#
-# $src/.phyr-overlay lists the files the last copy put into the tree and
-# $src/.phyr-upstream holds the upstream files it replaced, so a file that
-# leaves the overlay leaves the tree too, or gets its upstream content back.
-# The list is rewritten before copying: a copy interrupted half way is
-# repeated, never taken for upstream content.
+# Commits the series onto tree $1 (linux $2) and checks it out: only files
+# whose content changed are rewritten, so an unchanged series never
+# triggers a rebuild. Run it under phyr_lock_cache.
 phyr_apply_overlay() {
-	local src=$1 ver=$2
-	local olist=$src/.phyr-overlay upstream=$src/.phyr-upstream
-	local pristine=$src/.phyr-pristine
-	local e f from to ptmp p idx
-	local -a files=() patches=()
-	local -A cur=() prev=()
-
-	while read -r from to; do
-		files+=("$to")
-		cur[$to]=1
-	done < <(phyr_overlay_files)
-	if [[ -f $olist ]]; then
-		while IFS= read -r f; do prev[$f]=1; done <"$olist"
-	else
-		phyr_adopt_tree
-		for f in "${files[@]}"; do prev[$f]=1; done
-	fi
-	for f in "${!prev[@]}"; do
-		[[ -n ${cur[$f]:-} ]] && continue
-		if [[ -f $upstream/$f ]]; then
-			log "overlay: $f left the overlay, upstream version restored"
-			phyr_put_file "$upstream/$f" "$src/$f"
-		elif [[ -e $src/$f ]]; then
-			log "overlay: $f left the overlay, removed"
-			rm -f -- "$src/$f"
-			(cd "$src" && rmdir -p --ignore-fail-on-non-empty -- "$(dirname "$f")")
-		fi
-	done
-	for f in "${files[@]}"; do
-		if [[ -z ${prev[$f]:-} && -f $src/$f && ! -f $upstream/$f ]]; then
-			phyr_put_file "$src/$f" "$upstream/$f"
-		fi
-	done
-	printf '%s\n' "${files[@]}" >"$olist.new"
-	mv -f "$olist.new" "$olist"
-	if [[ -d $upstream ]]; then
-		while IFS= read -r f; do
-			if [[ -z ${cur[$f]:-} ]]; then
-				rm -f -- "$upstream/$f"
-			fi
-		done < <(cd "$upstream" && find . -type f -printf '%P\n')
-	fi
-
-	for e in "${PHYR_OVERLAY[@]}"; do
-		from=${e%%:*}
-		to=${e#*:}
-		mkdir -p "$src/$to"
-		rsync -rc "$PHYR_ROOT/$from/" "$src/$to/"
-	done
-	rsync -c "$PHYR_ROOT/Kconfig" "$src/Kconfig.phyr"
-	grep -q '^source "Kconfig.phyr"' "$src/Kconfig" ||
-		printf '\nsource "Kconfig.phyr"\n' >>"$src/Kconfig"
-	# shellcheck disable=SC2016 # a make variable, written as it is
-	grep -q 'CONFIG_DRM_PHYR.*phyr/' "$src/drivers/gpu/drm/Makefile" ||
-		printf '\nobj-$(CONFIG_DRM_PHYR) += phyr/\n' >>"$src/drivers/gpu/drm/Makefile"
-	# the book goes into the GPU guide after the driver chapters
-	idx=$src/Documentation/gpu/index.rst
-	if [[ -f $idx ]] && ! grep -qx '   phyr/index' "$idx"; then
-		awk '{ print } /^   drivers$/ && !done { print "   phyr/index"; done = 1 }
-		     END { if (!done) print "\n.. toctree::\n\n   phyr/index" }' \
-			"$idx" >"$idx.phyr-new"
-		mv -f "$idx.phyr-new" "$idx"
-	fi
-
-	# Patches against the tree itself (patches/*.patch, in order). They are
-	# applied to pristine copies of the files they touch, kept in
-	# $src/.phyr-pristine, so that a changed or removed patch takes effect;
-	# rsync -c then rewrites only files whose content changed.
-	shopt -s nullglob
-	patches=("$PHYR_ROOT"/patches/*.patch)
-	shopt -u nullglob
-	for p in "${patches[@]}"; do
-		while IFS= read -r f; do
-			if [[ ! -f $pristine/$f && -f $src/$f ]]; then
-				mkdir -p "$(dirname "$pristine/$f")"
-				cp -p "$src/$f" "$pristine/$f"
-			fi
-		done < <(sed -n 's|^+++ b/||p' "$p")
-	done
-	[[ -d $pristine ]] || return 0
-	ptmp=$(mktemp -d)
-	cp -a "$pristine/." "$ptmp/"
-	for p in "${patches[@]}"; do
-		patch -p1 -d "$ptmp" -s -N --no-backup-if-mismatch -r - <"$p" ||
-			{ rm -rf "$ptmp"; die "patch ${p#"$PHYR_ROOT"/} does not apply to linux $ver"; }
-		log "patch applied: ${p#"$PHYR_ROOT"/}"
-	done
-	rsync -rc "$ptmp/" "$src/"
-	rm -rf "$ptmp"
+	python3 "$PHYR_ROOT/tools/testing/phyr/series.py" checkout "$1" >/dev/null ||
+		die "the patch series does not apply to linux $2"
 }
 
 # Installs the Debian packages named that are not installed yet; apt-get
