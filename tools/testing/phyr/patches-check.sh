@@ -107,6 +107,7 @@ if ((!failed)) && [[ ${PHYR_CHECK_NO_VM:-0} != 1 ]]; then
 	# in this VM (make test runs them in VMs of their own)
 	printf '%s\n' 'mode test' 'kunit *' \
 		'skip-ok phyr_dma.phyr_dma_iommu_one_iova' 'skip-ok phyr_dma.phyr_dma_iova_api' \
+		'skip-ok phyr_dma.phyr_dma_iova_link_vec' \
 		'skip-ok phyr_dma.phyr_dma_bounce' 'skip-ok phyr_dma.phyr_dma_p2p_above_4g' \
 		'skip-ok drm_phyr_gem.drm_phyr_gem_foreign_sync_bounce' >"$res.expect"
 	log "booting the last kernel for the KUnit suites (vm.sh --mode test, phyr_hooks=none)"

@@ -99,6 +99,7 @@ test)
 	# instance (test-iommu, test-swiotlb run these)
 	skip-ok phyr_dma.phyr_dma_iommu_one_iova
 	skip-ok phyr_dma.phyr_dma_iova_api
+	skip-ok phyr_dma.phyr_dma_iova_link_vec
 	skip-ok phyr_dma.phyr_dma_bounce
 	skip-ok drm_phyr_gem.drm_phyr_gem_foreign_sync_bounce
 	skip-ok phyr_dma.phyr_dma_p2p_above_4g
