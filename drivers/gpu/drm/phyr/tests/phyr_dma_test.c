@@ -38,6 +38,16 @@ static void phyr_dma_free_block(void *page)
 	__free_pages(page, 9);
 }
 
+/* The physical address of a new page, freed when the test ends. */
+static phys_addr_t phyr_dma_test_page(struct kunit *test)
+{
+	struct page *p = alloc_page(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_free_pages, p));
+	return page_to_phys(p);
+}
+
 KUNIT_DEFINE_ACTION_WRAPPER(phyr_dma_unmap_action, phyr_dma_unmap,
 			    struct dma_range_table *);
 
@@ -75,13 +85,11 @@ static struct phyr_list *phyr_dma_pages(struct kunit *test, unsigned int n,
 
 	phyr_model_init(test, m, n);
 	for (i = 0; i < n; i++) {
-		struct page *p = alloc_page(GFP_KERNEL);
+		phys_addr_t pa = phyr_dma_test_page(test);
 
-		KUNIT_ASSERT_NOT_NULL(test, p);
-		KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_free_pages, p));
-		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, page_to_phys(p), PAGE_SIZE,
-							  PHYR_IC_HOST, GFP_KERNEL));
-		phyr_model_append(m, page_to_phys(p), PAGE_SIZE, PHYR_IC_HOST);
+		KUNIT_ASSERT_EQ(test, 0, phyr_list_append(l, pa, PAGE_SIZE, PHYR_IC_HOST,
+							  GFP_KERNEL));
+		phyr_model_append(m, pa, PAGE_SIZE, PHYR_IC_HOST);
 	}
 	return l;
 }
@@ -1000,13 +1008,8 @@ static void phyr_dma_iova_api(struct kunit *test)
 	dom = iommu_get_domain_for_dev(dev);
 	KUNIT_ASSERT_NOT_NULL(test, dom);
 
-	for (i = 0; i < ARRAY_SIZE(pa); i++) {
-		struct page *p = alloc_page(GFP_KERNEL);
-
-		KUNIT_ASSERT_NOT_NULL(test, p);
-		KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_free_pages, p));
-		pa[i] = page_to_phys(p);
-	}
+	for (i = 0; i < ARRAY_SIZE(pa); i++)
+		pa[i] = phyr_dma_test_page(test);
 
 	/* 100 bytes into the first page, then two whole pages */
 	KUNIT_ASSERT_TRUE(test, dma_iova_try_alloc(dev, &st, pa[0] + 100, 3 * PAGE_SIZE - 100));
@@ -1076,13 +1079,8 @@ static void phyr_dma_iova_link_vec(struct kunit *test)
 	dom = iommu_get_domain_for_dev(dev);
 	KUNIT_ASSERT_NOT_NULL(test, dom);
 
-	for (i = 0; i < ARRAY_SIZE(pa); i++) {
-		struct page *p = alloc_page(GFP_KERNEL);
-
-		KUNIT_ASSERT_NOT_NULL(test, p);
-		KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, phyr_dma_free_pages, p));
-		pa[i] = page_to_phys(p);
-	}
+	for (i = 0; i < ARRAY_SIZE(pa); i++)
+		pa[i] = phyr_dma_test_page(test);
 	/* in an order other than the allocation's */
 	for (i = 0; i < ARRAY_SIZE(vec); i++) {
 		vec[i].paddr = pa[(i * 3) % ARRAY_SIZE(vec)];
