@@ -97,12 +97,7 @@ test)
 	igt *
 	# what this topology lacks: an IOMMU, forced bouncing, a third VRAM
 	# instance (test-iommu, test-swiotlb run these)
-	skip-ok phyr_dma.phyr_dma_iommu_one_iova
-	skip-ok phyr_dma.phyr_dma_iova_api
-	skip-ok phyr_dma.phyr_dma_iova_link_vec
-	skip-ok phyr_dma.phyr_dma_bounce
-	skip-ok drm_phyr_gem.drm_phyr_gem_foreign_sync_bounce
-	skip-ok phyr_dma.phyr_dma_p2p_above_4g
+	$(cat "$T/plain-vm.expect")
 	skip-ok igt.vphyr_basic.vram-across-4g
 	skip-ok igt.vphyr_prime.iommu-system-import
 	skip-ok igt.vphyr_uapi.link-busy
