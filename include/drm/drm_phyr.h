@@ -1106,12 +1106,12 @@ struct drm_phyr_region {
 };
 
 /**
- * struct drm_phyr_region_alloc - memory allocated in a region
+ * struct drm_phyr_region_mem - memory allocated in a region
  * @region: the region
  * @blocks: the &struct gpu_buddy_block s, linked through their @link
  * @list: the same memory as a phyr list, in address order
  */
-struct drm_phyr_region_alloc {
+struct drm_phyr_region_mem {
 	struct drm_phyr_region *region;
 	struct list_head blocks;
 	struct phyr_list list;
@@ -1125,8 +1125,8 @@ int drm_phyr_region_init_bar(struct drm_phyr_region *r, struct pci_dev *pdev,
 			     int bar);
 void drm_phyr_region_fini(struct drm_phyr_region *r);
 int drm_phyr_region_alloc(struct drm_phyr_region *r, u64 size,
-			  struct drm_phyr_region_alloc *a);
-void drm_phyr_region_free(struct drm_phyr_region_alloc *a);
+			  struct drm_phyr_region_mem *a);
+void drm_phyr_region_free(struct drm_phyr_region_mem *a);
 u64 drm_phyr_region_used(struct drm_phyr_region *r);
 int drm_phyr_region_link(struct drm_phyr_region *r, struct device *peer,
 			 u64 link_base);

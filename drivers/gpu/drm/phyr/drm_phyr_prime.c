@@ -256,14 +256,20 @@ static void drm_phyr_dmabuf_release(struct dma_buf *dmabuf)
 	drm_gem_dmabuf_release(dmabuf);
 }
 
-/*
- * The dma-buf operations of phyr GEM objects.
+/**
+ * DOC: drm_phyr_gem_dmabuf_ops
  *
- * A dynamic exporter (pin/unpin, move_notify on eviction). map_dma_buf
- * gives scatterlists with DMA addresses and no struct pages; map_dma_ranges
- * gives range tables (dma_buf_map_attachment_ranges(), which
- * drm_phyr_attachment_map() uses). begin_cpu_access waits for the device
- * work a CPU access must follow, end_cpu_access flushes write-combining.
+ * ``const struct dma_buf_ops drm_phyr_gem_dmabuf_ops`` (exported) holds the
+ * dma-buf operations of phyr GEM objects; drm_phyr_gem_prime_export()
+ * installs it, and an importer compares a dma-buf's ops with it to know
+ * that the buffer is a phyr GEM object.
+ *
+ * It is a dynamic exporter (pin/unpin, move_notify on eviction).
+ * map_dma_buf gives scatterlists with DMA addresses and no struct pages;
+ * map_dma_ranges gives range tables (dma_buf_map_attachment_ranges(),
+ * which drm_phyr_attachment_map() uses). begin_cpu_access waits for the
+ * device work a CPU access must follow, end_cpu_access flushes
+ * write-combining. mmap, vmap and vunmap are the DRM PRIME helpers'.
  */
 const struct dma_buf_ops drm_phyr_gem_dmabuf_ops = {
 	.attach = drm_phyr_dmabuf_attach,

@@ -125,7 +125,7 @@ static int drm_phyr_block_cmp(void *priv, const struct list_head *a,
  * -ENOSPC if the region has no room, or -ENOMEM.
  */
 int drm_phyr_region_alloc(struct drm_phyr_region *r, u64 size,
-			  struct drm_phyr_region_alloc *a)
+			  struct drm_phyr_region_mem *a)
 {
 	struct gpu_buddy_block *block;
 	int ret;
@@ -166,7 +166,7 @@ EXPORT_SYMBOL_NS_GPL(drm_phyr_region_alloc, DRM_PHYR);
  *
  * Context: process context, may sleep; takes the region's lock.
  */
-void drm_phyr_region_free(struct drm_phyr_region_alloc *a)
+void drm_phyr_region_free(struct drm_phyr_region_mem *a)
 {
 	struct drm_phyr_region *r = a->region;
 

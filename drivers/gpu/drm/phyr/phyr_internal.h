@@ -40,7 +40,7 @@ int phyr_dma_map_link(struct device *dev, const struct phyr_list *l,
 struct drm_phyr_backing {
 	struct kref ref;
 	enum drm_phyr_placement place;
-	struct drm_phyr_region_alloc vram;	/* DRM_PHYR_PLACE_VRAM */
+	struct drm_phyr_region_mem vram;	/* DRM_PHYR_PLACE_VRAM */
 	struct phyr_list sys;			/* DRM_PHYR_PLACE_SYSTEM */
 	struct phyr_user_pin user;		/* userptr: pinned user pages */
 	bool userptr;

@@ -38,12 +38,12 @@ static void drm_phyr_test_free(void *a)
 	drm_phyr_region_free(a);
 }
 
-static struct drm_phyr_region_alloc *test_alloc(struct kunit *test,
-						struct drm_phyr_region *r,
-						u64 size)
+static struct drm_phyr_region_mem *test_alloc(struct kunit *test,
+					      struct drm_phyr_region *r,
+					      u64 size)
 {
-	struct drm_phyr_region_alloc *a = kunit_kzalloc(test, sizeof(*a),
-							GFP_KERNEL);
+	struct drm_phyr_region_mem *a = kunit_kzalloc(test, sizeof(*a),
+						      GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_EQ(test, 0, drm_phyr_region_alloc(r, size, a));
@@ -58,7 +58,7 @@ static struct drm_phyr_region_alloc *test_alloc(struct kunit *test,
  * blocks merged: compare against a model built from the block list.
  */
 static void expect_alloc_matches_blocks(struct kunit *test,
-					struct drm_phyr_region_alloc *a,
+					struct drm_phyr_region_mem *a,
 					u64 size)
 {
 	struct drm_phyr_region *r = a->region;
@@ -95,7 +95,7 @@ static void expect_alloc_matches_blocks(struct kunit *test,
 static void drm_phyr_region_one_entry(struct kunit *test)
 {
 	struct drm_phyr_region *r = test_region(test, SZ_64M);
-	struct drm_phyr_region_alloc *a = test_alloc(test, r, SZ_32M);
+	struct drm_phyr_region_mem *a = test_alloc(test, r, SZ_32M);
 	struct phyr_iter it;
 	struct phyr seg;
 
@@ -116,7 +116,7 @@ static void drm_phyr_region_multi_block(struct kunit *test)
 {
 	struct drm_phyr_region *r = test_region(test, SZ_64M);
 	u64 size = SZ_2M + SZ_1M + SZ_4K;
-	struct drm_phyr_region_alloc *a = test_alloc(test, r, size);
+	struct drm_phyr_region_mem *a = test_alloc(test, r, size);
 	struct gpu_buddy_block *block;
 	unsigned int nblocks = 0;
 
@@ -131,7 +131,7 @@ static void drm_phyr_region_multi_block(struct kunit *test)
 static void drm_phyr_region_fragmented(struct kunit *test)
 {
 	struct drm_phyr_region *r = test_region(test, SZ_1M);
-	struct drm_phyr_region_alloc *pages[32], *a;
+	struct drm_phyr_region_mem *pages[32], *a;
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(pages); i++)
@@ -150,7 +150,7 @@ static void drm_phyr_region_fragmented(struct kunit *test)
 static void drm_phyr_region_errors(struct kunit *test)
 {
 	struct drm_phyr_region *r = test_region(test, SZ_1M);
-	struct drm_phyr_region_alloc a = { };
+	struct drm_phyr_region_mem a = { };
 	struct drm_phyr_region bad;
 
 	KUNIT_EXPECT_EQ(test, -EINVAL, drm_phyr_region_alloc(r, 0, &a));
