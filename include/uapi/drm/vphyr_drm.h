@@ -87,7 +87,7 @@ struct drm_vphyr_gem_mmap {
 	__u64 offset;
 };
 
-/* phyr entry flags, as in include/drm/drm_phyr.h */
+/* phyr entry flags, as in include/drm/phyr/phyr_list.h */
 #define VPHYR_RANGE_IC_MASK		0x3u
 #define VPHYR_RANGE_IC_HOST		0x0u	/* host (system) memory */
 #define VPHYR_RANGE_IC_DEVICE		0x1u	/* the device's own memory */
