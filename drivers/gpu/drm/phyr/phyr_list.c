@@ -3,6 +3,7 @@
  * phyr lists: chained storage, coalescing append, slicing.
  */
 
+#include <linux/io.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <kunit/visibility.h>

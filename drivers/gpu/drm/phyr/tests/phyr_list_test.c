@@ -3,6 +3,7 @@
  * KUnit tests for phyr lists: append, coalescing, chunks, reservation.
  */
 
+#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <kunit/test.h>
